@@ -1,0 +1,124 @@
+// Package cli is dozen's command layer: the only package that touches the
+// real filesystem, standard streams and exit codes. Commands are built by
+// constructors that receive an *Env, so tests run them in-process without
+// resetting any global state.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Env is what a command may touch of the outside world.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Dir is the working directory that relative paths are resolved against.
+	Dir string
+	// Getenv reads the environment (NO_COLOR, CI, ...).
+	Getenv func(string) string
+	// Terminal reports whether stdout and stderr are terminals (colour, progress).
+	StdoutTerminal bool
+	StderrTerminal bool
+}
+
+// OSEnv returns the Env of the running process.
+func OSEnv() *Env {
+	dir, err := os.Getwd()
+	if err != nil {
+		dir = "."
+	}
+	return &Env{
+		Stdin:          os.Stdin,
+		Stdout:         os.Stdout,
+		Stderr:         os.Stderr,
+		Dir:            dir,
+		Getenv:         os.Getenv,
+		StdoutTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		StderrTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+}
+
+// Main runs dozen with the process's arguments and environment and returns
+// the exit code.
+func Main() int { return Run(OSEnv(), os.Args[1:]) }
+
+// Run runs dozen with args in env, prints any error once on env.Stderr, and
+// returns the exit code.
+func Run(env *Env, args []string) int {
+	root := NewRootCmd(env)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err != nil {
+		printError(env.Stderr, err)
+	}
+	return exitCode(err)
+}
+
+// printError prints err on w, one line per error, prefixed with "dozen: "
+// unless the line already carries a position.
+func printError(w io.Writer, err error) {
+	var e *exitError
+	if errors.As(err, &e) && e.err == nil {
+		return // already reported
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintln(w, line)
+	}
+}
+
+// NewRootCmd builds the dozen command tree.
+func NewRootCmd(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "dozen",
+		Short: "Render twelve-factor services to Kubernetes manifests and check them",
+		Long: `dozen turns a short, typed description of a twelve-factor service
+(service.cue, service.yaml or service.json) into complete Kubernetes manifests,
+and checks any Kubernetes YAML against twelve-factor policies.
+
+` + exitCodesHelp,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// Bare "dozen" prints help and succeeds, like most CLIs; an unknown
+		// command is a usage error.
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
+	})
+	root.CompletionOptions.HiddenDefaultCmd = true
+
+	root.AddCommand(
+		newVersionCmd(env),
+	)
+	wrapArgs(root)
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	return root
+}
+
+// wrapArgs turns cobra's positional-argument errors into usage errors (exit 2).
+func wrapArgs(c *cobra.Command) {
+	if c.Args == nil {
+		return
+	}
+	check := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError("%s: %v (see '%s --help')", cmd.CommandPath(), err, cmd.CommandPath())
+		}
+		return nil
+	}
+}
