@@ -100,6 +100,7 @@ and checks any Kubernetes YAML against twelve-factor policies.
 	root.CompletionOptions.HiddenDefaultCmd = true
 
 	root.AddCommand(
+		newRenderCmd(env),
 		newVersionCmd(env),
 	)
 	wrapArgs(root)

@@ -1,0 +1,276 @@
+// Package generate turns validated services into Kubernetes objects: it
+// evaluates the schema's CUE mapping (#Render), assembles the result into a
+// kustomize base on an in-memory filesystem, builds it in-process with
+// kustomize's krusty API, checks every object against its k8s.io/api type,
+// and returns the objects in a documented order.
+package generate
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	cueerrors "cuelang.org/go/cue/errors"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// Object is one generated Kubernetes object.
+type Object struct {
+	APIVersion string
+	Kind       string
+	Namespace  string
+	Name       string
+	// Data is the whole object, JSON-compatible.
+	Data map[string]any
+}
+
+// Result is everything rendered for one service in one environment.
+type Result struct {
+	// Service is the service's name; File its service file.
+	Service string
+	File    string
+	NamePos diag.Pos
+	// Env is the environment's name, or "" for the base.
+	Env     string
+	Objects []Object
+}
+
+// rendered is the output of #Render: objects plus ConfigMap generator inputs.
+type rendered struct {
+	Objects    []map[string]any `json:"objects"`
+	ConfigMaps []struct {
+		Name     string            `json:"name"`
+		Literals map[string]string `json:"literals"`
+		Files    map[string]string `json:"files"`
+	} `json:"configMaps"`
+}
+
+// root is where the generated base lives in kustomize's in-memory
+// filesystem. Overlays refer to the generated layers by relative paths
+// below it.
+const root = "/dozen"
+
+// Base renders svc without any environment.
+func Base(svc *schema.Service) (*Result, error) {
+	fsys := filesys.MakeFsInMemory()
+	if err := writeBase(fsys, svc); err != nil {
+		return nil, err
+	}
+	objs, err := build(fsys, path.Join(root, "base"), svc.File)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Objects: objs}, nil
+}
+
+// writeBase evaluates #Render for svc and writes the kustomize base to
+// root/base in fsys.
+func writeBase(fsys filesys.FileSystem, svc *schema.Service) error {
+	out := svc.Schema().Render(svc)
+	if err := out.Err(); err != nil {
+		return renderError(svc, err)
+	}
+	raw, err := out.MarshalJSON()
+	if err != nil {
+		return renderError(svc, err)
+	}
+	var r rendered
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return fmt.Errorf("%s: decode rendered objects: %w", svc.File, err)
+	}
+	dir := path.Join(root, "base")
+	var res bytes.Buffer
+	for i, o := range r.Objects {
+		if i > 0 {
+			res.WriteString("---\n")
+		}
+		b, err := json.Marshal(o)
+		if err != nil {
+			return fmt.Errorf("%s: encode object: %w", svc.File, err)
+		}
+		res.Write(b)
+		res.WriteString("\n")
+	}
+	k := types.Kustomization{
+		TypeMeta:  types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},
+		Resources: []string{"resources.yaml"},
+		// Generated ConfigMaps carry the service's standard labels.
+		GeneratorOptions: &types.GeneratorOptions{Labels: map[string]string{
+			"app.kubernetes.io/name":       svc.Name,
+			"app.kubernetes.io/managed-by": "dozen",
+		}},
+	}
+	// Config values and files go through files rather than literals:
+	// kustomize parses literals (quotes, '='), files keep every byte.
+	for _, cm := range r.ConfigMaps {
+		args := types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{Name: cm.Name}}
+		for _, kv := range []map[string]string{cm.Literals, cm.Files} {
+			for _, key := range sortedKeys(kv) {
+				p := path.Join("data", cm.Name, key)
+				if err := fsys.WriteFile(path.Join(dir, p), []byte(kv[key])); err != nil {
+					return err
+				}
+				args.FileSources = append(args.FileSources, key+"="+p)
+			}
+		}
+		k.ConfigMapGenerator = append(k.ConfigMapGenerator, args)
+	}
+	if err := fsys.WriteFile(path.Join(dir, "resources.yaml"), res.Bytes()); err != nil {
+		return err
+	}
+	return writeKustomization(fsys, dir, &k)
+}
+
+func writeKustomization(fsys filesys.FileSystem, dir string, k *types.Kustomization) error {
+	b, err := yaml.Marshal(k)
+	if err != nil {
+		return fmt.Errorf("encode kustomization: %w", err)
+	}
+	return fsys.WriteFile(path.Join(dir, "kustomization.yaml"), b)
+}
+
+// renderError reports an error from evaluating #Render. The schema accepts
+// only services that render, so this is a bug in dozen unless it points at
+// the user's file.
+func renderError(svc *schema.Service, err error) error {
+	var l diag.List
+	for _, e := range cueerrors.Errors(err) {
+		p := diag.Pos{File: svc.File, Line: 1, Col: 1}
+		for _, ps := range cueerrors.Positions(e) {
+			if ps.Filename() == svc.File {
+				p = diag.Pos{File: svc.File, Line: ps.Line(), Col: ps.Column()}
+				break
+			}
+		}
+		format, args := e.Msg()
+		l = append(l, &diag.Error{Pos: p, Msg: "cannot render: " + fmt.Sprintf(format, args...) + " (this is a bug in dozen, please report it)"})
+	}
+	if len(l) == 0 {
+		return fmt.Errorf("%s: render: %w", svc.File, err)
+	}
+	return l.Sort()
+}
+
+// build runs kustomize on dir in fsys and returns the checked, ordered
+// objects. file names the service file in errors.
+func build(fsys filesys.FileSystem, dir, file string) ([]Object, error) {
+	k := krusty.MakeKustomizer(kustomizeOptions())
+	m, err := k.Run(fsys, dir)
+	if err != nil {
+		return nil, diag.List{{Pos: diag.Pos{File: file}, Msg: "kustomize: " + cleanKustomizeError(err.Error())}}
+	}
+	objs := make([]Object, 0, m.Size())
+	for _, r := range m.Resources() {
+		data, err := r.Map()
+		if err != nil {
+			return nil, fmt.Errorf("%s: read kustomize output: %w", file, err)
+		}
+		objs = append(objs, Object{
+			APIVersion: r.GetApiVersion(),
+			Kind:       r.GetKind(),
+			Namespace:  r.GetNamespace(),
+			Name:       r.GetName(),
+			Data:       data,
+		})
+	}
+	Sort(objs)
+	if err := Check(file, objs); err != nil {
+		return nil, err
+	}
+	return objs, nil
+}
+
+// kustomizeOptions runs kustomize hermetically: files only from inside the
+// kustomization's root, no plugins (no exec or container KRM functions, no
+// Helm), and no reordering (dozen sorts the output itself).
+func kustomizeOptions() *krusty.Options {
+	o := krusty.MakeDefaultOptions()
+	o.Reorder = krusty.ReorderOptionNone
+	o.AddManagedbyLabel = false
+	o.LoadRestrictions = types.LoadRestrictionsRootOnly
+	o.PluginConfig = types.DisabledPluginConfig()
+	o.PluginConfig.HelmConfig.Enabled = false
+	return o
+}
+
+// cleanKustomizeError drops the in-memory root from kustomize's messages.
+func cleanKustomizeError(s string) string {
+	return strings.ReplaceAll(s, root+"/", "")
+}
+
+// kindOrder is the documented output order: objects are sorted by this rank
+// of their kind (unlisted kinds come last, by kind name), then by
+// namespace, then by name. Things others depend on come first, as kubectl
+// apply would want them.
+var kindOrder = []string{
+	"Namespace",
+	"ServiceAccount",
+	"Secret",
+	"ConfigMap",
+	"PersistentVolumeClaim",
+	"Service",
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"HorizontalPodAutoscaler",
+	"PodDisruptionBudget",
+	"Ingress",
+	"Job",
+	"CronJob",
+}
+
+func kindRank(kind string) int {
+	if i := slices.Index(kindOrder, kind); i >= 0 {
+		return i
+	}
+	return len(kindOrder)
+}
+
+// Sort puts objects in dozen's documented order.
+func Sort(objs []Object) {
+	slices.SortStableFunc(objs, func(a, b Object) int {
+		return cmp.Or(
+			cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)),
+			strings.Compare(a.Kind, b.Kind),
+			strings.Compare(a.APIVersion, b.APIVersion),
+			strings.Compare(a.Namespace, b.Namespace),
+			strings.Compare(a.Name, b.Name),
+		)
+	})
+}
+
+// YAML returns objs as one YAML stream, keys sorted, documents separated by
+// "---".
+func YAML(objs []Object) ([]byte, error) {
+	var b bytes.Buffer
+	for i, o := range objs {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		y, err := yaml.Marshal(o.Data)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s %s: %w", o.Kind, o.Name, err)
+		}
+		b.Write(y)
+	}
+	return b.Bytes(), nil
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

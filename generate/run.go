@@ -1,0 +1,104 @@
+package generate
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// Source is one service file's content.
+type Source struct {
+	File string
+	Data []byte
+}
+
+// Options select what Run renders.
+type Options struct {
+	// Workers is how many services are rendered at once; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Run loads, validates and renders every source, in parallel across cores.
+// Each worker compiles its own schema, because a CUE context must not be
+// shared between goroutines. Results come back in source order. All errors
+// of all files are returned together, sorted by position; two sources
+// declaring the same service name is an error.
+func Run(sources []Source, opts Options) ([]*Result, error) {
+	results := make([]*Result, len(sources))
+	errs := make([]error, len(sources))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(sources))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var compileErr error
+	var once sync.Once
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := schema.Compile()
+			if err != nil {
+				once.Do(func() { compileErr = err })
+				for range jobs {
+				}
+				return
+			}
+			for i := range jobs {
+				results[i], errs[i] = renderOne(s, sources[i])
+			}
+		}()
+	}
+	for i := range sources {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if compileErr != nil {
+		return nil, compileErr
+	}
+	var all diag.List
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		l, ok := err.(diag.List)
+		if !ok {
+			return nil, err
+		}
+		all = append(all, l...)
+	}
+	if len(all) == 0 {
+		all = duplicateNames(results)
+	}
+	if len(all) > 0 {
+		return nil, all.Sort()
+	}
+	return results, nil
+}
+
+func renderOne(s *schema.Schema, src Source) (*Result, error) {
+	svc, err := s.Load(src.File, src.Data)
+	if err != nil {
+		return nil, err
+	}
+	return Base(svc)
+}
+
+func duplicateNames(results []*Result) diag.List {
+	first := map[string]*Result{}
+	var errs diag.List
+	for _, r := range results {
+		if prev, ok := first[r.Service]; ok {
+			errs = append(errs, &diag.Error{Pos: r.NamePos, Path: "name", Msg: fmt.Sprintf("service %q is already defined in %s", r.Service, prev.NamePos)})
+			continue
+		}
+		first[r.Service] = r
+	}
+	return errs
+}

@@ -1,0 +1,392 @@
+package schema
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+	"cuelang.org/go/encoding/json"
+	"cuelang.org/go/encoding/yaml"
+
+	"github.com/dozen-dev/dozen/diag"
+)
+
+// Service is a service file that has passed the schema: the user's value
+// unified with #Service, every default applied.
+type Service struct {
+	// File is the service file's path as the user named it.
+	File string
+	// Name is the service's name; NamePos where the file sets it.
+	Name    string
+	NamePos diag.Pos
+
+	schema *Schema
+	value  cue.Value
+}
+
+// Value returns the validated service as a CUE value of s's context.
+func (svc *Service) Value() cue.Value { return svc.value }
+
+// Schema returns the schema svc was loaded with.
+func (svc *Service) Schema() *Schema { return svc.schema }
+
+// IsServiceFile reports whether name is a service file name dozen looks for
+// in directories: service.cue, service.yaml, service.yml or service.json.
+func IsServiceFile(name string) bool {
+	switch filepath.Base(name) {
+	case "service.cue", "service.yaml", "service.yml", "service.json":
+		return true
+	}
+	return false
+}
+
+// Load parses and validates one service file. file names it in errors and
+// chooses the syntax by extension (.cue, .yaml/.yml, .json). Every schema
+// error is reported at once, as a diag.List with positions in file.
+func (s *Schema) Load(file string, src []byte) (*Service, error) {
+	v, err := s.parse(file, src)
+	if err != nil {
+		return nil, err
+	}
+	u := s.service.Unify(v)
+	if errs := s.validate(file, v, u); len(errs) > 0 {
+		return nil, errs
+	}
+	name, err := u.LookupPath(cue.ParsePath("name")).String()
+	if err != nil {
+		return nil, diag.List{{Pos: diag.Pos{File: file, Line: 1, Col: 1}, Path: "name", Msg: "is required"}}
+	}
+	namePos := diag.Pos{File: file, Line: 1, Col: 1}
+	if p := v.LookupPath(cue.ParsePath("name")).Pos(); p.Filename() == file {
+		namePos = pos(p)
+	}
+	return &Service{File: file, Name: name, NamePos: namePos, schema: s, value: u}, nil
+}
+
+// parse reads a service file into a CUE value without applying the schema.
+func (s *Schema) parse(file string, src []byte) (cue.Value, error) {
+	if len(bytes.TrimSpace(src)) == 0 {
+		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file}, Msg: "empty service file: it needs at least name, image and a port or processes"}}
+	}
+	if !utf8.Valid(src) || bytes.IndexByte(src, 0) >= 0 {
+		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file}, Msg: "not a text file: service files are UTF-8 CUE, YAML or JSON"}}
+	}
+	var f *ast.File
+	var err error
+	switch ext := strings.ToLower(filepath.Ext(file)); ext {
+	case ".cue":
+		f, err = parser.ParseFile(file, src, parser.ParseComments)
+		if err == nil {
+			err = checkCUEFile(file, f)
+		}
+	case ".yaml", ".yml":
+		f, err = yaml.Extract(file, src)
+		if err == nil && len(f.Decls) == 0 {
+			err = diag.List{{Pos: diag.Pos{File: file}, Msg: "empty service file: it needs at least name, image and a port or processes"}}
+		}
+	case ".json":
+		var expr ast.Expr
+		expr, err = json.Extract(file, src)
+		if err == nil {
+			f, err = astFile(file, expr)
+		}
+	default:
+		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file}, Msg: fmt.Sprintf("unknown service file type %q: use .cue, .yaml, .yml or .json", ext)}}
+	}
+	if err != nil {
+		return cue.Value{}, toDiag(file, err, "")
+	}
+	v := s.ctx.BuildFile(f)
+	if err := v.Err(); err != nil {
+		return cue.Value{}, toDiag(file, err, "")
+	}
+	if k := v.IncompleteKind(); k != cue.StructKind && k&cue.StructKind == 0 {
+		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file, Line: 1, Col: 1}, Msg: fmt.Sprintf("a service file holds one object (a struct), not a %v", k)}}
+	}
+	return v, nil
+}
+
+// checkCUEFile rejects CUE features that make a service file depend on
+// anything but itself: imports of non-standard packages, and @tag
+// attributes (values injected from the command line).
+func checkCUEFile(file string, f *ast.File) error {
+	var errs diag.List
+	for imp := range f.ImportSpecs() {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
+			errs = append(errs, &diag.Error{Pos: pos(imp.Pos()), Msg: fmt.Sprintf("import %q: service files may import only CUE's standard library", p)})
+		}
+	}
+	ast.Walk(f, func(n ast.Node) bool {
+		if a, ok := n.(*ast.Attribute); ok {
+			if k, _ := a.Split(); k == "tag" {
+				errs = append(errs, &diag.Error{Pos: pos(a.Pos()), Msg: "@tag attributes are not supported: a service file must render the same everywhere"})
+			}
+		}
+		return true
+	}, nil)
+	return errs.Err()
+}
+
+func astFile(file string, expr ast.Expr) (*ast.File, error) {
+	st, ok := expr.(*ast.StructLit)
+	if !ok {
+		return nil, diag.List{{Pos: pos(expr.Pos()), Msg: "a service file holds one object, not a list or a scalar"}}
+	}
+	return &ast.File{Filename: file, Decls: st.Elts}, nil
+}
+
+// validate checks the unified value u and returns every error, in the user's
+// terms. CUE reports some errors only once others are fixed (closedness
+// before values), so each field is validated on its own as well.
+func (s *Schema) validate(file string, user, u cue.Value) diag.List {
+	seen := map[string]bool{}
+	var errs diag.List
+	add := func(err error) {
+		for _, e := range cueerrors.Errors(err) {
+			d := s.translate(file, user, u, e)
+			if d == nil {
+				continue
+			}
+			key := d.Path
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			errs = append(errs, d)
+		}
+	}
+	add(u.Validate(cue.Concrete(true)))
+	var walk func(v cue.Value, depth int)
+	walk = func(v cue.Value, depth int) {
+		if depth > 8 {
+			return
+		}
+		switch v.IncompleteKind() {
+		case cue.StructKind:
+			it, err := v.Fields()
+			if err != nil {
+				add(err)
+				return
+			}
+			for it.Next() {
+				add(it.Value().Validate(cue.Concrete(true)))
+				walk(it.Value(), depth+1)
+			}
+		case cue.ListKind:
+			it, err := v.List()
+			if err != nil {
+				add(err)
+				return
+			}
+			for it.Next() {
+				add(it.Value().Validate(cue.Concrete(true)))
+				walk(it.Value(), depth+1)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		walk(u, 0)
+	}
+	return errs.Sort()
+}
+
+// translate turns one CUE error into a positioned error in the user's terms,
+// or nil for an error that only repeats another (disjunction summaries).
+func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *diag.Error {
+	elems := e.Path()
+	if len(elems) > 0 && strings.HasPrefix(elems[0], "#") {
+		elems = elems[1:]
+	}
+	path := strings.Join(elems, ".")
+	cpath := cue.MakePath(selectors(elems)...)
+	format, args := e.Msg()
+	if strings.Contains(format, "errors in empty disjunction") {
+		return nil
+	}
+	d := &diag.Error{Path: path, Pos: s.position(file, user, elems, cueerrors.Positions(e))}
+	field := u.LookupPath(cpath)
+	msg := attrMsg(field)
+	got := ""
+	if uv := user.LookupPath(cpath); uv.Exists() && uv.IsConcrete() {
+		got = formatValue(uv)
+	}
+	switch {
+	case format == "field not allowed":
+		d.Msg = "unknown field"
+		if len(elems) > 0 {
+			name := elems[len(elems)-1]
+			d.Msg = fmt.Sprintf("unknown field %q", name)
+			parent := u.LookupPath(cue.MakePath(selectors(elems[:len(elems)-1])...))
+			if best := closest(name, fieldNames(parent)); best != "" {
+				d.Msg += fmt.Sprintf(" (did you mean %q?)", best)
+			}
+		}
+	case strings.Contains(format, "field is required but not present"):
+		d.Msg = "is required"
+		if msg != "" {
+			d.Msg += ": it " + msg
+		}
+	case strings.HasPrefix(format, "incomplete value"):
+		d.Msg = "needs a value"
+		if len(args) > 0 {
+			d.Msg = fmt.Sprintf("needs a value (%v)", args[0])
+		}
+	case msg != "" && got != "":
+		d.Msg = got + " " + msg
+	case msg != "":
+		d.Msg = msg
+	case strings.Contains(format, "mismatched types") && len(args) == 4 && got != "":
+		d.Msg = fmt.Sprintf("%s is a %v, want %v", got, args[2], args[3])
+	case strings.HasPrefix(format, "conflicting values") && got != "":
+		d.Msg = fmt.Sprintf("%s conflicts with %v", got, otherArg(args, got))
+	case strings.HasPrefix(format, "invalid value") && len(args) == 2:
+		d.Msg = fmt.Sprintf("%v does not satisfy %v", args[0], args[1])
+	default:
+		d.Msg = fmt.Sprintf(format, args...)
+	}
+	return d
+}
+
+// position picks the position of the error in the user's file; failing that,
+// the position of the nearest enclosing field the user wrote; failing that,
+// the start of the file.
+func (s *Schema) position(file string, user cue.Value, elems []string, ps []token.Pos) diag.Pos {
+	for _, p := range ps {
+		if p.Filename() == file {
+			return pos(p)
+		}
+	}
+	for i := len(elems); i > 0; i-- {
+		v := user.LookupPath(cue.MakePath(selectors(elems[:i])...))
+		if v.Exists() {
+			if p := v.Pos(); p.Filename() == file {
+				return pos(p)
+			}
+		}
+	}
+	return diag.Pos{File: file, Line: 1, Col: 1}
+}
+
+func pos(p token.Pos) diag.Pos {
+	return diag.Pos{File: p.Filename(), Line: p.Line(), Col: p.Column()}
+}
+
+// toDiag converts CUE syntax and build errors to positioned errors.
+func toDiag(file string, err error, path string) diag.List {
+	if l, ok := err.(diag.List); ok {
+		return l
+	}
+	var out diag.List
+	for _, e := range cueerrors.Errors(err) {
+		p := diag.Pos{File: file}
+		if ps := cueerrors.Positions(e); len(ps) > 0 {
+			p = pos(ps[0])
+			if p.File == "" {
+				p.File = file
+			}
+		}
+		format, args := e.Msg()
+		out = append(out, &diag.Error{Pos: p, Path: path, Msg: fmt.Sprintf(format, args...)})
+	}
+	if len(out) == 0 {
+		out = diag.List{{Pos: diag.Pos{File: file}, Msg: err.Error()}}
+	}
+	return out.Sort()
+}
+
+func selectors(elems []string) []cue.Selector {
+	sels := make([]cue.Selector, 0, len(elems))
+	for _, e := range elems {
+		if n, err := strconv.Atoi(e); err == nil {
+			sels = append(sels, cue.Index(n))
+			continue
+		}
+		sels = append(sels, cue.Str(e))
+	}
+	return sels
+}
+
+// attrMsg returns the @dozen(msg="...") text attached to the field in the
+// schema, which states the constraint in the user's terms.
+func attrMsg(v cue.Value) string {
+	if !v.Exists() {
+		return ""
+	}
+	for _, a := range v.Attributes(cue.ValueAttr) {
+		if a.Name() != "dozen" {
+			continue
+		}
+		if m, ok, err := a.Lookup(0, "msg"); ok && err == nil {
+			return m
+		}
+	}
+	return ""
+}
+
+func formatValue(v cue.Value) string {
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func otherArg(args []any, got string) any {
+	for _, a := range args {
+		if fmt.Sprint(a) != got {
+			return a
+		}
+	}
+	return args[0]
+}
+
+// closest returns the candidate nearest to name by edit distance, if it is
+// close enough to be a likely typo.
+func closest(name string, candidates []string) string {
+	best, bestD := "", len(name)/2+1
+	if bestD > 3 {
+		bestD = 3
+	}
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d <= bestD && (best == "" || d < editDistance(name, best)) {
+			best = c
+		}
+	}
+	return best
+}
+
+// editDistance is the Damerau-Levenshtein (optimal string alignment) distance.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = slices.Min([]int{d[i-1][j] + 1, d[i][j-1] + 1, d[i-1][j-1] + cost})
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
