@@ -1,0 +1,454 @@
+# METADATA
+# description: |
+#   Helpers shared by the built-in rules: the pod spec, containers and pod
+#   template of any workload kind with their JSON paths, label selector
+#   matching, image reference parsing, and lookups in the linted bundle.
+#   Objects that are not workloads (and unknown kinds, CRDs) give no values,
+#   so rules on them find nothing instead of failing.
+package dozen.lib.k8s
+
+# workload_kinds maps each kind that embeds a pod spec to the API groups that
+# serve it and the path of its pod spec. The group check keeps a CRD that
+# reuses a kind name (say, a custom "Deployment") out of the rules.
+workload_kinds := {
+	"Pod": {"groups": {""}, "path": ["spec"]},
+	"ReplicationController": {"groups": {""}, "path": ["spec", "template", "spec"]},
+	"Deployment": {"groups": {"apps", "extensions"}, "path": ["spec", "template", "spec"]},
+	"ReplicaSet": {"groups": {"apps", "extensions"}, "path": ["spec", "template", "spec"]},
+	"DaemonSet": {"groups": {"apps", "extensions"}, "path": ["spec", "template", "spec"]},
+	"StatefulSet": {"groups": {"apps"}, "path": ["spec", "template", "spec"]},
+	"Job": {"groups": {"batch"}, "path": ["spec", "template", "spec"]},
+	"CronJob": {"groups": {"batch"}, "path": ["spec", "jobTemplate", "spec", "template", "spec"]},
+}
+
+# long_running_kinds are the workload kinds whose pods are meant to stay up and
+# serve; Jobs, CronJobs and bare Pods are not among them.
+long_running_kinds := {"Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet"}
+
+# stateless_kinds are the kinds that run interchangeable replicas of one pod.
+stateless_kinds := {"Deployment", "ReplicaSet", "ReplicationController"}
+
+# api_group returns the API group of obj's apiVersion ("" for the core group).
+api_group(obj) := split(obj.apiVersion, "/")[0] if {
+	is_string(obj.apiVersion)
+	contains(obj.apiVersion, "/")
+} else := "" if {
+	is_string(obj.apiVersion)
+}
+
+# is_kind is true when obj is of kind in one of groups (e.g. {"apps"}).
+is_kind(obj, kind, groups) if {
+	obj.kind == kind
+	api_group(obj) in groups
+}
+
+# name_of and namespace_of return obj's name and namespace, "" when absent.
+name_of(obj) := n if {
+	n := obj.metadata.name
+	is_string(n)
+} else := ""
+
+namespace_of(obj) := ns if {
+	ns := obj.metadata.namespace
+	is_string(ns)
+} else := ""
+
+# same_namespace is true when a and b are in one namespace. An object without
+# a namespace is taken to share the namespace of the other, as it would when
+# applied with `kubectl apply -n`.
+same_namespace(a, b) if namespace_of(a) == namespace_of(b)
+
+same_namespace(a, _) if namespace_of(a) == ""
+
+same_namespace(_, b) if namespace_of(b) == ""
+
+# pod_spec_path_of returns the path of obj's pod spec; undefined for objects
+# that are not workloads.
+pod_spec_path_of(obj) := w.path if {
+	is_object(obj)
+	w := workload_kinds[obj.kind]
+	api_group(obj) in w.groups
+}
+
+# pod_spec_of returns obj's pod spec; undefined when obj is not a workload or
+# has no pod spec object.
+pod_spec_of(obj) := spec if {
+	spec := object.get(obj, pod_spec_path_of(obj), null)
+	is_object(spec)
+}
+
+# pod_template_metadata_path_of returns the path of the metadata of the pods
+# obj creates (["metadata"] for a Pod).
+pod_template_metadata_path_of(obj) := array.concat(array.slice(p, 0, count(p) - 1), ["metadata"]) if {
+	p := pod_spec_path_of(obj)
+}
+
+# pod_labels_of returns the labels of the pods obj creates ({} when none).
+pod_labels_of(obj) := labels if {
+	labels := object.get(obj, array.concat(pod_template_metadata_path_of(obj), ["labels"]), {})
+	is_object(labels)
+} else := {}
+
+# container_kinds are the pod spec fields that hold containers.
+container_kinds := ["containers", "initContainers", "ephemeralContainers"]
+
+# containers_of returns the containers of obj's pod spec as a set of
+# {"container": c, "path": [..., kind, i], "kind": kind}.
+containers_of(obj) := {{"container": c, "path": array.concat(path, [kind, i]), "kind": kind} |
+	path := pod_spec_path_of(obj)
+	spec := pod_spec_of(obj)
+	some kind in container_kinds
+	is_array(spec[kind])
+	some i, c in spec[kind]
+	is_object(c)
+}
+
+# volumes_of returns the volumes of obj's pod spec as a set of
+# {"volume": v, "path": [..., "volumes", i]}.
+volumes_of(obj) := {{"volume": v, "path": array.concat(path, ["volumes", i])} |
+	path := pod_spec_path_of(obj)
+	spec := pod_spec_of(obj)
+	is_array(spec.volumes)
+	some i, v in spec.volumes
+	is_object(v)
+}
+
+# The same helpers for the object being linted.
+
+is_workload if pod_spec_path_of(input)
+
+pod_spec_path := pod_spec_path_of(input)
+
+pod_spec := pod_spec_of(input)
+
+pod_template_metadata_path := pod_template_metadata_path_of(input)
+
+pod_template_metadata := m if {
+	m := object.get(input, pod_template_metadata_path, {})
+	is_object(m)
+} else := {}
+
+pod_labels := pod_labels_of(input)
+
+containers := containers_of(input)
+
+volumes := volumes_of(input)
+
+# app_containers are the containers that run for the life of the pod: regular
+# containers, not init or ephemeral ones.
+app_containers := {c | some c in containers; c.kind == "containers"}
+
+# container_name returns a container's name for messages.
+container_name(c) := c.name if is_string(c.name) else := "(unnamed)"
+
+# volume_mounts returns, for a container entry of containers, its volume mounts
+# as a set of {"mount": m, "path": [...]}.
+volume_mounts(entry) := {{"mount": m, "path": array.concat(entry.path, ["volumeMounts", i])} |
+	is_array(entry.container.volumeMounts)
+	some i, m in entry.container.volumeMounts
+	is_object(m)
+}
+
+# command_line returns a container's command and args as one list of
+# {"value": string, "path": [...]} in order.
+command_line(entry) := array.concat(
+	[{"value": v, "path": array.concat(entry.path, ["command", i])} |
+		is_array(entry.container.command)
+		some i, v in entry.container.command
+		is_string(v)
+	],
+	[{"value": v, "path": array.concat(entry.path, ["args", i])} |
+		is_array(entry.container.args)
+		some i, v in entry.container.args
+		is_string(v)
+	],
+)
+
+# command_tokens splits command_line further on white space, so that a shell
+# script given as one argument (sh -c "...") is seen word by word. Each token
+# keeps the path of the argument it came from.
+command_tokens(entry) := [{"value": t, "path": a.path} |
+	some a in command_line(entry)
+	some t in regex.split(`\s+`, trim_space(a.value))
+	t != ""
+]
+
+# env_vars returns a container's env entries with their paths, as a set of
+# {"env": e, "path": [..., "env", i]}.
+env_vars(entry) := {{"env": e, "path": array.concat(entry.path, ["env", i])} |
+	is_array(entry.container.env)
+	some i, e in entry.container.env
+	is_object(e)
+	is_string(e.name)
+}
+
+# Label selectors.
+
+# selector_map_matches is true when every key of a Service-style selector (a
+# plain map) has the same value in labels. An empty selector matches nothing.
+selector_map_matches(selector, labels) if {
+	is_object(selector)
+	count(selector) > 0
+	every k, v in selector {
+		labels[k] == v
+	}
+}
+
+# label_selector_matches is true when a metav1.LabelSelector (matchLabels and
+# matchExpressions) selects labels. An empty selector matches everything.
+label_selector_matches(selector, labels) if {
+	is_object(selector)
+	match_labels := object.get(selector, "matchLabels", {})
+	is_object(match_labels)
+	every k, v in match_labels {
+		labels[k] == v
+	}
+	exprs := object.get(selector, "matchExpressions", [])
+	is_array(exprs)
+	every e in exprs {
+		expression_matches(e, labels)
+	}
+}
+
+expression_matches(e, labels) if {
+	e.operator == "In"
+	labels[e.key] in e.values
+}
+
+expression_matches(e, labels) if {
+	e.operator == "NotIn"
+
+	# object.get, not labels[e.key]: a negated `in` on an undefined ref is
+	# not reliable inside `every` over several expressions in OPA 1.22.
+	not object.get(labels, e.key, null) in e.values
+}
+
+expression_matches(e, labels) if {
+	e.operator == "Exists"
+	e.key in object.keys(labels)
+}
+
+expression_matches(e, labels) if {
+	e.operator == "DoesNotExist"
+	not e.key in object.keys(labels)
+}
+
+# format_selector renders a Service-style selector as "k=v,k=v" for messages.
+format_selector(selector) := concat(",", sort([sprintf("%s=%v", [k, v]) | some k, v in selector]))
+
+# Images.
+
+# image_ref parses a container image reference into
+# {"registry", "repository", "name", "tag", "digest"}: repository is the path
+# without registry, tag and digest; name is its last component. Absent parts
+# are "". Registry detection follows the Docker rules: the first component is
+# a registry when it has a "." or ":" or is "localhost".
+image_ref(image) := {
+	"registry": registry,
+	"repository": concat("/", repo_parts),
+	"name": name,
+	"tag": tag,
+	"digest": image_digest(image),
+} if {
+	is_string(image)
+	parts := split(image_without_digest(image), "/")
+	last := split(parts[count(parts) - 1], ":")
+	name := last[0]
+	tag := image_tag(last)
+	registry := image_registry(parts)
+	start := image_repo_start(registry)
+	repo_parts := array.concat(array.slice(parts, start, count(parts) - 1), [name])
+}
+
+image_without_digest(image) := substring(image, 0, indexof(image, "@")) if {
+	contains(image, "@")
+} else := image
+
+image_digest(image) := substring(image, indexof(image, "@") + 1, -1) if {
+	contains(image, "@")
+} else := ""
+
+image_tag(last) := last[1] if count(last) > 1 else := ""
+
+image_registry(parts) := parts[0] if {
+	count(parts) > 1
+	regex.match(`[.:]|^localhost$`, parts[0])
+} else := ""
+
+image_repo_start(registry) := 0 if registry == "" else := 1
+
+# image_family returns the base image family (and version, "" when unknown)
+# that an image reference shows, as {"family", "version"}: by the image's own
+# name (alpine:3.20, debian:12), a distroless or chainguard path, or a tag
+# variant (node:20-alpine3.20, python:3.12-slim-bookworm). Undefined when the
+# reference does not show its base (myorg/app:1.2.3).
+image_family(image) := f if {
+	ref := image_ref(image)
+	f := family_from_name(ref)
+} else := f if {
+	ref := image_ref(image)
+	families := [f | some t in split(ref.tag, "-"); f := family_from_tag_token(t)]
+	count(families) > 0
+	f := families[0]
+}
+
+base_os_images := {
+	"alpine", "debian", "ubuntu", "busybox", "centos", "fedora", "rockylinux",
+	"almalinux", "amazonlinux", "oraclelinux", "photon", "opensuse", "archlinux",
+	"wolfi-base", "scratch",
+}
+
+family_from_name(ref) := {"family": ref.name, "version": version_of_tag(ref.tag)} if {
+	ref.name in base_os_images
+} else := {"family": "distroless", "version": ""} if {
+	"distroless" in split(ref.repository, "/")
+} else := {"family": "wolfi", "version": ""} if {
+	"chainguard" in split(ref.repository, "/")
+}
+
+version_of_tag(tag) := "" if tag == "latest" else := tag
+
+debian_codenames := {"trixie", "bookworm", "bullseye", "buster", "stretch", "slim"}
+
+ubuntu_codenames := {"noble", "jammy", "focal", "bionic"}
+
+family_from_tag_token(t) := {"family": "alpine", "version": substring(t, 6, -1)} if {
+	regex.match(`^alpine[0-9.]*$`, t)
+} else := {"family": "debian", "version": t} if {
+	t in debian_codenames
+} else := {"family": "ubuntu", "version": t} if {
+	t in ubuntu_codenames
+} else := {"family": "windows", "version": t} if {
+	t in {"windowsservercore", "nanoserver"}
+} else := {"family": "distroless", "version": ""} if {
+	t == "distroless"
+}
+
+# base_image_annotation_key is the annotation that declares a workload's base
+# image; dozen's generator sets it, users can set it on any workload.
+base_image_annotation_key := "dozen.dev/base-image"
+
+# base_image_annotation returns {"value", "path"} of the base-image annotation
+# of the object being linted: on the pod template, else on the object itself.
+base_image_annotation := a if {
+	v := pod_template_metadata.annotations[base_image_annotation_key]
+	a := {"value": v, "path": array.concat(pod_template_metadata_path, ["annotations", base_image_annotation_key])}
+} else := a if {
+	is_workload
+	v := input.metadata.annotations[base_image_annotation_key]
+	a := {"value": v, "path": ["metadata", "annotations", base_image_annotation_key]}
+}
+
+# declared_base parses a base-image annotation value ("alpine:3.20", "alpine",
+# "scratch", "gcr.io/distroless/static") into {"family", "version"}.
+declared_base(value) := f if {
+	f := image_family(value)
+} else := {"family": ref.name, "version": version_of_tag(ref.tag)} if {
+	ref := image_ref(trim_space(value))
+	ref.name != ""
+}
+
+# versions_agree is true when two dotted versions do not contradict each other:
+# either is unknown, or one is a prefix of the other by components (3.20 and
+# 3.20.3 agree, 3.19 and 3.20 do not).
+versions_agree(a, _) if a == ""
+
+versions_agree(_, b) if b == ""
+
+versions_agree(a, b) if {
+	pa := split(a, ".")
+	pb := split(b, ".")
+	n := min([count(pa), count(pb)])
+	array.slice(pa, 0, n) == array.slice(pb, 0, n)
+}
+
+# The linted bundle: every object of the run, for rules that look across
+# objects. Absent when the engine lints without one.
+default bundle := []
+
+bundle := data.dozen.bundle if is_array(data.dozen.bundle)
+
+# bundle_objects returns the objects in the bundle of kind that share obj's
+# namespace.
+bundle_objects(kind, obj) := [o |
+	some o in bundle
+	o.kind == kind
+	same_namespace(o, obj)
+]
+
+# bundle_has is true when the bundle holds an object of kind named name in
+# obj's namespace.
+bundle_has(kind, name, obj) if {
+	some o in bundle
+	o.kind == kind
+	o.metadata.name == name
+	same_namespace(o, obj)
+}
+
+# bundle_get returns the object of kind named name in obj's namespace.
+bundle_get(kind, name, obj) := objs[0] if {
+	objs := [o |
+		some o in bundle
+		o.kind == kind
+		o.metadata.name == name
+		same_namespace(o, obj)
+	]
+	count(objs) > 0
+}
+
+# bundle_workloads returns the workloads in the bundle that share obj's
+# namespace.
+bundle_workloads(obj) := [o |
+	some o in bundle
+	o.kind in object.keys(workload_kinds)
+	pod_spec_path_of(o)
+	same_namespace(o, obj)
+]
+
+# autoscalers_of returns the HorizontalPodAutoscalers (and KEDA ScaledObjects)
+# in the bundle whose scale target is obj.
+autoscalers_of(obj) := [a |
+	some a in bundle
+	a.kind in {"HorizontalPodAutoscaler", "ScaledObject"}
+	ref := a.spec.scaleTargetRef
+	object.get(ref, "kind", "Deployment") == obj.kind
+	ref.name == name_of(obj)
+	same_namespace(a, obj)
+]
+
+# ingress_backends_of returns the Service backends of an Ingress as a set of
+# {"service": name, "port": port or null, "path": path of the name}. Both
+# networking.k8s.io/v1 (backend.service) and the old extensions/v1beta1 shape
+# (backend.serviceName) are read.
+ingress_backends_of(obj) := {b |
+	obj.kind == "Ingress"
+	some entry in ingress_backend_entries(obj)
+	b := ingress_backend(entry.backend, entry.path)
+}
+
+ingress_backend_entries(obj) := array.concat(
+	[{"backend": b, "path": ["spec", field]} |
+		some field in ["defaultBackend", "backend"]
+		b := obj.spec[field]
+	],
+	[{"backend": p.backend, "path": ["spec", "rules", i, "http", "paths", j, "backend"]} |
+		some i, r in obj.spec.rules
+		some j, p in r.http.paths
+	],
+)
+
+ingress_backend(b, path) := {
+	"service": b.service.name,
+	"port": object.get(b.service, "port", null),
+	"path": array.concat(path, ["service", "name"]),
+	"port_path": array.concat(path, ["service", "port"]),
+} if {
+	is_string(b.service.name)
+} else := {
+	"service": b.serviceName,
+	"port": object.get(b, "servicePort", null),
+	"path": array.concat(path, ["serviceName"]),
+	"port_path": array.concat(path, ["servicePort"]),
+} if {
+	is_string(b.serviceName)
+}

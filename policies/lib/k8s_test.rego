@@ -1,0 +1,136 @@
+package dozen.lib.k8s_test
+
+import data.dozen.lib.k8s
+
+pod_spec := {"containers": [{"name": "app", "image": "alpine:3.20"}]}
+
+test_pod_spec_path_of_workloads_passes if {
+	k8s.pod_spec_path_of({"apiVersion": "v1", "kind": "Pod", "spec": pod_spec}) == ["spec"]
+	k8s.pod_spec_path_of({"apiVersion": "apps/v1", "kind": "Deployment"}) == ["spec", "template", "spec"]
+	k8s.pod_spec_path_of({"apiVersion": "batch/v1", "kind": "Job"}) == ["spec", "template", "spec"]
+	k8s.pod_spec_path_of({"apiVersion": "batch/v1", "kind": "CronJob"}) == ["spec", "jobTemplate", "spec", "template", "spec"]
+}
+
+test_pod_spec_path_of_crd_and_other_kinds_fails if {
+	not k8s.pod_spec_path_of({"apiVersion": "example.com/v1", "kind": "Deployment"})
+	not k8s.pod_spec_path_of({"apiVersion": "v1", "kind": "ConfigMap"})
+	not k8s.pod_spec_path_of({"kind": "Deployment"})
+	not k8s.pod_spec_path_of("not an object")
+}
+
+test_containers_with_paths_passes if {
+	cronjob := {
+		"apiVersion": "batch/v1",
+		"kind": "CronJob",
+		"spec": {"jobTemplate": {"spec": {"template": {"spec": {
+			"initContainers": [{"name": "init"}],
+			"containers": [{"name": "app"}],
+		}}}}},
+	}
+	k8s.containers_of(cronjob) == {
+		{"container": {"name": "init"}, "kind": "initContainers", "path": ["spec", "jobTemplate", "spec", "template", "spec", "initContainers", 0]},
+		{"container": {"name": "app"}, "kind": "containers", "path": ["spec", "jobTemplate", "spec", "template", "spec", "containers", 0]},
+	}
+	k8s.pod_template_metadata_path_of(cronjob) == ["spec", "jobTemplate", "spec", "template", "metadata"]
+}
+
+test_containers_of_malformed_spec_passes if {
+	k8s.containers_of({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": "nope"}}) == set()
+	k8s.containers_of({"apiVersion": "v1", "kind": "Pod", "spec": "nope"}) == set()
+	k8s.containers_of({"apiVersion": "v1", "kind": "Service"}) == set()
+}
+
+test_input_helpers_passes if {
+	pod := {"apiVersion": "v1", "kind": "Pod", "metadata": {"labels": {"app": "web"}}, "spec": pod_spec}
+	k8s.is_workload with input as pod
+	k8s.pod_labels == {"app": "web"} with input as pod
+	count(k8s.app_containers) == 1 with input as pod
+}
+
+test_command_tokens_split_shell_scripts_passes if {
+	entry := {"container": {"command": ["sh", "-c"], "args": ["app --log-file /x.log"]}, "path": ["c"]}
+	[t.value | some t in k8s.command_tokens(entry)] == ["sh", "-c", "app", "--log-file", "/x.log"]
+	k8s.command_tokens(entry)[4].path == ["c", "args", 0]
+}
+
+test_image_ref_passes if {
+	k8s.image_ref("nginx") == {"registry": "", "repository": "nginx", "name": "nginx", "tag": "", "digest": ""}
+	k8s.image_ref("localhost:5000/team/app:1.2@sha256:abc") == {
+		"registry": "localhost:5000", "repository": "team/app", "name": "app", "tag": "1.2", "digest": "sha256:abc",
+	}
+	k8s.image_ref("ghcr.io/acme/web:v1").registry == "ghcr.io"
+	k8s.image_ref("acme/web:v1").registry == ""
+}
+
+test_image_family_passes if {
+	k8s.image_family("alpine:3.20") == {"family": "alpine", "version": "3.20"}
+	k8s.image_family("alpine") == {"family": "alpine", "version": ""}
+	k8s.image_family("alpine:latest") == {"family": "alpine", "version": ""}
+	k8s.image_family("node:20-alpine3.19") == {"family": "alpine", "version": "3.19"}
+	k8s.image_family("python:3.12-alpine") == {"family": "alpine", "version": ""}
+	k8s.image_family("python:3.12-slim-bookworm").family == "debian"
+	k8s.image_family("gcr.io/distroless/static-debian12:nonroot").family == "distroless"
+}
+
+test_image_family_unknown_fails if {
+	not k8s.image_family("ghcr.io/acme/web:1.2.3")
+	not k8s.image_family("nginx:1.27")
+}
+
+test_declared_base_passes if {
+	k8s.declared_base("alpine:3.20") == {"family": "alpine", "version": "3.20"}
+	k8s.declared_base("scratch") == {"family": "scratch", "version": ""}
+	k8s.declared_base("distroless") == {"family": "distroless", "version": ""}
+}
+
+test_versions_agree_passes if {
+	k8s.versions_agree("3.20", "3.20.3")
+	k8s.versions_agree("", "3.19")
+	not k8s.versions_agree("3.19", "3.20")
+}
+
+test_selectors_passes if {
+	k8s.selector_map_matches({"app": "web"}, {"app": "web", "tier": "fe"})
+	not k8s.selector_map_matches({"app": "web"}, {"app": "db"})
+	not k8s.selector_map_matches({}, {"app": "web"})
+	k8s.label_selector_matches({}, {"app": "web"})
+	k8s.label_selector_matches(
+		{"matchLabels": {"app": "web"}, "matchExpressions": [
+			{"key": "tier", "operator": "In", "values": ["fe", "be"]},
+			{"key": "track", "operator": "NotIn", "values": ["canary"]},
+			{"key": "app", "operator": "Exists"},
+			{"key": "debug", "operator": "DoesNotExist"},
+		]},
+		{"app": "web", "tier": "fe"},
+	)
+	not k8s.label_selector_matches({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["be"]}]}, {"tier": "fe"})
+	k8s.format_selector({"tier": "fe", "app": "web"}) == "app=web,tier=fe"
+}
+
+test_same_namespace_passes if {
+	k8s.same_namespace({"metadata": {"namespace": "a"}}, {"metadata": {"namespace": "a"}})
+	k8s.same_namespace({"metadata": {}}, {"metadata": {"namespace": "a"}})
+	not k8s.same_namespace({"metadata": {"namespace": "b"}}, {"metadata": {"namespace": "a"}})
+}
+
+test_bundle_lookups_passes if {
+	hpa := {"kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}}}
+	cm := {"kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "prod"}}
+	deploy := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "prod"}}
+	k8s.autoscalers_of(deploy) == [hpa] with data.dozen.bundle as [hpa, cm, deploy]
+	k8s.bundle_has("ConfigMap", "cfg", deploy) with data.dozen.bundle as [hpa, cm, deploy]
+	not k8s.bundle_has("ConfigMap", "cfg", {"metadata": {"namespace": "dev"}}) with data.dozen.bundle as [cm]
+	k8s.bundle_workloads(cm) == [deploy] with data.dozen.bundle as [hpa, cm, deploy]
+	k8s.bundle == []
+}
+
+test_ingress_backends_passes if {
+	ing := {"kind": "Ingress", "spec": {
+		"defaultBackend": {"service": {"name": "default", "port": {"number": 80}}},
+		"rules": [{"http": {"paths": [{"backend": {"serviceName": "old", "servicePort": 8080}}]}}],
+	}}
+	k8s.ingress_backends_of(ing) == {
+		{"service": "default", "port": {"number": 80}, "path": ["spec", "defaultBackend", "service", "name"], "port_path": ["spec", "defaultBackend", "service", "port"]},
+		{"service": "old", "port": 8080, "path": ["spec", "rules", 0, "http", "paths", 0, "backend", "serviceName"], "port_path": ["spec", "rules", 0, "http", "paths", 0, "backend", "servicePort"]},
+	}
+}
