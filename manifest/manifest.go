@@ -1,0 +1,679 @@
+// Package manifest loads Kubernetes manifests (YAML streams or JSON) into
+// plain objects and keeps, for every field, the position it came from.
+//
+// Parse decodes a file once with the go.yaml.in/yaml/v3 node API and builds
+// both the object (map[string]any with JSON-compatible values) and a compact
+// position index from the same node tree. Document.Pos maps a JSON path, as
+// a policy reports it, back to file:line:col.
+//
+// Parse is strict where a silent guess would hide a mistake (duplicate keys,
+// a document that is not an object, numbers JSON cannot hold) and bounded
+// where input could exhaust memory (file size, nesting depth, alias
+// expansion; see Limits). Every error it returns is a positioned
+// *diag.Error or a diag.List of them.
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/dozen-dev/dozen/diag"
+)
+
+// Default limits. They bound the memory a single file can claim; raise them
+// with Limits for unusual inputs (a large CRD bundle, for instance).
+const (
+	// MaxFileSize is the largest file Parse accepts, in bytes.
+	MaxFileSize = 32 << 20
+	// MaxDepth is the deepest nesting of mappings and sequences accepted.
+	// Kubernetes objects, CRD schemas included, stay far below it.
+	MaxDepth = 1000
+	// MaxAliasNodes is how many nodes alias expansion may add to one file
+	// (the "billion laughs" bound). Manifests rarely use aliases at all.
+	MaxAliasNodes = 100_000
+)
+
+// Limits bounds what Parse accepts. A zero field means the default.
+type Limits struct {
+	FileSize   int // bytes; default MaxFileSize
+	Depth      int // nesting levels; default MaxDepth
+	AliasNodes int // nodes added by alias expansion per file; default MaxAliasNodes
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.FileSize <= 0 {
+		l.FileSize = MaxFileSize
+	}
+	if l.Depth <= 0 {
+		l.Depth = MaxDepth
+	}
+	if l.AliasNodes <= 0 {
+		l.AliasNodes = MaxAliasNodes
+	}
+	return l
+}
+
+// Document is one Kubernetes object from a file: a document of a YAML
+// stream, or an item of a `kind: List`.
+type Document struct {
+	// File is the name the document was loaded under, as given to Parse.
+	File string
+	// Index is the 0-based position of the YAML document in the stream,
+	// counting empty documents, so it is stable against the file.
+	Index int
+	// Item is the 0-based index within a `kind: List`'s items, or -1.
+	Item int
+	// Object is the decoded object: map[string]any, []any, string, int64,
+	// float64, bool and nil only.
+	Object map[string]any
+	// Origin, when set, maps a path in Object to the position in the file
+	// the object was generated from (a service file). Parse leaves it nil;
+	// a generator that renders objects sets it so findings point at the
+	// line a user wrote, with the manifest position as a second position.
+	Origin func(path []any) (diag.Pos, bool)
+
+	index []entry // position index, shared by the items of a List
+	root  int32   // the object's entry in index
+}
+
+// entry is one node of the position index. Children of a node are linked
+// through first/next, in document order.
+type entry struct {
+	key        string // mapping key, when the parent is a mapping
+	idx        int32  // sequence index, when the parent is a sequence
+	line, col  int32
+	first      int32 // first child, or -1
+	next       int32 // next sibling, or -1
+	parentKind byte  // 'm' (mapping), 's' (sequence) or 0 (root)
+}
+
+// Pos returns the position of the node at path, a JSON path from the object
+// root made of string keys and integer indices (int, int64, float64 or
+// json.Number-like values with an Int64 method). Mapping entries are
+// positioned at their key, sequence items at the item. When path does not
+// fully exist, Pos returns the position of the deepest node that does.
+func (d *Document) Pos(path []any) diag.Pos {
+	if len(d.index) == 0 {
+		return diag.Pos{File: d.File}
+	}
+	cur := d.root
+	for _, seg := range path {
+		child := d.child(cur, seg)
+		if child < 0 {
+			break
+		}
+		cur = child
+	}
+	e := &d.index[cur]
+	return diag.Pos{File: d.File, Line: int(e.line), Col: int(e.col)}
+}
+
+func (d *Document) child(parent int32, seg any) int32 {
+	key, isKey := seg.(string)
+	idx, isIdx := pathIndex(seg)
+	for c := d.index[parent].first; c >= 0; c = d.index[c].next {
+		e := &d.index[c]
+		switch {
+		case e.parentKind == 'm' && isKey && e.key == key:
+			return c
+		case e.parentKind == 's' && isIdx && int64(e.idx) == idx:
+			return c
+		}
+	}
+	return -1
+}
+
+// pathIndex reads a sequence index from a path segment.
+func pathIndex(seg any) (int64, bool) {
+	switch v := seg.(type) {
+	case int:
+		return int64(v), true
+	case int64:
+		return v, true
+	case int32:
+		return int64(v), true
+	case float64:
+		if v == float64(int64(v)) {
+			return int64(v), true
+		}
+	case interface{ Int64() (int64, error) }: // json.Number
+		n, err := v.Int64()
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// Meta returns the object's identity fields; missing or non-string fields
+// are empty.
+func (d *Document) Meta() (apiVersion, kind, namespace, name string) {
+	apiVersion, _ = d.Object["apiVersion"].(string)
+	kind, _ = d.Object["kind"].(string)
+	if md, ok := d.Object["metadata"].(map[string]any); ok {
+		namespace, _ = md["namespace"].(string)
+		name, _ = md["name"].(string)
+	}
+	return apiVersion, kind, namespace, name
+}
+
+// Parse decodes a YAML stream or JSON file with the default limits.
+func Parse(file string, data []byte) ([]Document, error) {
+	return Limits{}.Parse(file, data)
+}
+
+// Parse decodes a YAML stream or a JSON document into Kubernetes objects.
+// Empty documents are skipped; `kind: List` documents are replaced by their
+// items. On error Parse returns no documents and every problem it found, as
+// a *diag.Error or diag.List.
+func (l Limits) Parse(file string, data []byte) ([]Document, error) {
+	l = l.withDefaults()
+	if len(data) > l.FileSize {
+		return nil, diag.Errorf(diag.Pos{File: file}, "", "file is larger than the %s limit", byteSize(l.FileSize))
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return nil, diag.Errorf(offsetPos(file, data, i), "", "file contains a NUL byte: binary content is not a manifest")
+	}
+	if !utf8.Valid(data) {
+		return nil, diag.Errorf(offsetPos(file, data, invalidUTF8(data)), "", "file is not valid UTF-8: binary content is not a manifest")
+	}
+
+	p := &parser{file: file, lim: l}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for i := 0; ; i++ {
+		var root yaml.Node
+		if err := decode(dec, &root); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, syntaxError(file, err)
+		}
+		if len(root.Content) == 0 {
+			continue
+		}
+		p.document(i, root.Content[0])
+	}
+	if len(p.errs) > 0 {
+		return nil, p.errs.Sort()
+	}
+	return p.docs, nil
+}
+
+// decode runs the YAML decoder, turning a parser panic (a bug in the
+// parser, seen in the past on hostile input) into an error: one bad file
+// must not take down a lint of thousands.
+func decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: internal parser error: %v", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+// syntaxError turns a yaml error ("yaml: line 3: did not find ...") into a
+// positioned error.
+func syntaxError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	pos := diag.Pos{File: file}
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			if line, err := strconv.Atoi(n); err == nil {
+				pos.Line = line
+				msg = after
+			}
+		}
+	}
+	return diag.Errorf(pos, "", "invalid YAML: %s", msg)
+}
+
+type parser struct {
+	file      string
+	lim       Limits
+	docs      []Document
+	errs      diag.List
+	alias     int  // nodes added by alias expansion so far in this file
+	aliasFull bool // the alias limit was reached and reported
+}
+
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
+	p.errs = append(p.errs, diag.Errorf(p.pos(n), "", format, args...))
+}
+
+func (p *parser) pos(n *yaml.Node) diag.Pos {
+	return diag.Pos{File: p.file, Line: n.Line, Col: n.Column}
+}
+
+// document converts the content node of the index'th YAML document.
+func (p *parser) document(index int, n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // empty document, or only comments
+	}
+	b := builder{p: p}
+	root := b.newEntry(n.Line, n.Column, "", 0, 0, -1, nil)
+	v, ok := b.value(n, root, 0, 0)
+	if !ok {
+		return
+	}
+	obj, isMap := v.(map[string]any)
+	if !isMap {
+		p.errorf(n, "document is %s, not a Kubernetes object (a mapping)", describe(v))
+		return
+	}
+	p.object(Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, root: root})
+}
+
+// object adds doc, checking its identity fields and expanding `kind: List`.
+func (p *parser) object(doc Document) {
+	obj := doc.Object
+	apiVersion, hasAPI := obj["apiVersion"]
+	kind, hasKind := obj["kind"]
+	if hasKind {
+		if _, ok := kind.(string); !ok {
+			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"kind"}), "kind", "kind must be a string, not %s", describe(kind)))
+			return
+		}
+		if !hasAPI {
+			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"kind"}), "kind", "kind %q without apiVersion", kind))
+			return
+		}
+	}
+	if hasAPI {
+		if _, ok := apiVersion.(string); !ok {
+			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"apiVersion"}), "apiVersion", "apiVersion must be a string, not %s", describe(apiVersion)))
+			return
+		}
+		if !hasKind {
+			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"apiVersion"}), "apiVersion", "apiVersion %q without kind", apiVersion))
+			return
+		}
+	}
+	if kind != "List" || doc.Item >= 0 {
+		p.docs = append(p.docs, doc)
+		return
+	}
+	items, ok := obj["items"].([]any)
+	if !ok {
+		if obj["items"] == nil {
+			return // an empty List
+		}
+		p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"items"}), "items", "List items must be a sequence, not %s", describe(obj["items"])))
+		return
+	}
+	itemsEntry := doc.child(doc.root, "items")
+	for i, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"items", i}), fmt.Sprintf("items[%d]", i), "List item is %s, not a Kubernetes object", describe(it)))
+			continue
+		}
+		p.object(Document{File: p.file, Index: doc.Index, Item: i, Object: m, index: doc.index, root: doc.child(itemsEntry, i)})
+	}
+}
+
+// builder converts one document's node tree into a value and its index.
+type builder struct {
+	p         *parser
+	index     []entry
+	expanding map[*yaml.Node]bool // anchors being expanded, to catch cycles
+	site      *yaml.Node          // the outermost alias being expanded
+}
+
+// newEntry appends an index entry for a node at line:col and links it as
+// the next child of parent after *prev (-1: the first child).
+func (b *builder) newEntry(line, col int, key string, idx int, parentKind byte, parent int32, prev *int32) int32 {
+	n := int32(len(b.index))
+	b.index = append(b.index, entry{key: key, idx: int32(idx), line: int32(line), col: int32(col), first: -1, next: -1, parentKind: parentKind})
+	if parent >= 0 {
+		if *prev < 0 {
+			b.index[parent].first = n
+		} else {
+			b.index[*prev].next = n
+		}
+		*prev = n
+	}
+	return n
+}
+
+// value converts n, whose index entry self the caller has created. It
+// returns false after reporting an error.
+func (b *builder) value(n *yaml.Node, self int32, depth, aliasDepth int) (any, bool) {
+	if depth > b.p.lim.Depth {
+		b.p.errorf(n, "nesting is deeper than the limit of %d levels", b.p.lim.Depth)
+		return nil, false
+	}
+	if aliasDepth > 0 {
+		if b.p.alias >= b.p.lim.AliasNodes {
+			if !b.p.aliasFull {
+				b.p.aliasFull = true
+				b.p.errorf(b.site, "alias expansion exceeds the limit of %d nodes", b.p.lim.AliasNodes)
+			}
+			return nil, false
+		}
+		b.p.alias++
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return b.p.scalar(n)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			b.p.errorf(n, "unknown anchor %q", n.Value)
+			return nil, false
+		}
+		if b.expanding[n.Alias] {
+			b.p.errorf(n, "anchor %q contains an alias to itself", n.Value)
+			return nil, false
+		}
+		if b.expanding == nil {
+			b.expanding = map[*yaml.Node]bool{}
+		}
+		b.expanding[n.Alias] = true
+		defer delete(b.expanding, n.Alias)
+		if aliasDepth == 0 {
+			b.site = n
+		}
+		return b.value(n.Alias, self, depth, aliasDepth+1)
+	case yaml.SequenceNode:
+		return b.sequence(n, self, depth, aliasDepth)
+	case yaml.MappingNode:
+		return b.mapping(n, self, depth, aliasDepth)
+	}
+	b.p.errorf(n, "unexpected YAML node")
+	return nil, false
+}
+
+func (b *builder) sequence(n *yaml.Node, self int32, depth, aliasDepth int) (any, bool) {
+	if !b.checkTag(n, "!!seq") {
+		return nil, false
+	}
+	out := make([]any, len(n.Content))
+	ok := true
+	prev := int32(-1)
+	for i, c := range n.Content {
+		child := b.newEntry(c.Line, c.Column, "", i, 's', self, &prev)
+		v, vok := b.value(c, child, depth+1, aliasDepth)
+		ok = ok && vok
+		out[i] = v
+	}
+	return out, ok
+}
+
+func (b *builder) mapping(n *yaml.Node, self int32, depth, aliasDepth int) (any, bool) {
+	if !b.checkTag(n, "!!map") {
+		return nil, false
+	}
+	out := make(map[string]any, len(n.Content)/2)
+	ok := true
+	prev := int32(-1)
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		key, kok := b.p.key(k)
+		if !kok {
+			ok = false
+			continue
+		}
+		if _, dup := out[key]; dup {
+			b.p.errorf(k, "duplicate key %q (first at line %d)", key, b.firstLine(n, i, key))
+			ok = false
+			continue
+		}
+		child := b.newEntry(k.Line, k.Column, key, 0, 'm', self, &prev)
+		val, vok := b.value(v, child, depth+1, aliasDepth)
+		ok = ok && vok
+		out[key] = val
+	}
+	// Merge keys (<<) add the keys of the merged mappings that the mapping
+	// does not set itself; earlier merged mappings win.
+	for _, m := range merges {
+		if !b.merge(out, m, self, &prev, depth, aliasDepth) {
+			ok = false
+		}
+	}
+	return out, ok
+}
+
+// firstLine finds the line of the first occurrence of key in mapping n
+// before content index end. Only called on the error path.
+func (b *builder) firstLine(n *yaml.Node, end int, key string) int {
+	for i := 0; i < end; i += 2 {
+		if k, ok := b.p.key(n.Content[i]); ok && k == key {
+			return n.Content[i].Line
+		}
+	}
+	return 0
+}
+
+// merge applies the value v of a merge key (<<) to out, the mapping at
+// index entry self.
+func (b *builder) merge(out map[string]any, v *yaml.Node, self int32, prev *int32, depth, aliasDepth int) bool {
+	src := v
+	if src.Kind == yaml.AliasNode && src.Alias != nil {
+		src = src.Alias
+		if aliasDepth == 0 {
+			b.site = v
+		}
+		aliasDepth++
+	}
+	switch src.Kind {
+	case yaml.SequenceNode:
+		if v.Kind == yaml.AliasNode {
+			break // only a sequence written in place may list mappings
+		}
+		for _, m := range src.Content {
+			if m.Kind != yaml.AliasNode && m.Kind != yaml.MappingNode {
+				b.p.errorf(m, "merge key (<<) needs a mapping or a sequence of mappings")
+				return false
+			}
+			if !b.merge(out, m, self, prev, depth, aliasDepth) {
+				return false
+			}
+		}
+		return true
+	case yaml.MappingNode:
+		if b.expanding[src] {
+			b.p.errorf(v, "anchor %q contains an alias to itself", v.Value)
+			return false
+		}
+		if b.expanding == nil {
+			b.expanding = map[*yaml.Node]bool{}
+		}
+		b.expanding[src] = true
+		defer delete(b.expanding, src)
+		for i := 0; i+1 < len(src.Content); i += 2 {
+			k, val := src.Content[i], src.Content[i+1]
+			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+				if !b.merge(out, val, self, prev, depth, aliasDepth) {
+					return false
+				}
+				continue
+			}
+			key, ok := b.p.key(k)
+			if !ok {
+				return false
+			}
+			if _, set := out[key]; set {
+				continue
+			}
+			child := b.newEntry(k.Line, k.Column, key, 0, 'm', self, prev)
+			x, ok := b.value(val, child, depth+1, aliasDepth)
+			if !ok {
+				return false
+			}
+			out[key] = x
+		}
+		return true
+	}
+	b.p.errorf(v, "merge key (<<) needs a mapping or a sequence of mappings")
+	return false
+}
+
+func (b *builder) checkTag(n *yaml.Node, want string) bool {
+	if n.Tag != "" && n.Tag != want && n.Tag != "!" {
+		b.p.errorf(n, "unsupported tag %s", n.Tag)
+		return false
+	}
+	return true
+}
+
+// key converts a mapping key. Scalar keys become strings as written (YAML
+// allows `1: x` or `true: x`; Kubernetes tooling reads them as strings).
+func (p *parser) key(k *yaml.Node) (string, bool) {
+	n := k
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(k, "mapping key must be a string, not %s", kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// scalar converts a scalar node to a JSON-compatible value.
+func (p *parser) scalar(n *yaml.Node) (any, bool) {
+	switch n.Tag {
+	case "!!str", "!!timestamp", "!!binary", "!":
+		// Timestamps and binary stay as written: Kubernetes fields that
+		// hold them are strings.
+		return n.Value, true
+	case "!!null":
+		return nil, true
+	case "!!bool":
+		switch n.Value {
+		case "true", "True", "TRUE":
+			return true, true
+		case "false", "False", "FALSE":
+			return false, true
+		}
+	case "!!int":
+		plain := strings.ReplaceAll(n.Value, "_", "")
+		if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return i, true
+		} else if errors.Is(err, strconv.ErrRange) {
+			p.errorf(n, "integer %s is out of range (it must fit in 64 bits)", n.Value)
+			return nil, false
+		}
+		if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			_ = u
+			p.errorf(n, "integer %s is out of range (it must fit in 64 bits)", n.Value)
+			return nil, false
+		}
+	case "!!float":
+		plain := strings.ReplaceAll(n.Value, "_", "")
+		if n.Style&yaml.TaggedStyle == 0 && isInteger(plain) {
+			// YAML reads an integer too large for 64 bits as a float;
+			// that would silently change the number.
+			p.errorf(n, "integer %s is out of range (it must fit in 64 bits)", n.Value)
+			return nil, false
+		}
+		f, err := strconv.ParseFloat(plain, 64)
+		if err == nil && !isSpecial(plain) {
+			return f, true
+		}
+		if errors.Is(err, strconv.ErrRange) || isSpecial(plain) {
+			p.errorf(n, "number %s cannot be represented in JSON", n.Value)
+			return nil, false
+		}
+	default:
+		p.errorf(n, "unsupported tag %s", n.Tag)
+		return nil, false
+	}
+	p.errorf(n, "cannot read %q as %s", n.Value, n.Tag)
+	return nil, false
+}
+
+// isInteger reports whether s is written as a decimal integer.
+func isInteger(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isSpecial(s string) bool {
+	s = strings.ToLower(strings.TrimLeft(s, "+-"))
+	return s == ".inf" || s == ".nan" || s == "inf" || s == "nan" || s == "infinity"
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a sequence"
+	}
+	return "a scalar"
+}
+
+// describe names the JSON type of v for messages.
+func describe(v any) string {
+	switch v := v.(type) {
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	case string:
+		return fmt.Sprintf("a string (%q)", truncate(v, 40))
+	case nil:
+		return "null"
+	case bool:
+		return fmt.Sprintf("a boolean (%v)", v)
+	case int64, float64:
+		return fmt.Sprintf("a number (%v)", v)
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "..."
+}
+
+// offsetPos converts a byte offset into a 1-based line and column (in
+// bytes: the line may not be valid text).
+func offsetPos(file string, data []byte, off int) diag.Pos {
+	line := 1 + bytes.Count(data[:off], []byte{'\n'})
+	col := off - bytes.LastIndexByte(data[:off], '\n')
+	return diag.Pos{File: file, Line: line, Col: col}
+}
+
+// invalidUTF8 returns the offset of the first byte that is not valid UTF-8.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
+}
+
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
