@@ -21,21 +21,21 @@ import (
 // typed maps apiVersion/kind to a constructor of its k8s.io/api type. Kinds
 // not listed (CRDs from a user's overlay) are passed through unchecked.
 var typed = map[string]func() any{
-	"v1/ConfigMap":                          func() any { return &corev1.ConfigMap{} },
-	"v1/Secret":                             func() any { return &corev1.Secret{} },
-	"v1/Service":                            func() any { return &corev1.Service{} },
-	"v1/ServiceAccount":                     func() any { return &corev1.ServiceAccount{} },
-	"v1/Namespace":                          func() any { return &corev1.Namespace{} },
-	"v1/PersistentVolumeClaim":              func() any { return &corev1.PersistentVolumeClaim{} },
-	"v1/Pod":                                func() any { return &corev1.Pod{} },
-	"apps/v1/Deployment":                    func() any { return &appsv1.Deployment{} },
-	"apps/v1/StatefulSet":                   func() any { return &appsv1.StatefulSet{} },
-	"apps/v1/DaemonSet":                     func() any { return &appsv1.DaemonSet{} },
+	"v1/ConfigMap":                           func() any { return &corev1.ConfigMap{} },
+	"v1/Secret":                              func() any { return &corev1.Secret{} },
+	"v1/Service":                             func() any { return &corev1.Service{} },
+	"v1/ServiceAccount":                      func() any { return &corev1.ServiceAccount{} },
+	"v1/Namespace":                           func() any { return &corev1.Namespace{} },
+	"v1/PersistentVolumeClaim":               func() any { return &corev1.PersistentVolumeClaim{} },
+	"v1/Pod":                                 func() any { return &corev1.Pod{} },
+	"apps/v1/Deployment":                     func() any { return &appsv1.Deployment{} },
+	"apps/v1/StatefulSet":                    func() any { return &appsv1.StatefulSet{} },
+	"apps/v1/DaemonSet":                      func() any { return &appsv1.DaemonSet{} },
 	"autoscaling/v2/HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
-	"policy/v1/PodDisruptionBudget":         func() any { return &policyv1.PodDisruptionBudget{} },
-	"networking.k8s.io/v1/Ingress":          func() any { return &networkingv1.Ingress{} },
-	"batch/v1/Job":                          func() any { return &batchv1.Job{} },
-	"batch/v1/CronJob":                      func() any { return &batchv1.CronJob{} },
+	"policy/v1/PodDisruptionBudget":          func() any { return &policyv1.PodDisruptionBudget{} },
+	"networking.k8s.io/v1/Ingress":           func() any { return &networkingv1.Ingress{} },
+	"batch/v1/Job":                           func() any { return &batchv1.Job{} },
+	"batch/v1/CronJob":                       func() any { return &batchv1.CronJob{} },
 }
 
 // Check validates every object the way dozen promises: it decodes into its

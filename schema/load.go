@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,6 +91,9 @@ func (s *Schema) parse(file string, src []byte) (cue.Value, error) {
 		}
 	case ".yaml", ".yml":
 		f, err = yaml.Extract(file, src)
+		if err != nil {
+			return cue.Value{}, yamlError(file, err)
+		}
 		if err == nil && len(f.Decls) == 0 {
 			err = diag.List{{Pos: diag.Pos{File: file}, Msg: "empty service file: it needs at least name, image and a port or processes"}}
 		}
@@ -137,6 +141,17 @@ func checkCUEFile(file string, f *ast.File) error {
 	return errs.Err()
 }
 
+// yamlLine matches the "file:line: message" errors of CUE's YAML decoder.
+var yamlLine = regexp.MustCompile(`^(?:.*?):(\d+): (.*)$`)
+
+func yamlError(file string, err error) diag.List {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return diag.List{{Pos: diag.Pos{File: file, Line: line}, Msg: "invalid YAML: " + m[2]}}
+	}
+	return toDiag(file, err, "")
+}
+
 func astFile(file string, expr ast.Expr) (*ast.File, error) {
 	st, ok := expr.(*ast.StructLit)
 	if !ok {
@@ -166,38 +181,63 @@ func (s *Schema) validate(file string, user, u cue.Value) diag.List {
 		}
 	}
 	add(u.Validate(cue.Concrete(true)))
-	var walk func(v cue.Value, depth int)
-	walk = func(v cue.Value, depth int) {
-		if depth > 8 {
+	// Walk the user's own value (which has no schema errors to stop the
+	// iteration) and validate the same path in the unified value.
+	var walk func(uv cue.Value, path []cue.Selector, depth int)
+	walk = func(uv cue.Value, path []cue.Selector, depth int) {
+		if depth > 16 {
 			return
 		}
-		switch v.IncompleteKind() {
+		switch uv.IncompleteKind() {
 		case cue.StructKind:
-			it, err := v.Fields()
+			it, err := uv.Fields()
 			if err != nil {
-				add(err)
 				return
 			}
 			for it.Next() {
-				add(it.Value().Validate(cue.Concrete(true)))
-				walk(it.Value(), depth+1)
+				p := append(slices.Clip(path), it.Selector())
+				add(u.LookupPath(cue.MakePath(p...)).Validate(cue.Concrete(true)))
+				walk(it.Value(), p, depth+1)
 			}
 		case cue.ListKind:
-			it, err := v.List()
+			it, err := uv.List()
 			if err != nil {
-				add(err)
 				return
 			}
 			for it.Next() {
-				add(it.Value().Validate(cue.Concrete(true)))
-				walk(it.Value(), depth+1)
+				p := append(slices.Clip(path), it.Selector())
+				add(u.LookupPath(cue.MakePath(p...)).Validate(cue.Concrete(true)))
+				walk(it.Value(), p, depth+1)
 			}
 		}
 	}
 	if len(errs) > 0 {
-		walk(u, 0)
+		walk(user, nil, 0)
 	}
-	return errs.Sort()
+	return dropAlternatives(errs).Sort()
+}
+
+// dropAlternatives removes "is required" errors below a field that failed
+// an exactly-one-of constraint (matchN): they only list the alternatives
+// the constraint's own message already names.
+func dropAlternatives(errs diag.List) diag.List {
+	var oneOf []string
+	for _, e := range errs {
+		if e.Path != "" && strings.HasPrefix(e.Msg, "needs exactly one of") {
+			oneOf = append(oneOf, e.Path+".")
+		}
+	}
+	return slices.DeleteFunc(errs, func(e *diag.Error) bool {
+		if !strings.HasPrefix(e.Msg, "is required") {
+			return false
+		}
+		for _, p := range oneOf {
+			if strings.HasPrefix(e.Path, p) && !strings.Contains(e.Path[len(p):], ".") {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // translate turns one CUE error into a positioned error in the user's terms,
@@ -227,7 +267,8 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 			name := elems[len(elems)-1]
 			d.Msg = fmt.Sprintf("unknown field %q", name)
 			parent := u.LookupPath(cue.MakePath(selectors(elems[:len(elems)-1])...))
-			if best := closest(name, fieldNames(parent)); best != "" {
+			names := slices.DeleteFunc(fieldNames(parent), func(n string) bool { return n == name })
+			if best := closest(name, names); best != "" {
 				d.Msg += fmt.Sprintf(" (did you mean %q?)", best)
 			}
 		}
@@ -240,6 +281,11 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		d.Msg = "needs a value"
 		if len(args) > 0 {
 			d.Msg = fmt.Sprintf("needs a value (%v)", args[0])
+		}
+	case strings.Contains(format, "does not satisfy") && len(args) == 2 && fmt.Sprint(args[1]) == "matchN":
+		d.Msg = "needs exactly one of the alternatives"
+		if msg != "" {
+			d.Msg = msg
 		}
 	case msg != "" && got != "":
 		d.Msg = got + " " + msg
@@ -296,7 +342,11 @@ func toDiag(file string, err error, path string) diag.List {
 			}
 		}
 		format, args := e.Msg()
-		out = append(out, &diag.Error{Pos: p, Path: path, Msg: fmt.Sprintf(format, args...)})
+		msg := fmt.Sprintf(format, args...)
+		if format == "" {
+			msg = e.Error()
+		}
+		out = append(out, &diag.Error{Pos: p, Path: path, Msg: msg})
 	}
 	if len(out) == 0 {
 		out = diag.List{{Pos: diag.Pos{File: file}, Msg: err.Error()}}

@@ -101,6 +101,9 @@ and checks any Kubernetes YAML against twelve-factor policies.
 
 	root.AddCommand(
 		newRenderCmd(env),
+		newVetCmd(env),
+		newInitCmd(env),
+		newSchemaCmd(env),
 		newVersionCmd(env),
 	)
 	wrapArgs(root)
