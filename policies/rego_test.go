@@ -62,10 +62,10 @@ func TestRego(t *testing.T) {
 		file := path.Join(dir, "rule_test.rego")
 		names := passed[file]
 		if !slices.ContainsFunc(names, regoTestPassCase.MatchString) {
-			t.Errorf("%s: no passing test_..._passes case for the rule that passes", file)
+			t.Errorf("%s: no passing test_..._passes case", file)
 		}
 		if !slices.ContainsFunc(names, regoTestFailCase.MatchString) {
-			t.Errorf("%s: no passing test_..._fails case for the rule", file)
+			t.Errorf("%s: no passing test_..._fails case", file)
 		}
 	}
 }

@@ -1,0 +1,16 @@
+package dozen.rules.portability.host_port_test
+
+import data.dozen.rules.portability.host_port
+
+pod(ports) := {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "app", "ports": ports}]}}
+
+test_host_port_fails if {
+	host_port.deny == {{
+		"msg": `container "app" binds hostPort 8080`,
+		"path": ["spec", "containers", 0, "ports", 1, "hostPort"],
+	}} with input as pod([{"containerPort": 9090}, {"containerPort": 8080, "hostPort": 8080}])
+}
+
+test_container_port_only_passes if {
+	count(host_port.deny) == 0 with input as pod([{"containerPort": 8080}, {"containerPort": 8081, "hostPort": 0}])
+}
