@@ -1,0 +1,214 @@
+package generate_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+
+	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/internal/golden"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// exampleSources reads the service file of every directory in examples/.
+func exampleSources(t testing.TB) map[string]generate.Source {
+	t.Helper()
+	dirs, err := os.ReadDir("../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]generate.Source{}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		for _, name := range []string{"service.cue", "service.yaml", "service.yml", "service.json"} {
+			p := filepath.Join("../examples", d.Name(), name)
+			data, err := os.ReadFile(p)
+			if err == nil {
+				out[d.Name()] = generate.Source{File: filepath.ToSlash(filepath.Join("examples", d.Name(), name)), Data: data}
+			}
+		}
+	}
+	if len(out) < 3 {
+		t.Fatalf("found %d examples, want at least 3", len(out))
+	}
+	return out
+}
+
+func renderYAML(t testing.TB, srcs []generate.Source, opts generate.Options) [][]byte {
+	t.Helper()
+	results, err := generate.Run(srcs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([][]byte, len(results))
+	for i, r := range results {
+		y, err := generate.YAML(r.Objects)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = y
+	}
+	return out
+}
+
+// TestExamples renders every example against its golden output.
+func TestExamples(t *testing.T) {
+	for name, src := range exampleSources(t) {
+		t.Run(name, func(t *testing.T) {
+			got := renderYAML(t, []generate.Source{src}, generate.Options{})
+			golden.Check(t, filepath.Join("../testdata/golden/examples", name+".yaml"), got[0])
+		})
+	}
+}
+
+// TestDeterministic renders all examples with one worker and with many, in
+// two orders, and requires the same bytes for each service.
+func TestDeterministic(t *testing.T) {
+	m := exampleSources(t)
+	var srcs []generate.Source
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		srcs = append(srcs, m[name])
+	}
+	one := renderYAML(t, srcs, generate.Options{Workers: 1})
+	reversed := slices.Clone(srcs)
+	slices.Reverse(reversed)
+	prev := runtime.GOMAXPROCS(4)
+	defer runtime.GOMAXPROCS(prev)
+	many := renderYAML(t, reversed, generate.Options{Workers: 4})
+	slices.Reverse(many)
+	for i := range one {
+		if !bytes.Equal(one[i], many[i]) {
+			t.Errorf("%s: output differs between runs", srcs[i].File)
+		}
+	}
+}
+
+// TestGeneratedObjects checks the promises of the mapping on the multi-process
+// example: selectors match pod labels, Service targetPorts and probe ports
+// name the container port, an autoscaled Deployment has no replicas, and a
+// replicated process has a PDB.
+func TestGeneratedObjects(t *testing.T) {
+	src := exampleSources(t)["multi-process"]
+	results, err := generate.Run([]generate.Source{src}, generate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]generate.Object{}
+	for _, o := range results[0].Objects {
+		byName[o.Kind+"/"+o.Name] = o
+	}
+	web, ok := byName["Deployment/shop"]
+	if !ok {
+		t.Fatalf("no Deployment/shop in %v", slices.Collect(func(yield func(string) bool) {
+			for k := range byName {
+				yield(k)
+			}
+		}))
+	}
+	if _, ok := dig(web.Data, "spec", "replicas"); ok {
+		t.Error("autoscaled Deployment/shop hard-codes spec.replicas")
+	}
+	sel, _ := dig(web.Data, "spec", "selector", "matchLabels")
+	labels, _ := dig(web.Data, "spec", "template", "metadata", "labels")
+	for k, v := range sel.(map[string]any) {
+		if labels.(map[string]any)[k] != v {
+			t.Errorf("selector %s=%v not on the pod template", k, v)
+		}
+	}
+	svc := byName["Service/shop"]
+	svcSel, _ := dig(svc.Data, "spec", "selector")
+	if !mapsEqual(svcSel.(map[string]any), sel.(map[string]any)) {
+		t.Errorf("Service selector %v != Deployment selector %v", svcSel, sel)
+	}
+	ports, _ := dig(svc.Data, "spec", "ports")
+	target := ports.([]any)[0].(map[string]any)["targetPort"]
+	containers, _ := dig(web.Data, "spec", "template", "spec", "containers")
+	c := containers.([]any)[0].(map[string]any)
+	portName := c["ports"].([]any)[0].(map[string]any)["name"]
+	if target != portName {
+		t.Errorf("Service targetPort %v, container port name %v", target, portName)
+	}
+	if p, _ := dig(c, "readinessProbe", "httpGet", "port"); p != portName {
+		t.Errorf("readiness probe port %v, container port name %v", p, portName)
+	}
+	for _, want := range []string{"HorizontalPodAutoscaler/shop", "PodDisruptionBudget/shop", "PodDisruptionBudget/shop-worker", "Job/shop-migrate", "CronJob/shop-nightly-report", "Ingress/shop"} {
+		if _, ok := byName[want]; !ok {
+			t.Errorf("missing %s", want)
+		}
+	}
+	// The env ConfigMap's generated name is what the pods refer to.
+	var cmName string
+	for k := range byName {
+		if len(k) > len("ConfigMap/shop-env-") && k[:len("ConfigMap/shop-env-")] == "ConfigMap/shop-env-" {
+			cmName = k[len("ConfigMap/"):]
+		}
+	}
+	ref, _ := dig(c, "envFrom")
+	if got := ref.([]any)[0].(map[string]any)["configMapRef"].(map[string]any)["name"]; cmName == "" || got != cmName {
+		t.Errorf("envFrom refers to %v, generated ConfigMap is %q", got, cmName)
+	}
+}
+
+func dig(v any, keys ...string) (any, bool) {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+func mapsEqual(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestCheckRejects shows the typed check can fail: an unknown field and an
+// invalid label are reported with the object and field.
+func TestCheckRejects(t *testing.T) {
+	objs := []generate.Object{{
+		APIVersion: "apps/v1", Kind: "Deployment", Name: "web",
+		Data: map[string]any{
+			"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": map[string]any{"name": "web", "labels": map[string]any{"bad key!": "x"}},
+			"spec":     map[string]any{"replicaz": 2},
+		},
+	}}
+	err := generate.Check("service.cue", objs)
+	if err == nil {
+		t.Fatal("Check accepted an unknown field and a bad label key")
+	}
+	for _, want := range []string{`unknown field "spec.replicaz"`, `metadata.labels["bad key!"]`} {
+		if !bytes.Contains([]byte(err.Error()), []byte(want)) {
+			t.Errorf("error %q does not mention %s", err, want)
+		}
+	}
+}
+
+func TestSchemaCompiles(t *testing.T) {
+	if _, err := schema.Compile(); err != nil {
+		t.Fatal(err)
+	}
+}
