@@ -1,0 +1,31 @@
+# dozen's tasks. `make help` lists them.
+GO ?= go
+BIN := bin/dozen
+
+.PHONY: help build test golden docs bench lint example
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/dozen
+	$(GO) build -o $(BIN) ./cmd/dozen
+
+example: build ## build dozen and render the go-ok example
+	./$(BIN) render examples/go-ok
+
+test: ## run every test: unit, Rego, golden and CLI specs
+	$(GO) vet ./...
+	$(GO) test ./...
+
+golden: ## rewrite every golden file and CLI spec output
+	DOZEN_UPDATE=1 $(GO) test ./...
+
+docs: ## regenerate generated docs (policies/README.md)
+	DOZEN_UPDATE=1 $(GO) test ./policies -run TestDocs
+
+bench: ## run the benchmarks (see BENCHMARKS.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./generate/ ./policies/
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+	$(GO) vet ./...
