@@ -1,0 +1,24 @@
+package dozen.rules.scaling.hpa_min_replicas_test
+
+import data.dozen.rules.scaling.hpa_min_replicas
+
+hpa(spec) := {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"}, "spec": object.union({"maxReplicas": 5}, spec)}
+
+test_min_replicas_unset_fails if {
+	hpa_min_replicas.deny == {{"msg": "minReplicas is not set (1 by default), below the minimum of 2", "path": ["spec"]}} with input as hpa({})
+}
+
+test_min_replicas_one_fails if {
+	hpa_min_replicas.deny == {{"msg": "minReplicas is 1, below the minimum of 2", "path": ["spec", "minReplicas"]}} with input as hpa({"minReplicas": 1})
+}
+
+test_minimum_from_min_replicas_rule_fails if {
+	count(hpa_min_replicas.deny) == 1 with input as hpa({"minReplicas": 2})
+		with data.dozen.config as {"params": {"min-replicas": {"min_replicas": 3}}}
+}
+
+test_min_replicas_two_passes if {
+	count(hpa_min_replicas.deny) == 0 with input as hpa({"minReplicas": 2})
+	count(hpa_min_replicas.deny) == 0 with input as hpa({"minReplicas": 1})
+		with data.dozen.config as {"params": {"hpa-min-replicas": {"min_replicas": 1}, "min-replicas": {"min_replicas": 3}}}
+}

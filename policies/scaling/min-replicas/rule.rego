@@ -1,0 +1,91 @@
+# METADATA
+# title: Deployment runs too few replicas and has no autoscaler
+# description: >-
+#   A single replica is a single point of failure: every rollout, node drain or
+#   crash is an outage, and nothing shows that the service can scale out by
+#   adding processes. Without an autoscaler, the replica count is the only
+#   scale the service ever has.
+# custom:
+#   id: min-replicas
+#   category: scaling
+#   factor: "VIII. Concurrency"
+#   severity: warning
+#   params:
+#     min_replicas: Lowest acceptable spec.replicas. Default 2.
+#   remediation: >-
+#     Set spec.replicas to at least the minimum, or add a
+#     HorizontalPodAutoscaler that targets the Deployment.
+#   bad: |
+#     apiVersion: apps/v1
+#     kind: Deployment
+#     metadata:
+#       name: web
+#     spec:
+#       replicas: 1
+#       selector:
+#         matchLabels: {app: web}
+#       template:
+#         metadata:
+#           labels: {app: web}
+#         spec:
+#           containers:
+#             - name: app
+#               image: ghcr.io/acme/web:1.4.2-alpine3.20
+#   good: |
+#     apiVersion: apps/v1
+#     kind: Deployment
+#     metadata:
+#       name: web
+#     spec:
+#       selector:
+#         matchLabels: {app: web}
+#       template:
+#         metadata:
+#           labels: {app: web}
+#         spec:
+#           containers:
+#             - name: app
+#               image: ghcr.io/acme/web:1.4.2-alpine3.20
+#     ---
+#     apiVersion: autoscaling/v2
+#     kind: HorizontalPodAutoscaler
+#     metadata:
+#       name: web
+#     spec:
+#       scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+#       minReplicas: 2
+#       maxReplicas: 10
+#       metrics:
+#         - type: Resource
+#           resource:
+#             name: cpu
+#             target: {type: Utilization, averageUtilization: 70}
+package dozen.rules.scaling.min_replicas
+
+import data.dozen.lib.k8s
+import data.dozen.lib.result
+
+default min_replicas := 2
+
+min_replicas := n if {
+	n := data.dozen.config.params["min-replicas"].min_replicas
+	is_number(n)
+}
+
+deny contains result.fail(msg, ["spec", "replicas"]) if {
+	k8s.is_kind(input, "Deployment", {"apps", "extensions"})
+	replicas := input.spec.replicas
+	is_number(replicas)
+	replicas < min_replicas
+	count(k8s.autoscalers_of(input)) == 0
+	msg := sprintf("replicas is %v, below the minimum of %v, and no HorizontalPodAutoscaler targets the Deployment", [replicas, min_replicas])
+}
+
+deny contains result.fail(msg, ["spec"]) if {
+	k8s.is_kind(input, "Deployment", {"apps", "extensions"})
+	is_object(input.spec)
+	not "replicas" in object.keys(input.spec)
+	1 < min_replicas
+	count(k8s.autoscalers_of(input)) == 0
+	msg := sprintf("replicas is not set (1 by default), below the minimum of %v, and no HorizontalPodAutoscaler targets the Deployment", [min_replicas])
+}

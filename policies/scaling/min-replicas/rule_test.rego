@@ -1,0 +1,49 @@
+package dozen.rules.scaling.min_replicas_test
+
+import data.dozen.rules.scaling.min_replicas
+
+deployment(spec) := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}, "spec": spec}
+
+hpa(name, namespace) := {
+	"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+	"metadata": {"name": "web-hpa", "namespace": namespace},
+	"spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}, "maxReplicas": 5},
+}
+
+test_one_replica_fails if {
+	min_replicas.deny == {{
+		"msg": "replicas is 1, below the minimum of 2, and no HorizontalPodAutoscaler targets the Deployment",
+		"path": ["spec", "replicas"],
+	}} with input as deployment({"replicas": 1})
+}
+
+test_replicas_unset_fails if {
+	min_replicas.deny == {{
+		"msg": "replicas is not set (1 by default), below the minimum of 2, and no HorizontalPodAutoscaler targets the Deployment",
+		"path": ["spec"],
+	}} with input as deployment({"template": {}})
+}
+
+test_hpa_for_another_deployment_fails if {
+	count(min_replicas.deny) == 1 with input as deployment({"replicas": 1}) with data.dozen.bundle as [hpa("api", "shop")]
+	count(min_replicas.deny) == 1 with input as deployment({"replicas": 1}) with data.dozen.bundle as [hpa("web", "other")]
+}
+
+test_configured_minimum_fails if {
+	count(min_replicas.deny) == 1 with input as deployment({"replicas": 2})
+		with data.dozen.config as {"params": {"min-replicas": {"min_replicas": 3}}}
+}
+
+test_two_replicas_passes if {
+	count(min_replicas.deny) == 0 with input as deployment({"replicas": 2})
+}
+
+test_autoscaled_passes if {
+	count(min_replicas.deny) == 0 with input as deployment({}) with data.dozen.bundle as [hpa("web", "shop")]
+	keda := {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "web"}, "spec": {"scaleTargetRef": {"name": "web"}}}
+	count(min_replicas.deny) == 0 with input as deployment({"replicas": 1}) with data.dozen.bundle as [keda]
+}
+
+test_other_kinds_passes if {
+	count(min_replicas.deny) == 0 with input as {"apiVersion": "apps/v1", "kind": "StatefulSet", "spec": {"replicas": 1}}
+}
