@@ -23,8 +23,11 @@ golden: ## rewrite every golden file and CLI spec output
 docs: ## regenerate generated docs (policies/README.md)
 	DOZEN_UPDATE=1 $(GO) test ./policies -run TestDocs
 
-bench: ## run the benchmarks (see BENCHMARKS.md)
-	$(GO) test -run '^$$' -bench . -benchmem ./generate/ ./policies/
+bench: ## run the benchmarks, whole processes against their peers (see BENCHMARKS.md)
+	$(GO) build -o .cache/bin/dozen ./cmd/dozen
+	GOBIN=$(CURDIR)/.cache/bin $(GO) install cuelang.org/go/cmd/cue@v0.17.1
+	DOZEN_BIN=$(CURDIR)/.cache/bin/dozen CUE_BIN=$(CURDIR)/.cache/bin/cue \
+		$(GO) test -run '^$$' -bench . -benchmem -count 5 ./generate/ | tee .cache/bench.txt
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)

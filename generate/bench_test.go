@@ -1,0 +1,106 @@
+package generate_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// BenchmarkRenderOne renders examples/go-ok in-process with a compiled
+// schema: load, validate, #Render, kustomize, typed checks, YAML.
+func BenchmarkRenderOne(b *testing.B) {
+	src := exampleSources(b)["go-ok"]
+	s, err := schema.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		svc, err := s.Load(src.File, src.Data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := generate.Base(svc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := generate.YAML(r.Objects); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRender200 renders 200 distinct services with generate.Run, which
+// spreads them across GOMAXPROCS workers (compare -cpu 1,2).
+func BenchmarkRender200(b *testing.B) {
+	src := exampleSources(b)["multi-process"]
+	srcs := make([]generate.Source, 200)
+	for i := range srcs {
+		data := []byte(fmt.Sprintf("name: svc-%03d\n", i))
+		data = append(data, stripName(src.Data)...)
+		srcs[i] = generate.Source{File: fmt.Sprintf("svc-%03d/service.yaml", i), Data: data}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := generate.Run(srcs, generate.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// stripName drops the "name: ..." line of a YAML service file.
+func stripName(data []byte) []byte {
+	var out []byte
+	for len(data) > 0 {
+		line := data
+		if i := indexByte(data, '\n'); i >= 0 {
+			line, data = data[:i+1], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(line) >= 5 && string(line[:5]) == "name:" {
+			continue
+		}
+		out = append(out, line...)
+	}
+	return out
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// BenchmarkProcess measures whole processes, as a pre-commit hook or CI
+// step pays for them: dozen rendering examples/go-ok, and its peer in the
+// same run, `cue export` of an equivalent plain CUE file
+// (testdata/bench/go-ok-plain.cue, the same objects written out by hand).
+// Set DOZEN_BIN and CUE_BIN (make bench does); missing binaries skip.
+func BenchmarkProcess(b *testing.B) {
+	run := func(b *testing.B, bin string, args ...string) {
+		if bin == "" {
+			b.Skip("binary not set (DOZEN_BIN, CUE_BIN): run make bench")
+		}
+		for b.Loop() {
+			cmd := exec.Command(bin, args...)
+			cmd.Dir = ".."
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("%s: %v\n%s", bin, err, out)
+			}
+		}
+	}
+	b.Run("dozen-render-go-ok", func(b *testing.B) { run(b, os.Getenv("DOZEN_BIN"), "render", "examples/go-ok") })
+	b.Run("dozen-vet-go-ok", func(b *testing.B) { run(b, os.Getenv("DOZEN_BIN"), "vet", "examples/go-ok") })
+	b.Run("dozen-version", func(b *testing.B) { run(b, os.Getenv("DOZEN_BIN"), "version") })
+	b.Run("cue-export-go-ok", func(b *testing.B) {
+		run(b, os.Getenv("CUE_BIN"), "export", "--out", "yaml", "testdata/bench/go-ok-plain.cue")
+	})
+}
