@@ -308,7 +308,7 @@ family_from_name(ref) := {"family": ref.name, "version": version_of_tag(ref.tag)
 
 version_of_tag(tag) := "" if tag == "latest" else := tag
 
-debian_codenames := {"trixie", "bookworm", "bullseye", "buster", "stretch", "slim"}
+debian_codenames := {"trixie", "bookworm", "bullseye", "buster", "stretch"}
 
 ubuntu_codenames := {"noble", "jammy", "focal", "bionic"}
 
@@ -316,6 +316,8 @@ family_from_tag_token(t) := {"family": "alpine", "version": substring(t, 6, -1)}
 	regex.match(`^alpine[0-9.]*$`, t)
 } else := {"family": "debian", "version": t} if {
 	t in debian_codenames
+} else := {"family": "debian", "version": ""} if {
+	t == "slim"
 } else := {"family": "ubuntu", "version": t} if {
 	t in ubuntu_codenames
 } else := {"family": "windows", "version": t} if {
@@ -348,12 +350,15 @@ declared_base(value) := f if {
 	ref.name != ""
 }
 
-# versions_agree is true when two dotted versions do not contradict each other:
-# either is unknown, or one is a prefix of the other by components (3.20 and
-# 3.20.3 agree, 3.19 and 3.20 do not).
-versions_agree(a, _) if a == ""
+# versions_agree is true when two versions do not contradict each other:
+# either is not a dotted number (unknown, or a codename like bookworm), or one
+# is a prefix of the other by components (3.20 and 3.20.3 agree, 3.19 and 3.20
+# do not).
+versions_agree(a, _) if not numeric_version(a)
 
-versions_agree(_, b) if b == ""
+versions_agree(_, b) if not numeric_version(b)
+
+numeric_version(v) if regex.match(`^[0-9]+(\.[0-9]+)*$`, v)
 
 versions_agree(a, b) if {
 	pa := split(a, ".")

@@ -86,6 +86,7 @@ test_declared_base_passes if {
 test_versions_agree_passes if {
 	k8s.versions_agree("3.20", "3.20.3")
 	k8s.versions_agree("", "3.19")
+	k8s.versions_agree("bookworm", "12")
 	not k8s.versions_agree("3.19", "3.20")
 }
 
