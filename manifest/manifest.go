@@ -167,11 +167,23 @@ func Parse(file string, data []byte) ([]Document, error) {
 	return Limits{}.Parse(file, data)
 }
 
+// ParseMappings decodes a YAML stream or JSON file of mappings that are not
+// Kubernetes objects (a configuration file, say): the same decoding, limits
+// and position index as Parse, without the apiVersion and kind checks or
+// `kind: List` expansion.
+func (l Limits) ParseMappings(file string, data []byte) ([]Document, error) {
+	return l.parse(file, data, false)
+}
+
 // Parse decodes a YAML stream or a JSON document into Kubernetes objects.
 // Empty documents are skipped; `kind: List` documents are replaced by their
 // items. On error Parse returns no documents and every problem it found, as
 // a *diag.Error or diag.List.
 func (l Limits) Parse(file string, data []byte) ([]Document, error) {
+	return l.parse(file, data, true)
+}
+
+func (l Limits) parse(file string, data []byte, kube bool) ([]Document, error) {
 	l = l.withDefaults()
 	if len(data) > l.FileSize {
 		return nil, diag.Errorf(diag.Pos{File: file}, "", "file is larger than the %s limit", byteSize(l.FileSize))
@@ -183,7 +195,7 @@ func (l Limits) Parse(file string, data []byte) ([]Document, error) {
 		return nil, diag.Errorf(offsetPos(file, data, invalidUTF8(data)), "", "file is not valid UTF-8: binary content is not a manifest")
 	}
 
-	p := &parser{file: file, lim: l}
+	p := &parser{file: file, lim: l, kube: kube}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for i := 0; ; i++ {
 		var root yaml.Node
@@ -235,6 +247,7 @@ func syntaxError(file string, err error) error {
 type parser struct {
 	file      string
 	lim       Limits
+	kube      bool // check identity fields and expand Lists
 	docs      []Document
 	errs      diag.List
 	alias     int  // nodes added by alias expansion so far in this file
@@ -261,8 +274,15 @@ func (p *parser) document(index int, n *yaml.Node) {
 		return
 	}
 	obj, isMap := v.(map[string]any)
-	if !isMap {
+	switch {
+	case !isMap && p.kube:
 		p.errorf(n, "document is %s, not a Kubernetes object (a mapping)", describe(v))
+		return
+	case !isMap:
+		p.errorf(n, "document is %s, not a mapping", describe(v))
+		return
+	case !p.kube:
+		p.docs = append(p.docs, Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, root: root})
 		return
 	}
 	p.object(Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, root: root})

@@ -424,6 +424,23 @@ func TestLimitsRaise(t *testing.T) {
 	}
 }
 
+func TestParseMappings(t *testing.T) {
+	docs, err := Limits{}.ParseMappings("c.yaml", []byte("kind: x\nitems: [1]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 1 || docs[0].Object["kind"] != "x" {
+		t.Errorf("got %v", docs)
+	}
+	if got := docs[0].Pos([]any{"items", 0}).String(); got != "c.yaml:2:9" {
+		t.Errorf("Pos = %s", got)
+	}
+	_, err = Limits{}.ParseMappings("c.yaml", []byte("[1]\n"))
+	if want := "c.yaml:1:1: document is a list, not a mapping"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+}
+
 func TestParseErrorType(t *testing.T) {
 	_, err := Parse("f", []byte("- a\n---\n- b\n"))
 	var l diag.List
