@@ -1,0 +1,240 @@
+// Package policies is dozen's policy engine: the built-in twelve-factor
+// rules, written in Rego and embedded in the binary, and the Go code that
+// compiles them, evaluates them over Kubernetes objects and turns their
+// results into positioned findings.
+//
+// The Rego files are the catalogue. Each rule lives in
+// policies/<category>/<rule-id>/rule.rego, in package
+// dozen.rules.<category>.<rule_id>, with package METADATA giving its title,
+// description (the rationale) and, under custom, its id, category, factor,
+// severity, remediation and a failing (bad) and passing (good) example.
+// Rules report findings with data.dozen.lib.result.fail(msg, path); the
+// engine turns the JSON path into file:line:col through manifest.Document.
+//
+// Use Rules for the catalogue, New and Engine.Lint to lint, LoadConfig for
+// .dozen.yaml, and RunTests for Rego unit tests of custom policies.
+package policies
+
+import (
+	"cmp"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Categories are the directories of the built-in rules, in catalogue order.
+var Categories = []string{"portability", "scaling", "alpine", "logging", "crossref"}
+
+// DocsBase is where the generated rule documentation is published; a rule's
+// DocsURL is DocsBase + "#" + id.
+const DocsBase = "https://github.com/dozen-dev/dozen/blob/main/policies/README.md"
+
+// Severity is how serious a finding is.
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+)
+
+// Severities lists the severities from most to least serious.
+var Severities = []Severity{SeverityError, SeverityWarning, SeverityInfo}
+
+// ParseSeverity reads a severity name.
+func ParseSeverity(s string) (Severity, error) {
+	if slices.Contains(Severities, Severity(s)) {
+		return Severity(s), nil
+	}
+	return "", fmt.Errorf("unknown severity %q (want error, warning or info)", s)
+}
+
+// Rank orders severities: error 3, warning 2, info 1, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityError:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// AtLeast reports whether s is as serious as t or more.
+func (s Severity) AtLeast(t Severity) bool { return s.Rank() >= t.Rank() && s.Rank() > 0 }
+
+// Rule describes one rule: a built-in rule, from its METADATA, or a custom
+// (conftest-style) rule.
+type Rule struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"` // the rationale
+	Category    string   `json:"category"`
+	Factor      string   `json:"factor"` // the twelve-factor factor, e.g. "VI. Processes"
+	Severity    Severity `json:"severity"`
+	Remediation string   `json:"remediation"`
+	Bad         string   `json:"bad,omitempty"`  // YAML manifest that breaks the rule
+	Good        string   `json:"good,omitempty"` // YAML manifest that passes it
+	DocsURL     string   `json:"docsUrl,omitempty"`
+}
+
+// CustomCategory is the category of rules loaded with --policy.
+const CustomCategory = "custom"
+
+// Rules returns the built-in rule catalogue, sorted by id.
+func Rules() ([]Rule, error) {
+	c, err := builtin()
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(c.rules), nil
+}
+
+// catalog is the parsed and compiled built-in policy tree.
+type catalog struct {
+	modules  map[string]*ast.Module // every non-test module, by file
+	rules    []Rule                 // sorted by id
+	pkgs     map[string]ast.Ref     // rule id → package path
+	compiler *ast.Compiler          // all modules, compiled
+}
+
+// loadCatalog parses and compiles the policy tree in fsys: lib/ and the
+// category directories. Test files (*_test.rego) are left out.
+func loadCatalog(fsys fs.FS) (*catalog, error) {
+	c := &catalog{modules: map[string]*ast.Module{}, pkgs: map[string]ast.Ref{}}
+	var errs []string
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(name, ".rego") || strings.HasSuffix(name, "_test.rego") {
+			return nil
+		}
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		m, err := parseModule(name, src)
+		if err != nil {
+			errs = append(errs, err.Error())
+			return nil
+		}
+		c.modules[name] = m
+		if !isRuleFile(name) {
+			return nil
+		}
+		r, err := ruleMetadata(name, m)
+		if err != nil {
+			errs = append(errs, err.Error())
+			return nil
+		}
+		if _, dup := c.pkgs[r.ID]; dup {
+			errs = append(errs, fmt.Sprintf("%s: rule id %q is used twice", name, r.ID))
+			return nil
+		}
+		c.rules = append(c.rules, r)
+		c.pkgs[r.ID] = m.Package.Path
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read built-in policies: %w", err)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("built-in policies: %s", strings.Join(errs, "\n"))
+	}
+	slices.SortFunc(c.rules, func(a, b Rule) int { return cmp.Compare(a.ID, b.ID) })
+	c.compiler = newCompiler()
+	if c.compiler.Compile(c.modules); c.compiler.Failed() {
+		return nil, fmt.Errorf("compile built-in policies: %v", c.compiler.Errors)
+	}
+	return c, nil
+}
+
+// isRuleFile reports whether name is <category>/<id>/rule.rego.
+func isRuleFile(name string) bool {
+	parts := strings.Split(name, "/")
+	return len(parts) == 3 && parts[2] == "rule.rego" && slices.Contains(Categories, parts[0])
+}
+
+// parseModule parses Rego v1 with METADATA annotations.
+func parseModule(name string, src []byte) (*ast.Module, error) {
+	return ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{
+		RegoVersion:       ast.RegoV1,
+		ProcessAnnotation: true,
+	})
+}
+
+func newCompiler() *ast.Compiler {
+	return ast.NewCompiler().
+		WithCapabilities(Capabilities()).
+		WithDefaultRegoVersion(ast.RegoV1)
+}
+
+// ruleMetadata reads a built-in rule's package METADATA and checks it
+// against the rule contract.
+func ruleMetadata(name string, m *ast.Module) (Rule, error) {
+	category, id := path.Base(path.Dir(path.Dir(name))), path.Base(path.Dir(name))
+	a := packageAnnotations(m)
+	if a == nil {
+		return Rule{}, fmt.Errorf("%s: no package METADATA", name)
+	}
+	str := func(key string) string {
+		s, _ := a.Custom[key].(string)
+		return strings.TrimSpace(s)
+	}
+	r := Rule{
+		ID:          str("id"),
+		Title:       strings.TrimSpace(a.Title),
+		Description: strings.TrimSpace(a.Description),
+		Category:    str("category"),
+		Factor:      str("factor"),
+		Severity:    Severity(str("severity")),
+		Remediation: str("remediation"),
+		Bad:         str("bad") + "\n",
+		Good:        str("good") + "\n",
+		DocsURL:     DocsBase + "#" + id,
+	}
+	var problems []string
+	if r.ID != id {
+		problems = append(problems, fmt.Sprintf("custom.id is %q, want the directory name %q", r.ID, id))
+	}
+	if r.Category != category {
+		problems = append(problems, fmt.Sprintf("custom.category is %q, want the directory name %q", r.Category, category))
+	}
+	if want := "data.dozen.rules." + category + "." + strings.ReplaceAll(id, "-", "_"); m.Package.Path.String() != want {
+		problems = append(problems, fmt.Sprintf("package is %s, want %s", strings.TrimPrefix(m.Package.Path.String(), "data."), strings.TrimPrefix(want, "data.")))
+	}
+	if r.Severity.Rank() == 0 {
+		problems = append(problems, fmt.Sprintf("custom.severity is %q, want error, warning or info", r.Severity))
+	}
+	for _, f := range []struct{ key, val string }{
+		{"title", r.Title}, {"description", r.Description}, {"custom.factor", r.Factor},
+		{"custom.remediation", r.Remediation}, {"custom.bad", str("bad")}, {"custom.good", str("good")},
+	} {
+		if f.val == "" {
+			problems = append(problems, f.key+" is missing")
+		}
+	}
+	if !slices.ContainsFunc(m.Rules, func(r *ast.Rule) bool { return r.Head.Name.String() == "deny" }) {
+		problems = append(problems, "no deny rule")
+	}
+	if len(problems) > 0 {
+		return Rule{}, fmt.Errorf("%s: %s", name, strings.Join(problems, "; "))
+	}
+	return r, nil
+}
+
+func packageAnnotations(m *ast.Module) *ast.Annotations {
+	for _, a := range m.Annotations {
+		if a.Scope == "package" {
+			return a
+		}
+	}
+	return nil
+}

@@ -1,0 +1,332 @@
+package policies
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/manifest"
+)
+
+// ConfigFile is the name of dozen's configuration file, looked up from the
+// working directory upward.
+const ConfigFile = ".dozen.yaml"
+
+// Config is the policy part of .dozen.yaml:
+//
+//	rules:
+//	  unpinned-image:
+//	    severity: warning          # error, warning or info
+//	  host-network:
+//	    disabled: true
+//	  alpine-base-image:
+//	    params: {families: [alpine, scratch]}
+//	external:                      # names that exist outside the linted files
+//	  configmaps: [kube-root-ca.crt]
+//	  secrets: [registry-credentials]
+//	exceptions:
+//	  - rule: host-path
+//	    match: {kind: DaemonSet, namespace: kube-system, name: "log-*"}
+//	    container: shipper         # optional
+//	    reason: the node agent reads the host's logs   # required
+//	    expires: 2026-12-31        # optional, YYYY-MM-DD, inclusive
+//
+// Rule ids are checked against the rules that run (built-in and custom)
+// when an Engine is built. The zero Config changes nothing.
+type Config struct {
+	File       string
+	Rules      map[string]RuleConfig
+	External   External
+	Exceptions []Exception
+}
+
+// RuleConfig changes one rule.
+type RuleConfig struct {
+	Disabled bool
+	Severity Severity       // "" keeps the rule's own
+	Params   map[string]any // data.dozen.config.params["<rule-id>"]
+	Pos      diag.Pos       // the rule's key in the file
+}
+
+// External lists objects that exist in the cluster but not in the linted
+// files, so that references to them resolve.
+type External struct {
+	ConfigMaps []string
+	Secrets    []string
+}
+
+// Exception silences a rule on matching objects. Kind, Namespace, Name and
+// Container are glob patterns (path.Match); empty matches anything.
+type Exception struct {
+	Rule      string
+	Kind      string
+	Namespace string
+	Name      string
+	Container string
+	Reason    string
+	Expires   string   // YYYY-MM-DD; "" never expires
+	Pos       diag.Pos // the exception's entry in the file
+
+	expires time.Time
+}
+
+// expired reports whether the exception no longer applies on today: it
+// holds through its expiry date.
+func (x *Exception) expired(today time.Time) bool {
+	if x.expires.IsZero() {
+		return false
+	}
+	y, m, d := today.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).After(x.expires)
+}
+
+// LoadConfig reads a .dozen.yaml from data; file names it in errors. An
+// empty file is an empty Config. Unknown keys, wrong types, a missing
+// reason or a malformed date are positioned errors.
+func LoadConfig(file string, data []byte) (*Config, error) {
+	cfg := &Config{File: file, Rules: map[string]RuleConfig{}}
+	docs, err := manifest.Limits{}.ParseMappings(file, data)
+	if err != nil {
+		return nil, err
+	}
+	switch len(docs) {
+	case 0:
+		return cfg, nil
+	case 1:
+	default:
+		return nil, diag.Errorf(docs[1].Pos(nil), "", "configuration must be a single YAML document")
+	}
+	r := &configReader{doc: &docs[0]}
+	root := r.object(nil, docs[0].Object, "rules", "external", "exceptions")
+	if rules, ok := r.mapping([]any{"rules"}, root["rules"]); ok {
+		for _, id := range sortedKeys(rules) {
+			p := []any{"rules", id}
+			m, ok := r.mapping(p, rules[id])
+			if !ok {
+				continue
+			}
+			m = r.object(p, m, "disabled", "severity", "params")
+			rc := RuleConfig{Pos: r.pos(p)}
+			rc.Disabled, _ = r.boolean(at(p, "disabled"), m["disabled"])
+			if s, ok := r.str(at(p, "severity"), m["severity"]); ok && s != "" {
+				sev, err := ParseSeverity(s)
+				if err != nil {
+					r.errorf(at(p, "severity"), "%v", err)
+				}
+				rc.Severity = sev
+			}
+			rc.Params, _ = r.mapping(at(p, "params"), m["params"])
+			cfg.Rules[id] = rc
+		}
+	}
+	if ext, ok := r.mapping([]any{"external"}, root["external"]); ok {
+		ext = r.object([]any{"external"}, ext, "configmaps", "secrets")
+		cfg.External.ConfigMaps = r.strings([]any{"external", "configmaps"}, ext["configmaps"])
+		cfg.External.Secrets = r.strings([]any{"external", "secrets"}, ext["secrets"])
+	}
+	if list, ok := r.list([]any{"exceptions"}, root["exceptions"]); ok {
+		for i, v := range list {
+			if x, ok := r.exception([]any{"exceptions", i}, v); ok {
+				cfg.Exceptions = append(cfg.Exceptions, x)
+			}
+		}
+	}
+	if len(r.errs) > 0 {
+		return nil, r.errs.Sort()
+	}
+	return cfg, nil
+}
+
+func (r *configReader) exception(p []any, v any) (Exception, bool) {
+	m, ok := r.mapping(p, v)
+	if !ok {
+		return Exception{}, false
+	}
+	before := len(r.errs)
+	m = r.object(p, m, "rule", "match", "container", "reason", "expires")
+	x := Exception{Pos: r.pos(p)}
+	x.Rule, _ = r.str(at(p, "rule"), m["rule"])
+	if x.Rule == "" {
+		r.errorf(p, "exception needs a rule")
+	}
+	if match, ok := r.mapping(at(p, "match"), m["match"]); ok {
+		mp := at(p, "match")
+		match = r.object(mp, match, "kind", "namespace", "name")
+		x.Kind, _ = r.glob(at(mp, "kind"), match["kind"])
+		x.Namespace, _ = r.glob(at(mp, "namespace"), match["namespace"])
+		x.Name, _ = r.glob(at(mp, "name"), match["name"])
+	}
+	x.Container, _ = r.glob(at(p, "container"), m["container"])
+	x.Reason, _ = r.str(at(p, "reason"), m["reason"])
+	x.Reason = strings.TrimSpace(x.Reason)
+	if x.Reason == "" {
+		r.errorf(p, "exception for %q needs a reason", x.Rule)
+	}
+	x.Expires, _ = r.str(at(p, "expires"), m["expires"])
+	if x.Expires != "" {
+		t, err := time.Parse(time.DateOnly, x.Expires)
+		if err != nil {
+			r.errorf(at(p, "expires"), "expires must be a date, YYYY-MM-DD, not %q", x.Expires)
+		}
+		x.expires = t
+	}
+	return x, len(r.errs) == before
+}
+
+// configReader reads typed values out of the decoded file, reporting
+// errors at the position of the offending key.
+type configReader struct {
+	doc  *manifest.Document
+	errs diag.List
+}
+
+func (r *configReader) pos(p []any) diag.Pos { return r.doc.Pos(p) }
+
+func (r *configReader) errorf(p []any, format string, args ...any) {
+	r.errs = append(r.errs, diag.Errorf(r.pos(p), manifest.FormatPath(p), format, args...))
+}
+
+// object reports keys of m that are not in known and returns m.
+func (r *configReader) object(p []any, m map[string]any, known ...string) map[string]any {
+	for _, k := range sortedKeys(m) {
+		if !slices.Contains(known, k) {
+			r.errorf(at(p, k), "unknown key %q (known keys: %s)", k, strings.Join(known, ", "))
+		}
+	}
+	return m
+}
+
+// mapping reads an optional mapping: absent or null is (nil, false).
+func (r *configReader) mapping(p []any, v any) (map[string]any, bool) {
+	switch v := v.(type) {
+	case nil:
+		return nil, false
+	case map[string]any:
+		return v, true
+	}
+	r.errorf(p, "want a mapping, not %s", typeName(v))
+	return nil, false
+}
+
+func (r *configReader) list(p []any, v any) ([]any, bool) {
+	switch v := v.(type) {
+	case nil:
+		return nil, false
+	case []any:
+		return v, true
+	}
+	r.errorf(p, "want a list, not %s", typeName(v))
+	return nil, false
+}
+
+func (r *configReader) str(p []any, v any) (string, bool) {
+	switch v := v.(type) {
+	case nil:
+		return "", false
+	case string:
+		return v, true
+	}
+	r.errorf(p, "want a string, not %s", typeName(v))
+	return "", false
+}
+
+func (r *configReader) boolean(p []any, v any) (bool, bool) {
+	switch v := v.(type) {
+	case nil:
+		return false, false
+	case bool:
+		return v, true
+	}
+	r.errorf(p, "want true or false, not %s", typeName(v))
+	return false, false
+}
+
+func (r *configReader) strings(p []any, v any) []string {
+	list, ok := r.list(p, v)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for i, e := range list {
+		if s, ok := r.str(at(p, i), e); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (r *configReader) glob(p []any, v any) (string, bool) {
+	s, ok := r.str(p, v)
+	if !ok {
+		return "", false
+	}
+	if _, err := path.Match(s, ""); err != nil {
+		r.errorf(p, "bad pattern %q: %v", s, err)
+		return "", false
+	}
+	return s, true
+}
+
+// at returns path p extended by seg, never sharing p's backing array.
+func at(p []any, seg any) []any {
+	return append(slices.Clip(p), seg)
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64, float64:
+		return "a number"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// globMatch matches s against a glob pattern; an empty pattern matches
+// anything.
+func globMatch(pattern, s string) bool {
+	if pattern == "" {
+		return true
+	}
+	ok, _ := path.Match(pattern, s)
+	return ok
+}
+
+// check reports rule ids in the configuration that known does not know.
+func (c *Config) check(known func(string) bool) error {
+	if c == nil {
+		return nil
+	}
+	var errs diag.List
+	for _, id := range sortedKeys(c.Rules) {
+		if !known(id) {
+			errs = append(errs, diag.Errorf(c.Rules[id].Pos, manifest.FormatPath([]any{"rules", id}), "unknown rule %q (see 'dozen rules')", id))
+		}
+	}
+	for i, x := range c.Exceptions {
+		if !known(x.Rule) {
+			errs = append(errs, diag.Errorf(x.Pos, fmt.Sprintf("exceptions[%d].rule", i), "unknown rule %q (see 'dozen rules')", x.Rule))
+		}
+	}
+	return errs.Sort().Err()
+}

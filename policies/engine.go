@@ -1,0 +1,525 @@
+package policies
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/manifest"
+)
+
+// IgnoreAnnotationPrefix, followed by a rule id, is the annotation that
+// silences that rule on an object; its value is the reason and may not be
+// empty: ignore.dozen.dev/unpinned-image: "pinned by the release pipeline".
+const IgnoreAnnotationPrefix = "ignore.dozen.dev/"
+
+// Options configure an Engine.
+type Options struct {
+	// Config adjusts rules; nil leaves them as they are.
+	Config *Config
+	// Policies are custom Rego modules (--policy). Conftest-style rules
+	// (deny, violation, warn and their deny_* forms) in Namespaces run
+	// beside the built-in rules.
+	Policies []Module
+	// Namespaces are the packages of Policies whose rules run; default
+	// ["main"], as in conftest.
+	Namespaces []string
+	// NoBuiltin runs only the custom policies.
+	NoBuiltin bool
+	// Today is the date exceptions expire against; zero means the current
+	// date. Tests set it.
+	Today time.Time
+}
+
+// Module is one Rego source file.
+type Module struct {
+	File   string // the name errors and coverage use
+	Source []byte
+}
+
+// Engine lints Kubernetes objects. It is safe for concurrent use.
+type Engine struct {
+	compiler *ast.Compiler
+	query    ast.Body
+	slots    []slot
+	rules    []Rule // the rules that run, sorted by id
+	byID     map[string]int
+	cfg      *Config
+	today    time.Time
+}
+
+// slot is one element of the evaluation query's result.
+type slot struct {
+	rule      int    // index in Engine.rules; -1 for an exception slot
+	namespace string // custom rules: the package; exception slots too
+	name      string // custom rules: the rule name (deny_foo)
+}
+
+// New compiles the policies and prepares the query that evaluates every
+// rule on one object at once. Errors in custom policies or in the
+// configuration are positioned.
+func New(opts Options) (*Engine, error) {
+	cat, err := builtin()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: opts.Config, today: opts.Today, byID: map[string]int{}}
+	if e.cfg == nil {
+		e.cfg = &Config{}
+	}
+	if e.today.IsZero() {
+		e.today = time.Now()
+	}
+
+	var refs []string
+	if !opts.NoBuiltin {
+		for _, r := range cat.rules {
+			e.addRule(r)
+		}
+	}
+	custom, err := parseCustom(opts.Policies)
+	if err != nil {
+		return nil, err
+	}
+	namespaces := opts.Namespaces
+	if len(namespaces) == 0 {
+		namespaces = []string{"main"}
+	}
+	customRules, exceptions, err := discover(custom, namespaces)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Policies) > 0 && len(customRules) == 0 {
+		return nil, fmt.Errorf("custom policies: no deny, violation or warn rules in namespace %s", strings.Join(namespaces, ", "))
+	}
+	for _, cr := range customRules {
+		e.addRule(cr.rule)
+	}
+	if len(e.rules) == 0 {
+		return nil, errors.New("no rules to run")
+	}
+	if err := e.cfg.check(func(id string) bool { _, ok := e.byID[id]; return ok }); err != nil {
+		return nil, err
+	}
+
+	// Configuration: disabled rules leave the catalogue of running rules;
+	// severities change.
+	e.rules = slices.DeleteFunc(e.rules, func(r Rule) bool { return e.cfg.Rules[r.ID].Disabled })
+	for i := range e.rules {
+		if s := e.cfg.Rules[e.rules[i].ID].Severity; s != "" {
+			e.rules[i].Severity = s
+		}
+	}
+	slices.SortFunc(e.rules, func(a, b Rule) int { return cmp.Compare(a.ID, b.ID) })
+	clear(e.byID)
+	for i, r := range e.rules {
+		e.byID[r.ID] = i
+	}
+
+	for i, r := range e.rules {
+		if r.Category == CustomCategory {
+			cr := customRules[slices.IndexFunc(customRules, func(c customRule) bool { return c.rule.ID == r.ID })]
+			e.slots = append(e.slots, slot{rule: i, namespace: cr.namespace, name: cr.name})
+			refs = append(refs, "data."+cr.namespace+"."+cr.name)
+			continue
+		}
+		e.slots = append(e.slots, slot{rule: i})
+		refs = append(refs, cat.pkgs[r.ID].String()+".deny")
+	}
+	for _, ns := range exceptions {
+		e.slots = append(e.slots, slot{rule: -1, namespace: ns})
+		refs = append(refs, "data."+ns+".exception")
+	}
+	if len(e.slots) == 0 {
+		return nil, errors.New("every rule is disabled")
+	}
+
+	// One query for every rule: an array with, per slot, the rule's value
+	// or nothing when it is undefined.
+	var q strings.Builder
+	q.WriteString("[")
+	for i, ref := range refs {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "[x | x := %s]", ref)
+	}
+	q.WriteString("]")
+	e.query, err = ast.ParseBodyWithOpts(q.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return nil, fmt.Errorf("build policy query: %w", err)
+	}
+
+	if len(custom) == 0 {
+		e.compiler = cat.compiler
+		return e, nil
+	}
+	modules := make(map[string]*ast.Module, len(cat.modules)+len(custom))
+	for name, m := range cat.modules {
+		modules["dozen:"+name] = m
+	}
+	for _, m := range custom {
+		modules[m.Package.Location.File] = m
+	}
+	e.compiler = newCompiler()
+	if e.compiler.Compile(modules); e.compiler.Failed() {
+		return nil, regoErrors(e.compiler.Errors)
+	}
+	return e, nil
+}
+
+func (e *Engine) addRule(r Rule) {
+	e.byID[r.ID] = len(e.rules)
+	e.rules = append(e.rules, r)
+}
+
+// Rules returns the rules the engine runs, with configured severities,
+// sorted by id.
+func (e *Engine) Rules() []Rule { return slices.Clone(e.rules) }
+
+// Lint evaluates every rule on every document. data.dozen.bundle holds all
+// the documents, for rules that look across objects. Documents are
+// evaluated in parallel; the findings are sorted. Evaluation errors (a
+// policy failing at run time) are returned as a diag.List beside the
+// findings of the other documents.
+func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, error) {
+	res := &Result{Objects: len(docs), Rules: e.Rules()}
+	files := map[string]bool{}
+	for i := range docs {
+		files[docs[i].File] = true
+	}
+	res.Files = len(files)
+	if len(docs) == 0 {
+		return res, nil
+	}
+
+	workers := min(runtime.GOMAXPROCS(0), len(docs))
+	inputs := make([]ast.Value, len(docs))
+	convErrs := make([]error, len(docs))
+	parallel(workers, len(docs), func(i int) {
+		inputs[i], convErrs[i] = ast.InterfaceToValue(docs[i].Object)
+	})
+	if err := errors.Join(convErrs...); err != nil {
+		return nil, fmt.Errorf("convert objects: %w", err)
+	}
+
+	store := inmem.NewFromASTObject(e.data(inputs))
+	pq, err := rego.New(
+		rego.Compiler(e.compiler),
+		rego.Store(store),
+		rego.ParsedQuery(e.query),
+		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare policies: %w", err)
+	}
+
+	found := make([][]Finding, len(docs))
+	errs := make([]*diag.Error, len(docs))
+	parallel(workers, len(docs), func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
+		found[i], errs[i] = e.lintOne(ctx, pq, &docs[i], inputs[i])
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var all diag.List
+	for i := range docs {
+		res.Findings = append(res.Findings, found[i]...)
+		if errs[i] != nil {
+			all = append(all, errs[i])
+		}
+	}
+	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
+	return res, all.Sort().Err()
+}
+
+// parallel runs f(0..n-1) on workers goroutines.
+func parallel(workers, n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// data builds the data document: data.dozen.bundle and data.dozen.config.
+func (e *Engine) data(inputs []ast.Value) ast.Object {
+	bundle := make([]*ast.Term, len(inputs))
+	for i, v := range inputs {
+		bundle[i] = ast.NewTerm(v)
+	}
+	params := ast.NewObject()
+	for _, id := range sortedKeys(e.cfg.Rules) {
+		if p := e.cfg.Rules[id].Params; p != nil {
+			v, err := ast.InterfaceToValue(p)
+			if err == nil {
+				params.Insert(ast.StringTerm(id), ast.NewTerm(v))
+			}
+		}
+	}
+	names := func(list []string) *ast.Term {
+		terms := make([]*ast.Term, len(list))
+		for i, s := range list {
+			terms[i] = ast.StringTerm(s)
+		}
+		return ast.ArrayTerm(terms...)
+	}
+	config := ast.NewObject(
+		ast.Item(ast.StringTerm("params"), ast.NewTerm(params)),
+		ast.Item(ast.StringTerm("external"), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("configmaps"), names(e.cfg.External.ConfigMaps)),
+			ast.Item(ast.StringTerm("secrets"), names(e.cfg.External.Secrets)),
+		)),
+	)
+	return ast.NewObject(ast.Item(ast.StringTerm("dozen"), ast.ObjectTerm(
+		ast.Item(ast.StringTerm("bundle"), ast.ArrayTerm(bundle...)),
+		ast.Item(ast.StringTerm("config"), ast.NewTerm(config)),
+	)))
+}
+
+// lintOne evaluates every rule on one document.
+func (e *Engine) lintOne(ctx context.Context, pq rego.PreparedEvalQuery, doc *manifest.Document, input ast.Value) ([]Finding, *diag.Error) {
+	apiVersion, kind, namespace, name := doc.Meta()
+	obj := Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name}
+	fail := func(format string, args ...any) *diag.Error {
+		return diag.Errorf(doc.Pos(nil), "", "evaluate policies on %s: %s", obj, fmt.Sprintf(format, args...))
+	}
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, fail("query gave %d results", len(rs))
+	}
+	term, _ := rs[0].Expressions[0].Value.(*ast.Term)
+	slots, ok := term.Value.(*ast.Array)
+	if !ok || slots.Len() != len(e.slots) {
+		return nil, fail("query gave %v", term)
+	}
+
+	// Conftest exception rules name the rules (without their deny_/warn_/
+	// violation_ prefix) that do not apply to this object.
+	excepted := map[string]bool{}
+	for i, s := range e.slots {
+		if s.rule >= 0 {
+			continue
+		}
+		each(slots.Elem(i), func(t *ast.Term) {
+			each(t, func(n *ast.Term) {
+				if s, ok := n.Value.(ast.String); ok {
+					excepted[string(s)] = true
+				}
+			})
+		})
+	}
+
+	var out []Finding
+	var evalErr *diag.Error
+	for i, s := range e.slots {
+		if s.rule < 0 {
+			continue
+		}
+		rule := &e.rules[s.rule]
+		// Each slot holds [value] or [] (undefined).
+		each(slots.Elem(i), func(value *ast.Term) {
+			each(value, func(r *ast.Term) {
+				msg, path, err := readResult(r)
+				if err != nil {
+					if evalErr == nil {
+						evalErr = fail("rule %s: %v", rule.ID, err)
+					}
+					return
+				}
+				f := e.finding(rule, doc, obj, msg, path)
+				if s.namespace != "" && f.Suppressed == nil && excepted[unprefixed(s.name)] {
+					f.Suppressed = &Suppression{Kind: SuppressedByException, Reason: "exception rule in package " + s.namespace}
+				}
+				out = append(out, f)
+			})
+		})
+	}
+	return out, evalErr
+}
+
+// each calls f on each element of a set or array term; other values have
+// no elements.
+func each(t *ast.Term, f func(*ast.Term)) {
+	if t == nil {
+		return
+	}
+	switch v := t.Value.(type) {
+	case ast.Set:
+		v.Foreach(f)
+	case *ast.Array:
+		v.Foreach(f)
+	}
+}
+
+// readResult reads one rule result: a message string, or an object with a
+// string msg and an optional path (an array of keys and indices).
+func readResult(t *ast.Term) (string, []any, error) {
+	switch v := t.Value.(type) {
+	case ast.String:
+		return string(v), nil, nil
+	case ast.Object:
+		m, ok := v.Get(ast.StringTerm("msg")).Value.(ast.String)
+		if v.Get(ast.StringTerm("msg")) == nil || !ok {
+			return "", nil, fmt.Errorf("result %v has no msg string", t)
+		}
+		var path []any
+		if p := v.Get(ast.StringTerm("path")); p != nil {
+			arr, ok := p.Value.(*ast.Array)
+			if !ok {
+				return "", nil, fmt.Errorf("result path %v is not an array", p)
+			}
+			for i := range arr.Len() {
+				switch seg := arr.Elem(i).Value.(type) {
+				case ast.String:
+					path = append(path, string(seg))
+				case ast.Number:
+					n, ok := seg.Int64()
+					if !ok {
+						return "", nil, fmt.Errorf("result path %v has a non-integer index", p)
+					}
+					path = append(path, n)
+				default:
+					return "", nil, fmt.Errorf("result path %v has a segment that is neither a key nor an index", p)
+				}
+			}
+		}
+		return string(m), path, nil
+	}
+	return "", nil, fmt.Errorf("result %v is neither a string nor an object with msg", t)
+}
+
+// finding builds a finding with its positions and any suppression.
+func (e *Engine) finding(rule *Rule, doc *manifest.Document, obj Object, msg string, path []any) Finding {
+	f := Finding{
+		RuleID:      rule.ID,
+		Severity:    rule.Severity,
+		Factor:      rule.Factor,
+		Message:     msg,
+		Path:        manifest.FormatPath(path),
+		Remediation: rule.Remediation,
+		Object:      obj,
+		Pos:         doc.Pos(path),
+	}
+	if doc.Origin != nil {
+		if origin, ok := doc.Origin(path); ok {
+			rendered := f.Pos
+			f.Pos, f.Related = origin, &rendered
+		}
+	}
+	e.suppress(&f, doc, path)
+	return f
+}
+
+// suppress applies the object's ignore annotation and the configured
+// exceptions to f.
+func (e *Engine) suppress(f *Finding, doc *manifest.Document, path []any) {
+	key := IgnoreAnnotationPrefix + f.RuleID
+	if md, ok := doc.Object["metadata"].(map[string]any); ok {
+		if ann, ok := md["annotations"].(map[string]any); ok {
+			if v, set := ann[key]; set {
+				if reason, _ := v.(string); strings.TrimSpace(reason) != "" {
+					f.Suppressed = &Suppression{Kind: SuppressedByAnnotation, Reason: strings.TrimSpace(reason)}
+					return
+				}
+				f.Message += fmt.Sprintf(" (annotation %s is ignored: it needs a reason)", key)
+			}
+		}
+	}
+	var expired *Exception
+	for i := range e.cfg.Exceptions {
+		x := &e.cfg.Exceptions[i]
+		if x.Rule != f.RuleID || !e.matches(x, f.Object, doc.Object, path) {
+			continue
+		}
+		if x.expired(e.today) {
+			expired = cmp.Or(expired, x)
+			continue
+		}
+		f.Suppressed = &Suppression{Kind: SuppressedByException, Reason: x.Reason}
+		return
+	}
+	if expired != nil {
+		f.Message += fmt.Sprintf(" (exception expired on %s: %s)", expired.Expires, expired.Reason)
+	}
+}
+
+func (e *Engine) matches(x *Exception, obj Object, object map[string]any, path []any) bool {
+	if !globMatch(x.Kind, obj.Kind) || !globMatch(x.Namespace, obj.Namespace) || !globMatch(x.Name, obj.Name) {
+		return false
+	}
+	if x.Container == "" {
+		return true
+	}
+	name, ok := containerAt(object, path)
+	return ok && globMatch(x.Container, name)
+}
+
+// containerAt returns the name of the container that path leads into, the
+// innermost one when several are on the way.
+func containerAt(object map[string]any, path []any) (string, bool) {
+	var cur any = object
+	name, found := "", false
+	for i, seg := range path {
+		switch v := cur.(type) {
+		case map[string]any:
+			key, _ := seg.(string)
+			cur = v[key]
+		case []any:
+			n, ok := seg.(int64)
+			if !ok || n < 0 || n >= int64(len(v)) {
+				return name, found
+			}
+			cur = v[n]
+			if i > 0 && slices.Contains([]any{"containers", "initContainers", "ephemeralContainers"}, path[i-1]) {
+				if c, ok := cur.(map[string]any); ok {
+					name, _ = c["name"].(string)
+					found = true
+				}
+			}
+		default:
+			return name, found
+		}
+	}
+	return name, found
+}
+
+// regoErrors turns OPA parse or compile errors into positioned errors.
+func regoErrors(errs ast.Errors) error {
+	var l diag.List
+	for _, err := range errs {
+		var pos diag.Pos
+		if err.Location != nil {
+			pos = diag.Pos{File: err.Location.File, Line: err.Location.Row, Col: err.Location.Col}
+		}
+		l = append(l, diag.Errorf(pos, "", "%s", err.Message))
+	}
+	return l.Sort()
+}
