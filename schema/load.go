@@ -284,7 +284,10 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		}
 	case strings.Contains(format, "does not satisfy") && len(args) == 2 && fmt.Sprint(args[1]) == "matchN":
 		d.Msg = "needs exactly one of the alternatives"
-		if msg != "" {
+		switch {
+		case msg != "" && got != "" && !strings.HasPrefix(msg, "needs"):
+			d.Msg = got + " " + msg
+		case msg != "":
 			d.Msg = msg
 		}
 	case msg != "" && got != "":
