@@ -1,0 +1,36 @@
+package dozen.rules.logging.log_file_env_test
+
+import data.dozen.rules.logging.log_file_env
+
+pod(env) := {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "app", "env": env}]}}
+
+test_log_file_variables_fails if {
+	log_file_env.deny == {
+		{"msg": `container "app" env LOG_FILE=/var/log/app.log sends logs to a file`, "path": ["spec", "containers", 0, "env", 0, "value"]},
+		{"msg": `container "app" env NGINX_ERROR_LOG_PATH=/srv/error.log sends logs to a file`, "path": ["spec", "containers", 0, "env", 1, "value"]},
+		{"msg": `container "app" env LOGGING_FILE_NAME=app.log sends logs to a file`, "path": ["spec", "containers", 0, "env", 2, "value"]},
+	} with input as pod([
+		{"name": "LOG_FILE", "value": "/var/log/app.log"},
+		{"name": "NGINX_ERROR_LOG_PATH", "value": "/srv/error.log"},
+		{"name": "LOGGING_FILE_NAME", "value": "app.log"},
+		{"name": "LOG_LEVEL", "value": "debug"},
+	])
+}
+
+test_jvm_options_fails if {
+	log_file_env.deny == {{
+		"msg": `container "app" env JAVA_OPTS sets -Dlogging.file.name=/tmp/app.log, which sends logs to a file`,
+		"path": ["spec", "containers", 0, "env", 0, "value"],
+	}} with input as pod([{"name": "JAVA_OPTS", "value": "-Xmx512m -Dlogging.file.name=/tmp/app.log"}])
+}
+
+test_stdout_and_unrelated_passes if {
+	count(log_file_env.deny) == 0 with input as pod([
+		{"name": "LOG_FILE", "value": "/dev/stdout"},
+		{"name": "LOG_PATH", "value": "-"},
+		{"name": "LOG_DIR", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "dir"}}},
+		{"name": "LOG_LEVEL", "value": "info"},
+		{"name": "CATALOG_PATH", "value": "/srv/catalog"},
+		{"name": "JAVA_OPTS", "value": "-Xmx512m"},
+	])
+}
