@@ -162,7 +162,10 @@ func (r *configReader) exception(p []any, v any) (Exception, bool) {
 	x.Container, _ = r.glob(at(p, "container"), m["container"])
 	x.Reason, _ = r.str(at(p, "reason"), m["reason"])
 	x.Reason = strings.TrimSpace(x.Reason)
-	if x.Reason == "" {
+	switch {
+	case x.Reason == "" && x.Rule == "":
+		r.errorf(p, "exception needs a reason")
+	case x.Reason == "":
 		r.errorf(p, "exception for %q needs a reason", x.Rule)
 	}
 	x.Expires, _ = r.str(at(p, "expires"), m["expires"])

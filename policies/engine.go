@@ -328,11 +328,13 @@ func (e *Engine) lintOne(ctx context.Context, pq rego.PreparedEvalQuery, doc *ma
 		if s.rule >= 0 {
 			continue
 		}
-		each(slots.Elem(i), func(t *ast.Term) {
-			each(t, func(n *ast.Term) {
-				if s, ok := n.Value.(ast.String); ok {
-					excepted[string(s)] = true
-				}
+		each(slots.Elem(i), func(value *ast.Term) { // the exception set
+			each(value, func(names *ast.Term) { // an array of rule names
+				each(names, func(n *ast.Term) {
+					if s, ok := n.Value.(ast.String); ok {
+						excepted[string(s)] = true
+					}
+				})
 			})
 		})
 	}
@@ -386,8 +388,11 @@ func readResult(t *ast.Term) (string, []any, error) {
 	case ast.String:
 		return string(v), nil, nil
 	case ast.Object:
-		m, ok := v.Get(ast.StringTerm("msg")).Value.(ast.String)
-		if v.Get(ast.StringTerm("msg")) == nil || !ok {
+		var m ast.String
+		if mt := v.Get(ast.StringTerm("msg")); mt != nil {
+			m, _ = mt.Value.(ast.String)
+		}
+		if m == "" {
 			return "", nil, fmt.Errorf("result %v has no msg string", t)
 		}
 		var path []any

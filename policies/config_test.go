@@ -1,0 +1,144 @@
+package policies
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/dozen-dev/dozen/diag"
+)
+
+func TestLoadConfig(t *testing.T) {
+	in := `# dozen configuration
+rules:
+  unpinned-image:
+    severity: warning
+  host-network:
+    disabled: true
+  alpine-base-image:
+    params:
+      families: [alpine, scratch]
+external:
+  configmaps: [kube-root-ca.crt]
+  secrets: [registry]
+exceptions:
+- rule: host-path
+  match: {kind: DaemonSet, namespace: kube-system, name: "log-*"}
+  container: shipper
+  reason: the node agent reads the host's logs
+  expires: 2026-12-31
+- rule: privileged
+  reason: "  CNI plugin  "
+`
+	cfg, err := LoadConfig("dir/.dozen.yaml", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Config{
+		File: "dir/.dozen.yaml",
+		Rules: map[string]RuleConfig{
+			"unpinned-image":    {Severity: SeverityWarning, Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 3, Col: 3}},
+			"host-network":      {Disabled: true, Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 5, Col: 3}},
+			"alpine-base-image": {Params: map[string]any{"families": []any{"alpine", "scratch"}}, Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 7, Col: 3}},
+		},
+		External: External{ConfigMaps: []string{"kube-root-ca.crt"}, Secrets: []string{"registry"}},
+		Exceptions: []Exception{{
+			Rule: "host-path", Kind: "DaemonSet", Namespace: "kube-system", Name: "log-*", Container: "shipper",
+			Reason: "the node agent reads the host's logs", Expires: "2026-12-31",
+			Pos:     diag.Pos{File: "dir/.dozen.yaml", Line: 14, Col: 3},
+			expires: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC),
+		}, {
+			Rule: "privileged", Reason: "CNI plugin",
+			Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 19, Col: 3},
+		}},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("got  %+v\nwant %+v", cfg, want)
+	}
+
+	empty, err := LoadConfig("c.yaml", []byte("# nothing yet\n"))
+	if err != nil || len(empty.Rules) != 0 || len(empty.Exceptions) != 0 {
+		t.Errorf("empty config: %+v, %v", empty, err)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{{
+		name: "unknown top-level key",
+		in:   "rule:\n  x: {}\n",
+		want: `c.yaml:1:1: rule: unknown key "rule" (known keys: rules, external, exceptions)`,
+	}, {
+		name: "unknown rule key",
+		in:   "rules:\n  x:\n    level: warning\n",
+		want: `c.yaml:3:5: rules.x.level: unknown key "level" (known keys: disabled, severity, params)`,
+	}, {
+		name: "bad severity",
+		in:   "rules:\n  x: {severity: fatal}\n",
+		want: `c.yaml:2:7: rules.x.severity: unknown severity "fatal" (want error, warning or info)`,
+	}, {
+		name: "wrong types",
+		in:   "rules:\n  x: {disabled: yes, params: [1]}\nexternal:\n  configmaps: a\n  secrets: [1]\n",
+		want: "c.yaml:2:7: rules.x.disabled: want true or false, not a string\n" +
+			"c.yaml:2:22: rules.x.params: want a mapping, not a list\n" +
+			"c.yaml:4:3: external.configmaps: want a list, not a string\n" +
+			"c.yaml:5:13: external.secrets[0]: want a string, not a number",
+	}, {
+		name: "exception without reason",
+		in:   "exceptions:\n- rule: host-path\n  match: {kind: DaemonSet}\n",
+		want: `c.yaml:2:3: exceptions[0]: exception for "host-path" needs a reason`,
+	}, {
+		name: "exception with an empty reason and no rule",
+		in:   "exceptions:\n- reason: \"  \"\n",
+		want: "c.yaml:2:3: exceptions[0]: exception needs a reason\n" +
+			"c.yaml:2:3: exceptions[0]: exception needs a rule",
+	}, {
+		name: "exception with a bad date",
+		in:   "exceptions:\n- rule: x\n  reason: r\n  expires: 31/12/2026\n",
+		want: `c.yaml:4:3: exceptions[0].expires: expires must be a date, YYYY-MM-DD, not "31/12/2026"`,
+	}, {
+		name: "exception with unknown keys",
+		in:   "exceptions:\n- rule: x\n  reason: r\n  match: {kind: A, labels: {a: b}}\n  until: 2026-01-01\n",
+		want: `c.yaml:4:20: exceptions[0].match.labels: unknown key "labels" (known keys: kind, namespace, name)` + "\n" +
+			`c.yaml:5:3: exceptions[0].until: unknown key "until" (known keys: rule, match, container, reason, expires)`,
+	}, {
+		name: "bad glob",
+		in:   "exceptions:\n- rule: x\n  reason: r\n  match: {name: \"[\"}\n",
+		want: `c.yaml:4:11: exceptions[0].match.name: bad pattern "[": syntax error in pattern`,
+	}, {
+		name: "exceptions not a list",
+		in:   "exceptions: {rule: x}\n",
+		want: "c.yaml:1:1: exceptions: want a list, not a mapping",
+	}, {
+		name: "several documents",
+		in:   "rules: {}\n---\nrules: {}\n",
+		want: "c.yaml:3:1: configuration must be a single YAML document",
+	}, {
+		name: "not a mapping",
+		in:   "- rules\n",
+		want: "c.yaml:1:1: document is a list, not a mapping",
+	}, {
+		name: "duplicate key",
+		in:   "rules: {}\nrules: {}\n",
+		want: `c.yaml:2:1: duplicate key "rules" (first at line 1)`,
+	}, {
+		name: "invalid YAML",
+		in:   "rules: [\n",
+		want: "c.yaml:1: invalid YAML: did not find expected node content",
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := LoadConfig("c.yaml", []byte(tc.in))
+			if err == nil {
+				t.Fatalf("no error; config %+v", cfg)
+			}
+			if !diag.IsUserError(err) {
+				t.Errorf("error %T is not positioned", err)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("error:\n%s\nwant:\n%s", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,548 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/manifest"
+)
+
+// readModules reads the Rego files of a testdata directory.
+func readModules(t testing.TB, dir string) []Module {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.rego"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Rego files in testdata/%s: %v", dir, err)
+	}
+	var mods []Module
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods = append(mods, Module{File: filepath.ToSlash(f), Source: src})
+	}
+	return mods
+}
+
+func parse(t testing.TB, file, src string) []manifest.Document {
+	t.Helper()
+	docs, err := manifest.Parse(file, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return docs
+}
+
+// brief formats findings one per line for comparison.
+func brief(fs []Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "%s %s %s [%s] %s", f.Pos, f.RuleID, f.Severity, f.Path, f.Message)
+		if f.Suppressed != nil {
+			fmt.Fprintf(&b, " {suppressed by %s: %s}", f.Suppressed.Kind, f.Suppressed.Reason)
+		}
+		if f.Related != nil {
+			fmt.Fprintf(&b, " (rendered at %s)", f.Related)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+const conftestInput = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: nginx:latest
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: legacy
+  labels: {team: core}
+spec:
+  template:
+    spec:
+      securityContext: {runAsNonRoot: true}
+      containers:
+      - name: app
+        image: nginx:latest
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc
+spec:
+  type: NodePort
+`
+
+func TestConftestPolicyRunsUnchanged(t *testing.T) {
+	eng, err := New(Options{Policies: readModules(t, "conftest"), NoBuiltin: true, Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Lint(context.Background(), parse(t, "app.yaml", conftestInput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `app.yaml:1:1 main.deny error [] Containers must not run as root in Deployment web
+app.yaml:1:1 main.deny_no_latest error [] container app uses latest
+app.yaml:1:1 main.warn warning [] Deployment web has no team label
+app.yaml:12:1 main.deny_no_latest error [] container app uses latest {suppressed by exception: exception rule in package main}
+app.yaml:25:1 main.violation error [] Service svc must not be a NodePort
+`
+	if got := brief(res.Findings); got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
+	}
+	var ids []string
+	for _, r := range eng.Rules() {
+		ids = append(ids, r.ID)
+	}
+	if want := []string{"main.deny", "main.deny_no_latest", "main.violation", "main.warn"}; !slices.Equal(ids, want) {
+		t.Errorf("Rules() = %v, want %v", ids, want)
+	}
+	if res.Files != 1 || res.Objects != 3 {
+		t.Errorf("Files %d Objects %d, want 1 3", res.Files, res.Objects)
+	}
+	if !res.Failed(SeverityError) {
+		t.Error("Failed(error) = false")
+	}
+}
+
+func TestCustomNamespaces(t *testing.T) {
+	mods := readModules(t, "conftest")
+	eng, err := New(Options{Policies: mods, Namespaces: []string{"kubernetes"}, NoBuiltin: true})
+	if err == nil || !strings.Contains(err.Error(), "no deny, violation or warn rules in namespace kubernetes") {
+		t.Errorf("namespace without rules: engine %v, error %v", eng, err)
+	}
+	_, err = New(Options{Policies: mods, Namespaces: []string{"not a package"}, NoBuiltin: true})
+	if err == nil || !strings.Contains(err.Error(), `namespace "not a package" is not a Rego package name`) {
+		t.Errorf("bad namespace: error %v", err)
+	}
+	if _, err := New(Options{NoBuiltin: true}); err == nil {
+		t.Error("no rules at all: no error")
+	}
+}
+
+func TestResultShapePolicy(t *testing.T) {
+	cfg, err := LoadConfig(".dozen.yaml", []byte("rules:\n  acme.warn:\n    params: {max: 1}\nexternal:\n  configmaps: [kube-root-ca.crt]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(Options{Policies: readModules(t, "result-shape"), Namespaces: []string{"acme"}, NoBuiltin: true, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := append(parse(t, "a.yaml", conftestInput), parse(t, "b.json", `{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "c"},
+ "spec": {"template": {"spec": {"containers": [{"name": "ok", "image": "registry.acme.example/c:1"}, {"name": "x", "image": "x:1"}]}}}}`)...)
+	res, err := eng.Lint(context.Background(), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `a.yaml:4:3 acme.warn warning [metadata.name] 3 Deployments in the bundle, more than 1; external configmaps: ["kube-root-ca.crt"]
+a.yaml:10:9 acme.deny error [spec.template.spec.containers[0].image] container "app" pulls from outside registry.acme.example
+a.yaml:15:3 acme.warn warning [metadata.name] 3 Deployments in the bundle, more than 1; external configmaps: ["kube-root-ca.crt"]
+a.yaml:23:9 acme.deny error [spec.template.spec.containers[0].image] container "app" pulls from outside registry.acme.example
+b.json:1:62 acme.warn warning [metadata.name] 3 Deployments in the bundle, more than 1; external configmaps: ["kube-root-ca.crt"]
+b.json:2:116 acme.deny error [spec.template.spec.containers[1].image] container "x" pulls from outside registry.acme.example
+`
+	if got := brief(res.Findings); got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
+	}
+	if res.Files != 2 {
+		t.Errorf("Files = %d, want 2", res.Files)
+	}
+}
+
+func TestCustomPolicyErrors(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"syntax error", "package main\n\ndeny contains msg if {\n", "bad.rego:4: unexpected eof token"},
+		{"network", "package main\n\ndeny contains msg if {\n\tr := http.send({\"method\": \"get\", \"url\": \"http://x\"})\n\tmsg := r.body\n}\n", "bad.rego:4:7: undefined function http.send"},
+		{"net family", "package main\n\ndeny contains \"x\" if net.cidr_contains(\"10.0.0.0/8\", input.ip)\n", "bad.rego:3:22: undefined function net.cidr_contains"},
+		{"randomness", "package main\n\ndeny contains msg if {\n\tmsg := sprintf(\"%d\", [rand.intn(\"x\", 10)])\n}\n", "bad.rego:4:24: undefined function rand.intn"},
+		{"Rego v0", "package main\n\ndeny[msg] {\n\tmsg := \"x\"\n}\n", "bad.rego:3:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(Options{Policies: []Module{{File: "bad.rego", Source: []byte(tc.src)}}, NoBuiltin: true})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+			if !diag.IsUserError(err) {
+				t.Errorf("error %T is not positioned", err)
+			}
+		})
+	}
+}
+
+func TestEvaluationErrorKeepsOtherFindings(t *testing.T) {
+	src := `package main
+
+deny contains {"message": "no msg key"} if input.kind == "Pod"
+
+deny contains "bad service" if input.kind == "Service"
+`
+	eng, err := New(Options{Policies: []Module{{File: "p.rego", Source: []byte(src)}}, NoBuiltin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := parse(t, "in.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
+	res, err := eng.Lint(context.Background(), docs)
+	want := `in.yaml:1:1: evaluate policies on Pod/p: rule main.deny: result {"message": "no msg key"} has no msg string`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+	if got := brief(res.Findings); got != "in.yaml:5:1 main.deny error [] bad service\n" {
+		t.Errorf("findings:\n%s", got)
+	}
+}
+
+const builtinInput = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    ignore.dozen.dev/host-network: ""
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: app
+        image: nginx
+      - name: sidecar
+        image: busybox:latest
+`
+
+// lintBuiltin lints builtinInput with the built-in rules and cfg, and
+// returns the findings of the rules in ids.
+func lintBuiltin(t *testing.T, cfgYAML string, ids ...string) string {
+	t.Helper()
+	var cfg *Config
+	if cfgYAML != "" {
+		var err error
+		if cfg, err = LoadConfig(".dozen.yaml", []byte(cfgYAML)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng, err := New(Options{Config: cfg, Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Lint(context.Background(), parse(t, "web.yaml", builtinInput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Findings = slices.DeleteFunc(res.Findings, func(f Finding) bool { return !slices.Contains(ids, f.RuleID) })
+	var b strings.Builder
+	for _, f := range res.Findings {
+		fmt.Fprintf(&b, "%s %s %s [%s] %s", f.Pos, f.RuleID, f.Severity, f.Path, f.Object)
+		if f.Suppressed != nil {
+			fmt.Fprintf(&b, " {%s: %s}", f.Suppressed.Kind, f.Suppressed.Reason)
+		}
+		// The engine's notes, not the rule's own words.
+		for _, note := range []string{" (annotation ", " (exception "} {
+			if i := strings.Index(f.Message, note); i >= 0 {
+				fmt.Fprintf(&b, " %s", f.Message[i+1:])
+				break
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func TestBuiltinFindingsAndSuppression(t *testing.T) {
+	tests := []struct {
+		name, config, want string
+	}{{
+		name: "defaults",
+		want: `web.yaml:14:7 host-network error [spec.template.spec.hostNetwork] Deployment/shop/web (annotation ignore.dozen.dev/host-network is ignored: it needs a reason)
+web.yaml:17:9 unpinned-image error [spec.template.spec.containers[0].image] Deployment/shop/web
+web.yaml:19:9 unpinned-image error [spec.template.spec.containers[1].image] Deployment/shop/web
+`,
+	}, {
+		name:   "severity changed",
+		config: "rules:\n  unpinned-image: {severity: warning}\n",
+		want: `web.yaml:14:7 host-network error [spec.template.spec.hostNetwork] Deployment/shop/web (annotation ignore.dozen.dev/host-network is ignored: it needs a reason)
+web.yaml:17:9 unpinned-image warning [spec.template.spec.containers[0].image] Deployment/shop/web
+web.yaml:19:9 unpinned-image warning [spec.template.spec.containers[1].image] Deployment/shop/web
+`,
+	}, {
+		name:   "rule disabled",
+		config: "rules:\n  unpinned-image: {disabled: true}\n",
+		want:   "web.yaml:14:7 host-network error [spec.template.spec.hostNetwork] Deployment/shop/web (annotation ignore.dozen.dev/host-network is ignored: it needs a reason)\n",
+	}, {
+		name: "exception for one container",
+		config: `exceptions:
+- rule: unpinned-image
+  match: {kind: Deployment, namespace: shop, name: "w*"}
+  container: side*
+  reason: vendored sidecar
+`,
+		want: `web.yaml:14:7 host-network error [spec.template.spec.hostNetwork] Deployment/shop/web (annotation ignore.dozen.dev/host-network is ignored: it needs a reason)
+web.yaml:17:9 unpinned-image error [spec.template.spec.containers[0].image] Deployment/shop/web
+web.yaml:19:9 unpinned-image error [spec.template.spec.containers[1].image] Deployment/shop/web {exception: vendored sidecar}
+`,
+	}, {
+		name: "exception that does not match",
+		config: `exceptions:
+- rule: unpinned-image
+  match: {namespace: other}
+  reason: not this one
+- rule: host-network
+  match: {kind: DaemonSet}
+  reason: nor this one
+`,
+		want: `web.yaml:14:7 host-network error [spec.template.spec.hostNetwork] Deployment/shop/web (annotation ignore.dozen.dev/host-network is ignored: it needs a reason)
+web.yaml:17:9 unpinned-image error [spec.template.spec.containers[0].image] Deployment/shop/web
+web.yaml:19:9 unpinned-image error [spec.template.spec.containers[1].image] Deployment/shop/web
+`,
+	}, {
+		name: "exception expiring today still holds",
+		config: `exceptions:
+- rule: host-network
+  reason: migrating off host networking
+  expires: 2026-06-01
+`,
+		want: `web.yaml:14:7 host-network error [spec.template.spec.hostNetwork] Deployment/shop/web {exception: migrating off host networking} (annotation ignore.dozen.dev/host-network is ignored: it needs a reason)
+web.yaml:17:9 unpinned-image error [spec.template.spec.containers[0].image] Deployment/shop/web
+web.yaml:19:9 unpinned-image error [spec.template.spec.containers[1].image] Deployment/shop/web
+`,
+	}, {
+		name: "expired exception is a finding again, with its reason",
+		config: `exceptions:
+- rule: host-network
+  reason: migrating off host networking
+  expires: 2026-05-31
+`,
+		want: `web.yaml:14:7 host-network error [spec.template.spec.hostNetwork] Deployment/shop/web (annotation ignore.dozen.dev/host-network is ignored: it needs a reason) (exception expired on 2026-05-31: migrating off host networking)
+web.yaml:17:9 unpinned-image error [spec.template.spec.containers[0].image] Deployment/shop/web
+web.yaml:19:9 unpinned-image error [spec.template.spec.containers[1].image] Deployment/shop/web
+`,
+	}, {
+		name: "a current exception wins over an expired one",
+		config: `exceptions:
+- rule: host-network
+  reason: old
+  expires: 2020-01-01
+- rule: host-network
+  reason: new
+`,
+		want: `web.yaml:14:7 host-network error [spec.template.spec.hostNetwork] Deployment/shop/web {exception: new} (annotation ignore.dozen.dev/host-network is ignored: it needs a reason)
+web.yaml:17:9 unpinned-image error [spec.template.spec.containers[0].image] Deployment/shop/web
+web.yaml:19:9 unpinned-image error [spec.template.spec.containers[1].image] Deployment/shop/web
+`,
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := lintBuiltin(t, tc.config, "unpinned-image", "host-network")
+			if got != tc.want {
+				t.Errorf("findings:\n%s\nwant:\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAnnotationWithReasonSuppresses(t *testing.T) {
+	in := strings.Replace(builtinInput, `ignore.dozen.dev/host-network: ""`, `ignore.dozen.dev/host-network: "ingress controller needs the node's ports"`, 1)
+	eng, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Lint(context.Background(), parse(t, "web.yaml", in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Findings, func(f Finding) bool { return f.RuleID == "host-network" })
+	if i < 0 {
+		t.Fatal("no host-network finding")
+	}
+	f := res.Findings[i]
+	want := Suppression{Kind: SuppressedByAnnotation, Reason: "ingress controller needs the node's ports"}
+	if f.Suppressed == nil || *f.Suppressed != want {
+		t.Errorf("Suppressed = %+v, want %+v", f.Suppressed, want)
+	}
+	// A suppressed finding does not fail the run.
+	only := &Result{Findings: []Finding{f}}
+	if only.Failed(SeverityInfo) {
+		t.Error("a suppressed finding fails the run")
+	}
+}
+
+func TestConfigUnknownRule(t *testing.T) {
+	cfg, err := LoadConfig(".dozen.yaml", []byte("rules:\n  no-such-rule: {disabled: true}\nexceptions:\n- rule: nope\n  reason: r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(Options{Config: cfg})
+	want := `.dozen.yaml:2:3: rules.no-such-rule: unknown rule "no-such-rule" (see 'dozen rules')
+.dozen.yaml:4:3: exceptions[0].rule: unknown rule "nope" (see 'dozen rules')`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+func TestOriginPositions(t *testing.T) {
+	docs := parse(t, "rendered/web.yaml", builtinInput)
+	docs[0].Origin = func(path []any) (diag.Pos, bool) {
+		if manifest.FormatPath(path) == "spec.template.spec.containers[0].image" {
+			return diag.Pos{File: "service.cue", Line: 7, Col: 10}, true
+		}
+		return diag.Pos{}, false
+	}
+	eng, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Lint(context.Background(), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		if f.RuleID == "unpinned-image" {
+			rel := "<nil>"
+			if f.Related != nil {
+				rel = f.Related.String()
+			}
+			got = append(got, f.Pos.String()+" "+rel)
+		}
+	}
+	want := []string{"rendered/web.yaml:19:9 <nil>", "service.cue:7:10 rendered/web.yaml:17:9"}
+	if !slices.Equal(got, want) {
+		t.Errorf("positions %v, want %v", got, want)
+	}
+}
+
+// corpus generates n objects in files of 4, some breaking rules.
+func corpus(n int) []manifest.Document {
+	var docs []manifest.Document
+	for i := 0; i < n; i += 4 {
+		image := "ghcr.io/acme/app:1.2.3"
+		if i%3 == 0 {
+			image = "nginx"
+		}
+		src := fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app-%[1]d, namespace: ns-%[2]d, labels: {app: app-%[1]d}}
+spec:
+  replicas: %[3]d
+  selector: {matchLabels: {app: app-%[1]d}}
+  template:
+    metadata: {labels: {app: app-%[1]d}}
+    spec:
+      containers:
+      - name: app
+        image: %[4]s
+        envFrom: [{configMapRef: {name: app-%[1]d}}]
+        resources: {requests: {cpu: 100m, memory: 64Mi}}
+        readinessProbe: {httpGet: {path: /healthz, port: 8080}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app-%[1]d, namespace: ns-%[2]d}
+spec:
+  selector: {app: app-%[1]d}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-%[1]d, namespace: ns-%[2]d}
+data: {LOG_LEVEL: info}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: app-%[1]d, namespace: ns-%[2]d}
+spec:
+  rules:
+  - host: app-%[1]d.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: app-%[1]d, port: {number: 80}}}
+`, i, i%50, 1+i%3, image)
+		d, err := manifest.Parse(fmt.Sprintf("corpus/f%04d.yaml", i/4), []byte(src))
+		if err != nil {
+			panic(err)
+		}
+		docs = append(docs, d...)
+	}
+	return docs
+}
+
+// TestDeterministic lints the same objects in different orders and with
+// different parallelism and expects identical results.
+func TestDeterministic(t *testing.T) {
+	docs := corpus(200)
+	eng, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := eng.Lint(context.Background(), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Findings) == 0 {
+		t.Fatal("the corpus gives no findings")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for i, procs := range []int{1, 4, 16} {
+		runtime.GOMAXPROCS(procs)
+		shuffled := slices.Clone(docs)
+		r := rand.New(rand.NewPCG(uint64(i), 7))
+		r.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
+		res, err := eng.Lint(context.Background(), shuffled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(res, first) {
+			t.Fatalf("GOMAXPROCS=%d, shuffled: results differ:\n%s\nvs\n%s", procs, brief(res.Findings), brief(first.Findings))
+		}
+	}
+}
+
+func TestLintCancelled(t *testing.T) {
+	eng, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := eng.Lint(ctx, corpus(8)); err == nil {
+		t.Error("a cancelled lint succeeded")
+	}
+}
+
+func TestLintNothing(t *testing.T) {
+	eng, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Lint(context.Background(), nil)
+	if err != nil || len(res.Findings) != 0 || res.Objects != 0 || len(res.Rules) == 0 {
+		t.Errorf("Lint(nil) = %+v, %v", res, err)
+	}
+}
