@@ -457,3 +457,52 @@ ingress_backend(b, path) := {
 } if {
 	is_string(b.serviceName)
 }
+
+# References from the object being linted to ConfigMaps and Secrets.
+
+config_ref_fields := {
+	"ConfigMap": {"env_from": "configMapRef", "key_ref": "configMapKeyRef", "volume": "configMap", "volume_name": "name"},
+	"Secret": {"env_from": "secretRef", "key_ref": "secretKeyRef", "volume": "secret", "volume_name": "secretName"},
+}
+
+optional(ref) if ref.optional == true
+
+# config_refs returns the references of the object being linted to objects of
+# kind ("ConfigMap" or "Secret"), from envFrom, env valueFrom, volumes and
+# projected volumes, as a set of {"name", "path"} (path of the name field).
+# References marked optional are left out: a missing object is fine for them.
+config_refs(kind) := refs if {
+	f := config_ref_fields[kind]
+	refs := {r | some r in config_key_refs(kind)} | {{"name": ref.name, "path": array.concat(c.path, ["envFrom", i, f.env_from, "name"])} |
+		some c in containers
+		some i, from in c.container.envFrom
+		ref := from[f.env_from]
+		is_string(ref.name)
+		not optional(ref)
+	} | {{"name": ref[f.volume_name], "path": array.concat(v.path, [f.volume, f.volume_name])} |
+		some v in volumes
+		ref := v.volume[f.volume]
+		is_string(ref[f.volume_name])
+		not optional(ref)
+	} | {{"name": ref.name, "path": array.concat(v.path, ["projected", "sources", j, f.volume, "name"])} |
+		some v in volumes
+		some j, source in v.volume.projected.sources
+		ref := source[f.volume]
+		is_string(ref.name)
+		not optional(ref)
+	}
+}
+
+# config_key_refs returns the references of the object being linted to one
+# key of a ConfigMap or Secret (env valueFrom), as a set of {"name", "path",
+# "key", "key_path"}.
+config_key_refs(kind) := {{"name": ref.name, "path": array.concat(p, ["name"]), "key": ref.key, "key_path": array.concat(p, ["key"])} |
+	f := config_ref_fields[kind]
+	some c in containers
+	some e in env_vars(c)
+	ref := e.env.valueFrom[f.key_ref]
+	is_string(ref.name)
+	is_string(ref.key)
+	not optional(ref)
+	p := array.concat(e.path, ["valueFrom", f.key_ref])
+}

@@ -135,3 +135,28 @@ test_ingress_backends_passes if {
 		{"service": "old", "port": 8080, "path": ["spec", "rules", 0, "http", "paths", 0, "backend", "serviceName"], "port_path": ["spec", "rules", 0, "http", "paths", 0, "backend", "servicePort"]},
 	}
 }
+
+test_config_refs_passes if {
+	pod := {"apiVersion": "v1", "kind": "Pod", "spec": {
+		"containers": [{
+			"name": "app",
+			"envFrom": [{"configMapRef": {"name": "a"}}, {"secretRef": {"name": "s"}}, {"configMapRef": {"name": "o", "optional": true}}],
+			"env": [{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "b", "key": "x"}}}],
+		}],
+		"volumes": [
+			{"name": "v", "configMap": {"name": "c"}},
+			{"name": "w", "secret": {"secretName": "t"}},
+			{"name": "p", "projected": {"sources": [{"configMap": {"name": "d"}}]}},
+		],
+	}}
+	k8s.config_refs("ConfigMap") == {
+		{"name": "a", "path": ["spec", "containers", 0, "envFrom", 0, "configMapRef", "name"]},
+		{"name": "b", "path": ["spec", "containers", 0, "env", 0, "valueFrom", "configMapKeyRef", "name"], "key": "x", "key_path": ["spec", "containers", 0, "env", 0, "valueFrom", "configMapKeyRef", "key"]},
+		{"name": "c", "path": ["spec", "volumes", 0, "configMap", "name"]},
+		{"name": "d", "path": ["spec", "volumes", 2, "projected", "sources", 0, "configMap", "name"]},
+	} with input as pod
+	k8s.config_refs("Secret") == {
+		{"name": "s", "path": ["spec", "containers", 0, "envFrom", 1, "secretRef", "name"]},
+		{"name": "t", "path": ["spec", "volumes", 1, "secret", "secretName"]},
+	} with input as pod
+}

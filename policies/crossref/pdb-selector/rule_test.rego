@@ -1,0 +1,23 @@
+package dozen.rules.crossref.pdb_selector_test
+
+import data.dozen.rules.crossref.pdb_selector
+
+pdb(selector) := {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"}, "spec": {"maxUnavailable": 1, "selector": selector}}
+
+statefulset := {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"}, "spec": {"template": {"metadata": {"labels": {"app": "db", "role": "primary"}}}}}
+
+test_unmatched_selector_fails if {
+	pdb_selector.deny == {{"msg": "selector app=web matches no pod template in the linted files", "path": ["spec", "selector"]}} with input as pdb({"matchLabels": {"app": "web"}})
+		with data.dozen.bundle as [statefulset]
+	pdb_selector.deny == {{"msg": "selector matches no pod template in the linted files", "path": ["spec", "selector"]}} with input as pdb({"matchExpressions": [{"key": "role", "operator": "In", "values": ["replica"]}]})
+		with data.dozen.bundle as [statefulset]
+}
+
+test_no_selector_fails if {
+	pdb_selector.deny == {{"msg": "PodDisruptionBudget has no selector, so it protects no pods", "path": ["spec"]}} with input as {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"minAvailable": 1}}
+}
+
+test_matched_selector_passes if {
+	count(pdb_selector.deny) == 0 with input as pdb({"matchLabels": {"app": "db"}, "matchExpressions": [{"key": "role", "operator": "Exists"}]})
+		with data.dozen.bundle as [statefulset]
+}

@@ -1,0 +1,82 @@
+# METADATA
+# title: Referenced Secret or key is not in the linted files
+# description: >-
+#   Credentials are config, and a pod gets them from the Secrets it
+#   references. A reference to a Secret, or a key, that is not deployed
+#   leaves the pod stuck in CreateContainerConfigError, so every Secret a
+#   release needs should ship with it or be declared as provided elsewhere.
+# custom:
+#   id: secret-ref
+#   category: crossref
+#   factor: "III. Config"
+#   severity: warning
+#   remediation: >-
+#     Add the Secret (or the key) to the linted files, mark the reference
+#     optional: true, or list the name under external.secrets in
+#     .dozen.yaml when it is created outside these manifests.
+#   bad: |
+#     apiVersion: apps/v1
+#     kind: Deployment
+#     metadata:
+#       name: web
+#     spec:
+#       selector:
+#         matchLabels: {app: web}
+#       template:
+#         metadata:
+#           labels: {app: web}
+#         spec:
+#           containers:
+#             - name: app
+#               image: ghcr.io/acme/web:1.4.2-alpine3.20
+#               envFrom:
+#                 - secretRef: {name: web-secrets}
+#   good: |
+#     apiVersion: apps/v1
+#     kind: Deployment
+#     metadata:
+#       name: web
+#     spec:
+#       selector:
+#         matchLabels: {app: web}
+#       template:
+#         metadata:
+#           labels: {app: web}
+#         spec:
+#           containers:
+#             - name: app
+#               image: ghcr.io/acme/web:1.4.2-alpine3.20
+#               envFrom:
+#                 - secretRef: {name: web-secrets}
+#     ---
+#     apiVersion: v1
+#     kind: Secret
+#     metadata:
+#       name: web-secrets
+#     data:
+#       DATABASE_PASSWORD: czNjcjN0
+package dozen.rules.crossref.secret_ref
+
+import data.dozen.lib.k8s
+import data.dozen.lib.result
+
+default external := []
+
+external := names if {
+	names := data.dozen.config.external.secrets
+	is_array(names)
+}
+
+deny contains result.fail(msg, r.path) if {
+	some r in k8s.config_refs("Secret")
+	not r.name in external
+	not k8s.bundle_has("Secret", r.name, input)
+	msg := sprintf("Secret %q is not in the linted files; declare it under external.secrets in the config if it is created elsewhere", [r.name])
+}
+
+deny contains result.fail(msg, r.key_path) if {
+	some r in k8s.config_key_refs("Secret")
+	obj := k8s.bundle_get("Secret", r.name, input)
+	not r.key in (object.keys(object.get(obj, "data", {})) | object.keys(object.get(obj, "stringData", {})))
+	msg := sprintf("Secret %q has no key %q", [r.name, r.key])
+}

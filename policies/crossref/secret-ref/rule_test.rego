@@ -1,0 +1,34 @@
+package dozen.rules.crossref.secret_ref_test
+
+import data.dozen.rules.crossref.secret_ref
+
+pod := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": {
+	"containers": [{
+		"name": "app",
+		"env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}],
+	}],
+	"volumes": [{"name": "tls", "secret": {"secretName": "web-tls"}}],
+}}
+
+secret(name, entries) := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "data": entries}
+
+test_missing_secret_fails if {
+	secret_ref.deny == {{
+		"msg": `Secret "web-tls" is not in the linted files; declare it under external.secrets in the config if it is created elsewhere`,
+		"path": ["spec", "volumes", 0, "secret", "secretName"],
+	}} with input as pod with data.dozen.bundle as [secret("db", {"password": "czNjcjN0"})]
+}
+
+test_missing_key_names_no_values_fails if {
+	secret_ref.deny == {{
+		"msg": `Secret "db" has no key "password"`,
+		"path": ["spec", "containers", 0, "env", 0, "valueFrom", "secretKeyRef", "key"],
+	}} with input as pod with data.dozen.bundle as [secret("db", {"passwd": "czNjcjN0"}), secret("web-tls", {})]
+}
+
+test_string_data_and_external_passes if {
+	db := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"password": "s3cr3t"}}
+	count(secret_ref.deny) == 0 with input as pod
+		with data.dozen.bundle as [db]
+		with data.dozen.config as {"external": {"secrets": ["web-tls"]}}
+}
