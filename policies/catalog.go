@@ -11,6 +11,12 @@
 // Rules report findings with data.dozen.lib.result.fail(msg, path); the
 // engine turns the JSON path into file:line:col through manifest.Document.
 //
+// What a rule sees: input is one Kubernetes object; data.dozen.bundle is
+// every object of the run; data.dozen.index holds lookups into the bundle
+// (by kind, by kind and name, by pod label; see bundleIndex) so that
+// cross-object rules stay linear; data.dozen.config.params["<rule-id>"] and
+// data.dozen.config.external.{configmaps,secrets} come from .dozen.yaml.
+//
 // Use Rules for the catalogue, New and Engine.Lint to lint, LoadConfig for
 // .dozen.yaml, and RunTests for Rego unit tests of custom policies.
 package policies

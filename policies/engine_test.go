@@ -438,7 +438,21 @@ func TestOriginPositions(t *testing.T) {
 
 // corpus generates n objects in files of 4, some breaking rules.
 func corpus(n int) []manifest.Document {
+	files := corpusFiles(n)
 	var docs []manifest.Document
+	for _, name := range sortedKeys(files) {
+		d, err := manifest.Parse(name, files[name])
+		if err != nil {
+			panic(err)
+		}
+		docs = append(docs, d...)
+	}
+	return docs
+}
+
+// corpusFiles generates the files of corpus.
+func corpusFiles(n int) map[string][]byte {
+	files := map[string][]byte{}
 	for i := 0; i < n; i += 4 {
 		image := "ghcr.io/acme/app:1.2.3"
 		if i%3 == 0 {
@@ -484,13 +498,9 @@ spec:
         pathType: Prefix
         backend: {service: {name: app-%[1]d, port: {number: 80}}}
 `, i, i%50, 1+i%3, image)
-		d, err := manifest.Parse(fmt.Sprintf("corpus/f%04d.yaml", i/4), []byte(src))
-		if err != nil {
-			panic(err)
-		}
-		docs = append(docs, d...)
+		files[fmt.Sprintf("corpus/f%04d.yaml", i/4)] = []byte(src)
 	}
-	return docs
+	return files
 }
 
 // TestDeterministic lints the same objects in different orders and with
@@ -544,5 +554,60 @@ func TestLintNothing(t *testing.T) {
 	res, err := eng.Lint(context.Background(), nil)
 	if err != nil || len(res.Findings) != 0 || res.Objects != 0 || len(res.Rules) == 0 {
 		t.Errorf("Lint(nil) = %+v, %v", res, err)
+	}
+}
+
+func TestBundleIndex(t *testing.T) {
+	docs := parse(t, "in.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: a}
+spec:
+  template:
+    metadata: {labels: {app: web, tier: fe}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: job}
+spec:
+  jobTemplate: {spec: {template: {metadata: {labels: {app: job}}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, labels: {app: svc}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {}
+`)
+	src := `package main
+
+deny contains msg if {
+	input.kind == "ConfigMap"
+	idx := data.dozen.index
+	msg := json.marshal({
+		"kinds": {k: count(v) | some k, v in idx.kind},
+		"names": {k: object.keys(v) | some k, v in idx.name},
+		"web": [o.kind | some o in idx.pod_label.app.web],
+		"job": [o.kind | some o in idx.pod_label.app.job],
+		"fe": [o.kind | some o in idx.pod_label.tier.fe],
+		"svc": object.get(idx.pod_label.app, "svc", "none"),
+	})
+}
+`
+	eng, err := New(Options{Policies: []Module{{File: "p.rego", Source: []byte(src)}}, NoBuiltin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Lint(context.Background(), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"fe":["Deployment"],"job":["CronJob"],"kinds":{"ConfigMap":1,"CronJob":1,"Deployment":1,"Pod":1,"Service":1},"names":{"CronJob":["job"],"Deployment":["web"],"Pod":["web"],"Service":["web"]},"svc":"none","web":["Deployment","Pod"]}`
+	if len(res.Findings) != 1 || res.Findings[0].Message != want {
+		t.Errorf("index:\n%s\nwant:\n%s", brief(res.Findings), want)
 	}
 }
