@@ -1,0 +1,85 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/dozen-dev/dozen/policies"
+)
+
+// JSON writes one JSON document, a stable interface for scripts:
+//
+//	{
+//	  "findings": [
+//	    {
+//	      "rule": "unpinned-image",
+//	      "severity": "error",            // error, warning or info
+//	      "message": "...",
+//	      "factor": "V. Build, release, run",  // "" for custom rules
+//	      "file": "deploy/web.yaml",
+//	      "line": 17,
+//	      "column": 9,
+//	      "path": "spec.template.spec.containers[0].image",  // "" when the rule gave none
+//	      "object": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "", "name": "web"},
+//	      "remediation": "..."
+//	    }
+//	  ],
+//	  "summary": {
+//	    "files": 2,        // files linted
+//	    "objects": 8,      // objects linted
+//	    "rules": 49,       // rules that ran
+//	    "findings": 3,     // findings listed above (suppressed ones are not)
+//	    "error": 2,        // of those, by severity
+//	    "warning": 1,
+//	    "info": 0,
+//	    "suppressed": 1    // findings silenced by an annotation or exception
+//	  }
+//	}
+//
+// Findings are sorted by file, line, column, rule and message; "findings" is
+// [] when there are none. Fields are only ever added.
+type JSON struct{}
+
+type jsonReport struct {
+	Findings []jsonFinding `json:"findings"`
+	Summary  Summary       `json:"summary"`
+}
+
+type jsonFinding struct {
+	Rule        string          `json:"rule"`
+	Severity    string          `json:"severity"`
+	Message     string          `json:"message"`
+	Factor      string          `json:"factor"`
+	File        string          `json:"file"`
+	Line        int             `json:"line"`
+	Column      int             `json:"column"`
+	Path        string          `json:"path"`
+	Object      policies.Object `json:"object"`
+	Remediation string          `json:"remediation"`
+}
+
+// Write implements Writer.
+func (*JSON) Write(w io.Writer, res *policies.Result) error {
+	out := jsonReport{Findings: []jsonFinding{}, Summary: Summarize(res)}
+	for _, f := range res.Findings {
+		if f.Suppressed != nil {
+			continue
+		}
+		out.Findings = append(out.Findings, jsonFinding{
+			Rule:        f.RuleID,
+			Severity:    string(f.Severity),
+			Message:     f.Message,
+			Factor:      f.Factor,
+			File:        f.Pos.File,
+			Line:        f.Pos.Line,
+			Column:      f.Pos.Col,
+			Path:        f.Path,
+			Object:      f.Object,
+			Remediation: f.Remediation,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}

@@ -1,0 +1,123 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dozen-dev/dozen/policies"
+)
+
+// Text writes findings for people: grouped by file (a blank line between
+// files), each as
+//
+//	deploy/web.yaml:17:9: error: unpinned-image: container "app" image "nginx" has no tag
+//	    Deployment/web spec.template.spec.containers[0].image
+//	    fix: Reference an immutable version: ...
+//
+// then a summary line. Suppressed findings are only counted.
+type Text struct {
+	Color bool
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiBlue   = "\x1b[34m"
+	ansiGreen  = "\x1b[32m"
+)
+
+func (t *Text) paint(color, s string) string {
+	if !t.Color || s == "" {
+		return s
+	}
+	return color + s + ansiReset
+}
+
+func severityColor(s policies.Severity) string {
+	switch s {
+	case policies.SeverityError:
+		return ansiRed
+	case policies.SeverityWarning:
+		return ansiYellow
+	}
+	return ansiBlue
+}
+
+// Write implements Writer.
+func (t *Text) Write(w io.Writer, res *policies.Result) error {
+	bw := bufio.NewWriter(w)
+	file, first := "", true
+	for _, f := range res.Findings {
+		if f.Suppressed != nil {
+			continue
+		}
+		if !first && f.Pos.File != file {
+			bw.WriteString("\n")
+		}
+		file, first = f.Pos.File, false
+		fmt.Fprintf(bw, "%s: %s: %s: %s\n",
+			t.paint(ansiBold, f.Pos.String()),
+			t.paint(severityColor(f.Severity), string(f.Severity)),
+			t.paint(ansiBold, f.RuleID),
+			f.Message)
+		where := f.Object.String()
+		if f.Path != "" {
+			where += " " + f.Path
+		}
+		fmt.Fprintf(bw, "    %s\n", t.paint(ansiDim, where))
+		if f.Related != nil {
+			fmt.Fprintf(bw, "    %s\n", t.paint(ansiDim, "rendered at "+f.Related.String()))
+		}
+		if f.Remediation != "" {
+			fmt.Fprintf(bw, "    fix: %s\n", oneLine(f.Remediation))
+		}
+	}
+	s := Summarize(res)
+	if !first {
+		bw.WriteString("\n")
+	}
+	bw.WriteString(t.summary(s))
+	bw.WriteString("\n")
+	return bw.Flush()
+}
+
+func (t *Text) summary(s Summary) string {
+	scope := fmt.Sprintf("%s, %s", plural(s.Files, "file"), plural(s.Objects, "object"))
+	var b strings.Builder
+	if s.Findings == 0 {
+		b.WriteString(t.paint(ansiGreen, "No problems"))
+		fmt.Fprintf(&b, " in %s", scope)
+	} else {
+		var parts []string
+		for _, c := range []struct {
+			n    int
+			name string
+			sev  policies.Severity
+		}{{s.Errors, "error", policies.SeverityError}, {s.Warnings, "warning", policies.SeverityWarning}, {s.Infos, "info", policies.SeverityInfo}} {
+			if c.n > 0 {
+				parts = append(parts, t.paint(severityColor(c.sev), plural(c.n, c.name)))
+			}
+		}
+		fmt.Fprintf(&b, "%s (%s) in %s", plural(s.Findings, "problem"), strings.Join(parts, ", "), scope)
+	}
+	if s.Suppressed > 0 {
+		fmt.Fprintf(&b, "; %d suppressed", s.Suppressed)
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+func plural(n int, word string) string {
+	if n == 1 || word == "info" {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// oneLine joins a folded paragraph into one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
