@@ -13,7 +13,8 @@ import (
 	"github.com/dozen-dev/dozen/schema"
 )
 
-// exampleSources reads the service file of every directory in examples/.
+// exampleSources reads the service file and overlay directories of every
+// directory in examples/.
 func exampleSources(t testing.TB) map[string]generate.Source {
 	t.Helper()
 	dirs, err := os.ReadDir("../examples")
@@ -29,12 +30,42 @@ func exampleSources(t testing.TB) map[string]generate.Source {
 			p := filepath.Join("../examples", d.Name(), name)
 			data, err := os.ReadFile(p)
 			if err == nil {
-				out[d.Name()] = generate.Source{File: filepath.ToSlash(filepath.Join("examples", d.Name(), name)), Data: data}
+				out[d.Name()] = generate.Source{
+					File:     filepath.ToSlash(filepath.Join("examples", d.Name(), name)),
+					Data:     data,
+					Overlays: readOverlays(t, filepath.Join("../examples", d.Name(), "overlays")),
+				}
 			}
 		}
 	}
 	if len(out) < 3 {
 		t.Fatalf("found %d examples, want at least 3", len(out))
+	}
+	return out
+}
+
+// readOverlays reads overlay directories the way the CLI does.
+func readOverlays(t testing.TB, dir string) map[string]*generate.Overlay {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	out := map[string]*generate.Overlay{}
+	for _, e := range entries {
+		o := &generate.Overlay{Dir: filepath.ToSlash(filepath.Join(dir, e.Name())), Files: map[string][]byte{}}
+		err := filepath.WalkDir(filepath.Join(dir, e.Name()), func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(filepath.Join(dir, e.Name()), p)
+			data, err := os.ReadFile(p)
+			o.Files[filepath.ToSlash(rel)] = data
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = o
 	}
 	return out
 }
@@ -56,12 +87,28 @@ func renderYAML(t testing.TB, srcs []generate.Source, opts generate.Options) [][
 	return out
 }
 
-// TestExamples renders every example against its golden output.
+// TestExamples renders every example, its base and each of its
+// environments, against golden output in
+// testdata/golden/examples/<example>/<env or base>.yaml.
 func TestExamples(t *testing.T) {
 	for name, src := range exampleSources(t) {
 		t.Run(name, func(t *testing.T) {
 			got := renderYAML(t, []generate.Source{src}, generate.Options{})
-			golden.Check(t, filepath.Join("../testdata/golden/examples", name+".yaml"), got[0])
+			golden.Check(t, filepath.Join("../testdata/golden/examples", name, "base.yaml"), got[0])
+			results, err := generate.Run([]generate.Source{src}, generate.Options{AllEnvs: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range results {
+				if r.Env == "" {
+					continue
+				}
+				y, err := generate.YAML(r.Objects)
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden.Check(t, filepath.Join("../testdata/golden/examples", name, r.Env+".yaml"), y)
+			}
 		})
 	}
 }

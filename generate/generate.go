@@ -53,42 +53,51 @@ type rendered struct {
 		Literals map[string]string `json:"literals"`
 		Files    map[string]string `json:"files"`
 	} `json:"configMaps"`
+	Environments map[string]struct {
+		Add    []map[string]any `json:"add"`
+		Remove []string         `json:"remove"`
+	} `json:"environments"`
 }
 
-// root is where the generated base lives in kustomize's in-memory
-// filesystem. Overlays refer to the generated layers by relative paths
-// below it.
-const root = "/dozen"
+// The layers of one build live in kustomize's in-memory filesystem:
+//
+//	/dozen/generated     the base rendered from the service file
+//	/dozen/base          the environment from the service file, over
+//	                     ../generated (a plain pass-through without one)
+//	/dozen/overlays/ENV  the user's overlay directory for ENV, copied in;
+//	                     it refers to everything below it as ../../base
+const (
+	root         = "/dozen"
+	generatedDir = root + "/generated"
+	baseDir      = root + "/base"
+	overlaysDir  = root + "/overlays"
+)
 
 // Base renders svc without any environment.
 func Base(svc *schema.Service) (*Result, error) {
-	fsys := filesys.MakeFsInMemory()
-	if err := writeBase(fsys, svc); err != nil {
-		return nil, err
-	}
-	objs, err := build(fsys, path.Join(root, "base"), svc.File)
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Objects: objs}, nil
+	return Render(svc, "", nil)
 }
 
-// writeBase evaluates #Render for svc and writes the kustomize base to
-// root/base in fsys.
-func writeBase(fsys filesys.FileSystem, svc *schema.Service) error {
+// render evaluates #Render for svc.
+func render(svc *schema.Service) (*rendered, error) {
 	out := svc.Schema().Render(svc)
 	if err := out.Err(); err != nil {
-		return renderError(svc, err)
+		return nil, renderError(svc, err)
 	}
 	raw, err := out.MarshalJSON()
 	if err != nil {
-		return renderError(svc, err)
+		return nil, renderError(svc, err)
 	}
 	var r rendered
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return fmt.Errorf("%s: decode rendered objects: %w", svc.File, err)
+		return nil, fmt.Errorf("%s: decode rendered objects: %w", svc.File, err)
 	}
-	dir := path.Join(root, "base")
+	return &r, nil
+}
+
+// writeGenerated writes the kustomize base for r to generatedDir in fsys.
+func writeGenerated(fsys filesys.FileSystem, svc *schema.Service, r *rendered) error {
+	dir := generatedDir
 	var res bytes.Buffer
 	for i, o := range r.Objects {
 		if i > 0 {

@@ -3,22 +3,32 @@ package generate
 import (
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/schema"
 )
 
-// Source is one service file's content.
+// Source is one service file's content and its overlay directories.
 type Source struct {
 	File string
 	Data []byte
+	// Overlays maps environment names to overlay directories.
+	Overlays map[string]*Overlay
 }
 
 // Options select what Run renders.
 type Options struct {
 	// Workers is how many services are rendered at once; 0 means GOMAXPROCS.
 	Workers int
+	// Env renders this environment of every service; a service without it
+	// is an error.
+	Env string
+	// AllEnvs renders every environment of every service, and the base of
+	// services that have none.
+	AllEnvs bool
 }
 
 // Run loads, validates and renders every source, in parallel across cores.
@@ -27,7 +37,7 @@ type Options struct {
 // of all files are returned together, sorted by position; two sources
 // declaring the same service name is an error.
 func Run(sources []Source, opts Options) ([]*Result, error) {
-	results := make([]*Result, len(sources))
+	perSource := make([][]*Result, len(sources))
 	errs := make([]error, len(sources))
 	workers := opts.Workers
 	if workers <= 0 {
@@ -50,7 +60,7 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 				return
 			}
 			for i := range jobs {
-				results[i], errs[i] = renderOne(s, sources[i])
+				perSource[i], errs[i] = renderOne(s, sources[i], opts)
 			}
 		}()
 	}
@@ -73,6 +83,10 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 		}
 		all = append(all, l...)
 	}
+	var results []*Result
+	for _, rs := range perSource {
+		results = append(results, rs...)
+	}
 	if len(all) == 0 {
 		all = duplicateNames(results)
 	}
@@ -82,19 +96,40 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 	return results, nil
 }
 
-func renderOne(s *schema.Schema, src Source) (*Result, error) {
+// renderOne renders one source for the environments opts selects.
+func renderOne(s *schema.Schema, src Source, opts Options) ([]*Result, error) {
 	svc, err := s.Load(src.File, src.Data)
 	if err != nil {
 		return nil, err
 	}
-	return Base(svc)
+	var envs []string
+	switch {
+	case opts.AllEnvs:
+		envs = Environments(svc, src.Overlays)
+		if len(envs) == 0 {
+			envs = []string{""}
+		}
+	case opts.Env != "":
+		declared := Environments(svc, src.Overlays)
+		if !slices.Contains(declared, opts.Env) {
+			msg := fmt.Sprintf("service %q has no environment %q", svc.Name, opts.Env)
+			if len(declared) > 0 {
+				msg += fmt.Sprintf(" (it has %s)", strings.Join(declared, ", "))
+			}
+			return nil, diag.List{{Pos: svc.NamePos, Msg: msg}}
+		}
+		envs = []string{opts.Env}
+	default:
+		envs = []string{""}
+	}
+	return RenderEnvs(svc, envs, src.Overlays)
 }
 
 func duplicateNames(results []*Result) diag.List {
 	first := map[string]*Result{}
 	var errs diag.List
 	for _, r := range results {
-		if prev, ok := first[r.Service]; ok {
+		if prev, ok := first[r.Service]; ok && prev.File != r.File {
 			errs = append(errs, &diag.Error{Pos: r.NamePos, Path: "name", Msg: fmt.Sprintf("service %q is already defined in %s", r.Service, prev.NamePos)})
 			continue
 		}

@@ -268,7 +268,7 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 			d.Msg = fmt.Sprintf("unknown field %q", name)
 			parent := u.LookupPath(cue.MakePath(selectors(elems[:len(elems)-1])...))
 			names := slices.DeleteFunc(fieldNames(parent), func(n string) bool { return n == name })
-			if best := closest(name, names); best != "" {
+			if best := diag.Closest(name, names); best != "" {
 				d.Msg += fmt.Sprintf(" (did you mean %q?)", best)
 			}
 		}
@@ -401,45 +401,4 @@ func otherArg(args []any, got string) any {
 		}
 	}
 	return args[0]
-}
-
-// closest returns the candidate nearest to name by edit distance, if it is
-// close enough to be a likely typo.
-func closest(name string, candidates []string) string {
-	best, bestD := "", len(name)/2+1
-	if bestD > 3 {
-		bestD = 3
-	}
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d <= bestD && (best == "" || d < editDistance(name, best)) {
-			best = c
-		}
-	}
-	return best
-}
-
-// editDistance is the Damerau-Levenshtein (optimal string alignment) distance.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = slices.Min([]int{d[i-1][j] + 1, d[i][j-1] + 1, d[i-1][j-1] + cost})
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }

@@ -60,13 +60,3 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
-
-func TestClosest(t *testing.T) {
-	for _, tt := range []struct{ name, want string }{
-		{"imgae", "image"}, {"replica", "replicas"}, {"zzzzzz", ""}, {"Port", "port"},
-	} {
-		if got := closest(tt.name, []string{"image", "port", "replicas", "processes"}); got != tt.want {
-			t.Errorf("closest(%q) = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}

@@ -105,6 +105,10 @@ and checks any Kubernetes YAML against twelve-factor policies.
 		newInitCmd(env),
 		newSchemaCmd(env),
 		newVersionCmd(env),
+		newLintCmd(env),
+		newRulesCmd(env),
+		newExplainCmd(env),
+		newTestCmd(env),
 	)
 	wrapArgs(root)
 	for _, c := range root.Commands() {

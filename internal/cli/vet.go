@@ -6,15 +6,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/generate"
 	"github.com/dozen-dev/dozen/schema"
 )
 
 func newVetCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
+	var overlays string
+	cmd := &cobra.Command{
 		Use:   "vet [PATH...]",
 		Short: "Check service files against the schema",
-		Long: `Vet checks service files against the schema only, without rendering: the
-fast path for a pre-commit hook. Every error is reported at once, each with
+		Long: `Vet checks service files against the schema: the fast path for a
+pre-commit hook. A service with environments (declared in the service file
+or as overlay directories) also has each environment built, so a bad patch
+or overlay is caught too. Every error is reported at once, each with
 file:line:col and the field path.
 
 PATH is a service file, or a directory searched recursively for service
@@ -30,6 +34,9 @@ files (default ".").
 			}
 			sources, err := env.readSources(files)
 			if err != nil {
+				return err
+			}
+			if err := env.readOverlays(sources, overlays); err != nil {
 				return err
 			}
 			s, err := schema.Default()
@@ -48,6 +55,15 @@ files (default ".").
 					errs = append(errs, l...)
 					continue
 				}
+				if envs := generate.Environments(svc, src.Overlays); len(envs) > 0 {
+					if _, err := generate.RenderEnvs(svc, envs, src.Overlays); err != nil {
+						l, ok := err.(diag.List)
+						if !ok {
+							return err
+						}
+						errs = append(errs, l...)
+					}
+				}
 				if prev, ok := first[svc.Name]; ok {
 					errs = append(errs, &diag.Error{Pos: svc.NamePos, Path: "name", Msg: fmt.Sprintf("service %q is already defined in %s", svc.Name, prev)})
 					continue
@@ -57,4 +73,6 @@ files (default ".").
 			return errs.Sort().Err()
 		},
 	}
+	cmd.Flags().StringVar(&overlays, "overlays", "overlays", "overlay directories are `DIR`/<env>/, relative to each service file")
+	return cmd
 }

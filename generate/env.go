@@ -1,0 +1,465 @@
+package generate
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"sigs.k8s.io/kustomize/kyaml/resid"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// Overlay is a user's hand-written kustomize overlay directory for one
+// environment: overlays/<env>/ beside the service file.
+type Overlay struct {
+	// Dir is the directory as the user would name it, for messages.
+	Dir string
+	// Files maps slash-separated paths inside Dir to contents.
+	Files map[string][]byte
+}
+
+// envSpec is an #Environment as JSON.
+type envSpec struct {
+	Namespace   string            `json:"namespace"`
+	NamePrefix  string            `json:"namePrefix"`
+	NameSuffix  string            `json:"nameSuffix"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	Replicas    map[string]int    `json:"replicas"`
+	Autoscaling map[string]struct {
+		Min *int `json:"min"`
+		Max *int `json:"max"`
+		CPU *int `json:"cpu"`
+	} `json:"autoscaling"`
+	Image *struct {
+		Tag    string `json:"tag"`
+		Digest string `json:"digest"`
+	} `json:"image"`
+	Config  map[string]json.RawMessage `json:"config"`
+	Secrets map[string]struct {
+		Secret   string `json:"secret"`
+		Key      string `json:"key"`
+		Optional bool   `json:"optional"`
+	} `json:"secrets"`
+	Ingress *struct {
+		Hosts     []string `json:"hosts"`
+		ClassName string   `json:"className"`
+		TLS       *struct {
+			SecretName string `json:"secretName"`
+		} `json:"tls"`
+	} `json:"ingress"`
+	Resources map[string]map[string]map[string]string `json:"resources"`
+	Patches   []struct {
+		Patch  string `json:"patch"`
+		Target *struct {
+			Group              string `json:"group"`
+			Version            string `json:"version"`
+			Kind               string `json:"kind"`
+			Name               string `json:"name"`
+			Namespace          string `json:"namespace"`
+			LabelSelector      string `json:"labelSelector"`
+			AnnotationSelector string `json:"annotationSelector"`
+		} `json:"target"`
+	} `json:"patches"`
+}
+
+// Environments returns the names of svc's environments: those declared in
+// the service file and those with an overlay directory, sorted.
+func Environments(svc *schema.Service, overlays map[string]*Overlay) []string {
+	var envs []string
+	it, err := svc.Value().LookupPath(cue.ParsePath("environments")).Fields()
+	if err == nil {
+		for it.Next() {
+			envs = append(envs, it.Selector().Unquoted())
+		}
+	}
+	for e := range overlays {
+		envs = append(envs, e)
+	}
+	slices.Sort(envs)
+	return slices.Compact(envs)
+}
+
+// Render renders svc for environment env ("" for the base): the generated
+// base, then env from the service file (if declared), then the overlay
+// directory (if not nil), built in-process by kustomize.
+func Render(svc *schema.Service, env string, overlay *Overlay) (*Result, error) {
+	r, err := render(svc)
+	if err != nil {
+		return nil, err
+	}
+	return renderEnv(svc, r, env, overlay)
+}
+
+// RenderEnvs renders svc for each of envs, evaluating the CUE mapping once.
+// Errors of all environments are returned together.
+func RenderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay) ([]*Result, error) {
+	r, err := render(svc)
+	if err != nil {
+		return nil, err
+	}
+	var results []*Result
+	var errs diag.List
+	for _, env := range envs {
+		res, err := renderEnv(svc, r, env, overlays[env])
+		if err != nil {
+			l, ok := err.(diag.List)
+			if !ok {
+				return nil, err
+			}
+			errs = append(errs, l...)
+			continue
+		}
+		results = append(results, res)
+	}
+	return results, errs.Err()
+}
+
+func renderEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay) (*Result, error) {
+	fsys := filesys.MakeFsInMemory()
+	if err := writeGenerated(fsys, svc, r); err != nil {
+		return nil, err
+	}
+	if err := writeEnvLayer(fsys, svc, r, env); err != nil {
+		return nil, err
+	}
+	target, file := baseDir, svc.File
+	if overlay != nil {
+		if err := copyOverlay(fsys, overlay, env); err != nil {
+			return nil, err
+		}
+		target, file = path.Join(overlaysDir, env), path.Join(overlay.Dir, "kustomization.yaml")
+	}
+	objs, err := build(fsys, target, file)
+	if err != nil {
+		if overlay != nil {
+			return nil, overlayError(overlay, err)
+		}
+		return nil, err
+	}
+	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: objs}, nil
+}
+
+// writeEnvLayer writes baseDir: the kustomization for env as declared in
+// the service file, or a pass-through when env is "" or not declared there.
+func writeEnvLayer(fsys filesys.FileSystem, svc *schema.Service, r *rendered, env string) error {
+	k := &types.Kustomization{
+		TypeMeta:  types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},
+		Resources: []string{"../generated"},
+	}
+	v := svc.Value().LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(env)))
+	if env == "" || !v.Exists() {
+		return writeKustomization(fsys, baseDir, k)
+	}
+	raw, err := v.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("%s: environments.%s: %w", svc.File, env, err)
+	}
+	var e envSpec
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return fmt.Errorf("%s: environments.%s: %w", svc.File, env, err)
+	}
+	b := &envBuilder{fsys: fsys, svc: svc, r: r, k: k}
+	return b.build(env, &e)
+}
+
+type envBuilder struct {
+	fsys filesys.FileSystem
+	svc  *schema.Service
+	r    *rendered
+	k    *types.Kustomization
+}
+
+// workload is a generated object that runs the service's image.
+type workload struct {
+	kind, name, container string
+}
+
+// workloads lists the generated Deployments, Jobs and CronJobs with their
+// container (named after the process, job or schedule).
+func (b *envBuilder) workloads() []workload {
+	var ws []workload
+	for _, o := range b.r.Objects {
+		kind, _ := o["kind"].(string)
+		if kind != "Deployment" && kind != "Job" && kind != "CronJob" {
+			continue
+		}
+		meta, _ := o["metadata"].(map[string]any)
+		labels, _ := meta["labels"].(map[string]any)
+		name, _ := meta["name"].(string)
+		component, _ := labels["app.kubernetes.io/component"].(string)
+		ws = append(ws, workload{kind: kind, name: name, container: component})
+	}
+	return ws
+}
+
+// podSpecPatch returns a strategic merge patch for workload w whose pod spec
+// holds podSpec.
+func podSpecPatch(w workload, podSpec map[string]any) map[string]any {
+	apiVersion := "apps/v1"
+	if w.kind != "Deployment" {
+		apiVersion = "batch/v1"
+	}
+	spec := map[string]any{"template": map[string]any{"spec": podSpec}}
+	if w.kind == "CronJob" {
+		spec = map[string]any{"jobTemplate": map[string]any{"spec": spec}}
+	}
+	return map[string]any{
+		"apiVersion": apiVersion,
+		"kind":       w.kind,
+		"metadata":   map[string]any{"name": w.name},
+		"spec":       spec,
+	}
+}
+
+func (b *envBuilder) addPatch(p map[string]any) error {
+	y, err := yaml.Marshal(p)
+	if err != nil {
+		return err
+	}
+	b.k.Patches = append(b.k.Patches, types.Patch{Patch: string(y)})
+	return nil
+}
+
+func (b *envBuilder) build(env string, e *envSpec) error {
+	k, svcName := b.k, b.svc.Name
+	k.Namespace = e.Namespace
+	k.NamePrefix = e.NamePrefix
+	k.NameSuffix = e.NameSuffix
+	if e.NamePrefix != "" || e.NameSuffix != "" {
+		// A distinct instance label keeps the selectors of two environments
+		// in one namespace apart.
+		k.Labels = append(k.Labels, types.Label{
+			Pairs:            map[string]string{"app.kubernetes.io/instance": e.NamePrefix + svcName + e.NameSuffix},
+			IncludeSelectors: true,
+		})
+	}
+	if len(e.Labels) > 0 {
+		k.Labels = append(k.Labels, types.Label{Pairs: e.Labels, IncludeTemplates: true})
+	}
+	if len(e.Annotations) > 0 {
+		k.CommonAnnotations = e.Annotations
+	}
+	if e.Image != nil {
+		image, err := b.svc.Value().LookupPath(cue.ParsePath("image")).String()
+		if err != nil {
+			return err
+		}
+		k.Images = append(k.Images, types.Image{Name: imageName(image), NewTag: e.Image.Tag, Digest: e.Image.Digest})
+	}
+	if len(e.Config) > 0 {
+		args := types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{Name: svcName + "-env", Behavior: "merge"}}
+		for _, key := range sortedKeys(e.Config) {
+			p := path.Join("data", svcName+"-env", key)
+			if err := b.fsys.WriteFile(path.Join(baseDir, p), []byte(configString(e.Config[key]))); err != nil {
+				return err
+			}
+			args.FileSources = append(args.FileSources, key+"="+p)
+		}
+		k.ConfigMapGenerator = append(k.ConfigMapGenerator, args)
+	}
+	for _, proc := range sortedKeys(e.Replicas) {
+		name := objectName(svcName, proc)
+		if err := b.addPatch(map[string]any{
+			"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": map[string]any{"name": name},
+			"spec":     map[string]any{"replicas": e.Replicas[proc]},
+		}); err != nil {
+			return err
+		}
+	}
+	for _, proc := range sortedKeys(e.Autoscaling) {
+		a := e.Autoscaling[proc]
+		spec := map[string]any{}
+		if a.Min != nil {
+			spec["minReplicas"] = *a.Min
+		}
+		if a.Max != nil {
+			spec["maxReplicas"] = *a.Max
+		}
+		if a.CPU != nil {
+			spec["metrics"] = []any{map[string]any{"type": "Resource", "resource": map[string]any{
+				"name": "cpu", "target": map[string]any{"type": "Utilization", "averageUtilization": *a.CPU}}}}
+		}
+		if err := b.addPatch(map[string]any{
+			"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+			"metadata": map[string]any{"name": objectName(svcName, proc)},
+			"spec":     spec,
+		}); err != nil {
+			return err
+		}
+	}
+	if err := b.pdbs(env); err != nil {
+		return err
+	}
+	for _, w := range b.workloads() {
+		container := map[string]any{"name": w.container}
+		if len(e.Secrets) > 0 {
+			var envVars []any
+			for _, name := range sortedKeys(e.Secrets) {
+				s := e.Secrets[name]
+				ref := map[string]any{"name": s.Secret, "key": s.Key}
+				if s.Optional {
+					ref["optional"] = true
+				}
+				envVars = append(envVars, map[string]any{"name": name, "valueFrom": map[string]any{"secretKeyRef": ref}})
+			}
+			container["env"] = envVars
+		}
+		if res, ok := e.Resources[w.container]; ok {
+			container["resources"] = res
+		}
+		if len(container) > 1 {
+			if err := b.addPatch(podSpecPatch(w, map[string]any{"containers": []any{container}})); err != nil {
+				return err
+			}
+		}
+	}
+	if e.Ingress != nil {
+		if err := b.ingress(e); err != nil {
+			return err
+		}
+	}
+	for _, p := range e.Patches {
+		patch := types.Patch{Patch: p.Patch}
+		if t := p.Target; t != nil {
+			patch.Target = &types.Selector{
+				ResId: resid.ResId{
+					Gvk:       resid.Gvk{Group: t.Group, Version: t.Version, Kind: t.Kind},
+					Name:      t.Name,
+					Namespace: t.Namespace,
+				},
+				LabelSelector:      t.LabelSelector,
+				AnnotationSelector: t.AnnotationSelector,
+			}
+		}
+		k.Patches = append(k.Patches, patch)
+	}
+	return writeKustomization(b.fsys, baseDir, k)
+}
+
+// pdbs adds the PodDisruptionBudgets the environment's replica counts call
+// for, and deletes those they no longer need (computed by #Render).
+func (b *envBuilder) pdbs(env string) error {
+	d := b.r.Environments[env]
+	if len(d.Add) > 0 {
+		var res []byte
+		for i, o := range d.Add {
+			if i > 0 {
+				res = append(res, "---\n"...)
+			}
+			y, err := yaml.Marshal(o)
+			if err != nil {
+				return err
+			}
+			res = append(res, y...)
+		}
+		if err := b.fsys.WriteFile(path.Join(baseDir, "pdbs.yaml"), res); err != nil {
+			return err
+		}
+		b.k.Resources = append(b.k.Resources, "pdbs.yaml")
+	}
+	for _, name := range d.Remove {
+		if err := b.addPatch(map[string]any{
+			"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+			"metadata": map[string]any{"name": name},
+			"$patch":   "delete",
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ingress patches the Ingress with the environment's hosts, class and TLS.
+func (b *envBuilder) ingress(e *envSpec) error {
+	var base map[string]any
+	for _, o := range b.r.Objects {
+		if o["kind"] == "Ingress" {
+			base = o
+		}
+	}
+	if base == nil {
+		return diag.List{{Pos: diag.Pos{File: b.svc.File}, Path: "environments.ingress", Msg: "overrides an ingress the service does not declare"}}
+	}
+	spec, _ := base["spec"].(map[string]any)
+	patch := map[string]any{}
+	hosts := e.Ingress.Hosts
+	if len(hosts) > 0 {
+		rules, _ := spec["rules"].([]any)
+		first, _ := rules[0].(map[string]any)
+		var newRules []any
+		for _, h := range hosts {
+			newRules = append(newRules, map[string]any{"host": h, "http": first["http"]})
+		}
+		patch["rules"] = newRules
+	} else if tls, ok := spec["tls"].([]any); ok && len(tls) > 0 {
+		t, _ := tls[0].(map[string]any)
+		for _, h := range t["hosts"].([]any) {
+			hosts = append(hosts, h.(string))
+		}
+	}
+	if e.Ingress.TLS != nil || (len(e.Ingress.Hosts) > 0 && spec["tls"] != nil) {
+		secret := ""
+		if e.Ingress.TLS != nil {
+			secret = e.Ingress.TLS.SecretName
+		} else {
+			t, _ := spec["tls"].([]any)[0].(map[string]any)
+			secret, _ = t["secretName"].(string)
+		}
+		if len(hosts) == 0 {
+			rules, _ := spec["rules"].([]any)
+			for _, r := range rules {
+				hosts = append(hosts, r.(map[string]any)["host"].(string))
+			}
+		}
+		patch["tls"] = []any{map[string]any{"hosts": hosts, "secretName": secret}}
+	}
+	if e.Ingress.ClassName != "" {
+		patch["ingressClassName"] = e.Ingress.ClassName
+	}
+	meta, _ := base["metadata"].(map[string]any)
+	return b.addPatch(map[string]any{
+		"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+		"metadata": map[string]any{"name": meta["name"]},
+		"spec":     patch,
+	})
+}
+
+// objectName mirrors #ObjectName: the web process is named after the
+// service, every other process "<service>-<process>".
+func objectName(svc, proc string) string {
+	if proc == "web" {
+		return svc
+	}
+	return svc + "-" + proc
+}
+
+// imageName strips the tag and digest from an image reference.
+func imageName(ref string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	return ref
+}
+
+// configString renders a config value the way #EnvConfig does: strings as
+// they are, numbers and booleans as written.
+func configString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}

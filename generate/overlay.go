@@ -1,0 +1,155 @@
+package generate
+
+import (
+	"fmt"
+	"path"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	yamlv3 "go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/dozen-dev/dozen/diag"
+)
+
+// kustomizationFields are the top-level keys kustomize accepts.
+var kustomizationFields = func() []string {
+	var names []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && tag == "" {
+				walk(f.Type)
+				continue
+			}
+			if tag != "" && tag != "-" {
+				names = append(names, tag)
+			}
+		}
+	}
+	walk(reflect.TypeOf(types.Kustomization{}))
+	slices.Sort(names)
+	return names
+}()
+
+// remote matches references kustomize would fetch over the network.
+var remote = regexp.MustCompile(`^([a-z][a-z0-9+.-]*://|git@|(github|gitlab|bitbucket)\.(com|org)/)|\?(ref|version|submodules|timeout)=`)
+
+// copyOverlay checks an overlay directory's kustomization.yaml and copies
+// the directory into the in-memory filesystem. It refuses what would make a
+// build depend on anything but the repository: remote resources and Helm
+// charts. Every problem is reported with the file and line.
+func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
+	file := path.Join(o.Dir, "kustomization.yaml")
+	data, ok := o.Files["kustomization.yaml"]
+	if !ok {
+		return diag.List{{Pos: diag.Pos{File: o.Dir}, Msg: "overlay directory has no kustomization.yaml"}}
+	}
+	if err := checkKustomization(file, data); err != nil {
+		return err
+	}
+	dir := path.Join(overlaysDir, env)
+	for _, rel := range sortedKeys(o.Files) {
+		if err := fsys.WriteFile(path.Join(dir, rel), o.Files[rel]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkKustomization(file string, data []byte) error {
+	var doc yamlv3.Node
+	if err := yamlv3.Unmarshal(data, &doc); err != nil {
+		return diag.List{{Pos: diag.Pos{File: file, Line: yamlErrorLine(err)}, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+	}
+	if len(doc.Content) == 0 {
+		return diag.List{{Pos: diag.Pos{File: file}, Msg: "empty kustomization"}}
+	}
+	top := doc.Content[0]
+	if top.Kind != yamlv3.MappingNode {
+		return diag.List{{Pos: nodePos(file, top), Msg: "a kustomization is a mapping of fields"}}
+	}
+	var errs diag.List
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		key, val := top.Content[i], top.Content[i+1]
+		switch {
+		case !slices.Contains(kustomizationFields, key.Value):
+			msg := fmt.Sprintf("unknown field %q in kustomization", key.Value)
+			if best := diag.Closest(key.Value, kustomizationFields); best != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", best)
+			}
+			errs = append(errs, &diag.Error{Pos: nodePos(file, key), Path: key.Value, Msg: msg})
+		case strings.HasPrefix(key.Value, "helm"):
+			errs = append(errs, &diag.Error{Pos: nodePos(file, key), Path: key.Value, Msg: "Helm chart inflation is off: dozen builds hermetically; render the chart and commit its output as a resource"})
+		case key.Value == "resources" || key.Value == "components" || key.Value == "bases":
+			for j, item := range val.Content {
+				if item.Kind == yamlv3.ScalarNode && remote.MatchString(item.Value) {
+					errs = append(errs, &diag.Error{Pos: nodePos(file, item), Path: fmt.Sprintf("%s[%d]", key.Value, j),
+						Msg: fmt.Sprintf("remote resource %q: dozen never fetches anything while rendering; vendor it into the overlay directory", item.Value)})
+				}
+			}
+		}
+	}
+	return errs.Err()
+}
+
+func nodePos(file string, n *yamlv3.Node) diag.Pos {
+	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrorLine(err error) int {
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		var n int
+		fmt.Sscan(m[1], &n)
+		return n
+	}
+	return 0
+}
+
+// quoted finds the quoted tokens in a kustomize error message.
+var quoted = regexp.MustCompile(`'([^']+)'|"([^"]+)"`)
+
+// overlayError places a kustomize error in the overlay's
+// kustomization.yaml: on the first line that mentions a name or path the
+// message quotes.
+func overlayError(o *Overlay, err error) error {
+	l, ok := err.(diag.List)
+	if !ok {
+		return err
+	}
+	lines := strings.Split(string(o.Files["kustomization.yaml"]), "\n")
+	for _, e := range l {
+		if e.Pos.Line != 0 {
+			continue
+		}
+		for _, m := range quoted.FindAllStringSubmatch(e.Msg, -1) {
+			tok := m[1] + m[2]
+			cands := []string{tok}
+			// "Deployment.v1.apps/web.[noNs]" names the object "web".
+			if _, after, ok := strings.Cut(tok, "/"); ok {
+				cands = append(cands, strings.Split(after, ".")[0])
+			}
+			for _, c := range cands {
+				if c == "" {
+					continue
+				}
+				if n := slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, c) }); n >= 0 {
+					e.Pos.Line = n + 1
+					e.Pos.Col = strings.Index(lines[n], c) + 1
+					break
+				}
+			}
+			if e.Pos.Line != 0 {
+				break
+			}
+		}
+	}
+	return l
+}

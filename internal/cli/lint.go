@@ -1,0 +1,374 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/policies"
+	"github.com/dozen-dev/dozen/report"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+type lintOptions struct {
+	format     string
+	config     string
+	policies   []string
+	namespaces []string
+	noBuiltin  bool
+	failOn     string
+}
+
+func newLintCmd(env *Env) *cobra.Command {
+	opts := lintOptions{format: "text", failOn: "error"}
+	cmd := &cobra.Command{
+		Use:   "lint [PATH...|-]",
+		Short: "Check Kubernetes manifests against the twelve-factor policies",
+		Long: `Lint checks Kubernetes manifests (YAML streams, JSON, kind: List) against
+dozen's built-in twelve-factor rules and any custom Rego policies.
+
+PATH is a file, "-" for stdin, or a directory searched recursively for
+*.yaml, *.yml and *.json files (hidden files and directories, and service
+files, are skipped); default ".". Every finding names the file, line and
+column of the offending field, the object, the rule, its severity and the
+remediation.
+
+Configuration comes from .dozen.yaml, looked up from the working directory
+upward, or from --config: change severities, disable rules, set rule
+parameters and name objects that exist outside the linted files, and add
+exceptions (with a reason and an optional expiry date). An object can
+silence a rule with the annotation ignore.dozen.dev/<rule-id>: "<reason>".
+
+--policy loads custom Rego: conftest-style deny, violation and warn rules
+(strings, or objects with msg and, for a position, path) in package main or
+the packages given with --namespace. A conftest policy directory runs as it
+is.
+
+A file that cannot be read or parsed is reported on stderr and makes the exit
+status 2; the other files are still linted and reported.
+
+` + exitCodesHelp,
+		Example: `  dozen lint deploy/
+  kustomize build overlays/prod | dozen lint -
+  dozen lint --format json --fail-on warning k8s/
+  dozen lint --policy policy/ --no-builtin manifests.yaml`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLint(cmd.Context(), env, args, &opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.format, "format", opts.format, "output `format`: "+strings.Join(report.Formats(), ", "))
+	f.StringVar(&opts.config, "config", "", "configuration `FILE` (default: .dozen.yaml from the working directory upward)")
+	f.StringArrayVar(&opts.policies, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
+	f.StringArrayVar(&opts.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
+	f.BoolVar(&opts.noBuiltin, "no-builtin", false, "run only the custom policies")
+	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 on findings at or above `SEVERITY`: error, warning, info or never")
+	return cmd
+}
+
+func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	w, err := report.New(opts.format, report.Options{Color: env.color()})
+	if err != nil {
+		return usageError("dozen lint: %v", err)
+	}
+	failOn, err := parseFailOn(opts.failOn)
+	if err != nil {
+		return err
+	}
+	if opts.noBuiltin && len(opts.policies) == 0 {
+		return usageError("dozen lint: --no-builtin needs --policy")
+	}
+	eng, err := env.lintEngine(opts)
+	if err != nil {
+		return err
+	}
+	docs, inputErrs := env.loadManifests(args)
+	return env.lintDocs(ctx, eng, w, failOn, docs, inputErrs)
+}
+
+// lintDocs lints documents the caller has loaded (manifests, and objects
+// rendered from service files with their Origin set), writes the report,
+// and returns the error that carries the exit status: input errors (exit
+// 2, printed by Main) first, then findings at or above failOn (exit 1).
+func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, w report.Writer, failOn policies.Severity, docs []manifest.Document, inputErrs diag.List) error {
+	res, err := eng.Lint(ctx, docs)
+	if err != nil {
+		if l, ok := err.(diag.List); ok && res != nil {
+			inputErrs = append(inputErrs, l...)
+		} else {
+			return err
+		}
+	}
+	if err := w.Write(env.Stdout, res); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if len(inputErrs) > 0 {
+		return withExit(ExitInvalid, inputErrs.Sort())
+	}
+	if failOn != "" && res.Failed(failOn) {
+		return withExit(ExitFindings, nil)
+	}
+	return nil
+}
+
+// parseFailOn reads --fail-on; "never" is the empty severity.
+func parseFailOn(s string) (policies.Severity, error) {
+	if s == "never" {
+		return "", nil
+	}
+	sev, err := policies.ParseSeverity(s)
+	if err != nil {
+		return "", usageError("dozen lint: --fail-on %q: want error, warning, info or never", s)
+	}
+	return sev, nil
+}
+
+// color reports whether output on stdout may use colour.
+func (env *Env) color() bool {
+	return env.StdoutTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
+}
+
+// lintEngine builds the policy engine from the configuration and custom
+// policies the options name.
+func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
+	cfg, err := env.loadConfig(opts.config)
+	if err != nil {
+		return nil, err
+	}
+	mods, err := env.readPolicies(opts.policies, false)
+	if err != nil {
+		return nil, err
+	}
+	return policies.New(policies.Options{
+		Config:     cfg,
+		Policies:   mods,
+		Namespaces: opts.namespaces,
+		NoBuiltin:  opts.noBuiltin,
+		Today:      time.Now(),
+	})
+}
+
+// loadConfig reads the --config file, or the nearest .dozen.yaml from the
+// working directory upward; no file is the empty configuration.
+func (env *Env) loadConfig(flag string) (*policies.Config, error) {
+	name := flag
+	if name == "" {
+		name = env.findConfig()
+		if name == "" {
+			return nil, nil
+		}
+	}
+	data, err := readBounded(env.abs(name))
+	if err != nil {
+		return nil, &diag.Error{Pos: diag.Pos{File: name}, Msg: describeFSError(err)}
+	}
+	return policies.LoadConfig(name, data)
+}
+
+// findConfig returns the nearest .dozen.yaml from the working directory
+// upward, as a path relative to it, or "".
+func (env *Env) findConfig() string {
+	dir := filepath.Clean(env.Dir)
+	for {
+		p := filepath.Join(dir, policies.ConfigFile)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			if rel, err := filepath.Rel(env.Dir, p); err == nil {
+				return rel
+			}
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// readPolicies reads the Rego files of each path: a .rego file, or a
+// directory searched recursively (hidden directories skipped). Test files
+// are included only when tests is set.
+func (env *Env) readPolicies(paths []string, tests bool) ([]policies.Module, error) {
+	var mods []policies.Module
+	var errs diag.List
+	for _, arg := range paths {
+		files, err := env.walk(arg, func(name string) bool {
+			return strings.HasSuffix(name, ".rego") && (tests || !strings.HasSuffix(name, "_test.rego"))
+		})
+		if err != nil {
+			errs = append(errs, err...)
+			continue
+		}
+		if len(files) == 0 {
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: "no Rego files (*.rego) in this directory or below"})
+		}
+		for _, f := range files {
+			data, err := readBounded(env.abs(f))
+			if err != nil {
+				errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
+				continue
+			}
+			mods = append(mods, policies.Module{File: f, Source: data})
+		}
+	}
+	return mods, errs.Sort().Err()
+}
+
+// stdinName names standard input in positions.
+const stdinName = "<stdin>"
+
+// isManifestFile reports whether a directory walk picks up name.
+func isManifestFile(name string) bool {
+	if strings.HasPrefix(name, ".") || schema.IsServiceFile(name) {
+		return false
+	}
+	switch filepath.Ext(name) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// loadManifests reads and parses the manifests named by args. Files that
+// cannot be read or parsed are reported in the returned list; the
+// documents of the others are returned.
+func (env *Env) loadManifests(args []string) ([]manifest.Document, diag.List) {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	var files []string
+	var errs diag.List
+	stdin := false
+	for _, arg := range args {
+		if arg == "-" {
+			stdin = true
+			continue
+		}
+		found, err := env.walk(arg, isManifestFile)
+		if err != nil {
+			errs = append(errs, err...)
+			continue
+		}
+		if len(found) == 0 {
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: "no manifests (*.yaml, *.yml, *.json) in this directory or below"})
+		}
+		files = append(files, found...)
+	}
+	slices.Sort(files)
+	files = slices.Compact(files)
+
+	var docs []manifest.Document
+	parse := func(name string, data []byte) {
+		if len(strings.TrimSpace(string(data))) == 0 {
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: name}, Msg: "file is empty: no Kubernetes objects"})
+			return
+		}
+		d, err := manifest.Parse(name, data)
+		if err != nil {
+			errs = append(errs, asList(err)...)
+			return
+		}
+		docs = append(docs, d...)
+	}
+	if stdin {
+		data, err := io.ReadAll(io.LimitReader(env.Stdin, manifest.MaxFileSize+1))
+		if err != nil {
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: stdinName}, Msg: err.Error()})
+		} else {
+			parse(stdinName, data)
+		}
+	}
+	for _, f := range files {
+		data, err := readBounded(env.abs(f))
+		if err != nil {
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
+			continue
+		}
+		parse(f, data)
+	}
+	return docs, errs
+}
+
+// walk expands a path argument: a file is taken as it is; a directory is
+// searched recursively for files that match (hidden directories skipped).
+// Paths come back as the user would write them, sorted.
+func (env *Env) walk(arg string, match func(name string) bool) ([]string, diag.List) {
+	root := env.abs(arg)
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, diag.List{{Pos: diag.Pos{File: arg}, Msg: describeFSError(err)}}
+	}
+	if !fi.IsDir() {
+		return []string{filepath.Clean(arg)}, nil
+	}
+	var found []string
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != root && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		if match(d.Name()) {
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			found = append(found, filepath.Join(arg, rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, diag.List{{Pos: diag.Pos{File: arg}, Msg: describeFSError(err)}}
+	}
+	slices.Sort(found)
+	return found, nil
+}
+
+// readBounded reads a file of at most manifest.MaxFileSize bytes, plus one
+// so that the parser reports a larger file as too large without this
+// reading all of it.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, errors.New("is a directory")
+	}
+	return io.ReadAll(io.LimitReader(f, manifest.MaxFileSize+1))
+}
+
+// asList returns err's positioned errors.
+func asList(err error) diag.List {
+	var l diag.List
+	var e *diag.Error
+	switch {
+	case errors.As(err, &l):
+		return l
+	case errors.As(err, &e):
+		return diag.List{e}
+	}
+	return diag.List{{Msg: err.Error()}}
+}

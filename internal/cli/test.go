@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dozen-dev/dozen/policies"
+)
+
+func newTestCmd(env *Env) *cobra.Command {
+	verbose := false
+	cmd := &cobra.Command{
+		Use:   "test DIR...",
+		Short: "Run the Rego unit tests of custom policies, with coverage",
+		Long: `Test runs the Rego unit tests (rules named test_*; todo_test_* are skipped)
+in the .rego files under each DIR, as opa test does, with the same
+capabilities as dozen lint: no network, no non-deterministic built-ins. The
+built-in library (data.dozen.lib) is available to the tests. It reports
+failures, a summary and line coverage of the policy files (test files are
+not counted).
+
+Exit status 1 when a test fails or errors.
+
+` + exitCodesHelp,
+		Example: `  dozen test policy/
+  dozen test -v policy/ lib/`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mods, err := env.readPolicies(args, true)
+			if err != nil {
+				return err
+			}
+			rep, err := policies.RunTests(cmd.Context(), mods)
+			if err != nil {
+				return err
+			}
+			if len(rep.Results) == 0 {
+				return withExit(ExitInvalid, fmt.Errorf("dozen test: no tests (rules named test_*) in %s", strings.Join(args, ", ")))
+			}
+			writeTestReport(env, rep, verbose)
+			if rep.Failed() {
+				return withExit(ExitFindings, nil)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every test, and print() output")
+	return cmd
+}
+
+func writeTestReport(env *Env, rep *policies.TestReport, verbose bool) {
+	w := bufio.NewWriter(env.Stdout)
+	defer w.Flush()
+	for _, r := range rep.Results {
+		if r.Status == policies.TestPass && !verbose {
+			continue
+		}
+		fmt.Fprintf(w, "%s: %s %s.%s", r.Pos, strings.ToUpper(string(r.Status)), r.Package, r.Name)
+		if r.Err != "" {
+			fmt.Fprintf(w, ": %s", strings.ReplaceAll(r.Err, "\n", "\n    "))
+		}
+		fmt.Fprintln(w)
+		if r.Output != "" && (verbose || r.Status != policies.TestPass) {
+			for _, l := range strings.Split(strings.TrimRight(r.Output, "\n"), "\n") {
+				fmt.Fprintf(w, "    %s\n", l)
+			}
+		}
+	}
+	total := len(rep.Results)
+	fmt.Fprintf(w, "PASS %d/%d", rep.Count(policies.TestPass), total)
+	var extra []string
+	for _, s := range []policies.TestStatus{policies.TestFail, policies.TestError, policies.TestSkip} {
+		if n := rep.Count(s); n > 0 {
+			extra = append(extra, fmt.Sprintf("%d %s", n, map[policies.TestStatus]string{policies.TestFail: "failed", policies.TestError: "errored", policies.TestSkip: "skipped"}[s]))
+		}
+	}
+	if len(extra) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(extra, ", "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "coverage: %.1f%%\n", rep.Coverage.Percent)
+	for _, f := range rep.Coverage.Files {
+		fmt.Fprintf(w, "  %s: %.1f%%", f.File, f.Percent)
+		if len(f.NotCovered) > 0 {
+			fmt.Fprintf(w, " (not covered: lines %s)", lineRanges(f.NotCovered))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// lineRanges writes sorted line numbers as "3-5, 9".
+func lineRanges(lines []int) string {
+	var parts []string
+	for i := 0; i < len(lines); {
+		j := i
+		for j+1 < len(lines) && lines[j+1] == lines[j]+1 {
+			j++
+		}
+		if i == j {
+			parts = append(parts, strconv.Itoa(lines[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", lines[i], lines[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
