@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
-	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/yaml"
 
 	"github.com/dozen-dev/dozen/diag"
