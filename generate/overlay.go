@@ -65,7 +65,7 @@ func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
 func checkKustomization(file string, data []byte) error {
 	var doc yamlv3.Node
 	if err := yamlv3.Unmarshal(data, &doc); err != nil {
-		return diag.List{{Pos: diag.Pos{File: file, Line: yamlErrorLine(err)}, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+		return diag.List{{Pos: diag.Pos{File: file, Line: yamlErrorLine(err)}, Msg: "invalid YAML: " + yamlLineRE.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")}}
 	}
 	if len(doc.Content) == 0 {
 		return diag.List{{Pos: diag.Pos{File: file}, Msg: "empty kustomization"}}
@@ -86,7 +86,9 @@ func checkKustomization(file string, data []byte) error {
 			errs = append(errs, &diag.Error{Pos: nodePos(file, key), Path: key.Value, Msg: msg})
 		case strings.HasPrefix(key.Value, "helm"):
 			errs = append(errs, &diag.Error{Pos: nodePos(file, key), Path: key.Value, Msg: "Helm chart inflation is off: dozen builds hermetically; render the chart and commit its output as a resource"})
-		case key.Value == "resources" || key.Value == "components" || key.Value == "bases":
+		case key.Value != "resources" && key.Value != "components" && key.Value != "bases":
+			errs = append(errs, outsideFiles(file, key.Value, val)...)
+		default:
 			for j, item := range val.Content {
 				if item.Kind == yamlv3.ScalarNode && remote.MatchString(item.Value) {
 					errs = append(errs, &diag.Error{Pos: nodePos(file, item), Path: fmt.Sprintf("%s[%d]", key.Value, j),
@@ -98,11 +100,56 @@ func checkKustomization(file string, data []byte) error {
 	return errs.Err()
 }
 
+// fileKeys are kustomization keys whose values name files to load.
+var fileKeys = map[string]bool{
+	"path": true, "files": true, "envs": true, "env": true, "crds": true,
+	"configurations": true, "generators": true, "transformers": true,
+	"validators": true, "patchesStrategicMerge": true, "openapi": true,
+}
+
+// outsideFiles reports file references under node that leave the overlay
+// directory: an overlay may read only files inside itself.
+func outsideFiles(file, key string, n *yamlv3.Node) diag.List {
+	var errs diag.List
+	check := func(v *yamlv3.Node) {
+		if v.Kind != yamlv3.ScalarNode || strings.Contains(v.Value, "\n") {
+			return
+		}
+		p := v.Value
+		if _, after, ok := strings.Cut(p, "="); ok && !strings.Contains(p[:strings.Index(p, "=")], "/") {
+			p = after // "key=path" sources
+		}
+		if strings.HasPrefix(p, "/") || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, "/../") {
+			errs = append(errs, &diag.Error{Pos: nodePos(file, v), Path: key,
+				Msg: fmt.Sprintf("%q is outside the overlay directory: an overlay may load files only from inside itself", v.Value)})
+		}
+	}
+	var walk func(k string, n *yamlv3.Node)
+	walk = func(k string, n *yamlv3.Node) {
+		switch n.Kind {
+		case yamlv3.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(n.Content[i].Value, n.Content[i+1])
+			}
+		case yamlv3.SequenceNode:
+			for _, c := range n.Content {
+				walk(k, c)
+			}
+		case yamlv3.ScalarNode:
+			if fileKeys[k] {
+				check(n)
+			}
+		}
+	}
+	walk(key, n)
+	return errs
+}
+
 func nodePos(file string, n *yamlv3.Node) diag.Pos {
 	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+var yamlLineRE = regexp.MustCompile(`line (\d+): `)
 
 func yamlErrorLine(err error) int {
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
@@ -112,9 +159,6 @@ func yamlErrorLine(err error) int {
 	}
 	return 0
 }
-
-// quoted finds the quoted tokens in a kustomize error message.
-var quoted = regexp.MustCompile(`'([^']+)'|"([^"]+)"`)
 
 // overlayError places a kustomize error in the overlay's
 // kustomization.yaml: on the first line that mentions a name or path the
@@ -129,8 +173,11 @@ func overlayError(o *Overlay, err error) error {
 		if e.Pos.Line != 0 {
 			continue
 		}
-		for _, m := range quoted.FindAllStringSubmatch(e.Msg, -1) {
-			tok := m[1] + m[2]
+		pieces := strings.FieldsFunc(e.Msg, func(r rune) bool { return r == '\'' || r == '"' })
+		for _, tok := range pieces {
+			if len(tok) < 3 || strings.ContainsAny(tok, " :") {
+				continue
+			}
 			cands := []string{tok}
 			// "Deployment.v1.apps/web.[noNs]" names the object "web".
 			if _, after, ok := strings.Cut(tok, "/"); ok {

@@ -290,6 +290,9 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		case msg != "":
 			d.Msg = msg
 		}
+	case strings.HasPrefix(format, "@"):
+		// A message the schema states itself: error("@...").
+		d.Msg = fmt.Sprintf(format[1:], args...)
 	case msg != "" && got != "":
 		d.Msg = got + " " + msg
 	case msg != "":
