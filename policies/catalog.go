@@ -12,10 +12,10 @@
 // engine turns the JSON path into file:line:col through manifest.Document.
 //
 // What a rule sees: input is one Kubernetes object; data.dozen.bundle is
-// every object of the run; data.dozen.index holds lookups into the bundle
-// (by kind, by kind and name, by pod label; see bundleIndex) so that
-// cross-object rules stay linear; data.dozen.config.params["<rule-id>"] and
-// data.dozen.config.external.{configmaps,secrets} come from .dozen.yaml.
+// every object of the run; data.dozen.index is the value of the library's
+// data.dozen.lib.k8s.bundle_index, evaluated once per lint so that
+// cross-object lookups stay linear; data.dozen.config.params["<rule-id>"]
+// and data.dozen.config.external.{configmaps,secrets} come from .dozen.yaml.
 //
 // Use Rules for the catalogue, New and Engine.Lint to lint, LoadConfig for
 // .dozen.yaml, and RunTests for Rego unit tests of custom policies.
@@ -108,6 +108,7 @@ type catalog struct {
 	rules    []Rule                 // sorted by id
 	pkgs     map[string]ast.Ref     // rule id → package path
 	compiler *ast.Compiler          // all modules, compiled
+	index    bool                   // the library defines indexRule
 }
 
 // loadCatalog parses and compiles the policy tree in fsys: lib/ and the
@@ -132,6 +133,9 @@ func loadCatalog(fsys fs.FS) (*catalog, error) {
 			return nil
 		}
 		c.modules[name] = m
+		if definesRule(m, indexRule) {
+			c.index = true
+		}
 		if !isRuleFile(name) {
 			return nil
 		}
@@ -234,6 +238,11 @@ func ruleMetadata(name string, m *ast.Module) (Rule, error) {
 		return Rule{}, fmt.Errorf("%s: %s", name, strings.Join(problems, "; "))
 	}
 	return r, nil
+}
+
+// definesRule reports whether m defines the rule at ref.
+func definesRule(m *ast.Module, ref ast.Ref) bool {
+	return slices.ContainsFunc(m.Rules, func(r *ast.Rule) bool { return r.Path().Equal(ref) })
 }
 
 func packageAnnotations(m *ast.Module) *ast.Annotations {

@@ -58,6 +58,7 @@ type Engine struct {
 	byID     map[string]int
 	cfg      *Config
 	today    time.Time
+	index    bool // evaluate indexRule once per lint
 }
 
 // slot is one element of the evaluation query's result.
@@ -167,6 +168,7 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("build policy query: %w", err)
 	}
 
+	e.index = cat.index && !opts.NoBuiltin
 	if len(custom) == 0 {
 		e.compiler = cat.compiler
 		return e, nil
@@ -220,7 +222,11 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 		return nil, fmt.Errorf("convert objects: %w", err)
 	}
 
-	store := inmem.NewFromASTObject(e.data(inputs))
+	data, err := e.withIndex(ctx, e.data(inputs))
+	if err != nil {
+		return nil, err
+	}
+	store := inmem.NewFromASTObject(data)
 	pq, err := rego.New(
 		rego.Compiler(e.compiler),
 		rego.Store(store),
@@ -302,108 +308,40 @@ func (e *Engine) data(inputs []ast.Value) ast.Object {
 	)
 	return ast.NewObject(ast.Item(ast.StringTerm("dozen"), ast.ObjectTerm(
 		ast.Item(ast.StringTerm("bundle"), ast.ArrayTerm(bundle...)),
-		ast.Item(ast.StringTerm("index"), ast.NewTerm(bundleIndex(bundle))),
 		ast.Item(ast.StringTerm("config"), ast.NewTerm(config)),
 	)))
 }
 
-// bundleIndex builds data.dozen.index, lookups into the bundle that let a
-// cross-object rule find related objects without scanning the bundle for
-// every object it lints (which makes a lint quadratic):
-//
-//	index.kind[kind]              objects of that kind
-//	index.name[kind][name]        objects of that kind and name (any namespace)
-//	index.pod_label[key][value]   objects whose pods carry the label key: value
-//	                              (a Pod's own labels, or the pod template's of
-//	                              a workload: spec.template or
-//	                              spec.jobTemplate.spec.template)
-//
-// Every list keeps bundle order; rules still check namespaces.
-func bundleIndex(bundle []*ast.Term) ast.Object {
-	kinds := map[string][]*ast.Term{}
-	names := map[string]map[string][]*ast.Term{}
-	podLabels := map[string]map[string][]*ast.Term{}
-	add := func(m map[string]map[string][]*ast.Term, a, b string, t *ast.Term) {
-		if m[a] == nil {
-			m[a] = map[string][]*ast.Term{}
-		}
-		m[a][b] = append(m[a][b], t)
+// indexRule is the rule of the built-in library that indexes the bundle
+// for cross-object lookups. Evaluated per object it would make a lint
+// quadratic, so the engine evaluates it once per lint and stores the value
+// at data.dozen.index, where the library's lookups read it.
+var indexRule = ast.MustParseRef("data.dozen.lib.k8s.bundle_index")
+
+// withIndex evaluates indexRule over data and returns data with
+// data.dozen.index set. Without the rule, data is returned as it is.
+func (e *Engine) withIndex(ctx context.Context, data ast.Object) (ast.Object, error) {
+	if !e.index {
+		return data, nil
 	}
-	for _, t := range bundle {
-		obj, ok := t.Value.(ast.Object)
-		if !ok {
-			continue
-		}
-		kind, ok := stringAt(obj, "kind")
-		if !ok {
-			continue
-		}
-		kinds[kind] = append(kinds[kind], t)
-		if name, ok := stringAt(obj, "metadata", "name"); ok {
-			add(names, kind, name, t)
-		}
-		var labels ast.Value
-		if kind == "Pod" {
-			labels = valueAt(obj, "metadata", "labels")
-		} else if l := valueAt(obj, "spec", "template", "metadata", "labels"); l != nil {
-			labels = l
-		} else {
-			labels = valueAt(obj, "spec", "jobTemplate", "spec", "template", "metadata", "labels")
-		}
-		if lo, ok := labels.(ast.Object); ok {
-			lo.Foreach(func(k, v *ast.Term) {
-				ks, kok := k.Value.(ast.String)
-				vs, vok := v.Value.(ast.String)
-				if kok && vok {
-					add(podLabels, string(ks), string(vs), t)
-				}
-			})
-		}
+	rs, err := rego.New(
+		rego.Compiler(e.compiler),
+		rego.Store(inmem.NewFromASTObject(data)),
+		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(indexRule)))),
+		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
+	).Eval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("index the bundle: %w", err)
 	}
-	list := func(ts []*ast.Term) *ast.Term { return ast.ArrayTerm(ts...) }
-	nested := func(m map[string]map[string][]*ast.Term) *ast.Term {
-		outer := ast.NewObject()
-		for _, a := range sortedKeys(m) {
-			inner := ast.NewObject()
-			for _, b := range sortedKeys(m[a]) {
-				inner.Insert(ast.StringTerm(b), list(m[a][b]))
-			}
-			outer.Insert(ast.StringTerm(a), ast.NewTerm(inner))
-		}
-		return ast.NewTerm(outer)
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return data, nil // undefined: the lookups index for themselves
 	}
-	byKind := ast.NewObject()
-	for _, k := range sortedKeys(kinds) {
-		byKind.Insert(ast.StringTerm(k), list(kinds[k]))
-	}
-	return ast.NewObject(
-		ast.Item(ast.StringTerm("kind"), ast.NewTerm(byKind)),
-		ast.Item(ast.StringTerm("name"), nested(names)),
-		ast.Item(ast.StringTerm("pod_label"), nested(podLabels)),
-	)
+	index, _ := rs[0].Expressions[0].Value.(*ast.Term)
+	dozen := data.Get(ast.StringTerm("dozen")).Value.(ast.Object).Copy()
+	dozen.Insert(ast.StringTerm("index"), index)
+	return ast.NewObject(ast.Item(ast.StringTerm("dozen"), ast.NewTerm(dozen))), nil
 }
 
-// valueAt returns the value at a path of object keys, or nil.
-func valueAt(obj ast.Object, path ...string) ast.Value {
-	var cur ast.Value = obj
-	for _, k := range path {
-		o, ok := cur.(ast.Object)
-		if !ok {
-			return nil
-		}
-		t := o.Get(ast.StringTerm(k))
-		if t == nil {
-			return nil
-		}
-		cur = t.Value
-	}
-	return cur
-}
-
-func stringAt(obj ast.Object, path ...string) (string, bool) {
-	s, ok := valueAt(obj, path...).(ast.String)
-	return string(s), ok
-}
 
 // lintOne evaluates every rule on one document.
 func (e *Engine) lintOne(ctx context.Context, pq rego.PreparedEvalQuery, doc *manifest.Document, input ast.Value) ([]Finding, *diag.Error) {

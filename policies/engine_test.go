@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/manifest"
@@ -557,48 +558,41 @@ func TestLintNothing(t *testing.T) {
 	}
 }
 
+// TestBundleIndex checks the protocol between the engine and the library:
+// the engine evaluates data.dozen.lib.k8s.bundle_index once per lint and
+// stores it at data.dozen.index.
 func TestBundleIndex(t *testing.T) {
-	docs := parse(t, "in.yaml", `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: a}
-spec:
-  template:
-    metadata: {labels: {app: web, tier: fe}}
----
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: job}
-spec:
-  jobTemplate: {spec: {template: {metadata: {labels: {app: job}}}}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web, labels: {app: web}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, labels: {app: svc}}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {}
-`)
-	src := `package main
+	lib := `package dozen.lib.k8s
 
-deny contains msg if {
-	input.kind == "ConfigMap"
-	idx := data.dozen.index
-	msg := json.marshal({
-		"kinds": {k: count(v) | some k, v in idx.kind},
-		"names": {k: object.keys(v) | some k, v in idx.name},
-		"web": [o.kind | some o in idx.pod_label.app.web],
-		"job": [o.kind | some o in idx.pod_label.app.job],
-		"fe": [o.kind | some o in idx.pod_label.tier.fe],
-		"svc": object.get(idx.pod_label.app, "svc", "none"),
-	})
-}
+bundle_index := {"version": 1, "kinds": {o.kind: true | some o in data.dozen.bundle}}
 `
-	eng, err := New(Options{Policies: []Module{{File: "p.rego", Source: []byte(src)}}, NoBuiltin: true})
+	rule := `# METADATA
+# title: T
+# description: D
+# custom:
+#   id: sees-index
+#   category: crossref
+#   factor: "III. Config"
+#   severity: info
+#   remediation: R
+#   bad: "apiVersion: v1\nkind: A\n"
+#   good: "apiVersion: v1\nkind: B\n"
+package dozen.rules.crossref.sees_index
+
+deny contains {"msg": json.marshal(data.dozen.index), "path": []} if input.kind == "A"
+`
+	cat, err := loadCatalog(fstest.MapFS{
+		"lib/k8s.rego":                  {Data: []byte(lib)},
+		"crossref/sees-index/rule.rego": {Data: []byte(rule)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cat.index {
+		t.Fatal("the catalogue does not see bundle_index")
+	}
+	docs := parse(t, "in.yaml", "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B\n")
+	eng, err := newWith(cat, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,8 +600,27 @@ deny contains msg if {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"fe":["Deployment"],"job":["CronJob"],"kinds":{"ConfigMap":1,"CronJob":1,"Deployment":1,"Pod":1,"Service":1},"names":{"CronJob":["job"],"Deployment":["web"],"Pod":["web"],"Service":["web"]},"svc":"none","web":["Deployment","Pod"]}`
-	if len(res.Findings) != 1 || res.Findings[0].Message != want {
-		t.Errorf("index:\n%s\nwant:\n%s", brief(res.Findings), want)
+	if got := brief(res.Findings); got != `in.yaml:1:1 sees-index info [] {"kinds":{"A":true,"B":true},"version":1}`+"\n" {
+		t.Errorf("findings:\n%s", got)
+	}
+
+	// Without the rule in the library, there is no data.dozen.index.
+	cat, err = loadCatalog(fstest.MapFS{
+		"lib/k8s.rego":                  {Data: []byte("package dozen.lib.k8s\n\nother := 1\n")},
+		"crossref/sees-index/rule.rego": {Data: []byte(strings.Replace(rule, `json.marshal(data.dozen.index), "path": []} if input.kind == "A"`, `"none", "path": []} if {input.kind == "A"; not data.dozen.index}`, 1))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err = newWith(cat, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = eng.Lint(context.Background(), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := brief(res.Findings); got != "in.yaml:1:1 sees-index info [] none\n" {
+		t.Errorf("findings without an index rule:\n%s", got)
 	}
 }
