@@ -342,7 +342,6 @@ func (e *Engine) withIndex(ctx context.Context, data ast.Object) (ast.Object, er
 	return ast.NewObject(ast.Item(ast.StringTerm("dozen"), ast.NewTerm(dozen))), nil
 }
 
-
 // lintOne evaluates every rule on one document.
 func (e *Engine) lintOne(ctx context.Context, pq rego.PreparedEvalQuery, doc *manifest.Document, input ast.Value) ([]Finding, *diag.Error) {
 	apiVersion, kind, namespace, name := doc.Meta()
