@@ -295,21 +295,21 @@ func (p *parser) object(doc Document) {
 	kind, hasKind := obj["kind"]
 	if hasKind {
 		if _, ok := kind.(string); !ok {
-			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"kind"}), "kind", "kind must be a string, not %s", describe(kind)))
+			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"kind"}), "kind", "must be a string, not %s", describe(kind)))
 			return
 		}
 		if !hasAPI {
-			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"kind"}), "kind", "kind %q without apiVersion", kind))
+			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"kind"}), "apiVersion", "missing for kind %q", kind))
 			return
 		}
 	}
 	if hasAPI {
 		if _, ok := apiVersion.(string); !ok {
-			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"apiVersion"}), "apiVersion", "apiVersion must be a string, not %s", describe(apiVersion)))
+			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"apiVersion"}), "apiVersion", "must be a string, not %s", describe(apiVersion)))
 			return
 		}
 		if !hasKind {
-			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"apiVersion"}), "apiVersion", "apiVersion %q without kind", apiVersion))
+			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"apiVersion"}), "kind", "missing for apiVersion %q", apiVersion))
 			return
 		}
 	}
@@ -322,7 +322,7 @@ func (p *parser) object(doc Document) {
 		if obj["items"] == nil {
 			return // an empty List
 		}
-		p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"items"}), "items", "List items must be a sequence, not %s", describe(obj["items"])))
+		p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"items"}), "items", "List items must be a list, not %s", describe(obj["items"])))
 		return
 	}
 	itemsEntry := doc.child(doc.root, "items")

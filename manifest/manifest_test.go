@@ -186,19 +186,19 @@ func TestParseErrors(t *testing.T) {
 	}, {
 		name: "kind without apiVersion",
 		in:   "kind: Deployment\nmetadata: {name: a}\n",
-		want: `in.yaml:1:1: kind: kind "Deployment" without apiVersion`,
+		want: `in.yaml:1:1: apiVersion: missing for kind "Deployment"`,
 	}, {
 		name: "apiVersion without kind",
 		in:   "metadata: {name: a}\napiVersion: v1\n",
-		want: `in.yaml:2:1: apiVersion: apiVersion "v1" without kind`,
+		want: `in.yaml:2:1: kind: missing for apiVersion "v1"`,
 	}, {
 		name: "kind is not a string",
 		in:   "apiVersion: v1\nkind: [a]\n",
-		want: "in.yaml:2:1: kind: kind must be a string, not a list",
+		want: "in.yaml:2:1: kind: must be a string, not a list",
 	}, {
 		name: "List item without apiVersion",
 		in:   "apiVersion: v1\nkind: List\nitems:\n- kind: Service\n- apiVersion: v1\n  kind: Pod\n",
-		want: `in.yaml:4:3: kind: kind "Service" without apiVersion`,
+		want: `in.yaml:4:3: apiVersion: missing for kind "Service"`,
 	}, {
 		name: "List item that is not an object",
 		in:   "apiVersion: v1\nkind: List\nitems:\n- 3\n",
@@ -206,7 +206,7 @@ func TestParseErrors(t *testing.T) {
 	}, {
 		name: "List items not a list",
 		in:   "apiVersion: v1\nkind: List\nitems: {a: 1}\n",
-		want: "in.yaml:3:1: items: List items must be a sequence, not a mapping",
+		want: "in.yaml:3:1: items: List items must be a list, not a mapping",
 	}, {
 		name: "NUL byte",
 		in:   "apiVersion: v1\nkind: A\x00\n",
