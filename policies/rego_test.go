@@ -144,6 +144,8 @@ func TestRegoRuleMetadata(t *testing.T) {
 // TestRegoRuleExamples lints each rule's bad and good examples the way a
 // `dozen lint` of that YAML would, with every document of the example as the
 // bundle and no configuration: bad must give the rule a finding, good none.
+// Each example is linted twice, with and without the bundle index that an
+// engine may precompute (data.dozen.index), and both must agree.
 func TestRegoRuleExamples(t *testing.T) {
 	modules := regoTestModules(t, false)
 	compiler := ast.NewCompiler().
@@ -151,6 +153,19 @@ func TestRegoRuleExamples(t *testing.T) {
 		WithDefaultRegoVersion(ast.RegoV1)
 	if compiler.Compile(modules); compiler.Failed() {
 		t.Fatalf("compile rego: %v", compiler.Errors)
+	}
+	ctx := context.Background()
+	eval := func(query string, input any, root map[string]any) (rego.ResultSet, error) {
+		opts := []func(*rego.Rego){
+			rego.Compiler(compiler),
+			rego.Store(inmem.NewFromObject(map[string]any{"dozen": root})),
+			rego.Query(query),
+			rego.StrictBuiltinErrors(true),
+		}
+		if input != nil {
+			opts = append(opts, rego.Input(input))
+		}
+		return rego.New(opts...).Eval(ctx)
 	}
 	for _, dir := range regoTestRuleDirs(t) {
 		m := modules[path.Join(dir, "rule.rego")]
@@ -161,24 +176,32 @@ func TestRegoRuleExamples(t *testing.T) {
 		for _, example := range []string{"bad", "good"} {
 			text, _ := a.Custom[example].(string)
 			docs := regoTestDecodeYAML(t, dir, example, text)
-			findings := 0
-			for _, doc := range docs {
-				rs, err := rego.New(
-					rego.Compiler(compiler),
-					rego.Store(inmem.NewFromObject(map[string]any{"dozen": map[string]any{"bundle": docs}})),
-					rego.Query(m.Package.Path.String()+".deny"),
-					rego.Input(doc),
-					rego.StrictBuiltinErrors(true),
-				).Eval(context.Background())
-				if err != nil {
-					t.Errorf("%s: %s example: %v", dir, example, err)
-					continue
-				}
-				for _, r := range rs {
-					if set, ok := r.Expressions[0].Value.([]any); ok {
-						findings += len(set)
+			rs, err := eval("index := data.dozen.lib.k8s.bundle_index", nil, map[string]any{"bundle": docs})
+			if err != nil || len(rs) != 1 {
+				t.Fatalf("%s: %s example: bundle index: %v", dir, example, err)
+			}
+			roots := map[string]map[string]any{
+				"per object": {"bundle": docs},
+				"indexed":    {"bundle": docs, "index": rs[0].Bindings["index"]},
+			}
+			counts := map[string]int{}
+			for how, root := range roots {
+				for _, doc := range docs {
+					rs, err := eval(m.Package.Path.String()+".deny", doc, root)
+					if err != nil {
+						t.Errorf("%s: %s example (%s): %v", dir, example, how, err)
+						continue
+					}
+					for _, r := range rs {
+						if set, ok := r.Expressions[0].Value.([]any); ok {
+							counts[how] += len(set)
+						}
 					}
 				}
+			}
+			findings := counts["per object"]
+			if counts["indexed"] != findings {
+				t.Errorf("%s: %s example gives %d findings, %d with the bundle index", dir, example, findings, counts["indexed"])
 			}
 			if example == "bad" && findings == 0 {
 				t.Errorf("%s: bad example gives no finding", dir)

@@ -373,52 +373,191 @@ default bundle := []
 
 bundle := data.dozen.bundle if is_array(data.dozen.bundle)
 
-# bundle_objects returns the objects in the bundle of kind that share obj's
-# namespace.
-bundle_objects(kind, obj) := [o |
-	some o in bundle
+# bundle_index holds what cross-object rules look up, keyed for direct access,
+# as positions in data.dozen.bundle:
+#
+#   objects[kind][name]            every object
+#   autoscalers[kind][name]        HorizontalPodAutoscalers and KEDA
+#                                  ScaledObjects, by the kind and name they scale
+#   workloads[kind]["*"]           workloads (objects with a pod template)
+#   pods_by_label[key][value]      workloads whose pod template has the label
+#   pdbs_by_label[key][value]      PodDisruptionBudgets whose matchLabels have it
+#   pdbs["unlabelled"]["*"]        PodDisruptionBudgets without matchLabels
+#
+# Building it reads the whole bundle. Rego caches nothing between queries, so
+# an engine that lints many objects should evaluate data.dozen.lib.k8s.bundle_index
+# once per run and store the result at data.dozen.index; the lookups below use
+# it from there. Without it, each lookup scans the bundle: correct, but linear
+# in the bundle for every object linted.
+bundle_index := {
+	"version": 1,
+	"objects": index_objects,
+	"autoscalers": index_autoscalers,
+	"workloads": index_workloads,
+	"pods_by_label": index_pods_by_label,
+	"pdbs_by_label": index_pdbs_by_label,
+	"pdbs": index_pdbs,
+}
+
+index_objects[kind][name] contains i if {
+	some i, o in bundle
+	kind := o.kind
+	name := o.metadata.name
+	is_string(kind)
+	is_string(name)
+}
+
+autoscaler_kinds := {"HorizontalPodAutoscaler", "ScaledObject"}
+
+index_autoscalers[kind][name] contains i if {
+	some i, a in bundle
+	a.kind in autoscaler_kinds
+	ref := a.spec.scaleTargetRef
+	kind := object.get(ref, "kind", "Deployment")
+	name := ref.name
+	is_string(kind)
+	is_string(name)
+}
+
+index_workloads[kind]["*"] contains i if {
+	some i, o in bundle
+	pod_spec_path_of(o)
+	kind := o.kind
+}
+
+index_pods_by_label[key][value] contains i if {
+	some i, o in bundle
+	pod_spec_path_of(o)
+	some key, value in pod_labels_of(o)
+	is_string(value)
+}
+
+index_pdbs_by_label[key][value] contains i if {
+	some i, o in bundle
+	o.kind == "PodDisruptionBudget"
+	some key, value in o.spec.selector.matchLabels
+	is_string(value)
+}
+
+index_pdbs.unlabelled["*"] contains i if {
+	some i, o in bundle
+	o.kind == "PodDisruptionBudget"
+	count(object.get(o, ["spec", "selector", "matchLabels"], {})) == 0
+}
+
+# engine_index is true when the engine stored a precomputed bundle_index.
+# The check reads one small field: reading the whole index would convert it
+# for every query.
+engine_index if data.dozen.index.version == 1
+
+# index_entry returns the positions at index[table][k1][k2], or nothing.
+index_entry(table, k1, k2) := s if {
+	engine_index
+	s := data.dozen.index[table][k1][k2]
+} else := s if {
+	not engine_index
+	s := computed_entry(table, k1, k2)
+} else := []
+
+# computed_entry scans the bundle for one entry of the index. Each table's
+# scan tests the cheapest field first; OPA would otherwise build a whole table
+# of the index to answer one key.
+computed_entry("objects", kind, name) := [i |
+	some i, o in bundle
 	o.kind == kind
+	o.metadata.name == name
+]
+
+computed_entry("autoscalers", kind, name) := [i |
+	some i, a in bundle
+	a.kind in autoscaler_kinds
+	ref := a.spec.scaleTargetRef
+	ref.name == name
+	object.get(ref, "kind", "Deployment") == kind
+]
+
+computed_entry("workloads", kind, "*") := [i |
+	some i, o in bundle
+	o.kind == kind
+	pod_spec_path_of(o)
+]
+
+computed_entry("pods_by_label", key, value) := [i |
+	some i, o in bundle
+	workload_kinds[o.kind]
+	pod_labels_of(o)[key] == value
+	pod_spec_path_of(o)
+]
+
+computed_entry("pdbs_by_label", key, value) := [i |
+	some i, o in bundle
+	o.kind == "PodDisruptionBudget"
+	o.spec.selector.matchLabels[key] == value
+]
+
+computed_entry("pdbs", "unlabelled", "*") := [i |
+	some i, o in bundle
+	o.kind == "PodDisruptionBudget"
+	count(object.get(o, ["spec", "selector", "matchLabels"], {})) == 0
+]
+
+# index_objects_at returns the bundle objects at index[table][k1][k2] that
+# share obj's namespace.
+index_objects_at(table, k1, k2, obj) := [o |
+	some i in index_entry(table, k1, k2)
+	o := data.dozen.bundle[i]
 	same_namespace(o, obj)
 ]
+
+# bundle_named returns the objects of kind named name in obj's namespace.
+bundle_named(kind, name, obj) := index_objects_at("objects", kind, name, obj)
 
 # bundle_has is true when the bundle holds an object of kind named name in
 # obj's namespace.
-bundle_has(kind, name, obj) if {
-	some o in bundle
-	o.kind == kind
-	o.metadata.name == name
-	same_namespace(o, obj)
-}
+bundle_has(kind, name, obj) if count(bundle_named(kind, name, obj)) > 0
 
 # bundle_get returns the object of kind named name in obj's namespace.
-bundle_get(kind, name, obj) := objs[0] if {
-	objs := [o |
-		some o in bundle
-		o.kind == kind
-		o.metadata.name == name
-		same_namespace(o, obj)
-	]
-	count(objs) > 0
-}
-
-# bundle_workloads returns the workloads in the bundle that share obj's
-# namespace.
-bundle_workloads(obj) := [o |
-	some o in bundle
-	o.kind in object.keys(workload_kinds)
-	pod_spec_path_of(o)
-	same_namespace(o, obj)
-]
+bundle_get(kind, name, obj) := bundle_named(kind, name, obj)[0]
 
 # autoscalers_of returns the HorizontalPodAutoscalers (and KEDA ScaledObjects)
 # in the bundle whose scale target is obj.
-autoscalers_of(obj) := [a |
-	some a in bundle
-	a.kind in {"HorizontalPodAutoscaler", "ScaledObject"}
-	ref := a.spec.scaleTargetRef
-	object.get(ref, "kind", "Deployment") == obj.kind
-	ref.name == name_of(obj)
-	same_namespace(a, obj)
+autoscalers_of(obj) := index_objects_at("autoscalers", obj.kind, name_of(obj), obj)
+
+# workloads_selected_by returns the workloads in obj's namespace whose pod
+# labels a Service-style selector (a map) matches.
+workloads_selected_by(selector, obj) := [o |
+	is_object(selector)
+	count(selector) > 0
+	key := min(object.keys(selector))
+	some o in index_objects_at("pods_by_label", key, selector[key], obj)
+	selector_map_matches(selector, pod_labels_of(o))
+]
+
+# workloads_selected_by_label_selector returns the workloads in obj's
+# namespace whose pod labels a metav1.LabelSelector matches.
+workloads_selected_by_label_selector(selector, obj) := [o |
+	some o in label_selector_candidates(selector, obj)
+	label_selector_matches(selector, pod_labels_of(o))
+]
+
+label_selector_candidates(selector, obj) := index_objects_at("pods_by_label", key, selector.matchLabels[key], obj) if {
+	count(selector.matchLabels) > 0
+	key := min(object.keys(selector.matchLabels))
+} else := [o |
+	some kind in object.keys(workload_kinds)
+	some o in index_objects_at("workloads", kind, "*", obj)
+]
+
+# pdbs_selecting returns the PodDisruptionBudgets in obj's namespace whose
+# selector matches the labels of obj's pods.
+pdbs_selecting(obj) := [pdb |
+	labels := pod_labels_of(obj)
+	candidates := {p |
+		some key, value in labels
+		some p in index_objects_at("pdbs_by_label", key, value, obj)
+	} | {p | some p in index_objects_at("pdbs", "unlabelled", "*", obj)}
+	some pdb in candidates
+	label_selector_matches(pdb.spec.selector, labels)
 ]
 
 # ingress_backends_of returns the Service backends of an Ingress as a set of

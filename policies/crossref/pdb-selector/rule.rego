@@ -67,10 +67,7 @@ import data.dozen.lib.result
 
 is_pdb if k8s.is_kind(input, "PodDisruptionBudget", {"policy"})
 
-selects_pods if {
-	some w in k8s.bundle_workloads(input)
-	k8s.label_selector_matches(input.spec.selector, k8s.pod_labels_of(w))
-}
+selects_pods if count(k8s.workloads_selected_by_label_selector(input.spec.selector, input)) > 0
 
 describe(selector) := sprintf("selector %s", [k8s.format_selector(selector.matchLabels)]) if {
 	is_object(selector.matchLabels)

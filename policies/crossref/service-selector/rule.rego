@@ -66,10 +66,7 @@ package dozen.rules.crossref.service_selector
 import data.dozen.lib.k8s
 import data.dozen.lib.result
 
-selects_pods if {
-	some w in k8s.bundle_workloads(input)
-	k8s.selector_map_matches(input.spec.selector, k8s.pod_labels_of(w))
-}
+selects_pods if count(k8s.workloads_selected_by(input.spec.selector, input)) > 0
 
 deny contains result.fail(msg, ["spec", "selector"]) if {
 	k8s.is_kind(input, "Service", {""})

@@ -54,8 +54,7 @@ deny contains result.fail(msg, ["spec", "minAvailable"]) if {
 	is_pdb
 	min_available := input.spec.minAvailable
 	is_number(min_available)
-	some w in k8s.bundle_workloads(input)
-	k8s.label_selector_matches(input.spec.selector, k8s.pod_labels_of(w))
+	some w in k8s.workloads_selected_by_label_selector(input.spec.selector, input)
 	replicas := w.spec.replicas
 	is_number(replicas)
 	count(k8s.autoscalers_of(w)) == 0

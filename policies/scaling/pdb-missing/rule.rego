@@ -60,10 +60,7 @@ import data.dozen.lib.result
 
 replicated_kinds := {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}
 
-covered if {
-	some pdb in k8s.bundle_objects("PodDisruptionBudget", input)
-	k8s.label_selector_matches(pdb.spec.selector, k8s.pod_labels)
-}
+covered if count(k8s.pdbs_selecting(input)) > 0
 
 deny contains result.fail(msg, ["spec", "replicas"]) if {
 	input.kind in replicated_kinds

@@ -92,7 +92,7 @@ deny contains result.fail(msg, b.path) if {
 	k8s.is_kind(input, "Ingress", {"networking.k8s.io", "extensions"})
 	some b in k8s.ingress_backends_of(input)
 	svc := k8s.bundle_get("Service", b.service, input)
-	some sts in k8s.bundle_objects("StatefulSet", input)
-	k8s.selector_map_matches(svc.spec.selector, k8s.pod_labels_of(sts))
+	some sts in k8s.workloads_selected_by(svc.spec.selector, input)
+	sts.kind == "StatefulSet"
 	msg := sprintf("backend Service %q sends requests to the pods of StatefulSet %q", [b.service, k8s.name_of(sts)])
 }
