@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/internal/corpus"
 	"github.com/dozen-dev/dozen/schema"
 )
 
@@ -100,7 +102,45 @@ func BenchmarkProcess(b *testing.B) {
 	b.Run("dozen-render-go-ok", func(b *testing.B) { run(b, os.Getenv("DOZEN_BIN"), "render", "examples/go-ok") })
 	b.Run("dozen-vet-go-ok", func(b *testing.B) { run(b, os.Getenv("DOZEN_BIN"), "vet", "examples/go-ok") })
 	b.Run("dozen-version", func(b *testing.B) { run(b, os.Getenv("DOZEN_BIN"), "version") })
+	b.Run("dozen-render-200x3-tree", func(b *testing.B) {
+		dir := b.TempDir()
+		if err := corpus.Write(filepath.Join(dir, "services"), 200); err != nil {
+			b.Fatal(err)
+		}
+		bin := os.Getenv("DOZEN_BIN")
+		if bin == "" {
+			b.Skip("DOZEN_BIN not set: run make bench")
+		}
+		for b.Loop() {
+			cmd := exec.Command(bin, "render", "--all-envs", "-o", "rendered", "services")
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("%v\n%s", err, out)
+			}
+		}
+	})
 	b.Run("cue-export-go-ok", func(b *testing.B) {
 		run(b, os.Getenv("CUE_BIN"), "export", "--out", "yaml", "testdata/bench/go-ok-plain.cue")
 	})
+}
+
+// BenchmarkRenderCorpus renders the 200-service corpus in all three
+// environments in-process, the work of `render --all-envs` without I/O.
+func BenchmarkRenderCorpus(b *testing.B) {
+	srcs := make([]generate.Source, 200)
+	for i := range srcs {
+		srcs[i] = generate.Source{File: fmt.Sprintf("svc-%04d/service.yaml", i), Data: corpus.Service(i)}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		results, err := generate.Run(srcs, generate.Options{AllEnvs: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range results {
+			if _, err := generate.YAML(r.Objects); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }
