@@ -143,6 +143,15 @@ func renderEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay) (
 		if overlay != nil {
 			return nil, overlayError(overlay, err)
 		}
+		if l, ok := err.(diag.List); ok && env != "" {
+			// The environment layer failed: point at what it declares.
+			for _, e := range l {
+				if e.Pos.Line == 0 {
+					e.Pos = svc.Pos("environments." + env + ".patches")
+					e.Path = "environments." + env
+				}
+			}
+		}
 		return nil, err
 	}
 	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: objs}, nil

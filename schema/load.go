@@ -32,6 +32,21 @@ type Service struct {
 
 	schema *Schema
 	value  cue.Value
+	user   cue.Value // the file as written, for positions
+}
+
+// Pos returns the position in the service file of the field at path (such
+// as "environments.prod.patches"), or of its nearest enclosing field the
+// file sets, or the file's first line.
+func (svc *Service) Pos(path string) diag.Pos {
+	elems := strings.Split(path, ".")
+	for i := len(elems); i > 0; i-- {
+		v := svc.user.LookupPath(cue.MakePath(selectors(elems[:i])...))
+		if p := v.Pos(); v.Exists() && p.Filename() == svc.File {
+			return pos(p)
+		}
+	}
+	return diag.Pos{File: svc.File, Line: 1, Col: 1}
 }
 
 // Value returns the validated service as a CUE value of s's context.
@@ -70,7 +85,7 @@ func (s *Schema) Load(file string, src []byte) (*Service, error) {
 	if p := v.LookupPath(cue.ParsePath("name")).Pos(); p.Filename() == file {
 		namePos = pos(p)
 	}
-	return &Service{File: file, Name: name, NamePos: namePos, schema: s, value: u}, nil
+	return &Service{File: file, Name: name, NamePos: namePos, schema: s, value: u, user: v}, nil
 }
 
 // parse reads a service file into a CUE value without applying the schema.
