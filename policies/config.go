@@ -315,20 +315,27 @@ func globMatch(pattern, s string) bool {
 	return ok
 }
 
-// check reports rule ids in the configuration that known does not know.
-func (c *Config) check(known func(string) bool) error {
+// check reports rule ids in the configuration that are not in ids.
+func (c *Config) check(ids []string) error {
 	if c == nil {
 		return nil
 	}
+	unknown := func(id string) string {
+		msg := fmt.Sprintf("unknown rule %q", id)
+		if s := diag.Closest(id, ids); s != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", s)
+		}
+		return msg + "; 'dozen rules' lists them"
+	}
 	var errs diag.List
 	for _, id := range sortedKeys(c.Rules) {
-		if !known(id) {
-			errs = append(errs, diag.Errorf(c.Rules[id].Pos, manifest.FormatPath([]any{"rules", id}), "unknown rule %q (see 'dozen rules')", id))
+		if !slices.Contains(ids, id) {
+			errs = append(errs, diag.Errorf(c.Rules[id].Pos, manifest.FormatPath([]any{"rules", id}), "%s", unknown(id)))
 		}
 	}
 	for i, x := range c.Exceptions {
-		if !known(x.Rule) {
-			errs = append(errs, diag.Errorf(x.Pos, fmt.Sprintf("exceptions[%d].rule", i), "unknown rule %q (see 'dozen rules')", x.Rule))
+		if !slices.Contains(ids, x.Rule) {
+			errs = append(errs, diag.Errorf(x.Pos, fmt.Sprintf("exceptions[%d].rule", i), "%s", unknown(x.Rule)))
 		}
 	}
 	return errs.Sort().Err()

@@ -116,7 +116,7 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 	if len(e.rules) == 0 {
 		return nil, errors.New("no rules to run")
 	}
-	if err := e.cfg.check(func(id string) bool { _, ok := e.byID[id]; return ok }); err != nil {
+	if err := e.cfg.check(sortedKeys(e.byID)); err != nil {
 		return nil, err
 	}
 

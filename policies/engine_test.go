@@ -393,13 +393,13 @@ func TestAnnotationWithReasonSuppresses(t *testing.T) {
 }
 
 func TestConfigUnknownRule(t *testing.T) {
-	cfg, err := LoadConfig(".dozen.yaml", []byte("rules:\n  no-such-rule: {disabled: true}\nexceptions:\n- rule: nope\n  reason: r\n"))
+	cfg, err := LoadConfig(".dozen.yaml", []byte("rules:\n  no-such-rule: {disabled: true}\nexceptions:\n- rule: host-netwrk\n  reason: r\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = New(Options{Config: cfg})
-	want := `.dozen.yaml:2:3: rules.no-such-rule: unknown rule "no-such-rule" (see 'dozen rules')
-.dozen.yaml:4:3: exceptions[0].rule: unknown rule "nope" (see 'dozen rules')`
+	want := `.dozen.yaml:2:3: rules.no-such-rule: unknown rule "no-such-rule"; 'dozen rules' lists them
+.dozen.yaml:4:3: exceptions[0].rule: unknown rule "host-netwrk" (did you mean host-network?); 'dozen rules' lists them`
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}

@@ -48,7 +48,10 @@ func TestRunTestsFailures(t *testing.T) {
 
 import data.p
 
-test_ok if p.allow with input as {"ok": true}
+test_ok if {
+	print("ok test")
+	p.allow with input as {"ok": true}
+}
 
 test_wrong if p.allow with input as {"ok": false}
 
@@ -65,7 +68,7 @@ todo_test_later if false
 	for _, r := range report.Results {
 		got = append(got, fmt.Sprintf("%s %s %s", r.Pos, r.Name, r.Status))
 	}
-	want := "p_test.rego:5:1 test_ok pass\np_test.rego:7:1 test_wrong fail\np_test.rego:9:1 test_error error\np_test.rego:11:1 todo_test_later skip"
+	want := "p_test.rego:5:1 test_ok pass\np_test.rego:10:1 test_wrong fail\np_test.rego:12:1 test_error error\np_test.rego:14:1 todo_test_later skip"
 	if strings.Join(got, "\n") != want {
 		t.Errorf("results:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
 	}
@@ -77,6 +80,9 @@ todo_test_later if false
 	}
 	if report.Coverage.Percent != 100 {
 		t.Errorf("coverage %.1f%%, want 100", report.Coverage.Percent)
+	}
+	if out := report.Results[0].Output; out != "ok test\n" {
+		t.Errorf("print output %q", out)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/policies"
 )
 
@@ -83,14 +84,12 @@ manifest that breaks the rule next to one that passes.
 				}
 			}
 			msg := fmt.Sprintf("dozen explain: unknown rule %q", args[0])
-			var close []string
-			for _, r := range rules {
-				if strings.Contains(r.ID, args[0]) || strings.Contains(args[0], r.ID) {
-					close = append(close, r.ID)
-				}
+			ids := make([]string, len(rules))
+			for i, r := range rules {
+				ids[i] = r.ID
 			}
-			if len(close) > 0 {
-				msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(close, ", "))
+			if s := diag.Closest(args[0], ids); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
 			return usageError("%s; 'dozen rules' lists them", msg)
 		},
