@@ -213,6 +213,96 @@ func TestRegoRuleExamples(t *testing.T) {
 	}
 }
 
+// TestRegoOddObjects lints objects that are unknown, custom resources that
+// reuse core kind names, or malformed, with every rule and strict built-in
+// errors: no rule may fail at run time, and the custom resources must give no
+// findings. The objects are also the bundle, so the index sees them too.
+func TestRegoOddObjects(t *testing.T) {
+	silent := []string{
+		`{"apiVersion": "example.com/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": {"replicas": 1, "template": {"spec": {"hostNetwork": true, "containers": [{"name": "a", "image": "nginx"}]}}}}`,
+		`{"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"template": {"spec": {"containers": [{"image": "nginx:latest"}]}}}}`,
+		`{"apiVersion": "example.com/v1", "kind": "Widget", "spec": {"selector": {"app": "x"}, "hostPath": {"path": "/"}}}`,
+		`{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}`,
+	}
+	malformed := []string{
+		`{}`,
+		`{"kind": 5, "apiVersion": ["v1"]}`,
+		`{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": null, "spec": "oops"}`,
+		`{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": 5, "annotations": {"dozen.dev/base-image": 3.2}},
+		  "spec": {"replicas": "3", "strategy": "x", "template": {"metadata": {"labels": {"app": 1}}, "spec": {
+		    "containers": {"a": {"image": 7}}, "initContainers": [{"restartPolicy": "Always", "image": 5}],
+		    "volumes": ["x", {"name": "v", "hostPath": "/x", "persistentVolumeClaim": "c", "emptyDir": null, "projected": {"sources": "x"}}],
+		    "hostAliases": ["x", {"hostnames": "y"}], "nodeSelector": "x", "nodeName": 5,
+		    "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": ["x", {"matchExpressions": "y", "matchFields": [5]}]}}}}}}}`,
+		`{"apiVersion": "v1", "kind": "Pod", "metadata": {"ownerReferences": 5, "annotations": {"dozen.dev/base-image": ""}}, "spec": {"containers": ["x", {
+		    "name": "a", "image": "", "command": "sh", "args": [1, "--log-file"],
+		    "env": [{"name": "LOG_FILE", "value": 5}, {"name": 5}, "x", {"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": 5}}}],
+		    "envFrom": ["x", {"configMapRef": "y"}, {"secretRef": {"name": 5}}],
+		    "ports": [{"hostPort": "80"}, "x"], "volumeMounts": [{"mountPath": 5}, "x"], "terminationMessagePath": 5,
+		    "securityContext": {"privileged": "true", "capabilities": {"add": [5, "SYS_ADMIN"]}}, "resources": {"requests": "x"}}]}}`,
+		`{"apiVersion": "batch/v1", "kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "alpine@sha256:00"}]}}}}}}`,
+		`{"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "spec": {"scaleTargetRef": "x", "minReplicas": "1"}}`,
+		`{"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "spec": {"scaleTargetRef": {"kind": 5, "name": ["x"]}}}`,
+		`{"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "spec": {"scaleTargetRef": {"name": 5}}}`,
+		`{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"selector": {"matchLabels": 5, "matchExpressions": "x"}, "minAvailable": "x", "maxUnavailable": null}}`,
+		`{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"selector": {"matchExpressions": [5, {"key": "a", "operator": "In", "values": 5}]}, "minAvailable": 1}}`,
+		`{"apiVersion": "v1", "kind": "Service", "metadata": {"annotations": {"nginx.ingress.kubernetes.io/affinity": 5}}, "spec": {"selector": {"app": 5}, "clusterIP": 5, "clusterIPs": "x", "externalIPs": [5], "sessionAffinity": 5}}`,
+		`{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "spec": {"rules": "x", "defaultBackend": {"service": {"name": "s", "port": "x"}}}}`,
+		`{"apiVersion": "extensions/v1beta1", "kind": "Ingress", "spec": {"rules": [{"http": {"paths": [{"backend": {"serviceName": "s", "servicePort": [1]}}]}}]}}`,
+		`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": 5, "b": null}}`,
+		`{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": ["x"], "stringData": 5}`,
+		`{"apiVersion": "v1", "kind": "PersistentVolume", "spec": {"local": "x", "hostPath": {"path": 5}}}`,
+		`{"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c"}, "spec": {"accessModes": "ReadWriteOnce"}}`,
+	}
+	var docs []any
+	for _, text := range slices.Concat(silent, malformed) {
+		var doc any
+		if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		docs = append(docs, doc)
+	}
+	modules := regoTestModules(t, false)
+	compiler := ast.NewCompiler().
+		WithCapabilities(regoTestCapabilities()).
+		WithDefaultRegoVersion(ast.RegoV1)
+	if compiler.Compile(modules); compiler.Failed() {
+		t.Fatalf("compile rego: %v", compiler.Errors)
+	}
+	ctx := context.Background()
+	eval := func(query string, input any, root map[string]any) (rego.ResultSet, error) {
+		opts := []func(*rego.Rego){
+			rego.Compiler(compiler),
+			rego.Store(inmem.NewFromObject(map[string]any{"dozen": root})),
+			rego.Query(query),
+			rego.StrictBuiltinErrors(true),
+		}
+		if input != nil {
+			opts = append(opts, rego.Input(input))
+		}
+		return rego.New(opts...).Eval(ctx)
+	}
+	rs, err := eval("index := data.dozen.lib.k8s.bundle_index", nil, map[string]any{"bundle": docs})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("bundle index: %v", err)
+	}
+	roots := []map[string]any{{"bundle": docs}, {"bundle": docs, "index": rs[0].Bindings["index"]}}
+	for i, doc := range docs {
+		for _, root := range roots {
+			rs, err := eval("some category, id; finding := data.dozen.rules[category][id].deny[_]", doc, root)
+			if err != nil {
+				t.Errorf("object %d: %v", i, err)
+				continue
+			}
+			if i < len(silent) {
+				for _, r := range rs {
+					t.Errorf("object %d: %v/%v: %v", i, r.Bindings["category"], r.Bindings["id"], r.Bindings["finding"])
+				}
+			}
+		}
+	}
+}
+
 // regoTestModules parses the Rego files under the package directory, outside
 // testdata: all of them with tests, else only the policies.
 func regoTestModules(t *testing.T, withTests bool) map[string]*ast.Module {

@@ -346,6 +346,7 @@ base_image_annotation := a if {
 declared_base(value) := f if {
 	f := image_family(value)
 } else := {"family": ref.name, "version": version_of_tag(ref.tag)} if {
+	is_string(value)
 	ref := image_ref(trim_space(value))
 	ref.name != ""
 }
@@ -413,6 +414,7 @@ index_autoscalers[kind][name] contains i if {
 	some i, a in bundle
 	a.kind in autoscaler_kinds
 	ref := a.spec.scaleTargetRef
+	is_object(ref)
 	kind := object.get(ref, "kind", "Deployment")
 	name := ref.name
 	is_string(kind)
@@ -442,7 +444,7 @@ index_pdbs_by_label[key][value] contains i if {
 index_pdbs.unlabelled["*"] contains i if {
 	some i, o in bundle
 	o.kind == "PodDisruptionBudget"
-	count(object.get(o, ["spec", "selector", "matchLabels"], {})) == 0
+	not has_match_labels(o.spec.selector)
 }
 
 # engine_index is true when the engine stored a precomputed bundle_index.
@@ -472,6 +474,7 @@ computed_entry("autoscalers", kind, name) := [i |
 	some i, a in bundle
 	a.kind in autoscaler_kinds
 	ref := a.spec.scaleTargetRef
+	is_object(ref)
 	ref.name == name
 	object.get(ref, "kind", "Deployment") == kind
 ]
@@ -498,7 +501,7 @@ computed_entry("pdbs_by_label", key, value) := [i |
 computed_entry("pdbs", "unlabelled", "*") := [i |
 	some i, o in bundle
 	o.kind == "PodDisruptionBudget"
-	count(object.get(o, ["spec", "selector", "matchLabels"], {})) == 0
+	not has_match_labels(o.spec.selector)
 ]
 
 # index_objects_at returns the bundle objects at index[table][k1][k2] that
@@ -540,8 +543,13 @@ workloads_selected_by_label_selector(selector, obj) := [o |
 	label_selector_matches(selector, pod_labels_of(o))
 ]
 
-label_selector_candidates(selector, obj) := index_objects_at("pods_by_label", key, selector.matchLabels[key], obj) if {
+has_match_labels(selector) if {
+	is_object(selector.matchLabels)
 	count(selector.matchLabels) > 0
+}
+
+label_selector_candidates(selector, obj) := index_objects_at("pods_by_label", key, selector.matchLabels[key], obj) if {
+	has_match_labels(selector)
 	key := min(object.keys(selector.matchLabels))
 } else := [o |
 	some kind in object.keys(workload_kinds)

@@ -61,7 +61,9 @@ allowed_families := f if {
 	is_array(f)
 }
 
-allowed(family) if lower(family) in {lower(f) | some f in allowed_families; is_string(f)}
+families := [f | some f in allowed_families; is_string(f)]
+
+allowed(family) if lower(family) in {lower(f) | some f in families}
 
 # Digest-pinned images are the digest-base-image rule's, and an annotation
 # hands the check to base-image-annotation and base-image-mismatch.
@@ -77,7 +79,7 @@ deny contains result.fail(msg, array.concat(c.path, ["image"])) if {
 	some c in checked
 	shown := k8s.image_family(c.container.image)
 	not allowed(shown.family)
-	msg := sprintf("container %q image %q is based on %s, not %s", [k8s.container_name(c.container), c.container.image, shown.family, concat(" or ", allowed_families)])
+	msg := sprintf("container %q image %q is based on %s, not %s", [k8s.container_name(c.container), c.container.image, shown.family, concat(" or ", families)])
 }
 
 deny contains result.fail(msg, array.concat(c.path, ["image"])) if {

@@ -63,13 +63,15 @@ allowed_families := f if {
 	is_array(f)
 }
 
-allowed(family) if lower(family) in {lower(f) | some f in allowed_families; is_string(f)}
+families := [f | some f in allowed_families; is_string(f)]
+
+allowed(family) if lower(family) in {lower(f) | some f in families}
 
 deny contains result.fail(msg, a.path) if {
 	a := k8s.base_image_annotation
 	base := k8s.declared_base(a.value)
 	not allowed(base.family)
-	msg := sprintf("%s declares base %q, which is not %s", [k8s.base_image_annotation_key, a.value, concat(" or ", allowed_families)])
+	msg := sprintf("%s declares base %q, which is not %s", [k8s.base_image_annotation_key, a.value, concat(" or ", families)])
 }
 
 deny contains result.fail(msg, a.path) if {

@@ -18,15 +18,15 @@ containers := ["spec", "template", "spec", "containers", 0]
 test_missing_configmaps_fails if {
 	configmap_ref.deny == {
 		{
-			"msg": `ConfigMap "web-config" is not in the linted files; declare it under external.configmaps in the config if it is created elsewhere`,
+			"msg": `referenced ConfigMap "web-config" is not in the linted files; declare it under external.configmaps in the config if it is created elsewhere`,
 			"path": array.concat(containers, ["envFrom", 0, "configMapRef", "name"]),
 		},
 		{
-			"msg": `ConfigMap "web-config" is not in the linted files; declare it under external.configmaps in the config if it is created elsewhere`,
+			"msg": `referenced ConfigMap "web-config" is not in the linted files; declare it under external.configmaps in the config if it is created elsewhere`,
 			"path": array.concat(containers, ["env", 0, "valueFrom", "configMapKeyRef", "name"]),
 		},
 		{
-			"msg": `ConfigMap "nginx-conf" is not in the linted files; declare it under external.configmaps in the config if it is created elsewhere`,
+			"msg": `referenced ConfigMap "nginx-conf" is not in the linted files; declare it under external.configmaps in the config if it is created elsewhere`,
 			"path": ["spec", "template", "spec", "volumes", 0, "configMap", "name"],
 		},
 	} with input as deployment
@@ -34,7 +34,7 @@ test_missing_configmaps_fails if {
 
 test_missing_key_fails if {
 	configmap_ref.deny == {{
-		"msg": `ConfigMap "web-config" has no key "mode"`,
+		"msg": `referenced ConfigMap "web-config" has no key "mode"`,
 		"path": array.concat(containers, ["env", 0, "valueFrom", "configMapKeyRef", "key"]),
 	}} with input as deployment with data.dozen.bundle as [configmap("web-config", ["MODE"]), configmap("nginx-conf", [])]
 }

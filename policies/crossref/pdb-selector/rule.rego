@@ -72,8 +72,13 @@ selects_pods if count(k8s.workloads_selected_by_label_selector(input.spec.select
 describe(selector) := sprintf("selector %s", [k8s.format_selector(selector.matchLabels)]) if {
 	is_object(selector.matchLabels)
 	count(selector.matchLabels) > 0
-	count(object.get(selector, "matchExpressions", [])) == 0
+	not has_expressions(selector)
 } else := "selector"
+
+has_expressions(selector) if {
+	is_array(selector.matchExpressions)
+	count(selector.matchExpressions) > 0
+}
 
 deny contains result.fail(msg, ["spec", "selector"]) if {
 	is_pdb
@@ -82,7 +87,7 @@ deny contains result.fail(msg, ["spec", "selector"]) if {
 	msg := sprintf("%s matches no pod template in the linted files", [describe(input.spec.selector)])
 }
 
-deny contains result.fail("PodDisruptionBudget has no selector, so it protects no pods", ["spec"]) if {
+deny contains result.fail("no selector: the budget protects no pods", ["spec"]) if {
 	is_pdb
 	is_object(input.spec)
 	not input.spec.selector

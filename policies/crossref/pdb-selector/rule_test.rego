@@ -14,7 +14,7 @@ test_unmatched_selector_fails if {
 }
 
 test_no_selector_fails if {
-	pdb_selector.deny == {{"msg": "PodDisruptionBudget has no selector, so it protects no pods", "path": ["spec"]}} with input as {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"minAvailable": 1}}
+	pdb_selector.deny == {{"msg": "no selector: the budget protects no pods", "path": ["spec"]}} with input as {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"minAvailable": 1}}
 }
 
 test_matched_selector_passes if {

@@ -71,12 +71,14 @@ deny contains result.fail(msg, r.path) if {
 	some r in k8s.config_refs("Secret")
 	not r.name in external
 	not k8s.bundle_has("Secret", r.name, input)
-	msg := sprintf("Secret %q is not in the linted files; declare it under external.secrets in the config if it is created elsewhere", [r.name])
+	msg := sprintf("referenced Secret %q is not in the linted files; declare it under external.secrets in the config if it is created elsewhere", [r.name])
 }
+
+keys(obj, field) := object.keys(obj[field]) if is_object(obj[field]) else := set()
 
 deny contains result.fail(msg, r.key_path) if {
 	some r in k8s.config_key_refs("Secret")
 	obj := k8s.bundle_get("Secret", r.name, input)
-	not r.key in (object.keys(object.get(obj, "data", {})) | object.keys(object.get(obj, "stringData", {})))
-	msg := sprintf("Secret %q has no key %q", [r.name, r.key])
+	not r.key in (keys(obj, "data") | keys(obj, "stringData"))
+	msg := sprintf("referenced Secret %q has no key %q", [r.name, r.key])
 }

@@ -14,14 +14,14 @@ secret(name, entries) := {"apiVersion": "v1", "kind": "Secret", "metadata": {"na
 
 test_missing_secret_fails if {
 	secret_ref.deny == {{
-		"msg": `Secret "web-tls" is not in the linted files; declare it under external.secrets in the config if it is created elsewhere`,
+		"msg": `referenced Secret "web-tls" is not in the linted files; declare it under external.secrets in the config if it is created elsewhere`,
 		"path": ["spec", "volumes", 0, "secret", "secretName"],
 	}} with input as pod with data.dozen.bundle as [secret("db", {"password": "czNjcjN0"})]
 }
 
 test_missing_key_names_no_values_fails if {
 	secret_ref.deny == {{
-		"msg": `Secret "db" has no key "password"`,
+		"msg": `referenced Secret "db" has no key "password"`,
 		"path": ["spec", "containers", 0, "env", 0, "valueFrom", "secretKeyRef", "key"],
 	}} with input as pod with data.dozen.bundle as [secret("db", {"passwd": "czNjcjN0"}), secret("web-tls", {})]
 }

@@ -65,11 +65,11 @@ to_file(value) if not trim(value, `"'`) in standard_streams
 
 # flag returns {"name", "value"} for the token at i: --name=value, or --name
 # followed by a value token.
-flag(tokens, i) := {"name": name, "value": substring(t, count(name) + 1, -1)} if {
+flag(tokens, i) := {"name": name, "value": substring(t, count(name) + 1, -1), "text": t} if {
 	t := tokens[i].value
 	contains(t, "=")
 	name := split(t, "=")[0]
-} else := {"name": tokens[i].value, "value": tokens[i + 1].value} if {
+} else := {"name": tokens[i].value, "value": tokens[i + 1].value, "text": concat(" ", [tokens[i].value, tokens[i + 1].value])} if {
 	not contains(tokens[i].value, "=")
 	not startswith(tokens[i + 1].value, "-")
 }
@@ -89,7 +89,7 @@ deny contains result.fail(msg, t.path) if {
 	f := flag(tokens, i)
 	regex.match(file_flag, f.name)
 	to_file(f.value)
-	msg := sprintf("container %q flag %s=%s sends logs to a file", [k8s.container_name(c.container), f.name, f.value])
+	msg := sprintf("container %q flag %s sends logs to a file", [k8s.container_name(c.container), f.text])
 }
 
 deny contains result.fail(msg, t.path) if {
@@ -99,7 +99,7 @@ deny contains result.fail(msg, t.path) if {
 	f := flag(tokens, i)
 	regex.match(java_property, f.name)
 	to_file(f.value)
-	msg := sprintf("container %q property %s=%s sends logs to a file", [k8s.container_name(c.container), f.name, f.value])
+	msg := sprintf("container %q property %s sends logs to a file", [k8s.container_name(c.container), f.text])
 }
 
 deny contains result.fail(msg, t.path) if {

@@ -13,7 +13,7 @@ test_log_file_flag_fails if {
 
 test_flag_with_separate_value_fails if {
 	log_file_args.deny == {{
-		"msg": `container "app" flag --access-logfile=/srv/access.log sends logs to a file`,
+		"msg": `container "app" flag --access-logfile /srv/access.log sends logs to a file`,
 		"path": ["spec", "containers", 0, "command", 1],
 	}} with input as pod({"command": ["gunicorn", "--access-logfile", "/srv/access.log", "app:wsgi"]})
 }

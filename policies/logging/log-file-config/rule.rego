@@ -51,5 +51,5 @@ deny contains result.fail(msg, ["data", key]) if {
 	is_string(text)
 	some name, pattern in patterns
 	regex.match(pattern, text)
-	msg := sprintf("ConfigMap key %s logs to a file with %s", [key, name])
+	msg := sprintf("key %s logs to a file with %s", [key, name])
 }

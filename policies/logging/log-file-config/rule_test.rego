@@ -6,7 +6,7 @@ configmap(entries) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"na
 
 test_spring_properties_fails if {
 	log_file_config.deny == {{
-		"msg": "ConfigMap key application.properties logs to a file with Spring Boot logging.file",
+		"msg": "key application.properties logs to a file with Spring Boot logging.file",
 		"path": ["data", "application.properties"],
 	}} with input as configmap({"application.properties": "server.port=8080\nlogging.file.name=/var/log/app.log\n", "other": "x"})
 }

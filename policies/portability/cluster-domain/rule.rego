@@ -75,5 +75,5 @@ deny contains result.fail(msg, ["data", key]) if {
 	some key, value in input.data
 	is_string(value)
 	regex.match(pattern, value)
-	msg := sprintf("ConfigMap key %s hard-codes the cluster domain", [key])
+	msg := sprintf("key %s hard-codes the cluster domain", [key])
 }

@@ -19,7 +19,7 @@ test_argument_fails if {
 }
 
 test_configmap_fails if {
-	cluster_domain.deny == {{"msg": "ConfigMap key app.yaml hard-codes the cluster domain", "path": ["data", "app.yaml"]}} with input as {
+	cluster_domain.deny == {{"msg": "key app.yaml hard-codes the cluster domain", "path": ["data", "app.yaml"]}} with input as {
 		"apiVersion": "v1", "kind": "ConfigMap",
 		"data": {"app.yaml": "db:\n  host: db.prod.svc.cluster.local\n", "other": "x"},
 	}

@@ -45,6 +45,7 @@ import data.dozen.lib.result
 
 deny contains result.fail(msg, array.concat(k8s.pod_spec_path, ["hostAliases", i])) if {
 	some i, alias in k8s.pod_spec.hostAliases
+	is_object(alias)
 	names := [n | some n in object.get(alias, "hostnames", []); is_string(n)]
 	msg := sprintf("hostAliases maps %s to %v in /etc/hosts", [concat(", ", names), object.get(alias, "ip", "")])
 }

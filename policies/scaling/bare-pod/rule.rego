@@ -41,7 +41,12 @@ package dozen.rules.scaling.bare_pod
 import data.dozen.lib.k8s
 import data.dozen.lib.result
 
-deny contains result.fail("Pod has no controller to replace or scale it", ["kind"]) if {
+deny contains result.fail("bare Pod has no controller to replace or scale it", ["kind"]) if {
 	k8s.is_kind(input, "Pod", {""})
-	count(object.get(input, ["metadata", "ownerReferences"], [])) == 0
+	not owned
+}
+
+owned if {
+	is_array(input.metadata.ownerReferences)
+	count(input.metadata.ownerReferences) > 0
 }

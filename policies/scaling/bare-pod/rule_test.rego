@@ -3,7 +3,7 @@ package dozen.rules.scaling.bare_pod_test
 import data.dozen.rules.scaling.bare_pod
 
 test_bare_pod_fails if {
-	bare_pod.deny == {{"msg": "Pod has no controller to replace or scale it", "path": ["kind"]}} with input as {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}}
+	bare_pod.deny == {{"msg": "bare Pod has no controller to replace or scale it", "path": ["kind"]}} with input as {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}}
 }
 
 test_owned_pod_passes if {

@@ -62,5 +62,6 @@ deny contains result.fail(msg, array.concat(v.path, ["persistentVolumeClaim"])) 
 	input.kind in k8s.stateless_kinds
 	some v in k8s.volumes
 	claim := v.volume.persistentVolumeClaim
+	is_object(claim)
 	msg := sprintf("volume %q mounts PersistentVolumeClaim %q into a %s", [v.volume.name, object.get(claim, "claimName", ""), input.kind])
 }
