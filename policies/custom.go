@@ -80,7 +80,11 @@ func discover(modules []*ast.Module, namespaces []string) ([]customRule, []strin
 			if len(ref) != 1 || len(r.Head.Args) > 0 {
 				continue
 			}
-			name := ref[0].Value.(ast.Var).String()
+			v, ok := ref[0].Value.(ast.Var)
+			if !ok {
+				continue
+			}
+			name := v.String()
 			var sev Severity
 			switch {
 			case failureRule.MatchString(name):

@@ -356,7 +356,10 @@ func (e *Engine) lintOne(ctx context.Context, pq rego.PreparedEvalQuery, doc *ma
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return nil, fail("query gave %d results", len(rs))
 	}
-	term, _ := rs[0].Expressions[0].Value.(*ast.Term)
+	term, ok := rs[0].Expressions[0].Value.(*ast.Term)
+	if !ok || term == nil {
+		return nil, fail("query gave %v", rs[0].Expressions[0].Value)
+	}
 	slots, ok := term.Value.(*ast.Array)
 	if !ok || slots.Len() != len(e.slots) {
 		return nil, fail("query gave %v", term)
