@@ -41,12 +41,21 @@ type Service struct {
 func (svc *Service) Pos(path string) diag.Pos {
 	elems := strings.Split(path, ".")
 	for i := len(elems); i > 0; i-- {
-		v := svc.user.LookupPath(cue.MakePath(selectors(elems[:i])...))
-		if p := v.Pos(); v.Exists() && p.Filename() == svc.File {
-			return pos(p)
+		if p, ok := svc.FieldPos(strings.Join(elems[:i], ".")); ok {
+			return p
 		}
 	}
 	return diag.Pos{File: svc.File, Line: 1, Col: 1}
+}
+
+// FieldPos returns the position of the field at path if the service file
+// itself sets it.
+func (svc *Service) FieldPos(path string) (diag.Pos, bool) {
+	v := svc.user.LookupPath(cue.MakePath(selectors(strings.Split(path, "."))...))
+	if p := v.Pos(); v.Exists() && p.Filename() == svc.File {
+		return pos(p), true
+	}
+	return diag.Pos{}, false
 }
 
 // Value returns the validated service as a CUE value of s's context.
@@ -419,4 +428,51 @@ func otherArg(args []any, got string) any {
 		}
 	}
 	return args[0]
+}
+
+// Leaf is one concrete value the service file sets, with its position.
+type Leaf struct {
+	Path  string // e.g. "processes.web.port"
+	Value string // JSON text of the value
+	Pos   diag.Pos
+}
+
+// Leaves lists every concrete scalar the service file itself sets (not the
+// schema's defaults), in file order. Generators use it to trace a rendered
+// field back to the line that set it.
+func (svc *Service) Leaves() []Leaf {
+	var out []Leaf
+	var walk func(v cue.Value, path []string)
+	walk = func(v cue.Value, path []string) {
+		switch v.Kind() {
+		case cue.StructKind:
+			it, err := v.Fields()
+			if err != nil {
+				return
+			}
+			for it.Next() {
+				walk(it.Value(), append(slices.Clip(path), it.Selector().Unquoted()))
+			}
+		case cue.ListKind:
+			it, err := v.List()
+			if err != nil {
+				return
+			}
+			for i := 0; it.Next(); i++ {
+				walk(it.Value(), append(slices.Clip(path), strconv.Itoa(i)))
+			}
+		default:
+			p := v.Pos()
+			if p.Filename() != svc.File {
+				return
+			}
+			b, err := v.MarshalJSON()
+			if err != nil {
+				return
+			}
+			out = append(out, Leaf{Path: strings.Join(path, "."), Value: string(b), Pos: pos(p)})
+		}
+	}
+	walk(svc.user, nil)
+	return out
 }
