@@ -154,7 +154,7 @@ func renderEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay) (
 		}
 		return nil, err
 	}
-	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: objs}, nil
+	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: objs, svc: svc}, nil
 }
 
 // writeEnvLayer writes baseDir: the kustomization for env as declared in

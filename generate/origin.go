@@ -45,6 +45,12 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 				}
 			}
 		}
+		if env != "" && component != "" && key != "" {
+			// environments.<env>.replicas.<process> and the like.
+			if p, ok := o.svc.FieldPos("environments." + env + "." + key + "." + component); ok {
+				return p, true
+			}
+		}
 		scopes := []string{}
 		if env != "" {
 			scopes = append(scopes, "environments."+env+".")
@@ -65,6 +71,12 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 		if component != "" {
 			for _, prefix := range []string{"processes.", "jobs.", "schedules."} {
 				if p, ok := o.svc.FieldPos(prefix + component); ok {
+					return p, true
+				}
+			}
+			if component == "web" {
+				// The shorthand: "port" declares the web process.
+				if p, ok := o.svc.FieldPos("port"); ok {
 					return p, true
 				}
 			}

@@ -463,6 +463,9 @@ func (svc *Service) Leaves() []Leaf {
 			}
 		default:
 			p := v.Pos()
+			if f, ok := v.Source().(*ast.Field); ok {
+				p = f.Value.Pos() // the value, not its label
+			}
 			if p.Filename() != svc.File {
 				return
 			}

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/policies"
+	"github.com/dozen-dev/dozen/report"
+)
+
+// renderedName is the file name a rendered result is reported under: its
+// path in a rendered tree (under dir when one is given).
+func renderedName(dir string, r *generate.Result, allEnvs bool) string {
+	name := r.Service + ".yaml"
+	if allEnvs || r.Env != "" {
+		env := r.Env
+		if env == "" {
+			env = "base"
+		}
+		name = env + "/" + name
+	}
+	if dir != "" {
+		name = path.Join(dir, name)
+	}
+	return name
+}
+
+// renderedDocs parses rendered output into lint documents whose findings
+// point at the service file, with the rendered position as the second one.
+func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnvs bool) ([]manifest.Document, error) {
+	var docs []manifest.Document
+	for i, r := range results {
+		ds, err := manifest.Parse(renderedName(dir, r, allEnvs), yamls[i])
+		if err != nil {
+			return nil, fmt.Errorf("%s: re-read rendered output: %w (this is a bug in dozen)", r.File, err)
+		}
+		for j := range ds {
+			ds[j].Origin = r.Origin(ds[j].Object)
+		}
+		docs = append(docs, ds...)
+	}
+	return docs, nil
+}
+
+// lintRendered lints rendered results and reports findings on stderr (stdout
+// carries the manifests). It returns an exit error when a finding is at or
+// above --fail-on.
+func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *renderOptions) error {
+	failOn, err := parseFailOn(opts.failOn)
+	if err != nil {
+		return err
+	}
+	eng, err := env.lintEngine(&lintOptions{config: opts.config})
+	if err != nil {
+		return err
+	}
+	docs, err := renderedDocs(results, yamls, opts.output, opts.allEnvs)
+	if err != nil {
+		return err
+	}
+	res, err := eng.Lint(context.Background(), docs)
+	if err != nil {
+		if _, ok := err.(diag.List); !ok || res == nil {
+			return err
+		}
+	}
+	if slices.ContainsFunc(res.Findings, func(f policies.Finding) bool { return f.Suppressed == nil }) {
+		color := env.StderrTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
+		w, err := report.New("text", report.Options{Color: color})
+		if err != nil {
+			return err
+		}
+		if err := w.Write(env.Stderr, res); err != nil {
+			return err
+		}
+	}
+	if failOn != "" && res.Failed(failOn) {
+		return withExit(ExitFindings, fmt.Errorf("render: findings at or above %s: nothing written (--no-lint skips linting)", failOn))
+	}
+	return nil
+}
