@@ -13,8 +13,9 @@ import (
 // file that set it, so a finding on rendered output points where the user
 // can fix it. It tries, in order: a value the file sets that equals the
 // field's value under the same key (the image line, for an image rule);
-// a field the file sets under the same key in the object's process; the
-// object's process; the service's name.
+// the same distinctive string under another key; the environment's
+// setting for the object's process; a field the file sets under the same
+// key in the object's process; the object's process; the service's name.
 type Origin struct {
 	svc    *schema.Service
 	leaves []schema.Leaf
@@ -38,17 +39,34 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 		key := lastKey(path)
 		if v, ok := valueAt(obj, path); ok && key != "" {
 			if b, err := json.Marshal(v); err == nil {
+				val := string(b)
 				for _, l := range o.leaves {
-					if l.Value == string(b) && lastKey(pathOf(l.Path)) == key {
+					if l.Value == val && lastKey(pathOf(l.Path)) == key {
 						return l.Pos, true
+					}
+				}
+				// The same string under another name (a Secret's name set
+				// as backing.database.secret.secret), when it is distinctive.
+				if _, isString := v.(string); isString && len(val) > 5 {
+					for _, l := range o.leaves {
+						if l.Value == val {
+							return l.Pos, true
+						}
 					}
 				}
 			}
 		}
-		if env != "" && component != "" && key != "" {
+		if env != "" && key != "" {
 			// environments.<env>.replicas.<process> and the like.
-			if p, ok := o.svc.FieldPos("environments." + env + "." + key + "." + component); ok {
+			if p, ok := o.svc.FieldPos("environments." + env + "." + key + "." + component); ok && component != "" {
 				return p, true
+			}
+			// environments.<env>.image.digest for the image.
+			prefix := "environments." + env + "." + key + "."
+			for _, l := range o.leaves {
+				if strings.HasPrefix(l.Path, prefix) {
+					return l.Pos, true
+				}
 			}
 		}
 		scopes := []string{}

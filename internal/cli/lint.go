@@ -28,6 +28,7 @@ type lintOptions struct {
 	namespaces []string
 	noBuiltin  bool
 	failOn     string
+	env        string
 }
 
 func newLintCmd(env *Env) *cobra.Command {
@@ -73,6 +74,7 @@ status 2; the other files are still linted and reported.
 	f.StringArrayVar(&opts.policies, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
 	f.StringArrayVar(&opts.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
 	f.BoolVar(&opts.noBuiltin, "no-builtin", false, "run only the custom policies")
+	f.StringVar(&opts.env, "env", "", "lint only environment `ENV` of service files (default: every environment)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 on findings at or above `SEVERITY`: error, warning, info or never")
 	return cmd
 }
@@ -96,7 +98,11 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	if err != nil {
 		return err
 	}
-	docs, inputErrs := env.loadManifests(args)
+	services, skip := env.splitServiceFiles(args, "overlays")
+	docs, inputErrs := env.loadManifests(args, services, skip)
+	rendered, renderErrs := env.lintServiceDocs(services, opts.env)
+	docs = append(docs, rendered...)
+	inputErrs = append(inputErrs, renderErrs...)
 	return env.lintDocs(ctx, eng, w, failOn, docs, inputErrs)
 }
 
@@ -246,7 +252,10 @@ func isManifestFile(name string) bool {
 // loadManifests reads and parses the manifests named by args. Files that
 // cannot be read or parsed are reported in the returned list; the
 // documents of the others are returned.
-func (env *Env) loadManifests(args []string) ([]manifest.Document, diag.List) {
+//
+// Service files are not manifests: the caller renders them (services), and
+// files in their overlay directories (skip) are left to that rendering.
+func (env *Env) loadManifests(args, services, skip []string) ([]manifest.Document, diag.List) {
 	if len(args) == 0 {
 		args = []string{"."}
 	}
@@ -258,12 +267,17 @@ func (env *Env) loadManifests(args []string) ([]manifest.Document, diag.List) {
 			stdin = true
 			continue
 		}
+		if slices.Contains(services, filepath.Clean(arg)) {
+			continue
+		}
 		found, err := env.walk(arg, isManifestFile)
 		if err != nil {
 			errs = append(errs, err...)
 			continue
 		}
-		if len(found) == 0 {
+		found = slices.DeleteFunc(found, func(f string) bool { return underAny(f, skip) })
+		hasServices := slices.ContainsFunc(services, func(s string) bool { return underAny(s, []string{arg}) })
+		if len(found) == 0 && !hasServices {
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: "no manifests (*.yaml, *.yml, *.json) in this directory or below"})
 		}
 		files = append(files, found...)

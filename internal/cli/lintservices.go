@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// splitServiceFiles separates service files from manifests among lint's
+// arguments: a service file named directly, and the service files found in
+// directories. It also returns the overlay directories of those services,
+// whose files are kustomize inputs rather than manifests to lint on their
+// own.
+func (env *Env) splitServiceFiles(args []string, overlays string) (services []string, skip []string) {
+	for _, arg := range args {
+		if arg == "-" {
+			continue
+		}
+		fi, err := os.Stat(env.abs(arg))
+		if err != nil {
+			continue // loadManifests reports it
+		}
+		if !fi.IsDir() {
+			if schema.IsServiceFile(arg) {
+				services = append(services, filepath.Clean(arg))
+			}
+			continue
+		}
+		found, errs := env.walk(arg, schema.IsServiceFile)
+		if len(errs) == 0 {
+			services = append(services, found...)
+		}
+	}
+	slices.Sort(services)
+	services = slices.Compact(services)
+	for _, s := range services {
+		skip = append(skip, filepath.Join(filepath.Dir(s), overlays)+string(filepath.Separator))
+	}
+	return services, skip
+}
+
+// lintServiceDocs renders service files (every environment, or env) and
+// returns their objects as lint documents whose findings point at the
+// service files.
+func (env *Env) lintServiceDocs(files []string, envName string) ([]manifest.Document, diag.List) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	opts := &renderOptions{env: envName, allEnvs: envName == "", overlays: "overlays"}
+	sources, err := env.readSources(files)
+	if err != nil {
+		return nil, asList(err)
+	}
+	if err := env.readOverlays(sources, opts.overlays); err != nil {
+		return nil, asList(err)
+	}
+	results, err := generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs})
+	if err != nil {
+		return nil, asList(err)
+	}
+	yamls := make([][]byte, len(results))
+	for i, r := range results {
+		if yamls[i], err = generate.YAML(r.Objects); err != nil {
+			return nil, asList(err)
+		}
+	}
+	docs, err := renderedDocs(results, yamls, "", true)
+	if err != nil {
+		return nil, asList(err)
+	}
+	return docs, nil
+}
+
+// underAny reports whether file lies below one of the directory prefixes.
+func underAny(file string, dirs []string) bool {
+	return slices.ContainsFunc(dirs, func(d string) bool { return strings.HasPrefix(filepath.Clean(file), filepath.Clean(d)+string(filepath.Separator)) })
+}
