@@ -79,5 +79,7 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]manifest.Docu
 
 // underAny reports whether file lies below one of the directory prefixes.
 func underAny(file string, dirs []string) bool {
-	return slices.ContainsFunc(dirs, func(d string) bool { return strings.HasPrefix(filepath.Clean(file), filepath.Clean(d)+string(filepath.Separator)) })
+	return slices.ContainsFunc(dirs, func(d string) bool {
+		return strings.HasPrefix(filepath.Clean(file), filepath.Clean(d)+string(filepath.Separator))
+	})
 }
