@@ -18,7 +18,7 @@ func read(t *testing.T, p string) string {
 
 func TestWriteKeepsForeignAndRemovesStale(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	if err := Write(dir, Files{"a.yaml": []byte("a: 1\n"), "sub/b.yaml": []byte("b: 1\n")}); err != nil {
+	if err := Write(dir, Files{"a.yaml": []byte("a: 1\n"), "sub/b.yaml": []byte("b: 1\n")}, Replace); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, filepath.Join(dir, "sub/b.yaml")); got != Header+"b: 1\n" {
@@ -27,7 +27,7 @@ func TestWriteKeepsForeignAndRemovesStale(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "sub/notes.md"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(dir, Files{"a.yaml": []byte("a: 2\n")}); err != nil {
+	if err := Write(dir, Files{"a.yaml": []byte("a: 2\n")}, Replace); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sub/b.yaml")); !os.IsNotExist(err) {
@@ -53,7 +53,7 @@ func TestWriteRefusesForeignTarget(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("hand-written\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Write(dir, Files{"a.yaml": []byte("a: 1\n")})
+	err := Write(dir, Files{"a.yaml": []byte("a: 1\n")}, Replace)
 	if err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
 		t.Fatalf("err = %v, want a refusal", err)
 	}
@@ -64,7 +64,7 @@ func TestWriteRefusesForeignTarget(t *testing.T) {
 
 func TestWriteRejectsEscapingPaths(t *testing.T) {
 	for _, p := range []string{"../x.yaml", "/abs.yaml", "a/../../x.yaml", ""} {
-		if err := Write(t.TempDir(), Files{p: nil}); err == nil {
+		if err := Write(t.TempDir(), Files{p: nil}, Replace); err == nil {
 			t.Errorf("Write accepted path %q", p)
 		}
 	}
@@ -72,13 +72,13 @@ func TestWriteRejectsEscapingPaths(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("old\n"), "stale.yaml": []byte("s\n")}); err != nil {
+	if err := Write(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("old\n"), "stale.yaml": []byte("s\n")}, Replace); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "foreign.yaml"), []byte("mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	drifts, err := Check(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("new\n"), "missing.yaml": []byte("m\n")})
+	drifts, err := Check(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("new\n"), "missing.yaml": []byte("m\n")}, Replace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestCheck(t *testing.T) {
 	if strings.Join(got, ",") != want {
 		t.Errorf("drifts = %v, want %s", got, want)
 	}
-	clean, err := Check(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("old\n"), "stale.yaml": []byte("s\n")})
+	clean, err := Check(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("old\n"), "stale.yaml": []byte("s\n")}, Replace)
 	if err != nil || len(clean) != 0 {
 		t.Errorf("Check on an equal tree = %v, %v", clean, err)
 	}

@@ -29,6 +29,7 @@ type lintOptions struct {
 	noBuiltin  bool
 	failOn     string
 	env        string
+	shard      shard
 }
 
 func newLintCmd(env *Env) *cobra.Command {
@@ -74,6 +75,7 @@ status 2; the other files are still linted and reported.
 	f.StringArrayVar(&opts.policies, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
 	f.StringArrayVar(&opts.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
 	f.BoolVar(&opts.noBuiltin, "no-builtin", false, "run only the custom policies")
+	f.Var(&opts.shard, "shard", "lint only shard `K/N` of the files (by a stable hash of each path); cross-object rules then see only that shard")
 	f.StringVar(&opts.env, "env", "", "lint only environment `ENV` of service files (default: every environment)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 on findings at or above `SEVERITY`: error, warning, info or never")
 	return cmd
@@ -99,7 +101,8 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 		return err
 	}
 	services, skip := env.splitServiceFiles(args, "overlays")
-	docs, inputErrs := env.loadManifests(args, services, skip)
+	docs, inputErrs := env.loadManifests(args, services, skip, &opts.shard)
+	services = opts.shard.pick(services)
 	rendered, renderErrs := env.lintServiceDocs(services, opts.env)
 	docs = append(docs, rendered...)
 	inputErrs = append(inputErrs, renderErrs...)
@@ -255,7 +258,7 @@ func isManifestFile(name string) bool {
 //
 // Service files are not manifests: the caller renders them (services), and
 // files in their overlay directories (skip) are left to that rendering.
-func (env *Env) loadManifests(args, services, skip []string) ([]manifest.Document, diag.List) {
+func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manifest.Document, diag.List) {
 	if len(args) == 0 {
 		args = []string{"."}
 	}
@@ -283,7 +286,7 @@ func (env *Env) loadManifests(args, services, skip []string) ([]manifest.Documen
 		files = append(files, found...)
 	}
 	slices.Sort(files)
-	files = slices.Compact(files)
+	files = sh.pick(slices.Compact(files))
 
 	var docs []manifest.Document
 	parse := func(name string, data []byte) {

@@ -23,6 +23,7 @@ type renderOptions struct {
 	noLint   bool
 	failOn   string
 	config   string
+	shard    shard
 }
 
 func newRenderCmd(env *Env) *cobra.Command {
@@ -65,6 +66,12 @@ written. --no-lint skips linting.
 when equal, exit 3 with a unified diff for each changed, missing or stale
 file. It never writes.
 
+--shard K/N renders a deterministic share of the services (by a stable hash
+of each service file's path), for CI matrices: N jobs with --shard 1/N ..
+N/N together render exactly what one run renders. A shard writes and checks
+only its own files: it never removes or reports another shard's files as
+stale (an unsharded --check does).
+
 Objects come in a fixed order: by kind (Namespace, ServiceAccount, Secret,
 ConfigMap, PersistentVolumeClaim, Service, Deployment, StatefulSet, DaemonSet,
 HorizontalPodAutoscaler, PodDisruptionBudget, Ingress, Job, CronJob, then any
@@ -100,6 +107,7 @@ input gives the same bytes.
 	f.BoolVar(&opts.allEnvs, "all-envs", false, "render every environment of every service (with -o)")
 	f.BoolVar(&opts.check, "check", false, "compare with the tree in -o DIR instead of writing; exit 3 on drift")
 	f.StringVar(&opts.overlays, "overlays", "overlays", "overlay directories are `DIR`/<env>/, relative to each service file")
+	f.Var(&opts.shard, "shard", "render only shard `K/N` of the services (by a stable hash of the service file's path)")
 	f.BoolVar(&opts.noLint, "no-lint", false, "do not lint the rendered manifests")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 and write nothing on findings at or above `SEVERITY`: error, warning, info or never")
 	f.StringVar(&opts.config, "config", "", "lint configuration `FILE` (default: .dozen.yaml from the working directory upward)")
@@ -141,10 +149,16 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 		}
 		files[name] = yamls[i]
 	}
-	if !opts.check {
-		return tree.Write(env.abs(opts.output), files)
+	// A shard owns only its own files: it neither removes nor reports the
+	// files of the other shards.
+	mode := tree.Replace
+	if opts.shard.n > 1 {
+		mode = tree.Merge
 	}
-	drifts, err := tree.Check(env.abs(opts.output), files)
+	if !opts.check {
+		return tree.Write(env.abs(opts.output), files, mode)
+	}
+	drifts, err := tree.Check(env.abs(opts.output), files, mode)
 	if err != nil {
 		return err
 	}
@@ -171,6 +185,7 @@ func (env *Env) renderAll(args []string, opts *renderOptions) ([]*generate.Resul
 	if err != nil {
 		return nil, err
 	}
+	files = opts.shard.pick(files)
 	sources, err := env.readSources(files)
 	if err != nil {
 		return nil, err
