@@ -10,6 +10,7 @@ package tree
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -87,11 +88,25 @@ func hasHeader(p string) bool {
 // files not in files are removed (Replace) or kept (Merge), and every other
 // file is kept as it is. The change is atomic (see the package
 // comment); on error dir is unchanged and no temporary files remain.
-func Write(dir string, files Files, mode Mode) (err error) {
+func Write(ctx context.Context, dir string, files Files, mode Mode) (err error) {
 	dir = filepath.Clean(dir)
 	if err := checkPaths(files); err != nil {
 		return err
 	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", parent, err)
+	}
+	// One writer at a time: concurrent runs on the same tree take turns, so
+	// each leaves a whole tree. The lock is on the parent directory, which
+	// outlives the swap.
+	unlock, err := lock(parent)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", parent, err)
+	}
+	defer unlock()
+	removeLeftovers(parent, filepath.Base(dir))
+
 	owned, foreign, err := scan(dir)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", dir, err)
@@ -101,11 +116,7 @@ func Write(dir string, files Files, mode Mode) (err error) {
 			return fmt.Errorf("%s: refusing to overwrite a file dozen did not write (its first line is not %q)", filepath.Join(dir, filepath.FromSlash(f)), strings.TrimSpace(Header))
 		}
 	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", parent, err)
-	}
-	stage, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".dozen-")
+	stage, err := os.MkdirTemp(parent, stagePrefix(filepath.Base(dir)))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
@@ -118,7 +129,13 @@ func Write(dir string, files Files, mode Mode) (err error) {
 	if err := os.Chmod(stage, 0o755); err != nil {
 		return err
 	}
-	for _, rel := range slices.Sorted(mapsKeys(files)) {
+	for i, rel := range slices.Sorted(mapsKeys(files)) {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("write %s: %w", dir, err)
+		}
+		if failAfter > 0 && i == failAfter {
+			return fmt.Errorf("write %s: injected failure after %d files", dir, i)
+		}
 		p := filepath.Join(stage, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
@@ -142,7 +159,26 @@ func Write(dir string, files Files, mode Mode) (err error) {
 	if err := syncDir(stage); err != nil {
 		return err
 	}
+	// The last point of no return: after the swap the new tree is in place.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
 	return swap(stage, dir)
+}
+
+// failAfter, when positive, makes Write fail after that many files: tests
+// use it to show a failure part-way leaves the old tree.
+var failAfter int
+
+func stagePrefix(base string) string { return "." + base + ".dozen-" }
+
+// removeLeftovers deletes staging directories a killed run left beside the
+// tree (under the lock, so no live run owns them).
+func removeLeftovers(parent, base string) {
+	matches, _ := filepath.Glob(filepath.Join(parent, stagePrefix(base)+"*"))
+	for _, m := range matches {
+		os.RemoveAll(m)
+	}
 }
 
 // keep carries a file dozen does not own into the new tree: a hard link

@@ -1,9 +1,12 @@
 package tree
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -18,7 +21,7 @@ func read(t *testing.T, p string) string {
 
 func TestWriteKeepsForeignAndRemovesStale(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	if err := Write(dir, Files{"a.yaml": []byte("a: 1\n"), "sub/b.yaml": []byte("b: 1\n")}, Replace); err != nil {
+	if err := Write(context.Background(), dir, Files{"a.yaml": []byte("a: 1\n"), "sub/b.yaml": []byte("b: 1\n")}, Replace); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, filepath.Join(dir, "sub/b.yaml")); got != Header+"b: 1\n" {
@@ -27,7 +30,7 @@ func TestWriteKeepsForeignAndRemovesStale(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "sub/notes.md"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(dir, Files{"a.yaml": []byte("a: 2\n")}, Replace); err != nil {
+	if err := Write(context.Background(), dir, Files{"a.yaml": []byte("a: 2\n")}, Replace); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sub/b.yaml")); !os.IsNotExist(err) {
@@ -53,7 +56,7 @@ func TestWriteRefusesForeignTarget(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("hand-written\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Write(dir, Files{"a.yaml": []byte("a: 1\n")}, Replace)
+	err := Write(context.Background(), dir, Files{"a.yaml": []byte("a: 1\n")}, Replace)
 	if err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
 		t.Fatalf("err = %v, want a refusal", err)
 	}
@@ -64,7 +67,7 @@ func TestWriteRefusesForeignTarget(t *testing.T) {
 
 func TestWriteRejectsEscapingPaths(t *testing.T) {
 	for _, p := range []string{"../x.yaml", "/abs.yaml", "a/../../x.yaml", ""} {
-		if err := Write(t.TempDir(), Files{p: nil}, Replace); err == nil {
+		if err := Write(context.Background(), t.TempDir(), Files{p: nil}, Replace); err == nil {
 			t.Errorf("Write accepted path %q", p)
 		}
 	}
@@ -72,7 +75,7 @@ func TestWriteRejectsEscapingPaths(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("old\n"), "stale.yaml": []byte("s\n")}, Replace); err != nil {
+	if err := Write(context.Background(), dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("old\n"), "stale.yaml": []byte("s\n")}, Replace); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "foreign.yaml"), []byte("mine\n"), 0o644); err != nil {
@@ -96,5 +99,111 @@ func TestCheck(t *testing.T) {
 	clean, err := Check(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("old\n"), "stale.yaml": []byte("s\n")}, Replace)
 	if err != nil || len(clean) != 0 {
 		t.Errorf("Check on an equal tree = %v, %v", clean, err)
+	}
+}
+
+// TestWriteFailurePartWay injects a failure after some files: the old tree
+// stays as it was and nothing is left beside it.
+func TestWriteFailurePartWay(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	old := Files{"a.yaml": []byte("old a\n"), "b.yaml": []byte("old b\n")}
+	if err := Write(context.Background(), dir, old, Replace); err != nil {
+		t.Fatal(err)
+	}
+	failAfter = 2
+	defer func() { failAfter = 0 }()
+	err := Write(context.Background(), dir, Files{"a.yaml": []byte("new a\n"), "b.yaml": []byte("new b\n"), "c.yaml": []byte("c\n")}, Replace)
+	if err == nil || !strings.Contains(err.Error(), "injected failure") {
+		t.Fatalf("err = %v, want the injected failure", err)
+	}
+	for name, want := range map[string]string{"a.yaml": "old a\n", "b.yaml": "old b\n"} {
+		if got := read(t, filepath.Join(dir, name)); got != Header+want {
+			t.Errorf("%s = %q after a failed write", name, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c.yaml")); !os.IsNotExist(err) {
+		t.Errorf("c.yaml exists after a failed write")
+	}
+	assertOnlyTree(t, parent)
+}
+
+// TestWriteCancelled stops at the first file when the context is done.
+func TestWriteCancelled(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Write(ctx, dir, Files{"a.yaml": []byte("a\n")}, Replace); err == nil {
+		t.Fatal("Write ignored a cancelled context")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a cancelled first write created %s", dir)
+	}
+	assertOnlyTree(t, parent)
+}
+
+// TestWriteConcurrent runs writers of two different trees at once: the
+// result is one of them, whole.
+func TestWriteConcurrent(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	trees := []Files{{}, {}}
+	for i := range 50 {
+		trees[0][fmt.Sprintf("f%02d.yaml", i)] = []byte("A\n")
+		trees[1][fmt.Sprintf("f%02d.yaml", i)] = []byte("B\n")
+	}
+	var wg sync.WaitGroup
+	for round := range 5 {
+		for _, files := range trees {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := Write(context.Background(), dir, files, Replace); err != nil {
+					t.Errorf("round %d: %v", round, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	got := map[string]int{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		got[read(t, filepath.Join(dir, e.Name()))]++
+	}
+	if len(entries) != 50 || len(got) != 1 {
+		t.Errorf("tree is a mix: %d files, contents %v", len(entries), got)
+	}
+	assertOnlyTree(t, parent)
+}
+
+// TestWriteRemovesLeftovers cleans a staging directory a killed run left.
+func TestWriteRemovesLeftovers(t *testing.T) {
+	parent := t.TempDir()
+	leftover := filepath.Join(parent, ".out.dozen-123")
+	if err := os.MkdirAll(filepath.Join(leftover, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(context.Background(), filepath.Join(parent, "out"), Files{"a.yaml": nil}, Replace); err != nil {
+		t.Fatal(err)
+	}
+	assertOnlyTree(t, parent)
+}
+
+// assertOnlyTree checks parent holds the tree "out" (or nothing) and no
+// temporary directories.
+func assertOnlyTree(t *testing.T, parent string) {
+	t.Helper()
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "out" {
+			t.Errorf("left beside the tree: %s", e.Name())
+		}
 	}
 }

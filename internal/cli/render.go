@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -156,7 +158,11 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 		mode = tree.Merge
 	}
 	if !opts.check {
-		return tree.Write(env.abs(opts.output), files, mode)
+		err := tree.Write(env.ctx(), env.abs(opts.output), files, mode)
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted: %s is unchanged", opts.output)
+		}
+		return err
 	}
 	drifts, err := tree.Check(env.abs(opts.output), files, mode)
 	if err != nil {

@@ -5,11 +5,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -27,6 +30,16 @@ type Env struct {
 	// Terminal reports whether stdout and stderr are terminals (colour, progress).
 	StdoutTerminal bool
 	StderrTerminal bool
+	// Ctx is cancelled on SIGINT and SIGTERM; nil means never.
+	Ctx context.Context
+}
+
+// ctx returns the run's context.
+func (env *Env) ctx() context.Context {
+	if env.Ctx == nil {
+		return context.Background()
+	}
+	return env.Ctx
 }
 
 // OSEnv returns the Env of the running process.
@@ -47,8 +60,16 @@ func OSEnv() *Env {
 }
 
 // Main runs dozen with the process's arguments and environment and returns
-// the exit code.
-func Main() int { return Run(OSEnv(), os.Args[1:]) }
+// the exit code. The first SIGINT or SIGTERM cancels the run, which then
+// stops without leaving partial output; a second one kills the process.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+	env := OSEnv()
+	env.Ctx = ctx
+	return Run(env, os.Args[1:])
+}
 
 // Run runs dozen with args in env, prints any error once on env.Stderr, and
 // returns the exit code.
