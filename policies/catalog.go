@@ -33,7 +33,7 @@ import (
 )
 
 // Categories are the directories of the built-in rules, in catalogue order.
-var Categories = []string{"portability", "scaling", "alpine", "logging", "crossref"}
+var Categories = []string{"portability", "scaling", "alpine", "logging", "config", "crossref"}
 
 // DocsBase is where the generated rule documentation is published; a rule's
 // DocsURL is DocsBase + "#" + id.

@@ -12,6 +12,7 @@ var categoryTitles = map[string]string{
 	"scaling":     "Stateless scaling",
 	"alpine":      "Alpine base images",
 	"logging":     "Logs to stdout",
+	"config":      "Config and secrets",
 	"crossref":    "Cross-object references",
 }
 

@@ -9,7 +9,7 @@ import (
 // per rule under each category. Only Rego files are embedded; test files
 // come along and are skipped when the tree is loaded.
 //
-//go:embed lib/*.rego portability/*/*.rego scaling/*/*.rego alpine/*/*.rego logging/*/*.rego crossref/*/*.rego
+//go:embed lib/*.rego portability/*/*.rego scaling/*/*.rego alpine/*/*.rego logging/*/*.rego crossref/*/*.rego config/*/*.rego
 var ruleFS embed.FS
 
 // builtin parses and compiles the embedded rules on first use: a command

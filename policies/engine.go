@@ -255,6 +255,7 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 			all = append(all, errs[i])
 		}
 	}
+	maskSecrets(res.Findings, docs)
 	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
 	return res, all.Sort().Err()
 }

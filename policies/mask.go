@@ -1,0 +1,75 @@
+package policies
+
+import (
+	"encoding/base64"
+	"slices"
+	"strings"
+
+	"github.com/dozen-dev/dozen/manifest"
+)
+
+// Masked replaces a secret value wherever a finding would show it.
+const Masked = "********"
+
+// secretValues collects the values of the Secret objects among docs: each
+// data value as written (base64) and decoded, and each stringData value.
+// Values shorter than four characters are left out: they would mask
+// ordinary words in messages and reveal little.
+func secretValues(docs []manifest.Document) []string {
+	var vals []string
+	add := func(v string) {
+		if len(v) >= 4 {
+			vals = append(vals, v)
+		}
+		// Multi-line values (keys, certificates) also hide line by line.
+		if strings.Contains(v, "\n") {
+			for _, line := range strings.Split(v, "\n") {
+				if len(strings.TrimSpace(line)) >= 8 {
+					vals = append(vals, strings.TrimSpace(line))
+				}
+			}
+		}
+	}
+	for i := range docs {
+		obj := docs[i].Object
+		if obj["kind"] != "Secret" {
+			continue
+		}
+		if data, ok := obj["data"].(map[string]any); ok {
+			for _, v := range data {
+				s, ok := v.(string)
+				if !ok {
+					continue
+				}
+				add(s)
+				if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
+					add(string(dec))
+				}
+			}
+		}
+		if data, ok := obj["stringData"].(map[string]any); ok {
+			for _, v := range data {
+				if s, ok := v.(string); ok {
+					add(s)
+				}
+			}
+		}
+	}
+	// Longest first, so a value is masked before any shorter one inside it.
+	slices.SortFunc(vals, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(vals)
+}
+
+// maskSecrets hides Secret values in the findings' messages, whatever rule
+// (built-in or custom) wrote them, so no report format can show them.
+func maskSecrets(findings []Finding, docs []manifest.Document) {
+	vals := secretValues(docs)
+	if len(vals) == 0 {
+		return
+	}
+	for i := range findings {
+		for _, v := range vals {
+			findings[i].Message = strings.ReplaceAll(findings[i].Message, v, Masked)
+		}
+	}
+}
