@@ -209,30 +209,14 @@ func (s *Schema) validate(file string, user, u cue.Value) diag.List {
 	// iteration) and validate the same path in the unified value.
 	var walk func(uv cue.Value, path []cue.Selector, depth int)
 	walk = func(uv cue.Value, path []cue.Selector, depth int) {
-		if depth > 16 {
+		it := children(uv)
+		if it == nil || depth > 16 {
 			return
 		}
-		switch uv.IncompleteKind() {
-		case cue.StructKind:
-			it, err := uv.Fields()
-			if err != nil {
-				return
-			}
-			for it.Next() {
-				p := append(slices.Clip(path), it.Selector())
-				add(u.LookupPath(cue.MakePath(p...)).Validate(cue.Concrete(true)))
-				walk(it.Value(), p, depth+1)
-			}
-		case cue.ListKind:
-			it, err := uv.List()
-			if err != nil {
-				return
-			}
-			for it.Next() {
-				p := append(slices.Clip(path), it.Selector())
-				add(u.LookupPath(cue.MakePath(p...)).Validate(cue.Concrete(true)))
-				walk(it.Value(), p, depth+1)
-			}
+		for it.Next() {
+			p := append(slices.Clip(path), it.Selector())
+			add(u.LookupPath(cue.MakePath(p...)).Validate(cue.Concrete(true)))
+			walk(it.Value(), p, depth+1)
 		}
 	}
 	if len(errs) > 0 {
@@ -444,38 +428,46 @@ func (svc *Service) Leaves() []Leaf {
 	var out []Leaf
 	var walk func(v cue.Value, path []string)
 	walk = func(v cue.Value, path []string) {
-		switch v.Kind() {
-		case cue.StructKind:
-			it, err := v.Fields()
-			if err != nil {
-				return
-			}
+		if it := children(v); it != nil {
 			for it.Next() {
-				walk(it.Value(), append(slices.Clip(path), it.Selector().Unquoted()))
+				sel := it.Selector()
+				name := sel.String()
+				if sel.IsString() {
+					name = sel.Unquoted()
+				}
+				walk(it.Value(), append(slices.Clip(path), name))
 			}
-		case cue.ListKind:
-			it, err := v.List()
-			if err != nil {
-				return
-			}
-			for i := 0; it.Next(); i++ {
-				walk(it.Value(), append(slices.Clip(path), strconv.Itoa(i)))
-			}
-		default:
-			p := v.Pos()
-			if f, ok := v.Source().(*ast.Field); ok {
-				p = f.Value.Pos() // the value, not its label
-			}
-			if p.Filename() != svc.File {
-				return
-			}
-			b, err := v.MarshalJSON()
-			if err != nil {
-				return
-			}
-			out = append(out, Leaf{Path: strings.Join(path, "."), Value: string(b), Pos: pos(p)})
+			return
 		}
+		p := v.Pos()
+		if f, ok := v.Source().(*ast.Field); ok {
+			p = f.Value.Pos() // the value, not its label
+		}
+		if p.Filename() != svc.File {
+			return
+		}
+		b, err := v.MarshalJSON()
+		if err != nil {
+			return
+		}
+		out = append(out, Leaf{Path: strings.Join(path, "."), Value: string(b), Pos: pos(p)})
 	}
 	walk(svc.user, nil)
 	return out
+}
+
+// children iterates over the fields of a struct or the elements of a list,
+// or returns nil for any other value.
+func children(v cue.Value) *cue.Iterator {
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		if it, err := v.Fields(); err == nil {
+			return it
+		}
+	case cue.ListKind:
+		if it, err := v.List(); err == nil {
+			return &it
+		}
+	}
+	return nil
 }
