@@ -1,8 +1,10 @@
-// Package report writes lint results in the formats dozen supports. Each
-// format is one Writer in one file; New picks one by name.
+// Package report writes lint results in the formats dozen supports: text
+// for people, json for scripts, sarif for code scanning, junit for CI test
+// reports and github for GitHub Actions annotations. Each format is one
+// Writer in one file; New picks one by name.
 //
-// To add a format (sarif, junit, github): write a file with a type that
-// implements Writer and add one line to the formats table below.
+// To add a format: write a file with a type that implements Writer and add
+// one line to the formats table below.
 package report
 
 import (
@@ -24,12 +26,28 @@ type Options struct {
 	// Color adds ANSI colours (text). The command layer decides: on a
 	// terminal, never with NO_COLOR.
 	Color bool
+	// Version is dozen's version, named as the tool's (sarif).
+	Version string
+	// Checked lists every object that was linted, with its file, so that
+	// a format that reports passes as well as failures (junit) can list
+	// the clean objects too. Without it only objects with findings appear.
+	Checked []Checked
+}
+
+// Checked is one linted object and the file it was read from (for a
+// rendered object, its rendered file).
+type Checked struct {
+	File   string
+	Object policies.Object
 }
 
 // formats maps each format name to its constructor.
 var formats = map[string]func(Options) Writer{
-	"text": func(o Options) Writer { return &Text{Color: o.Color} },
-	"json": func(Options) Writer { return &JSON{} },
+	"text":   func(o Options) Writer { return &Text{Color: o.Color} },
+	"json":   func(Options) Writer { return &JSON{} },
+	"sarif":  func(o Options) Writer { return &SARIF{Version: o.Version} },
+	"junit":  func(o Options) Writer { return &JUnit{Checked: o.Checked} },
+	"github": func(Options) Writer { return &GitHub{} },
 }
 
 // Formats returns the format names, sorted.

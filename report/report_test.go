@@ -53,6 +53,50 @@ func sample() *policies.Result {
 	}
 }
 
+// richSample is sample with the rules' metadata, as the engine gives it,
+// a finding suppressed by an annotation beside the one suppressed by an
+// exception, and the objects that were linted, one of them clean.
+func richSample() (*policies.Result, []Checked) {
+	res := sample()
+	meta := map[string]policies.Rule{
+		"host-network": {Title: "hostNetwork shares the node's network namespace", Category: "portability", Factor: "VII. Port binding", Severity: policies.SeverityError,
+			Description: "A pod with hostNetwork: true binds ports on the node's own network\ninterfaces.\n\nTwo replicas cannot share a node.",
+			Remediation: "Remove hostNetwork."},
+		"main.deny": {Title: "main.deny", Category: policies.CustomCategory, Severity: policies.SeverityError},
+		"readiness-probe": {Title: "Container has no readiness probe", Category: "scaling", Factor: "IX. Disposability", Severity: policies.SeverityWarning,
+			Description: "Without a readiness probe a pod gets traffic before it can serve it.", Remediation: "Add a readinessProbe."},
+		"unpinned-image": {Title: "Image is not pinned to a version", Category: "build", Factor: "V. Build, release, run", Severity: policies.SeverityError,
+			Description: "A moving tag deploys whatever the registry holds today.", Remediation: "Reference an immutable version."},
+		"emptydir-size-limit": {Title: "emptyDir volume has no size limit", Category: "scaling", Factor: "VI. Processes", Severity: policies.SeverityInfo,
+			Description: "An emptyDir without sizeLimit can fill the node's disk.", Remediation: "Set sizeLimit."},
+	}
+	for i, r := range res.Rules {
+		m := meta[r.ID]
+		m.ID = r.ID
+		if m.Category != policies.CustomCategory {
+			m.DocsURL = policies.DocsBase + "#" + r.ID
+		}
+		res.Rules[i] = m
+	}
+	slices.SortFunc(res.Rules, func(a, b policies.Rule) int { return strings.Compare(a.ID, b.ID) })
+	web := policies.Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
+	worker := policies.Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "worker"}
+	res.Findings = append(res.Findings, policies.Finding{
+		RuleID: "readiness-probe", Severity: policies.SeverityWarning, Factor: "IX. Disposability",
+		Message: `container "worker" has no readiness probe`, Path: "spec.template.spec.containers[0]",
+		Remediation: "Add a readinessProbe.", Object: worker, Pos: diag.Pos{File: "web.yaml", Line: 40, Col: 9},
+		Suppressed: &policies.Suppression{Kind: policies.SuppressedByAnnotation, Reason: "a queue worker serves no traffic"},
+	})
+	checked := []Checked{
+		{File: "rendered/prod/web.yaml", Object: web},
+		{File: "web.yaml", Object: web},
+		{File: "web.yaml", Object: policies.Object{APIVersion: "v1", Kind: "Service", Name: "svc"}},
+		{File: "web.yaml", Object: worker},
+		{File: "web.yaml", Object: policies.Object{APIVersion: "v1", Kind: "ConfigMap", Name: "settings"}},
+	}
+	return res, checked
+}
+
 // golden compares got with testdata/name, or rewrites the file when
 // DOZEN_UPDATE is set.
 func golden(t *testing.T, name string, got []byte) {
@@ -88,6 +132,8 @@ func write(t *testing.T, format string, opts Options, res *policies.Result) []by
 
 func TestGolden(t *testing.T) {
 	empty := &policies.Result{Files: 1, Objects: 1, Rules: sample().Rules}
+	rich, checked := richSample()
+	richEmpty := &policies.Result{Files: 1, Objects: 4, Rules: rich.Rules}
 	tests := []struct {
 		name, format string
 		opts         Options
@@ -98,6 +144,13 @@ func TestGolden(t *testing.T) {
 		{"text-clean.golden", "text", Options{}, empty},
 		{"json.golden", "json", Options{}, sample()},
 		{"json-clean.golden", "json", Options{}, empty},
+		{"sarif.golden", "sarif", Options{Version: "1.2.3"}, rich},
+		{"sarif-clean.golden", "sarif", Options{Version: "1.2.3"}, richEmpty},
+		{"junit.golden", "junit", Options{Checked: checked}, rich},
+		{"junit-unchecked.golden", "junit", Options{}, rich},
+		{"junit-clean.golden", "junit", Options{Checked: checked[1:]}, richEmpty},
+		{"github.golden", "github", Options{}, rich},
+		{"github-clean.golden", "github", Options{}, richEmpty},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,7 +212,7 @@ func TestJSONShape(t *testing.T) {
 
 func TestUnknownFormat(t *testing.T) {
 	_, err := New("yaml", Options{})
-	if err == nil || err.Error() != `unknown format "yaml" (valid formats: json, text)` {
+	if err == nil || err.Error() != `unknown format "yaml" (valid formats: github, json, junit, sarif, text)` {
 		t.Errorf("error: %v", err)
 	}
 }

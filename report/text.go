@@ -60,22 +60,7 @@ func (t *Text) Write(w io.Writer, res *policies.Result) error {
 			bw.WriteString("\n")
 		}
 		file, first = f.Pos.File, false
-		fmt.Fprintf(bw, "%s: %s: %s: %s\n",
-			t.paint(ansiBold, f.Pos.String()),
-			t.paint(severityColor(f.Severity), string(f.Severity)),
-			t.paint(ansiBold, f.RuleID),
-			f.Message)
-		where := f.Object.String()
-		if f.Path != "" {
-			where += " " + f.Path
-		}
-		fmt.Fprintf(bw, "    %s\n", t.paint(ansiDim, where))
-		if f.Related != nil {
-			fmt.Fprintf(bw, "    %s\n", t.paint(ansiDim, "rendered at "+f.Related.String()))
-		}
-		if f.Remediation != "" {
-			fmt.Fprintf(bw, "    fix: %s\n", oneLine(f.Remediation))
-		}
+		t.finding(bw, &f)
 	}
 	s := Summarize(res)
 	if !first {
@@ -84,6 +69,26 @@ func (t *Text) Write(w io.Writer, res *policies.Result) error {
 	bw.WriteString(t.summary(s))
 	bw.WriteString("\n")
 	return bw.Flush()
+}
+
+// finding writes one finding: its position, severity, rule and message,
+// then the object and field, the rendered position and the remediation,
+// indented.
+func (t *Text) finding(w io.Writer, f *policies.Finding) {
+	fmt.Fprintf(w, "%s: %s: %s: %s\n",
+		t.paint(ansiBold, f.Pos.String()),
+		t.paint(severityColor(f.Severity), string(f.Severity)),
+		t.paint(ansiBold, f.RuleID),
+		f.Message)
+	if where := where(f); where != "" {
+		fmt.Fprintf(w, "    %s\n", t.paint(ansiDim, where))
+	}
+	if f.Related != nil {
+		fmt.Fprintf(w, "    %s\n", t.paint(ansiDim, "rendered at "+f.Related.String()))
+	}
+	if f.Remediation != "" {
+		fmt.Fprintf(w, "    fix: %s\n", oneLine(f.Remediation))
+	}
 }
 
 func (t *Text) summary(s Summary) string {
@@ -117,6 +122,19 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("%d %s", n, word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// where names a finding's object and field path, e.g.
+// "Deployment/shop/web spec.template.spec.hostNetwork"; a finding on no
+// object (a schema error) has only its path.
+func where(f *policies.Finding) string {
+	if f.Object == (policies.Object{}) {
+		return f.Path
+	}
+	if f.Path == "" {
+		return f.Object.String()
+	}
+	return f.Object.String() + " " + f.Path
 }
 
 // oneLine joins a folded paragraph into one line.

@@ -17,12 +17,11 @@ import (
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/policies"
-	"github.com/dozen-dev/dozen/report"
 	"github.com/dozen-dev/dozen/schema"
 )
 
 type lintOptions struct {
-	format     string
+	formats    []string
 	config     string
 	policies   []string
 	namespaces []string
@@ -33,7 +32,7 @@ type lintOptions struct {
 }
 
 func newLintCmd(env *Env) *cobra.Command {
-	opts := lintOptions{format: "text", failOn: "error"}
+	opts := lintOptions{failOn: "error"}
 	cmd := &cobra.Command{
 		Use:   "lint [PATH...|-]",
 		Short: "Check Kubernetes manifests against the twelve-factor policies",
@@ -60,17 +59,20 @@ is.
 A file that cannot be read or parsed is reported on stderr and makes the exit
 status 2; the other files are still linted and reported.
 
+` + fmt.Sprintf(formatsHelp, "stdout", "dozen lint k8s/") + `
+
 ` + exitCodesHelp,
 		Example: `  dozen lint deploy/
   kustomize build overlays/prod | dozen lint -
   dozen lint --format json --fail-on warning k8s/
+  dozen lint --format github --format sarif=dozen.sarif k8s/
   dozen lint --policy policy/ --no-builtin manifests.yaml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLint(cmd.Context(), env, args, &opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.format, "format", opts.format, "output `format`: "+strings.Join(report.Formats(), ", "))
+	f.StringArrayVar(&opts.formats, "format", []string{"text"}, formatUsage)
 	f.StringVar(&opts.config, "config", "", "configuration `FILE` (default: .dozen.yaml from the working directory upward)")
 	f.StringArrayVar(&opts.policies, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
 	f.StringArrayVar(&opts.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
@@ -85,9 +87,9 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	w, err := report.New(opts.format, report.Options{Color: env.color()})
+	outs, err := parseFormats("dozen lint", opts.formats)
 	if err != nil {
-		return usageError("dozen lint: %v", err)
+		return err
 	}
 	failOn, err := parseFailOn(opts.failOn)
 	if err != nil {
@@ -106,14 +108,14 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	rendered, renderErrs := env.lintServiceDocs(services, opts.env)
 	docs = append(docs, rendered...)
 	inputErrs = append(inputErrs, renderErrs...)
-	return env.lintDocs(ctx, eng, w, failOn, docs, inputErrs)
+	return env.lintDocs(ctx, eng, outs, failOn, docs, inputErrs)
 }
 
 // lintDocs lints documents the caller has loaded (manifests, and objects
-// rendered from service files with their Origin set), writes the report,
+// rendered from service files with their Origin set), writes the reports,
 // and returns the error that carries the exit status: input errors (exit
 // 2, printed by Main) first, then findings at or above failOn (exit 1).
-func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, w report.Writer, failOn policies.Severity, docs []manifest.Document, inputErrs diag.List) error {
+func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []output, failOn policies.Severity, docs []manifest.Document, inputErrs diag.List) error {
 	res, err := eng.Lint(ctx, docs)
 	if err != nil {
 		if l, ok := err.(diag.List); ok && res != nil {
@@ -122,8 +124,8 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, w report.Wri
 			return err
 		}
 	}
-	if err := w.Write(env.Stdout, res); err != nil {
-		return fmt.Errorf("write report: %w", err)
+	if err := env.writeReports(outs, res, reportOptions(docs), env.Stdout, env.color()); err != nil {
+		return err
 	}
 	if len(inputErrs) > 0 {
 		return withExit(ExitInvalid, inputErrs.Sort())
