@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,12 +20,13 @@ import (
 var formatUsage = "report in `FORMAT` (" + strings.Join(report.Formats(), ", ") +
 	"); FORMAT=FILE writes a file instead; repeatable"
 
-// formatsHelp explains --format in the commands' long help.
+// formatsHelp explains --format in the commands' long help; the verbs
+// fill in where a bare NAME writes and an example command.
 const formatsHelp = `Report formats (--format, repeatable): text (for people), json (for
 scripts), sarif (SARIF 2.1.0, for GitHub code scanning and other SARIF
 tools), junit (JUnit XML, for GitLab and Jenkins test reports) and github
-(GitHub Actions annotations). --format NAME writes to %s (one format at
-most); --format NAME=FILE writes FILE, atomically, creating its directory.
+(GitHub Actions annotations). --format NAME=FILE writes FILE, atomically,
+creating its directory; --format NAME writes to %s.
 One run can feed several tools:
 
   %s --format text --format sarif=dozen.sarif --format junit=dozen.xml`
@@ -67,8 +69,10 @@ func parseFormats(cmd string, values []string) ([]output, error) {
 }
 
 // writeReports writes res in each format of outs: to stream, with colour
-// when color is set (text), or atomically to its file, never coloured.
+// when color is set (text), or atomically to its file, never coloured. A
+// report that cannot be written does not stop the others.
 func (env *Env) writeReports(outs []output, res *policies.Result, opts report.Options, stream io.Writer, color bool) error {
+	var errs []error
 	for _, o := range outs {
 		ro := opts
 		ro.Color = color && o.file == ""
@@ -78,15 +82,15 @@ func (env *Env) writeReports(outs []output, res *policies.Result, opts report.Op
 		}
 		if o.file == "" {
 			if err := w.Write(stream, res); err != nil {
-				return fmt.Errorf("write %s report: %w", o.format, err)
+				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
 			}
 			continue
 		}
 		if err := writeFileAtomic(env.abs(o.file), func(f io.Writer) error { return w.Write(f, res) }); err != nil {
-			return fmt.Errorf("write %s report %s: %w", o.format, o.file, unwrapPath(err))
+			errs = append(errs, fmt.Errorf("write %s report %s: %w", o.format, o.file, unwrapPath(err)))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // reportOptions are the writers' options for a lint of docs.

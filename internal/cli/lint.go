@@ -59,7 +59,7 @@ is.
 A file that cannot be read or parsed is reported on stderr and makes the exit
 status 2; the other files are still linted and reported.
 
-` + fmt.Sprintf(formatsHelp, "stdout", "dozen lint k8s/") + `
+` + fmt.Sprintf(formatsHelp, "stdout (one format at most)", "dozen lint k8s/") + `
 
 ` + exitCodesHelp,
 		Example: `  dozen lint deploy/

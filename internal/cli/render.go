@@ -26,6 +26,7 @@ type renderOptions struct {
 	failOn   string
 	config   string
 	shard    shard
+	formats  []string
 }
 
 func newRenderCmd(env *Env) *cobra.Command {
@@ -64,6 +65,8 @@ that set the value, with the rendered position beside it. A finding at or
 above --fail-on (default error) makes the exit status 1 and nothing is
 written. --no-lint skips linting.
 
+` + fmt.Sprintf(formatsHelp, "stderr (one at most: stdout\ncarries the manifests)", "dozen render -o rendered/") + `
+
 --check renders in memory and compares with DIR instead of writing: exit 0
 when equal, exit 3 with a unified diff for each changed, missing or stale
 file. It never writes.
@@ -100,6 +103,12 @@ input gives the same bytes.
 			if opts.check && opts.output == "" {
 				return usageError("--check compares with a tree: it needs -o DIR")
 			}
+			if len(opts.formats) > 0 && opts.noLint {
+				return usageError("--format reports the lint: it cannot be used with --no-lint")
+			}
+			if _, err := parseFormats("dozen render", opts.formats); err != nil {
+				return err
+			}
 			return runRender(env, args, &opts)
 		},
 	}
@@ -113,6 +122,7 @@ input gives the same bytes.
 	f.BoolVar(&opts.noLint, "no-lint", false, "do not lint the rendered manifests")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 and write nothing on findings at or above `SEVERITY`: error, warning, info or never")
 	f.StringVar(&opts.config, "config", "", "lint configuration `FILE` (default: .dozen.yaml from the working directory upward)")
+	f.StringArrayVar(&opts.formats, "format", nil, formatUsage+" (default: text on stderr when there are findings)")
 	return cmd
 }
 

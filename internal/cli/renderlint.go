@@ -10,7 +10,6 @@ import (
 	"github.com/dozen-dev/dozen/generate"
 	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/policies"
-	"github.com/dozen-dev/dozen/report"
 )
 
 // renderedName is the file name a rendered result is reported under: its
@@ -47,8 +46,9 @@ func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnv
 	return docs, nil
 }
 
-// lintRendered lints rendered results and reports findings on stderr (stdout
-// carries the manifests). It returns an exit error when a finding is at or
+// lintRendered lints rendered results and writes the reports --format asks
+// for, by default findings as text on stderr (stdout carries the
+// manifests). It returns an exit error when a finding is at or
 // above --fail-on.
 func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *renderOptions) error {
 	failOn, err := parseFailOn(opts.failOn)
@@ -69,15 +69,16 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 			return err
 		}
 	}
-	if slices.ContainsFunc(res.Findings, func(f policies.Finding) bool { return f.Suppressed == nil }) {
-		color := env.StderrTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
-		w, err := report.New("text", report.Options{Color: color})
-		if err != nil {
-			return err
-		}
-		if err := w.Write(env.Stderr, res); err != nil {
-			return err
-		}
+	outs, err := parseFormats("dozen render", opts.formats)
+	if err != nil {
+		return err
+	}
+	if len(outs) == 0 && slices.ContainsFunc(res.Findings, func(f policies.Finding) bool { return f.Suppressed == nil }) {
+		outs = []output{{format: "text"}} // the default: findings, when there are any
+	}
+	color := env.StderrTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
+	if err := env.writeReports(outs, res, reportOptions(docs), env.Stderr, color); err != nil {
+		return err
 	}
 	if failOn != "" && res.Failed(failOn) {
 		return withExit(ExitFindings, fmt.Errorf("render: findings at or above %s: nothing written (--no-lint skips linting)", failOn))

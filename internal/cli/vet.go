@@ -12,6 +12,7 @@ import (
 
 func newVetCmd(env *Env) *cobra.Command {
 	var overlays string
+	var formats []string
 	cmd := &cobra.Command{
 		Use:   "vet [PATH...]",
 		Short: "Check service files against the schema",
@@ -24,55 +25,83 @@ file:line:col and the field path.
 PATH is a service file, or a directory searched recursively for service
 files (default ".").
 
+Errors are printed on stderr. --format also reports them, each as a finding
+of the rule "schema" at its position, for CI tools.
+
+` + fmt.Sprintf(formatsHelp, "stdout (one format at most)", "dozen vet") + `
+
 ` + exitCodesHelp,
 		Example: `  dozen vet
-  dozen vet services/api/service.cue`,
+  dozen vet services/api/service.cue
+  dozen vet --format sarif=vet.sarif services/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := env.findServiceFiles(args)
+			outs, err := parseFormats("dozen vet", formats)
 			if err != nil {
 				return err
 			}
-			sources, err := env.readSources(files)
-			if err != nil {
-				return err
-			}
-			if err := env.readOverlays(sources, overlays); err != nil {
-				return err
-			}
-			s, err := schema.Default()
-			if err != nil {
-				return err
-			}
-			var errs diag.List
-			first := map[string]diag.Pos{}
-			for _, src := range sources {
-				svc, err := s.Load(src.File, src.Data)
+			files, err := env.vet(args, overlays)
+			if len(outs) > 0 && (err == nil || diag.IsUserError(err)) {
+				var errs diag.List
 				if err != nil {
-					l, ok := err.(diag.List)
-					if !ok {
-						return err
-					}
-					errs = append(errs, l...)
-					continue
+					errs = asList(err)
 				}
-				if envs := generate.Environments(svc, src.Overlays); len(envs) > 0 {
-					if _, err := generate.RenderEnvs(svc, envs, src.Overlays); err != nil {
-						l, ok := err.(diag.List)
-						if !ok {
-							return err
-						}
-						errs = append(errs, l...)
-					}
+				res, opts := schemaResult(files, errs)
+				if werr := env.writeReports(outs, res, opts, env.Stdout, env.color()); werr != nil {
+					return werr
 				}
-				if prev, ok := first[svc.Name]; ok {
-					errs = append(errs, &diag.Error{Pos: svc.NamePos, Path: "name", Msg: fmt.Sprintf("service %q is already defined in %s", svc.Name, prev)})
-					continue
-				}
-				first[svc.Name] = svc.NamePos
 			}
-			return errs.Sort().Err()
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&overlays, "overlays", "overlays", "overlay directories are `DIR`/<env>/, relative to each service file")
+	cmd.Flags().StringArrayVar(&formats, "format", nil, formatUsage+" (default: errors on stderr only)")
 	return cmd
+}
+
+// vet checks the service files named by args and returns them, with every
+// error found in them.
+func (env *Env) vet(args []string, overlays string) ([]string, error) {
+	files, err := env.findServiceFiles(args)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := env.readSources(files)
+	if err != nil {
+		return files, err
+	}
+	if err := env.readOverlays(sources, overlays); err != nil {
+		return files, err
+	}
+	s, err := schema.Default()
+	if err != nil {
+		return files, err
+	}
+	var errs diag.List
+	first := map[string]diag.Pos{}
+	for _, src := range sources {
+		svc, err := s.Load(src.File, src.Data)
+		if err != nil {
+			l, ok := err.(diag.List)
+			if !ok {
+				return files, err
+			}
+			errs = append(errs, l...)
+			continue
+		}
+		if envs := generate.Environments(svc, src.Overlays); len(envs) > 0 {
+			if _, err := generate.RenderEnvs(svc, envs, src.Overlays); err != nil {
+				l, ok := err.(diag.List)
+				if !ok {
+					return files, err
+				}
+				errs = append(errs, l...)
+			}
+		}
+		if prev, ok := first[svc.Name]; ok {
+			errs = append(errs, &diag.Error{Pos: svc.NamePos, Path: "name", Msg: fmt.Sprintf("service %q is already defined in %s", svc.Name, prev)})
+			continue
+		}
+		first[svc.Name] = svc.NamePos
+	}
+	return files, errs.Sort().Err()
 }
