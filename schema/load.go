@@ -74,11 +74,50 @@ func IsServiceFile(name string) bool {
 	return false
 }
 
-// Load parses and validates one service file. file names it in errors and
-// chooses the syntax by extension (.cue, .yaml/.yml, .json). Every schema
-// error is reported at once, as a diag.List with positions in file.
+// Default limits on service files. A service file is short; these bound
+// the work a hostile or mistaken one can cause before CUE sees it. CUE's
+// evaluation time grows faster than the file (a 4 MB file takes seconds,
+// a 100 MB one did not finish), so the size limit is far below the one on
+// manifests. Raise them with Limits.
+const (
+	// MaxFileSize is the largest service file Load accepts, in bytes.
+	MaxFileSize = 1 << 20
+	// MaxDepth is the deepest nesting of structs and lists accepted.
+	MaxDepth = 1000
+)
+
+// Limits bounds what LoadLimits accepts. A zero field means the default.
+type Limits struct {
+	FileSize int // bytes; default MaxFileSize
+	Depth    int // nesting levels; default MaxDepth
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.FileSize <= 0 {
+		l.FileSize = MaxFileSize
+	}
+	if l.Depth <= 0 {
+		l.Depth = MaxDepth
+	}
+	return l
+}
+
+// Load parses and validates one service file with the default limits.
 func (s *Schema) Load(file string, src []byte) (*Service, error) {
-	v, err := s.parse(file, src)
+	return s.LoadLimits(file, src, Limits{})
+}
+
+// LoadLimits parses and validates one service file. file names it in
+// errors and chooses the syntax by extension (.cue, .yaml/.yml, .json). A
+// file larger than lim.FileSize is refused before it is parsed, one nested
+// deeper than lim.Depth before it is evaluated. Every error is reported at
+// once, as a diag.List with positions in file.
+func (s *Schema) LoadLimits(file string, src []byte, lim Limits) (*Service, error) {
+	lim = lim.withDefaults()
+	if len(src) > lim.FileSize {
+		return nil, diag.List{{Pos: diag.Pos{File: file}, Msg: fmt.Sprintf("service file is larger than the %s limit", byteSize(lim.FileSize))}}
+	}
+	v, err := s.parse(file, src, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +137,7 @@ func (s *Schema) Load(file string, src []byte) (*Service, error) {
 }
 
 // parse reads a service file into a CUE value without applying the schema.
-func (s *Schema) parse(file string, src []byte) (cue.Value, error) {
+func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 	if len(bytes.TrimSpace(src)) == 0 {
 		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file}, Msg: "empty service file: it needs at least name, image and a port or processes"}}
 	}
@@ -129,6 +168,9 @@ func (s *Schema) parse(file string, src []byte) (cue.Value, error) {
 		}
 	default:
 		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file}, Msg: fmt.Sprintf("unknown service file type %q: use .cue, .yaml, .yml or .json", ext)}}
+	}
+	if err == nil {
+		err = checkDepth(file, f, lim.Depth)
 	}
 	if err != nil {
 		return cue.Value{}, toDiag(file, err, "")
@@ -163,6 +205,39 @@ func checkCUEFile(file string, f *ast.File) error {
 		return true
 	}, nil)
 	return errs.Err()
+}
+
+// checkDepth refuses structs and lists nested deeper than max, before
+// CUE evaluates them.
+func checkDepth(file string, f *ast.File, max int) error {
+	depth := 0
+	var err error
+	ast.Walk(f, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.StructLit, *ast.ListLit:
+			if depth++; depth > max {
+				p := n.Pos()
+				err = diag.List{{Pos: diag.Pos{File: file, Line: p.Line(), Col: p.Column()}, Msg: fmt.Sprintf("nesting is deeper than the limit of %d levels", max)}}
+			}
+		}
+		return err == nil
+	}, func(n ast.Node) {
+		switch n.(type) {
+		case *ast.StructLit, *ast.ListLit:
+			depth--
+		}
+	})
+	return err
+}
+
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // yamlLine matches the "file:line: message" errors of CUE's YAML decoder.

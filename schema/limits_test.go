@@ -1,0 +1,48 @@
+package schema
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLoadLimits checks that a service file beyond the size or nesting
+// limit is refused with a positioned message before CUE evaluates it, and
+// that raising the limit lets it through to the schema.
+func TestLoadLimits(t *testing.T) {
+	const base = "name: \"web\"\nimage: \"nginx:1.27.2\"\nport: 8080\n"
+	big := base + strings.Repeat("// padding padding padding padding padding padding padding padding\n", MaxFileSize/64)
+	deepCUE := base + "config: X: " + strings.Repeat("{a: ", MaxDepth+5) + "1" + strings.Repeat("}", MaxDepth+5) + "\n"
+	deepYAML := "name: web\nimage: nginx:1.27.2\nport: 8080\nconfig:\n  X: " + strings.Repeat("[", 2000) + strings.Repeat("]", 2000) + "\n"
+	tests := []struct {
+		name, file, src string
+		lim             Limits
+		want            string // "" for no error
+	}{
+		{"too large", "service.cue", big, Limits{}, "service.cue: service file is larger than the 1 MiB limit"},
+		{"size raised", "service.cue", big, Limits{FileSize: 2 * MaxFileSize}, ""},
+		{"too deep CUE", "service.cue", deepCUE, Limits{}, "service.cue:4:"},
+		{"too deep YAML", "service.yaml", deepYAML, Limits{}, "service.yaml:5:"},
+		{"depth lowered", "service.cue", base + "config: X: {a: {b: 1}}\n", Limits{Depth: 2}, "service.cue:4:16: nesting is deeper than the limit of 2 levels"},
+		{"depth raised reaches the schema", "service.yaml", deepYAML, Limits{Depth: 3000}, "config.X: "},
+	}
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.LoadLimits(tt.file, []byte(tt.src), tt.lim)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected error:\n%v", err)
+			case tt.want != "" && err == nil:
+				t.Fatalf("no error, want %q", tt.want)
+			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
+				t.Fatalf("error:\n%.300s\nwant it to contain %q", err, tt.want)
+			}
+			if err != nil && strings.HasPrefix(tt.name, "too deep") && !strings.Contains(err.Error(), "nesting is deeper than the limit of 1000 levels") {
+				t.Fatalf("error:\n%.300s\nwant the nesting limit", err)
+			}
+		})
+	}
+}
