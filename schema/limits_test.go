@@ -46,3 +46,21 @@ func TestLoadLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadJSONSyntax checks that a JSON syntax error says what is wrong,
+// not only that the file is invalid.
+func TestLoadJSONSyntax(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{
+		"{\n  \"name\": \"web\",\n}\n":                `service.json:3:1: invalid JSON: invalid character '}' looking for beginning of object key string`,
+		`{"a": ` + strings.Repeat("[", 10001) + "\n": "service.json:1:10006: invalid JSON: invalid character '[' exceeded max depth",
+	} {
+		_, err := s.Load("service.json", []byte(src))
+		if err == nil || err.Error() != want {
+			t.Errorf("Load(%.40q):\n%v\nwant:\n%s", src, err, want)
+		}
+	}
+}

@@ -163,9 +163,10 @@ func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 	case ".json":
 		var expr ast.Expr
 		expr, err = json.Extract(file, src)
-		if err == nil {
-			f, err = astFile(file, expr)
+		if err != nil {
+			return cue.Value{}, jsonError(file, err)
 		}
+		f, err = astFile(file, expr)
 	default:
 		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file}, Msg: fmt.Sprintf("unknown service file type %q: use .cue, .yaml, .yml or .json", ext)}}
 	}
@@ -249,6 +250,24 @@ func yamlError(file string, err error) diag.List {
 		return diag.List{{Pos: diag.Pos{File: file, Line: line}, Msg: "invalid YAML: " + m[2]}}
 	}
 	return toDiag(file, err, "")
+}
+
+// jsonError keeps the reason of a JSON syntax error, which CUE's decoder
+// wraps in a message that names only the file.
+func jsonError(file string, err error) diag.List {
+	var out diag.List
+	for _, e := range cueerrors.Errors(err) {
+		p := diag.Pos{File: file}
+		if ps := cueerrors.Positions(e); len(ps) > 0 {
+			p.Line, p.Col = ps[0].Line(), ps[0].Column()
+		}
+		msg := e.Error()
+		if prefix := fmt.Sprintf("invalid JSON for file %q: ", file); strings.HasPrefix(msg, prefix) {
+			msg = msg[len(prefix):]
+		}
+		out = append(out, &diag.Error{Pos: p, Msg: "invalid JSON: " + msg})
+	}
+	return out
 }
 
 func astFile(file string, expr ast.Expr) (*ast.File, error) {
