@@ -55,7 +55,7 @@ func TestLoadJSONSyntax(t *testing.T) {
 		t.Fatal(err)
 	}
 	for src, want := range map[string]string{
-		"{\n  \"name\": \"web\",\n}\n":                `service.json:3:1: invalid JSON: invalid character '}' looking for beginning of object key string`,
+		"{\n  \"name\": \"web\",\n}\n":               `service.json:3:1: invalid JSON: invalid character '}' looking for beginning of object key string`,
 		`{"a": ` + strings.Repeat("[", 10001) + "\n": "service.json:1:10006: invalid JSON: invalid character '[' exceeded max depth",
 	} {
 		_, err := s.Load("service.json", []byte(src))
