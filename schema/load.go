@@ -187,14 +187,21 @@ func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 }
 
 // checkCUEFile rejects CUE features that make a service file depend on
-// anything but itself: imports of non-standard packages, and @tag
-// attributes (values injected from the command line).
+// anything but itself: imports of non-standard packages, @tag attributes
+// (values injected from the command line), and tool files and packages
+// (commands for `cue cmd`, which run programs).
 func checkCUEFile(file string, f *ast.File) error {
 	var errs diag.List
+	if strings.HasSuffix(file, "_tool.cue") {
+		errs = append(errs, &diag.Error{Pos: diag.Pos{File: file}, Msg: "a CUE tool file (*_tool.cue) holds commands for `cue cmd`, not a service"})
+	}
 	for imp := range f.ImportSpecs() {
 		p, _ := strconv.Unquote(imp.Path.Value)
-		if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
+		switch first, _, _ := strings.Cut(p, "/"); {
+		case strings.Contains(first, "."):
 			errs = append(errs, &diag.Error{Pos: pos(imp.Pos()), Msg: fmt.Sprintf("import %q: service files may import only CUE's standard library", p)})
+		case first == "tool":
+			errs = append(errs, &diag.Error{Pos: pos(imp.Pos()), Msg: fmt.Sprintf("import %q: tool packages run commands under `cue cmd`; a service file may not use them", p)})
 		}
 	}
 	ast.Walk(f, func(n ast.Node) bool {
