@@ -118,7 +118,6 @@ and checks any Kubernetes YAML against twelve-factor policies.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
-	root.CompletionOptions.HiddenDefaultCmd = true
 
 	root.AddCommand(
 		newRenderCmd(env),
@@ -131,6 +130,7 @@ and checks any Kubernetes YAML against twelve-factor policies.
 		newExplainCmd(env),
 		newTestCmd(env),
 	)
+	addCompletion(root) // dozen completion bash|zsh|fish, and root's examples
 	wrapArgs(root)
 	for _, c := range root.Commands() {
 		wrapArgs(c)

@@ -28,6 +28,8 @@ language server at it to get completion and checks in service.yaml files:
   # yaml-language-server: $schema=.dozen/service.schema.json
 
 ` + exitCodesHelp,
+		Example: `  dozen schema
+  dozen schema --format jsonschema > .dozen/service.schema.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {

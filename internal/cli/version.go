@@ -9,9 +9,10 @@ import (
 
 func newVersionCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print dozen's module version and VCS revision",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print dozen's module version and VCS revision",
+		Example: `  dozen version`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintln(env.Stdout, versionString(debug.ReadBuildInfo()))
 			return nil
