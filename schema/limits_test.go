@@ -64,3 +64,18 @@ func TestLoadJSONSyntax(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadLongValue checks that a wrong value is quoted short in the
+// message: 10,000 list items once made a 20 KB line.
+func TestLoadLongValue(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "name: web\nimage: nginx:1.27.2\nport: 8080\nprocesses:\n  web:\n    replicas: [" + strings.Repeat("1, ", 10000) + "1]\n"
+	_, err = s.Load("service.yaml", []byte(src))
+	want := "service.yaml:6:15: processes.web.replicas: [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,... must be a whole number between 0 and 1000"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n%.300v\nwant:\n%s", err, want)
+	}
+}

@@ -498,12 +498,18 @@ func attrMsg(v cue.Value) string {
 	return ""
 }
 
+// formatValue prints the value a user wrote, for a message: as JSON, cut
+// short so that a large value cannot flood the terminal.
 func formatValue(v cue.Value) string {
-	b, err := v.MarshalJSON()
-	if err != nil {
-		return fmt.Sprint(v)
+	s := fmt.Sprint(v)
+	if b, err := v.MarshalJSON(); err == nil {
+		s = string(b)
 	}
-	return string(b)
+	const max = 60
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-3]) + "..."
+	}
+	return s
 }
 
 func otherArg(args []any, got string) any {
