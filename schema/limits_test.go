@@ -79,3 +79,29 @@ func TestLoadLongValue(t *testing.T) {
 		t.Fatalf("error:\n%.300v\nwant:\n%s", err, want)
 	}
 }
+
+// TestLoadDuplicateKeys checks that a key written twice in a YAML or JSON
+// service file is reported at the second one, even when both values are
+// equal; in CUE, a field may be declared twice.
+func TestLoadDuplicateKeys(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ file, src, want string }{
+		{"service.yaml", "name: api\nimage: nginx:1.27.2\nport: 8080\nname: other\n", `service.yaml:4:1: duplicate key "name" (first at line 1)`},
+		{"service.yaml", "name: api\nimage: nginx:1.27.2\nprocesses:\n  web: {port: 80, port: 80}\n", `service.yaml:4:19: duplicate key "port" (first at line 4)`},
+		{"service.json", "{\n  \"name\": \"api\",\n  \"image\": \"nginx:1.27.2\",\n  \"port\": 8080,\n  \"port\": 9090\n}\n", `service.json:5:4: duplicate key "port" (first at line 4)`},
+		{"service.cue", "name: \"api\"\nimage: \"nginx:1.27.2\"\nport: 8080\nport: 8080\n", ""},
+	}
+	for _, tt := range tests {
+		_, err := s.Load(tt.file, []byte(tt.src))
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("%s:\n%s\nerror:\n%v\nwant:\n%s", tt.file, tt.src, got, tt.want)
+		}
+	}
+}

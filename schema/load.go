@@ -173,6 +173,9 @@ func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 	if err == nil {
 		err = checkDepth(file, f, lim.Depth)
 	}
+	if ext := strings.ToLower(filepath.Ext(file)); err == nil && ext != ".cue" {
+		err = checkDuplicateKeys(file, f)
+	}
 	if err != nil {
 		return cue.Value{}, toDiag(file, err, "")
 	}
@@ -209,6 +212,41 @@ func checkCUEFile(file string, f *ast.File) error {
 			if k, _ := a.Split(); k == "tag" {
 				errs = append(errs, &diag.Error{Pos: pos(a.Pos()), Msg: "@tag attributes are not supported: a service file must render the same everywhere"})
 			}
+		}
+		return true
+	}, nil)
+	return errs.Err()
+}
+
+// checkDuplicateKeys refuses a key written twice in one mapping of a YAML
+// or JSON file. CUE would unify the two values: silently when they are
+// equal, as a conflict at the first one when they are not, while the
+// mistake is the second.
+func checkDuplicateKeys(file string, f *ast.File) error {
+	var errs diag.List
+	check := func(decls []ast.Decl) {
+		first := map[string]int{}
+		for _, d := range decls {
+			field, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			name, _, err := ast.LabelName(field.Label)
+			if err != nil {
+				continue
+			}
+			p := field.Label.Pos()
+			if line, dup := first[name]; dup {
+				errs = append(errs, &diag.Error{Pos: diag.Pos{File: file, Line: p.Line(), Col: p.Column()}, Msg: fmt.Sprintf("duplicate key %q (first at line %d)", name, line)})
+				continue
+			}
+			first[name] = p.Line()
+		}
+	}
+	check(f.Decls)
+	ast.Walk(f, func(n ast.Node) bool {
+		if st, ok := n.(*ast.StructLit); ok {
+			check(st.Elts)
 		}
 		return true
 	}, nil)
