@@ -96,7 +96,7 @@ func Render(svc *schema.Service, env string, overlay *Overlay) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	return renderEnv(svc, r, env, overlay)
+	return renderEnv(svc, svc.Positions(), r, env, overlay)
 }
 
 // RenderEnvs renders svc for each of envs, evaluating the CUE mapping once.
@@ -106,10 +106,11 @@ func RenderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay
 	if err != nil {
 		return nil, err
 	}
+	pos := svc.Positions()
 	var results []*Result
 	var errs diag.List
 	for _, env := range envs {
-		res, err := renderEnv(svc, r, env, overlays[env])
+		res, err := renderEnv(svc, pos, r, env, overlays[env])
 		if err != nil {
 			l, ok := err.(diag.List)
 			if !ok {
@@ -123,7 +124,7 @@ func RenderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay
 	return results, errs.Err()
 }
 
-func renderEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay) (*Result, error) {
+func renderEnv(svc *schema.Service, pos *schema.Positions, r *rendered, env string, overlay *Overlay) (*Result, error) {
 	fsys := filesys.MakeFsInMemory()
 	if err := writeGenerated(fsys, svc, r); err != nil {
 		return nil, err
@@ -154,7 +155,7 @@ func renderEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay) (
 		}
 		return nil, err
 	}
-	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: objs, svc: svc}, nil
+	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: objs, pos: pos}, nil
 }
 
 // writeEnvLayer writes baseDir: the kustomization for env as declared in

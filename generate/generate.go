@@ -44,13 +44,13 @@ type Result struct {
 	Env     string
 	Objects []Object
 
-	svc *schema.Service
+	pos *schema.Positions
 }
 
 // Origin returns, for one of r's objects, the mapping from its fields to
 // the service-file lines that set them (see Origin).
 func (r *Result) Origin(obj map[string]any) func(path []any) (diag.Pos, bool) {
-	return NewOrigin(r.svc).For(obj, r.Env)
+	return NewOrigin(r.pos).For(obj, r.Env)
 }
 
 // rendered is the output of #Render: objects plus ConfigMap generator inputs.

@@ -17,13 +17,13 @@ import (
 // setting for the object's process; a field the file sets under the same
 // key in the object's process; the object's process; the service's name.
 type Origin struct {
-	svc    *schema.Service
+	pos    *schema.Positions
 	leaves []schema.Leaf
 }
 
-// NewOrigin indexes svc's service file.
-func NewOrigin(svc *schema.Service) *Origin {
-	return &Origin{svc: svc, leaves: svc.Leaves()}
+// NewOrigin traces fields back to the service file indexed by pos.
+func NewOrigin(pos *schema.Positions) *Origin {
+	return &Origin{pos: pos, leaves: pos.Leaves}
 }
 
 // For returns the mapping for one rendered object (decoded as JSON), in the
@@ -58,7 +58,7 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 		}
 		if env != "" && key != "" {
 			// environments.<env>.replicas.<process> and the like.
-			if p, ok := o.svc.FieldPos("environments." + env + "." + key + "." + component); ok && component != "" {
+			if p, ok := o.pos.Field("environments." + env + "." + key + "." + component); ok && component != "" {
 				return p, true
 			}
 			// environments.<env>.image.digest for the image.
@@ -88,18 +88,18 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 		}
 		if component != "" {
 			for _, prefix := range []string{"processes.", "jobs.", "schedules."} {
-				if p, ok := o.svc.FieldPos(prefix + component); ok {
+				if p, ok := o.pos.Field(prefix + component); ok {
 					return p, true
 				}
 			}
 			if component == "web" {
 				// The shorthand: "port" declares the web process.
-				if p, ok := o.svc.FieldPos("port"); ok {
+				if p, ok := o.pos.Field("port"); ok {
 					return p, true
 				}
 			}
 		}
-		return o.svc.NamePos, true
+		return o.pos.NamePos, true
 	}
 }
 

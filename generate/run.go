@@ -11,6 +11,10 @@ import (
 	"github.com/dozen-dev/dozen/schema"
 )
 
+// recycleEvery is how many services a worker renders with one compiled
+// schema (one CUE context) before it compiles a fresh one.
+const recycleEvery = 32
+
 // Source is one service file's content and its overlay directories.
 type Source struct {
 	File string
@@ -59,7 +63,16 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 				}
 				return
 			}
+			done := 0
 			for i := range jobs {
+				// A CUE context keeps every value it evaluated: start a
+				// fresh one now and then, so memory stays bounded however
+				// many services a run renders.
+				if done++; done%recycleEvery == 0 {
+					if fresh, err := schema.Compile(); err == nil {
+						s = fresh
+					}
+				}
 				perSource[i], errs[i] = renderOne(s, sources[i], opts)
 			}
 		}()

@@ -105,3 +105,18 @@ func TestLoadDuplicateKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadYAMLEndOfStream is a regression test for a FuzzLoad crasher
+// (testdata/fuzz/FuzzLoad/e446aa839292d039): a YAML error without a line
+// came back as an error with an empty message.
+func TestLoadYAMLEndOfStream(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Load("service.yaml", []byte(`"`))
+	want := "service.yaml: invalid YAML: found unexpected end of stream"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
+	}
+}

@@ -294,7 +294,9 @@ func yamlError(file string, err error) diag.List {
 		line, _ := strconv.Atoi(m[1])
 		return diag.List{{Pos: diag.Pos{File: file, Line: line}, Msg: "invalid YAML: " + m[2]}}
 	}
-	return toDiag(file, err, "")
+	// Errors at the end of the stream carry no line: "file: found
+	// unexpected end of stream".
+	return diag.List{{Pos: diag.Pos{File: file}, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), file+": ")}}
 }
 
 // jsonError keeps the reason of a JSON syntax error, which CUE's decoder
@@ -566,13 +568,32 @@ type Leaf struct {
 	Pos   diag.Pos
 }
 
-// Leaves lists every concrete scalar the service file itself sets (not the
-// schema's defaults), in file order. Generators use it to trace a rendered
+// Positions is where a service file sets what: every concrete scalar (not
+// the schema's defaults) and every field. It holds no CUE values, so it
+// outlives the schema's context; generators use it to trace a rendered
 // field back to the line that set it.
-func (svc *Service) Leaves() []Leaf {
-	var out []Leaf
+type Positions struct {
+	File    string
+	NamePos diag.Pos
+	Leaves  []Leaf // in file order
+	fields  map[string]diag.Pos
+}
+
+// Field returns the position of the field at path, if the file sets it.
+func (p *Positions) Field(path string) (diag.Pos, bool) {
+	pos, ok := p.fields[path]
+	return pos, ok
+}
+
+// Positions indexes the service file.
+func (svc *Service) Positions() *Positions {
+	out := &Positions{File: svc.File, NamePos: svc.NamePos, fields: map[string]diag.Pos{}}
 	var walk func(v cue.Value, path []string)
 	walk = func(v cue.Value, path []string) {
+		p := v.Pos()
+		if len(path) > 0 && p.Filename() == svc.File {
+			out.fields[strings.Join(path, ".")] = pos(p)
+		}
 		if it := children(v); it != nil {
 			for it.Next() {
 				sel := it.Selector()
@@ -584,7 +605,6 @@ func (svc *Service) Leaves() []Leaf {
 			}
 			return
 		}
-		p := v.Pos()
 		if f, ok := v.Source().(*ast.Field); ok {
 			p = f.Value.Pos() // the value, not its label
 		}
@@ -595,7 +615,7 @@ func (svc *Service) Leaves() []Leaf {
 		if err != nil {
 			return
 		}
-		out = append(out, Leaf{Path: strings.Join(path, "."), Value: string(b), Pos: pos(p)})
+		out.Leaves = append(out.Leaves, Leaf{Path: strings.Join(path, "."), Value: string(b), Pos: pos(p)})
 	}
 	walk(svc.user, nil)
 	return out
