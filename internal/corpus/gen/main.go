@@ -1,11 +1,19 @@
-// Command gen writes a benchmark corpus of dozen service files:
+// Command gen writes a benchmark corpus:
 //
 //	go run ./internal/corpus/gen DIR N
 //
-// writes N services (each with dev, staging and prod) to DIR/svc-NNNN/.
+// writes N dozen services (each with dev, staging and prod) to
+// DIR/svc-NNNN/, and
+//
+//	go run ./internal/corpus/gen -manifests DIR N
+//
+// writes N plain Kubernetes manifest files (a Deployment, Service,
+// ConfigMap and Ingress each, a known share breaking known rules) to
+// DIR/app-NNNN.yaml.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -14,16 +22,26 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./internal/corpus/gen DIR N")
+	manifests := flag.Bool("manifests", false, "write plain manifest files instead of service files")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: go run ./internal/corpus/gen [-manifests] DIR N")
+	}
+	flag.Parse()
+	if flag.NArg() != 2 {
+		flag.Usage()
 		os.Exit(2)
 	}
-	n, err := strconv.Atoi(os.Args[2])
+	dir := flag.Arg(0)
+	n, err := strconv.Atoi(flag.Arg(1))
 	if err != nil || n < 0 {
-		fmt.Fprintf(os.Stderr, "gen: N must be a whole number, not %q\n", os.Args[2])
+		fmt.Fprintf(os.Stderr, "gen: N must be a whole number, not %q\n", flag.Arg(1))
 		os.Exit(2)
 	}
-	if err := corpus.Write(os.Args[1], n); err != nil {
+	write := corpus.Write
+	if *manifests {
+		write = corpus.WriteManifests
+	}
+	if err := write(dir, n); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
