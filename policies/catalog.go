@@ -13,7 +13,7 @@
 //
 // What a rule sees: input is one Kubernetes object; data.dozen.bundle is
 // every object of the run; data.dozen.index is the value of the library's
-// data.dozen.lib.k8s.bundle_index, evaluated once per lint so that
+// data.dozen.lib.k8s.bundle_index, built once per lint so that
 // cross-object lookups stay linear; data.dozen.config.params["<rule-id>"]
 // and data.dozen.config.external.{configmaps,secrets} come from .dozen.yaml.
 //
@@ -108,7 +108,7 @@ type catalog struct {
 	rules    []Rule                 // sorted by id
 	pkgs     map[string]ast.Ref     // rule id → package path
 	compiler *ast.Compiler          // all modules, compiled
-	index    bool                   // the library defines indexRule
+	index    bool                   // the library defines indexEntriesRule
 }
 
 // loadCatalog parses and compiles the policy tree in fsys: lib/ and the
@@ -133,7 +133,7 @@ func loadCatalog(fsys fs.FS) (*catalog, error) {
 			return nil
 		}
 		c.modules[name] = m
-		if definesRule(m, indexRule) {
+		if definesRule(m, indexEntriesRule) {
 			c.index = true
 		}
 		if !isRuleFile(name) {

@@ -13,6 +13,10 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/internal/corpus"
 	"github.com/dozen-dev/dozen/manifest"
@@ -507,12 +511,20 @@ func TestLintNothing(t *testing.T) {
 }
 
 // TestBundleIndex checks the protocol between the engine and the library:
-// the engine evaluates data.dozen.lib.k8s.bundle_index once per lint and
-// stores it at data.dozen.index.
+// once per lint, the engine evaluates data.dozen.lib.k8s.index_entries and
+// index_version, groups the entries into tables and stores the result at
+// data.dozen.index.
 func TestBundleIndex(t *testing.T) {
 	lib := `package dozen.lib.k8s
 
-bundle_index := {"version": 1, "kinds": {o.kind: true | some o in data.dozen.bundle}}
+index_version := 7
+
+index_entries contains ["kinds", o.kind, "*", i] if some i, o in data.dozen.bundle
+
+index_entries contains ["names", "B", o.metadata.name, i] if {
+	some i, o in data.dozen.bundle
+	o.kind == "B"
+}
 `
 	rule := `# METADATA
 # title: T
@@ -537,9 +549,9 @@ deny contains {"msg": json.marshal(data.dozen.index), "path": []} if input.kind 
 		t.Fatal(err)
 	}
 	if !cat.index {
-		t.Fatal("the catalogue does not see bundle_index")
+		t.Fatal("the catalogue does not see index_entries")
 	}
-	docs := parse(t, "in.yaml", "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B\n")
+	docs := parse(t, "in.yaml", "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B\nmetadata: {name: b}\n---\napiVersion: v1\nkind: B\nmetadata: {name: c}\n")
 	eng, err := newWith(cat, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -548,7 +560,7 @@ deny contains {"msg": json.marshal(data.dozen.index), "path": []} if input.kind 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := brief(res.Findings); got != `in.yaml:1:1 sees-index info [] {"kinds":{"A":true,"B":true},"version":1}`+"\n" {
+	if got := brief(res.Findings); got != `in.yaml:1:1 sees-index info [] {"kinds":{"A":{"*":[0]},"B":{"*":[1,2]}},"names":{"B":{"b":[1],"c":[2]}},"version":7}`+"\n" {
 		t.Errorf("findings:\n%s", got)
 	}
 
@@ -570,5 +582,73 @@ deny contains {"msg": json.marshal(data.dozen.index), "path": []} if input.kind 
 	}
 	if got := brief(res.Findings); got != "in.yaml:1:1 sees-index info [] none\n" {
 		t.Errorf("findings without an index rule:\n%s", got)
+	}
+}
+
+// TestIndexIsBundleIndex checks that the index the engine builds from the
+// library's entries is the library's own bundle_index, on the corpus and on
+// every rule's examples.
+func TestIndexIsBundleIndex(t *testing.T) {
+	eng, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundles := [][]manifest.Document{corpusDocs(40)}
+	rules, err := Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		bundles = append(bundles, parse(t, r.ID+".yaml", r.Bad+"---\n"+r.Good))
+	}
+	ctx := context.Background()
+	for i, docs := range bundles {
+		inputs := make([]ast.Value, len(docs))
+		for j := range docs {
+			if inputs[j], err = ast.InterfaceToValue(docs[j].Object); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data := eng.data(inputs)
+		indexed, err := eng.withIndex(ctx, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := indexed.Find(ast.MustParseRef("x.dozen.index")[1:])
+		if err != nil {
+			t.Fatalf("bundle %d: no data.dozen.index: %v", i, err)
+		}
+		rs, err := rego.New(
+			rego.Compiler(eng.compiler),
+			rego.Store(inmem.NewFromASTObject(data)),
+			rego.Query("x := data.dozen.lib.k8s.bundle_index"),
+		).Eval(ctx)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("bundle %d: bundle_index: %v", i, err)
+		}
+		// A table without entries is empty in bundle_index and absent from
+		// the engine's index; lookups find no entry in either.
+		tables, _ := rs[0].Bindings["x"].(map[string]any)
+		for name, table := range tables {
+			if m, ok := table.(map[string]any); ok && len(m) == 0 {
+				delete(tables, name)
+			}
+		}
+		want, err := ast.InterfaceToValue(tables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// bundle_index's position sets come out of the evaluation as arrays.
+		gotJSON, err := ast.JSON(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotValue, err := ast.InterfaceToValue(gotJSON)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gotValue.Compare(want) != 0 {
+			t.Errorf("bundle %d: the engine's index\n%v\nis not bundle_index\n%v", i, gotValue, want)
+		}
 	}
 }

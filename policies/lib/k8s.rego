@@ -386,21 +386,50 @@ bundle := data.dozen.bundle if is_array(data.dozen.bundle)
 #   pdbs["unlabelled"]["*"]        PodDisruptionBudgets without matchLabels
 #
 # Building it reads the whole bundle. Rego caches nothing between queries, so
-# an engine that lints many objects should evaluate data.dozen.lib.k8s.bundle_index
-# once per run and store the result at data.dozen.index; the lookups below use
-# it from there. Without it, each lookup scans the bundle: correct, but linear
-# in the bundle for every object linted.
+# an engine that lints many objects should build it once per run and store it
+# at data.dozen.index; the lookups below use it from there. Without it, each
+# lookup scans the bundle: correct, but linear in the bundle for every object
+# linted. dozen's engine evaluates index_entries and index_version and groups
+# the entries itself, the way index_table does: the same value, without
+# paying Rego's price for grouping thousands of entries.
 bundle_index := {
-	"version": 1,
-	"objects": index_objects,
-	"autoscalers": index_autoscalers,
-	"workloads": index_workloads,
-	"pods_by_label": index_pods_by_label,
-	"pdbs_by_label": index_pdbs_by_label,
-	"pdbs": index_pdbs,
+	"version": index_version,
+	"objects": index_table("objects"),
+	"autoscalers": index_table("autoscalers"),
+	"workloads": index_table("workloads"),
+	"pods_by_label": index_table("pods_by_label"),
+	"pdbs_by_label": index_table("pdbs_by_label"),
+	"pdbs": index_table("pdbs"),
 }
 
-index_objects[kind][name] contains i if {
+# index_version is the version of the layout of bundle_index.
+index_version := 1
+
+# index_table groups the index entries of one table by their two keys.
+#
+# The grouping is written as comprehensions bound to variables, each
+# filtering on the variables of the comprehensions around it, so that OPA's
+# comprehension indexing evaluates each of them once for every key at once:
+# building the index stays linear in the bundle. Rules with variables in
+# several levels of their head (t[k1][k2] contains i) would say the same
+# more briefly, but OPA checks each new result of such a rule against every
+# earlier one, which makes the index quadratic.
+index_table(table) := tbl if {
+	firsts := {k1 | some [t, k1, _, _] in index_entries; t == table}
+	tbl := {k1: seconds |
+		some k1 in firsts
+		keys := {k2 | some [t, a, k2, _] in index_entries; t == table; a == k1}
+		seconds := {k2: ids |
+			some k2 in keys
+			ids := {i | some [t, a, b, i] in index_entries; t == table; a == k1; b == k2}
+		}
+	}
+}
+
+# index_entries holds [table, key, key, position] for every entry of every
+# table of bundle_index. Each rule tests the kind first: the test is the
+# cheapest way to pass over the objects that have no entry in its table.
+index_entries contains ["objects", kind, name, i] if {
 	some i, o in bundle
 	kind := o.kind
 	name := o.metadata.name
@@ -410,9 +439,9 @@ index_objects[kind][name] contains i if {
 
 autoscaler_kinds := {"HorizontalPodAutoscaler", "ScaledObject"}
 
-index_autoscalers[kind][name] contains i if {
+index_entries contains ["autoscalers", kind, name, i] if {
 	some i, a in bundle
-	a.kind in autoscaler_kinds
+	autoscaler_kinds[a.kind]
 	ref := a.spec.scaleTargetRef
 	is_object(ref)
 	kind := object.get(ref, "kind", "Deployment")
@@ -421,27 +450,29 @@ index_autoscalers[kind][name] contains i if {
 	is_string(name)
 }
 
-index_workloads[kind]["*"] contains i if {
+index_entries contains ["workloads", kind, "*", i] if {
 	some i, o in bundle
-	pod_spec_path_of(o)
 	kind := o.kind
+	workload_kinds[kind]
+	pod_spec_path_of(o)
 }
 
-index_pods_by_label[key][value] contains i if {
+index_entries contains ["pods_by_label", key, value, i] if {
 	some i, o in bundle
+	workload_kinds[o.kind]
 	pod_spec_path_of(o)
 	some key, value in pod_labels_of(o)
 	is_string(value)
 }
 
-index_pdbs_by_label[key][value] contains i if {
+index_entries contains ["pdbs_by_label", key, value, i] if {
 	some i, o in bundle
 	o.kind == "PodDisruptionBudget"
 	some key, value in o.spec.selector.matchLabels
 	is_string(value)
 }
 
-index_pdbs.unlabelled["*"] contains i if {
+index_entries contains ["pdbs", "unlabelled", "*", i] if {
 	some i, o in bundle
 	o.kind == "PodDisruptionBudget"
 	not has_match_labels(o.spec.selector)
@@ -450,7 +481,7 @@ index_pdbs.unlabelled["*"] contains i if {
 # engine_index is true when the engine stored a precomputed bundle_index.
 # The check reads one small field: reading the whole index would convert it
 # for every query.
-engine_index if data.dozen.index.version == 1
+engine_index if data.dozen.index.version == index_version
 
 # index_entry returns the positions at index[table][k1][k2], or nothing.
 index_entry(table, k1, k2) := s if {
