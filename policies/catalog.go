@@ -11,6 +11,13 @@
 // Rules report findings with data.dozen.lib.result.fail(msg, path); the
 // engine turns the JSON path into file:line:col through manifest.Document.
 //
+// A rule's METADATA may list, under custom.kinds, the kinds of object it
+// can report on; the engine then evaluates it only on objects of those
+// kinds, and objects of a kind that no rule lists are not evaluated at all.
+// The word workloads in the list stands for every kind of the library's
+// data.dozen.lib.k8s.workload_kinds. A rule without custom.kinds runs on
+// every object.
+//
 // What a rule sees: input is one Kubernetes object; data.dozen.bundle is
 // every object of the run; data.dozen.index is the value of the library's
 // data.dozen.lib.k8s.bundle_index, built once per lint so that
@@ -109,13 +116,15 @@ type catalog struct {
 	pkgs     map[string]ast.Ref     // rule id → package path
 	compiler *ast.Compiler          // all modules, compiled
 	index    bool                   // the library defines indexEntriesRule
+	kinds    map[string][]string    // rule id → the kinds it runs on; absent: every kind
 }
 
 // loadCatalog parses and compiles the policy tree in fsys: lib/ and the
 // category directories. Test files (*_test.rego) are left out.
 func loadCatalog(fsys fs.FS) (*catalog, error) {
-	c := &catalog{modules: map[string]*ast.Module{}, pkgs: map[string]ast.Ref{}}
+	c := &catalog{modules: map[string]*ast.Module{}, pkgs: map[string]ast.Ref{}, kinds: map[string][]string{}}
 	var errs []string
+	declared := map[string]any{} // rule id → custom.kinds as written
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -150,10 +159,23 @@ func loadCatalog(fsys fs.FS) (*catalog, error) {
 		}
 		c.rules = append(c.rules, r)
 		c.pkgs[r.ID] = m.Package.Path
+		if k, ok := packageAnnotations(m).Custom["kinds"]; ok {
+			declared[r.ID] = k
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read built-in policies: %w", err)
+	}
+	for _, r := range c.rules {
+		if k, ok := declared[r.ID]; ok {
+			kinds, err := ruleKinds(k, c.modules)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s/%s/rule.rego: custom.kinds: %v", r.Category, r.ID, err))
+				continue
+			}
+			c.kinds[r.ID] = kinds
+		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("built-in policies: %s", strings.Join(errs, "\n"))
@@ -238,6 +260,64 @@ func ruleMetadata(name string, m *ast.Module) (Rule, error) {
 		return Rule{}, fmt.Errorf("%s: %s", name, strings.Join(problems, "; "))
 	}
 	return r, nil
+}
+
+// workloadKindsRule is the library's map of the kinds that embed a pod
+// spec; "workloads" in a rule's custom.kinds stands for its keys.
+var workloadKindsRule = ast.MustParseRef("data.dozen.lib.k8s.workload_kinds")
+
+// ruleKinds reads a rule's custom.kinds: a list of kind names, where
+// "workloads" stands for every key of workloadKindsRule in modules. The
+// result is sorted and has no duplicates.
+func ruleKinds(v any, modules map[string]*ast.Module) ([]string, error) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return nil, fmt.Errorf("want a list of kinds, not %v", v)
+	}
+	var kinds []string
+	for _, k := range list {
+		s, _ := k.(string)
+		switch {
+		case s == "workloads":
+			w, err := workloadKinds(modules)
+			if err != nil {
+				return nil, err
+			}
+			kinds = append(kinds, w...)
+		case s != "":
+			kinds = append(kinds, s)
+		default:
+			return nil, fmt.Errorf("want a list of kinds, not %v", v)
+		}
+	}
+	slices.Sort(kinds)
+	return slices.Compact(kinds), nil
+}
+
+// workloadKinds returns the keys of the object that workloadKindsRule is
+// defined as, which must be written as a constant.
+func workloadKinds(modules map[string]*ast.Module) ([]string, error) {
+	for _, m := range modules {
+		for _, r := range m.Rules {
+			if !r.Path().Equal(workloadKindsRule) {
+				continue
+			}
+			obj, ok := r.Head.Value.Value.(ast.Object)
+			if !ok || len(r.Body) != 1 || !r.Body[0].IsGround() || !obj.IsGround() {
+				return nil, fmt.Errorf("%s is not a constant object", workloadKindsRule)
+			}
+			var kinds []string
+			for _, k := range obj.Keys() {
+				s, ok := k.Value.(ast.String)
+				if !ok {
+					return nil, fmt.Errorf("%s has a key that is not a string: %v", workloadKindsRule, k)
+				}
+				kinds = append(kinds, string(s))
+			}
+			return kinds, nil
+		}
+	}
+	return nil, fmt.Errorf("workloads: the library does not define %s", workloadKindsRule)
 }
 
 // definesRule reports whether m defines the rule at ref.

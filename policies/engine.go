@@ -14,6 +14,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
 	"github.com/dozen-dev/dozen/diag"
@@ -52,24 +53,28 @@ type Module struct {
 // Engine lints Kubernetes objects. It is safe for concurrent use.
 type Engine struct {
 	compiler *ast.Compiler
-	query    ast.Body
 	slots    []slot
 	rules    []Rule // the rules that run, sorted by id
 	byID     map[string]int
 	cfg      *Config
 	today    time.Time
 	index    bool // evaluate indexRule once per lint
+
+	// everyKind evaluates every rule on every object, whatever kinds the
+	// rules declare; tests compare it with the dispatch by kind.
+	everyKind bool
 }
 
-// slot is one element of the evaluation query's result.
+// slot is one rule the engine evaluates (or one exception rule).
 type slot struct {
-	rule      int    // index in Engine.rules; -1 for an exception slot
-	namespace string // custom rules: the package; exception slots too
-	name      string // custom rules: the rule name (deny_foo)
+	rule      int             // index in Engine.rules; -1 for an exception slot
+	namespace string          // custom rules: the package; exception slots too
+	name      string          // custom rules: the rule name (deny_foo)
+	ref       string          // the rule's value: data.<package>.deny, ...
+	kinds     map[string]bool // the kinds the rule reports on; nil: every kind
 }
 
-// New compiles the policies and prepares the query that evaluates every
-// rule on one object at once. Errors in custom policies or in the
+// New compiles the policies. Errors in custom policies or in the
 // configuration are positioned.
 func New(opts Options) (*Engine, error) {
 	cat, err := builtin()
@@ -89,7 +94,6 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 		e.today = time.Now()
 	}
 
-	var refs []string
 	if !opts.NoBuiltin {
 		for _, r := range cat.rules {
 			e.addRule(r)
@@ -137,35 +141,30 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 	for i, r := range e.rules {
 		if r.Category == CustomCategory {
 			cr := customRules[slices.IndexFunc(customRules, func(c customRule) bool { return c.rule.ID == r.ID })]
-			e.slots = append(e.slots, slot{rule: i, namespace: cr.namespace, name: cr.name})
-			refs = append(refs, "data."+cr.namespace+"."+cr.name)
+			e.slots = append(e.slots, slot{rule: i, namespace: cr.namespace, name: cr.name, ref: "data." + cr.namespace + "." + cr.name})
 			continue
 		}
-		e.slots = append(e.slots, slot{rule: i})
-		refs = append(refs, cat.pkgs[r.ID].String()+".deny")
+		s := slot{rule: i, ref: cat.pkgs[r.ID].String() + ".deny"}
+		if kinds, ok := cat.kinds[r.ID]; ok {
+			s.kinds = map[string]bool{}
+			for _, k := range kinds {
+				s.kinds[k] = true
+			}
+		}
+		e.slots = append(e.slots, s)
 	}
 	for _, ns := range exceptions {
-		e.slots = append(e.slots, slot{rule: -1, namespace: ns})
-		refs = append(refs, "data."+ns+".exception")
+		e.slots = append(e.slots, slot{rule: -1, namespace: ns, ref: "data." + ns + ".exception"})
 	}
 	if len(e.slots) == 0 {
 		return nil, errors.New("every rule is disabled")
 	}
-
-	// One query for every rule: an array with, per slot, the rule's value
-	// or nothing when it is undefined.
-	var q strings.Builder
-	q.WriteString("[")
-	for i, ref := range refs {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		fmt.Fprintf(&q, "[x | x := %s]", ref)
+	all := make([]int, len(e.slots))
+	for i := range all {
+		all[i] = i
 	}
-	q.WriteString("]")
-	e.query, err = ast.ParseBodyWithOpts(q.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
-	if err != nil {
-		return nil, fmt.Errorf("build policy query: %w", err)
+	if _, err := e.query(all); err != nil {
+		return nil, err
 	}
 
 	e.index = cat.index && !opts.NoBuiltin
@@ -227,23 +226,18 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 		return nil, err
 	}
 	store := inmem.NewFromASTObject(data)
-	pq, err := rego.New(
-		rego.Compiler(e.compiler),
-		rego.Store(store),
-		rego.ParsedQuery(e.query),
-		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
-	).PrepareForEval(ctx)
+	plans, err := e.plan(ctx, store, docs)
 	if err != nil {
-		return nil, fmt.Errorf("prepare policies: %w", err)
+		return nil, err
 	}
 
 	found := make([][]Finding, len(docs))
 	errs := make([]*diag.Error, len(docs))
 	parallel(workers, len(docs), func(i int) {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || plans[i] == nil {
 			return
 		}
-		found[i], errs[i] = e.lintOne(ctx, pq, &docs[i], inputs[i])
+		found[i], errs[i] = e.lintOne(ctx, plans[i], &docs[i], inputs[i])
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -258,6 +252,78 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 	maskSecrets(res.Findings, docs)
 	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
 	return res, all.Sort().Err()
+}
+
+// plan is the prepared query that evaluates a set of rules on one object
+// at once: the rules that apply to one kind of object.
+type plan struct {
+	pq    rego.PreparedEvalQuery
+	slots []int // the query's elements, as indices in Engine.slots
+}
+
+// plan returns, for each document, the plan of the rules that apply to its
+// kind, or nil when none does. Documents of one kind share a plan, and so
+// do kinds with the same rules.
+func (e *Engine) plan(ctx context.Context, store storage.Store, docs []manifest.Document) ([]*plan, error) {
+	plans := make([]*plan, len(docs))
+	byKind := map[string]*plan{}
+	bySlots := map[string]*plan{}
+	for i := range docs {
+		kind, known := docs[i].Object["kind"].(string)
+		key := "kind:" + kind
+		if !known {
+			key = "any" // not a kind a rule can name: every rule runs
+		}
+		p, seen := byKind[key]
+		if !seen {
+			var slots []int
+			for j, s := range e.slots {
+				if !known || s.kinds == nil || s.kinds[kind] || e.everyKind {
+					slots = append(slots, j)
+				}
+			}
+			sig := fmt.Sprint(slots)
+			if p = bySlots[sig]; p == nil && len(slots) > 0 {
+				q, err := e.query(slots)
+				if err != nil {
+					return nil, err
+				}
+				pq, err := rego.New(
+					rego.Compiler(e.compiler),
+					rego.Store(store),
+					rego.ParsedQuery(q),
+					rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
+				).PrepareForEval(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("prepare policies: %w", err)
+				}
+				p = &plan{pq: pq, slots: slots}
+				bySlots[sig] = p
+			}
+			byKind[key] = p
+		}
+		plans[i] = p
+	}
+	return plans, nil
+}
+
+// query builds the query that evaluates the given slots at once: an array
+// with, per slot, the rule's value or nothing when it is undefined.
+func (e *Engine) query(slots []int) (ast.Body, error) {
+	var q strings.Builder
+	q.WriteString("[")
+	for i, j := range slots {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "[x | x := %s]", e.slots[j].ref)
+	}
+	q.WriteString("]")
+	body, err := ast.ParseBodyWithOpts(q.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return nil, fmt.Errorf("build policy query: %w", err)
+	}
+	return body, nil
 }
 
 // parallel runs f(0..n-1) on workers goroutines.
@@ -396,14 +462,14 @@ func groupIndex(entries, version *ast.Term) (ast.Object, error) {
 	return index, nil
 }
 
-// lintOne evaluates every rule on one document.
-func (e *Engine) lintOne(ctx context.Context, pq rego.PreparedEvalQuery, doc *manifest.Document, input ast.Value) ([]Finding, *diag.Error) {
+// lintOne evaluates the rules of p on one document.
+func (e *Engine) lintOne(ctx context.Context, p *plan, doc *manifest.Document, input ast.Value) ([]Finding, *diag.Error) {
 	apiVersion, kind, namespace, name := doc.Meta()
 	obj := Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name}
 	fail := func(format string, args ...any) *diag.Error {
 		return diag.Errorf(doc.Pos(nil), "", "evaluate policies on %s: %s", obj, fmt.Sprintf(format, args...))
 	}
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := p.pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return nil, fail("%v", err)
 	}
@@ -415,14 +481,15 @@ func (e *Engine) lintOne(ctx context.Context, pq rego.PreparedEvalQuery, doc *ma
 		return nil, fail("query gave %v", rs[0].Expressions[0].Value)
 	}
 	slots, ok := term.Value.(*ast.Array)
-	if !ok || slots.Len() != len(e.slots) {
+	if !ok || slots.Len() != len(p.slots) {
 		return nil, fail("query gave %v", term)
 	}
 
 	// Conftest exception rules name the rules (without their deny_/warn_/
 	// violation_ prefix) that do not apply to this object.
 	excepted := map[string]bool{}
-	for i, s := range e.slots {
+	for i, j := range p.slots {
+		s := &e.slots[j]
 		if s.rule >= 0 {
 			continue
 		}
@@ -439,7 +506,8 @@ func (e *Engine) lintOne(ctx context.Context, pq rego.PreparedEvalQuery, doc *ma
 
 	var out []Finding
 	var evalErr *diag.Error
-	for i, s := range e.slots {
+	for i, j := range p.slots {
+		s := &e.slots[j]
 		if s.rule < 0 {
 			continue
 		}

@@ -10,6 +10,7 @@
 #   category: alpine
 #   factor: "X. Dev/prod parity"
 #   severity: error
+#   kinds: [workloads]
 #   params:
 #     allowed_families: >-
 #       Base image families accepted, such as alpine, scratch or distroless.

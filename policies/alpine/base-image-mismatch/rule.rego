@@ -9,6 +9,7 @@
 #   category: alpine
 #   factor: "X. Dev/prod parity"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Correct the annotation to the base the image is really built on, or the
 #     image to the one intended; they must name the same family and release.

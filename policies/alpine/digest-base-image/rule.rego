@@ -10,6 +10,7 @@
 #   category: alpine
 #   factor: "X. Dev/prod parity"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Add the pod template annotation dozen.dev/base-image naming the base the
 #     image is built on, e.g. alpine:3.20.

@@ -11,6 +11,7 @@
 #   category: config
 #   factor: "III. Config"
 #   severity: error
+#   kinds: [workloads, ConfigMap]
 #   remediation: >-
 #     Move the value into a Secret created by your secret manager and refer to
 #     it with valueFrom.secretKeyRef (or a dozen service file's secrets:), then

@@ -10,6 +10,7 @@
 #   category: crossref
 #   factor: "III. Config"
 #   severity: warning
+#   kinds: [workloads]
 #   remediation: >-
 #     Add the ConfigMap (or the key) to the linted files, mark the reference
 #     optional: true, or list the name under external.configmaps in

@@ -9,6 +9,7 @@
 #   category: crossref
 #   factor: "VIII. Concurrency"
 #   severity: warning
+#   kinds: [HorizontalPodAutoscaler]
 #   remediation: >-
 #     Point scaleTargetRef at the kind and name of a workload in the same
 #     namespace, and lint the autoscaler together with it.

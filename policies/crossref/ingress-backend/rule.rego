@@ -9,6 +9,7 @@
 #   category: crossref
 #   factor: "VII. Port binding"
 #   severity: warning
+#   kinds: [Ingress]
 #   remediation: >-
 #     Point the backend at a Service in the same namespace and at one of its
 #     ports (by number or by name), and lint the Ingress together with it.

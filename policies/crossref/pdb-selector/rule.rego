@@ -9,6 +9,7 @@
 #   category: crossref
 #   factor: "IX. Disposability"
 #   severity: warning
+#   kinds: [PodDisruptionBudget]
 #   remediation: >-
 #     Make spec.selector match the pod template labels of the workload it is
 #     meant to protect, and lint the budget together with that workload.

@@ -10,6 +10,7 @@
 #   category: crossref
 #   factor: "VII. Port binding"
 #   severity: warning
+#   kinds: [Service]
 #   remediation: >-
 #     Make the selector match the pod template labels of the workload it
 #     fronts, and lint the Service together with that workload.

@@ -10,6 +10,7 @@
 #   category: logging
 #   factor: "XI. Logs"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Log to stdout/stderr and drop the hostPath volume; node log collection
 #     belongs to a DaemonSet run by the platform.

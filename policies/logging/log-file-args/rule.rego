@@ -11,6 +11,7 @@
 #   category: logging
 #   factor: "XI. Logs"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Remove the flag or redirection, or point it at /dev/stdout (or "-" where
 #     the program accepts it), so the logs go to stdout.

@@ -10,6 +10,7 @@
 #   category: logging
 #   factor: "XI. Logs"
 #   severity: warning
+#   kinds: [ConfigMap]
 #   remediation: >-
 #     Configure a console appender or handler (stdout) instead of the file
 #     appender, and drop the log file settings.

@@ -10,6 +10,7 @@
 #   category: logging
 #   factor: "XI. Logs"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Remove the variable, or set it to /dev/stdout where the program needs a
 #     file name, so the logs go to stdout.

@@ -10,6 +10,7 @@
 #   category: logging
 #   factor: "XI. Logs"
 #   severity: warning
+#   kinds: [workloads]
 #   remediation: >-
 #     Make the application log to stdout/stderr and remove the shipper sidecar
 #     and the shared log volume; collect logs with the cluster's node agent.

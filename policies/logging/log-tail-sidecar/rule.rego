@@ -10,6 +10,7 @@
 #   category: logging
 #   factor: "XI. Logs"
 #   severity: warning
+#   kinds: [workloads]
 #   remediation: >-
 #     Configure the application to log to stdout/stderr (or symlink its log
 #     file to /dev/stdout in the image) and remove the tail container.

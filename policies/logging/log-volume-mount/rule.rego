@@ -11,6 +11,7 @@
 #   category: logging
 #   factor: "XI. Logs"
 #   severity: warning
+#   kinds: [workloads]
 #   remediation: >-
 #     Configure the application to log to stdout/stderr and remove the volume
 #     mount at the log path.

@@ -10,6 +10,7 @@
 #   category: logging
 #   factor: "XI. Logs"
 #   severity: warning
+#   kinds: [workloads]
 #   remediation: >-
 #     Log to stdout, and use the default terminationMessagePath
 #     (/dev/termination-log) or terminationMessagePolicy:

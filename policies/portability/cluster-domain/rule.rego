@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "X. Dev/prod parity"
 #   severity: warning
+#   kinds: [workloads, ConfigMap]
 #   remediation: >-
 #     Use the short Service name (db), or db.other-namespace for a Service in
 #     another namespace, and let the pod's DNS search path resolve it.

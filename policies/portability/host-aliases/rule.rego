@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "IV. Backing services"
 #   severity: warning
+#   kinds: [workloads]
 #   remediation: >-
 #     Reach the service by a DNS name (an ExternalName Service or a Service with
 #     Endpoints) and pass its address through config.

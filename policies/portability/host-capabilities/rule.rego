@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "VI. Processes"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Remove the capability; run node configuration as part of the platform
 #     (a DaemonSet owned by the cluster operators), not the application.

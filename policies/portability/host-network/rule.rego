@@ -10,6 +10,7 @@
 #   category: portability
 #   factor: "VII. Port binding"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Remove hostNetwork (it defaults to false); declare the container port and
 #     expose it through a Service.

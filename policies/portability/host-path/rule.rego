@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "VI. Processes"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Keep state in a backing service (database, object store) or, for scratch
 #     space, use an emptyDir volume instead of the hostPath volume.

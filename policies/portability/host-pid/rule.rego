@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "VI. Processes"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Remove hostPID (it defaults to false) and talk to other processes through
 #     Services and backing services.

@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "VII. Port binding"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Drop hostPort and keep containerPort; expose the port with a Service
 #     (and an Ingress or a LoadBalancer Service for outside traffic).

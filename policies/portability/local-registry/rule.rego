@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "X. Dev/prod parity"
 #   severity: warning
+#   kinds: [workloads]
 #   remediation: >-
 #     Push the image to a shared registry and reference it there; set the local
 #     registry only in a development overlay, with an exception if needed.

@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "VI. Processes"
 #   severity: error
+#   kinds: [PersistentVolume]
 #   remediation: >-
 #     Keep the data in a backing service, or provision volumes dynamically
 #     through a StorageClass backed by network storage.

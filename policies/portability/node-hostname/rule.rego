@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "X. Dev/prod parity"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Remove the hostname constraint. To spread replicas across nodes use
 #     topologySpreadConstraints or pod anti-affinity with topologyKey

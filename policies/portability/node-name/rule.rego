@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "X. Dev/prod parity"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Remove nodeName and let the scheduler place the pod; express real needs
 #     (architecture, zone) with a nodeSelector on well-known labels.

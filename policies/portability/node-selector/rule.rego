@@ -10,6 +10,7 @@
 #   category: portability
 #   factor: "X. Dev/prod parity"
 #   severity: warning
+#   kinds: [workloads]
 #   params:
 #     allowed_node_labels: >-
 #       Node label keys a pod may require. Default: kubernetes.io/arch,

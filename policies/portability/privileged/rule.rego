@@ -10,6 +10,7 @@
 #   category: portability
 #   factor: "VI. Processes"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Remove privileged: true. If the process needs one specific capability, add
 #     only that one under securityContext.capabilities.add.

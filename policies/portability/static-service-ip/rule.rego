@@ -10,6 +10,7 @@
 #   category: portability
 #   factor: "X. Dev/prod parity"
 #   severity: warning
+#   kinds: [Service]
 #   remediation: >-
 #     Let the cluster assign addresses and reach the Service by its DNS name;
 #     set environment-specific addresses in an overlay if they are truly needed.

@@ -9,6 +9,7 @@
 #   category: portability
 #   factor: "V. Build, release, run"
 #   severity: error
+#   kinds: [workloads]
 #   remediation: >-
 #     Reference an immutable version: a specific tag produced by the build
 #     (web:1.4.2) or, better, a digest (web@sha256:...).

@@ -9,6 +9,7 @@
 #   category: scaling
 #   factor: "IX. Disposability"
 #   severity: warning
+#   kinds: [Pod]
 #   remediation: >-
 #     Run long-lived processes as a Deployment and one-off admin processes as a
 #     Job, with this pod spec as their template.

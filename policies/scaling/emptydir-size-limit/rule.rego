@@ -9,6 +9,7 @@
 #   category: scaling
 #   factor: "VI. Processes"
 #   severity: info
+#   kinds: [workloads]
 #   remediation: >-
 #     Set emptyDir.sizeLimit to what the scratch space needs, and keep data
 #     that must outlive a request in a backing service.

@@ -9,6 +9,7 @@
 #   category: scaling
 #   factor: "VIII. Concurrency"
 #   severity: warning
+#   kinds: [HorizontalPodAutoscaler]
 #   params:
 #     min_replicas: >-
 #       Lowest acceptable minReplicas. Default: the min-replicas rule's

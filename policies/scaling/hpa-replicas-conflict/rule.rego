@@ -9,6 +9,7 @@
 #   category: scaling
 #   factor: "VIII. Concurrency"
 #   severity: warning
+#   kinds: [workloads]
 #   remediation: >-
 #     Remove spec.replicas from the workload and set the range with the
 #     autoscaler's minReplicas and maxReplicas.

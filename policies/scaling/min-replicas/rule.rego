@@ -10,6 +10,7 @@
 #   category: scaling
 #   factor: "VIII. Concurrency"
 #   severity: warning
+#   kinds: [Deployment]
 #   params:
 #     min_replicas: Lowest acceptable spec.replicas. Default 2.
 #   remediation: >-

@@ -9,6 +9,7 @@
 #   category: scaling
 #   factor: "IX. Disposability"
 #   severity: error
+#   kinds: [PodDisruptionBudget]
 #   remediation: >-
 #     Allow at least one pod to go: maxUnavailable: 1 (or a percentage), or a
 #     minAvailable below the replica count.

@@ -9,6 +9,7 @@
 #   category: scaling
 #   factor: "IX. Disposability"
 #   severity: warning
+#   kinds: [Deployment, StatefulSet, ReplicaSet, ReplicationController]
 #   remediation: >-
 #     Add a PodDisruptionBudget whose selector matches the pod labels, with
 #     maxUnavailable: 1 (or a percentage).

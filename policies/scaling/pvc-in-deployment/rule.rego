@@ -10,6 +10,7 @@
 #   category: scaling
 #   factor: "VI. Processes"
 #   severity: warning
+#   kinds: [Deployment, ReplicaSet, ReplicationController]
 #   remediation: >-
 #     Move the state to a backing service (database, object store, cache).
 #     If the workload really owns its data, make it a StatefulSet with

@@ -10,6 +10,7 @@
 #   category: scaling
 #   factor: "IX. Disposability"
 #   severity: warning
+#   kinds: [Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet]
 #   remediation: >-
 #     Add a readinessProbe (an HTTP health endpoint, a TCP check on the port,
 #     or an exec command for workers) to every long-running container.

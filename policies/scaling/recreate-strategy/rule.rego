@@ -9,6 +9,7 @@
 #   category: scaling
 #   factor: "IX. Disposability"
 #   severity: warning
+#   kinds: [Deployment]
 #   remediation: >-
 #     Use the RollingUpdate strategy (the default); if old and new versions
 #     cannot run side by side, fix that, for example with backward-compatible

@@ -9,6 +9,7 @@
 #   category: scaling
 #   factor: "VIII. Concurrency"
 #   severity: warning
+#   kinds: [workloads]
 #   remediation: >-
 #     Set resources.requests.cpu and resources.requests.memory on every
 #     container, from what one process needs under normal load.

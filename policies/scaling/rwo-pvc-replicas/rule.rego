@@ -9,6 +9,7 @@
 #   category: scaling
 #   factor: "VIII. Concurrency"
 #   severity: error
+#   kinds: [Deployment, ReplicaSet, ReplicationController]
 #   remediation: >-
 #     Keep the data in a backing service, or make the workload a StatefulSet
 #     with volumeClaimTemplates so that each replica gets its own volume.

@@ -10,6 +10,7 @@
 #   category: scaling
 #   factor: "VI. Processes"
 #   severity: error
+#   kinds: [Service]
 #   remediation: >-
 #     Keep session state in a backing service (Redis, a database) or in signed
 #     cookies, and remove sessionAffinity (it defaults to None).

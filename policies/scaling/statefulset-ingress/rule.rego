@@ -10,6 +10,7 @@
 #   category: scaling
 #   factor: "VI. Processes"
 #   severity: warning
+#   kinds: [Ingress]
 #   remediation: >-
 #     Serve requests from a stateless Deployment that keeps its state in a
 #     backing service; keep StatefulSets (databases, queues) behind internal

@@ -10,6 +10,7 @@
 #   category: scaling
 #   factor: "VI. Processes"
 #   severity: error
+#   kinds: [Ingress, Service]
 #   remediation: >-
 #     Keep session state in a backing service (Redis, a database) or in signed
 #     cookies, and remove the affinity annotation.
