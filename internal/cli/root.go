@@ -129,6 +129,7 @@ and checks any Kubernetes YAML against twelve-factor policies.
 		newRulesCmd(env),
 		newExplainCmd(env),
 		newTestCmd(env),
+		newGraphCmd(env),
 	)
 	addCompletion(root) // dozen completion bash|zsh|fish, and root's examples
 	wrapArgs(root)
