@@ -16,7 +16,8 @@ import (
 // GitLab and other SARIF consumers:
 //
 //   - tool.driver: name, version, informationUri and one rules entry per
-//     rule that ran (id, a PascalCase name, short and full description,
+//     rule that ran (id, a PascalCase name unless that is the id itself,
+//     short and full description,
 //     help text and helpUri, the default level from the configured
 //     severity, and the factor and category as properties);
 //   - one result per finding, in the order of the findings: ruleId and
@@ -68,7 +69,7 @@ type sarifText struct {
 
 type sarifRule struct {
 	ID                   string          `json:"id"`
-	Name                 string          `json:"name"`
+	Name                 string          `json:"name,omitempty"`
 	ShortDescription     sarifText       `json:"shortDescription"`
 	FullDescription      sarifText       `json:"fullDescription"`
 	Help                 *sarifText      `json:"help,omitempty"`
@@ -202,11 +203,15 @@ func sarifRuleOf(r policies.Rule) sarifRule {
 	}
 	sr := sarifRule{
 		ID:                   r.ID,
-		Name:                 pascalCase(r.ID),
 		ShortDescription:     sarifText{Text: short},
 		FullDescription:      sarifText{Text: full},
 		HelpURI:              r.DocsURL,
 		DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(r.Severity)},
+	}
+	// SARIF wants the name to differ from the id (case aside), or to be
+	// left out: privileged has no name, unpinned-image is UnpinnedImage.
+	if name := pascalCase(r.ID); !strings.EqualFold(name, r.ID) {
+		sr.Name = name
 	}
 	if r.Remediation != "" {
 		sr.Help = &sarifText{Text: oneLine(r.Remediation)}

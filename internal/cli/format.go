@@ -106,13 +106,15 @@ func reportOptions(docs []manifest.Document) report.Options {
 	return opts
 }
 
-// toolVersion is dozen's module version from the build info: a tag for
-// `go install ...@vX`, "(devel)" for a local build.
+// toolVersion is dozen's version for reports, from the module version in
+// the build info: 1.2.3 for a binary built with `go install ...@v1.2.3`
+// (SARIF consumers compare versions that start with a number), and
+// 0.0.0-devel for a local build, whose module version is "(devel)".
 func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return strings.TrimPrefix(bi.Main.Version, "v")
 	}
-	return "(devel)"
+	return "0.0.0-devel"
 }
 
 // writeFileAtomic writes a file through a temporary file in the same
