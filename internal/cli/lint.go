@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -183,7 +185,7 @@ func (env *Env) loadConfig(flag string) (*policies.Config, error) {
 			return nil, nil
 		}
 	}
-	data, err := readBounded(env.abs(name))
+	data, err := readBounded(env.abs(name), manifest.MaxFileSize)
 	if err != nil {
 		return nil, &diag.Error{Pos: diag.Pos{File: name}, Msg: describeFSError(err)}
 	}
@@ -228,7 +230,7 @@ func (env *Env) readPolicies(paths []string, tests bool) ([]policies.Module, err
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: "no Rego files (*.rego) in this directory or below"})
 		}
 		for _, f := range files {
-			data, err := readBounded(env.abs(f))
+			data, err := readBounded(env.abs(f), manifest.MaxFileSize)
 			if err != nil {
 				errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
 				continue
@@ -312,7 +314,7 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manif
 		}
 	}
 	for _, f := range files {
-		data, err := readBounded(env.abs(f))
+		data, err := readBounded(env.abs(f), manifest.MaxFileSize)
 		if err != nil {
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
 			continue
@@ -364,19 +366,32 @@ func (env *Env) walk(arg string, match func(name string) bool) ([]string, diag.L
 	return found, nil
 }
 
-// readBounded reads a file of at most manifest.MaxFileSize bytes, plus one
-// so that the parser reports a larger file as too large without this
-// reading all of it.
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// readBounded reads a file of at most limit bytes, plus one so that the
+// parser reports a larger file as too large without this reading all of
+// it. It never waits on open: a named pipe that nothing writes to reads as
+// empty instead of blocking the run.
+func readBounded(path string, limit int) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
 		return nil, errors.New("is a directory")
 	}
-	return io.ReadAll(io.LimitReader(f, manifest.MaxFileSize+1))
+	// One allocation of the size that will be read, not a doubling one.
+	n := limit + 1
+	if fi.Mode().IsRegular() && fi.Size() < int64(n) {
+		n = int(fi.Size()) + 1
+	}
+	var b bytes.Buffer
+	b.Grow(n + bytes.MinRead)
+	_, err = b.ReadFrom(io.LimitReader(f, int64(limit)+1))
+	return b.Bytes(), err
 }
 
 // asList returns err's positioned errors.

@@ -87,7 +87,7 @@ func (env *Env) readSources(files []string) ([]generate.Source, error) {
 	sources := make([]generate.Source, 0, len(files))
 	var errs diag.List
 	for _, f := range files {
-		data, err := os.ReadFile(env.abs(f))
+		data, err := readBounded(env.abs(f), schema.MaxFileSize)
 		if err != nil {
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
 			continue
