@@ -104,6 +104,9 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	if err != nil {
 		return err
 	}
+	if len(args) == 0 {
+		args = []string{"."} // service files in "." too, not only manifests
+	}
 	services, skip := env.splitServiceFiles(args, "overlays")
 	docs, inputErrs := env.loadManifests(args, services, skip, &opts.shard)
 	services = opts.shard.pick(services)

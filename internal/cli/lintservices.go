@@ -79,7 +79,12 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]manifest.Docu
 
 // underAny reports whether file lies below one of the directory prefixes.
 func underAny(file string, dirs []string) bool {
+	file = filepath.Clean(file)
 	return slices.ContainsFunc(dirs, func(d string) bool {
-		return strings.HasPrefix(filepath.Clean(file), filepath.Clean(d)+string(filepath.Separator))
+		if d = filepath.Clean(d); d == "." {
+			// Every relative path below the working directory.
+			return !filepath.IsAbs(file) && file != ".." && !strings.HasPrefix(file, ".."+string(filepath.Separator))
+		}
+		return strings.HasPrefix(file, d+string(filepath.Separator))
 	})
 }
