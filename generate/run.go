@@ -33,6 +33,9 @@ type Options struct {
 	// AllEnvs renders every environment of every service, and the base of
 	// services that have none.
 	AllEnvs bool
+	// Progress, when set, is called once for each source after it has been
+	// rendered, from the worker's goroutine.
+	Progress func()
 }
 
 // Run loads, validates and renders every source, in parallel across cores.
@@ -74,6 +77,9 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 					}
 				}
 				perSource[i], errs[i] = renderOne(s, sources[i], opts)
+				if opts.Progress != nil {
+					opts.Progress()
+				}
 			}
 		}()
 	}

@@ -121,7 +121,10 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 // and returns the error that carries the exit status: input errors (exit
 // 2, printed by Main) first, then findings at or above failOn (exit 1).
 func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []output, failOn policies.Severity, docs []manifest.Document, inputErrs diag.List) error {
+	status := env.newProgress(fmt.Sprintf("linting %d objects", len(docs)), len(docs)/lintStatusPer)
+	status.show()
 	res, err := eng.Lint(ctx, docs)
+	status.stop()
 	if err != nil {
 		if l, ok := err.(diag.List); ok && res != nil {
 			inputErrs = append(inputErrs, l...)
@@ -140,6 +143,10 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []outpu
 	}
 	return nil
 }
+
+// lintStatusPer objects count as one item of progress: linting shows a
+// status line from progressMin*lintStatusPer objects on.
+const lintStatusPer = 10
 
 // parseFailOn reads --fail-on; "never" is the empty severity.
 func parseFailOn(s string) (policies.Severity, error) {

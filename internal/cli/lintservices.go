@@ -60,7 +60,9 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]manifest.Docu
 	if err := env.readOverlays(sources, opts.overlays); err != nil {
 		return nil, asList(err)
 	}
-	results, err := generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs})
+	prog := env.newProgress("rendering", len(sources))
+	results, err := generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: prog.callback()})
+	prog.stop()
 	if err != nil {
 		return nil, asList(err)
 	}

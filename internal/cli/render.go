@@ -209,7 +209,9 @@ func (env *Env) renderAll(args []string, opts *renderOptions) ([]*generate.Resul
 	if err := env.readOverlays(sources, opts.overlays); err != nil {
 		return nil, err
 	}
-	return generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs})
+	prog := env.newProgress("rendering", len(sources))
+	defer prog.stop()
+	return generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: prog.callback()})
 }
 
 // readOverlays reads, for each source, the overlay directories

@@ -63,7 +63,10 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err != nil {
 		return err
 	}
+	status := env.newProgress(fmt.Sprintf("linting %d objects", len(docs)), len(docs)/lintStatusPer)
+	status.show()
 	res, err := eng.Lint(context.Background(), docs)
+	status.stop()
 	if err != nil {
 		if _, ok := err.(diag.List); !ok || res == nil {
 			return err

@@ -78,7 +78,10 @@ func (env *Env) vet(args []string, overlays string) ([]string, error) {
 	}
 	var errs diag.List
 	first := map[string]diag.Pos{}
+	prog := env.newProgress("vetting", len(sources))
+	defer prog.stop()
 	for _, src := range sources {
+		prog.step()
 		svc, err := s.Load(src.File, src.Data)
 		if err != nil {
 			l, ok := err.(diag.List)
