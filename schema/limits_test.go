@@ -3,6 +3,7 @@ package schema
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLoadLimits checks that a service file beyond the size or nesting
@@ -118,5 +119,33 @@ func TestLoadYAMLEndOfStream(t *testing.T) {
 	want := "service.yaml: invalid YAML: found unexpected end of stream"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+// TestLoadAliasedValue is a regression test for a FuzzLoad hang: a
+// 400-byte YAML service file whose aliases expand to 10,000 nodes in the
+// wrong place took 14 s, printing the whole value for each of its errors.
+// (The worker was stopped by the hang watchdog while minimizing; Go wrote
+// the input it was minimizing, testdata/fuzz/FuzzLoad/01aa56774116e5a0,
+// which is a cut of this one.)
+func TestLoadAliasedValue(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "name: api\nimage: ghcr.io/acme/api:2.0.1\nport: 8080\nconfig:\n  a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n"
+	prev := "a"
+	for _, c := range []string{"b", "c", "d"} {
+		src += "  " + c + ": &" + c + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+",", 10), ",") + "]\n"
+		prev = c
+	}
+	start := time.Now()
+	_, err = s.Load("service.yaml", []byte(src))
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Load took %v", d)
+	}
+	want := `service.yaml:8:9: config.d: [[[["x","x","x","x","x","x","x","x","x","x"],["x","x","x"... is a list, want bool`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error:\n%.2000v\nwant it to contain:\n%s", err, want)
 	}
 }

@@ -539,17 +539,62 @@ func attrMsg(v cue.Value) string {
 }
 
 // formatValue prints the value a user wrote, for a message: as JSON, cut
-// short so that a large value cannot flood the terminal.
+// short so that a large value cannot flood the terminal. Lists and structs
+// are printed only as far as the message shows them: a YAML alias lets a
+// file of a few hundred bytes hold a value of 10,000 nodes, and printing
+// it whole for every error took seconds.
 func formatValue(v cue.Value) string {
-	s := fmt.Sprint(v)
-	if b, err := v.MarshalJSON(); err == nil {
-		s = string(b)
-	}
 	const max = 60
+	var b strings.Builder
+	writeShort(&b, v, max)
+	s := b.String()
 	if r := []rune(s); len(r) > max {
 		s = string(r[:max-3]) + "..."
 	}
 	return s
+}
+
+// writeShort writes v as JSON to b, stopping soon after b holds max bytes.
+func writeShort(b *strings.Builder, v cue.Value, max int) {
+	switch v.Kind() {
+	case cue.ListKind:
+		if it, err := v.List(); err == nil {
+			b.WriteByte('[')
+			for i := 0; it.Next(); i++ {
+				if b.Len() > max {
+					return
+				}
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				writeShort(b, it.Value(), max)
+			}
+			b.WriteByte(']')
+			return
+		}
+	case cue.StructKind:
+		if it, err := v.Fields(); err == nil {
+			b.WriteByte('{')
+			for i := 0; it.Next(); i++ {
+				if b.Len() > max {
+					return
+				}
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(strconv.Quote(it.Selector().Unquoted()))
+				b.WriteByte(':')
+				writeShort(b, it.Value(), max)
+			}
+			b.WriteByte('}')
+			return
+		}
+	}
+	if j, err := v.MarshalJSON(); err == nil {
+		b.Write(j)
+		return
+	}
+	fmt.Fprint(b, v)
 }
 
 func otherArg(args []any, got string) any {
