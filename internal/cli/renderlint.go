@@ -12,11 +12,13 @@ import (
 	"github.com/dozen-dev/dozen/policies"
 )
 
-// renderedName is the file name a rendered result is reported under: its
-// path in a rendered tree (under dir when one is given).
+// renderedName is the file name a rendered result is reported under: the
+// file render writes for it under dir (DIR/<service>.yaml, or
+// DIR/<env>/<service>.yaml with --all-envs), or, on stdout, its path in a
+// rendered tree.
 func renderedName(dir string, r *generate.Result, allEnvs bool) string {
 	name := r.Service + ".yaml"
-	if allEnvs || r.Env != "" {
+	if allEnvs || (dir == "" && r.Env != "") {
 		env := r.Env
 		if env == "" {
 			env = "base"
