@@ -164,6 +164,45 @@ func checkCICommands(t *testing.T, file string, cmds [][]string) {
 			t.Errorf("%s does not run dozen %s (it runs %v)", file, want, seen)
 		}
 	}
+
+	// The commands run, in order, in the repository layout the samples
+	// assume, and write the reports the CI system picks up.
+	repo := ciFixture(t)
+	for _, args := range cmds {
+		if code, out, errOut := runDozen(repo, args...); code != 0 {
+			t.Errorf("%s: dozen %s: exit %d\n%s%s", file, strings.Join(args, " "), code, out, errOut)
+		}
+	}
+	for _, format := range []string{"sarif", "junit"} {
+		if name := formatFile(cmds, format); name != "" {
+			if fi, err := os.Stat(filepath.Join(repo, name)); err != nil || fi.Size() == 0 {
+				t.Errorf("%s: no %s report %s after the run: %v", file, format, name, err)
+			}
+		}
+	}
+}
+
+// ciFixture makes the repository the CI samples assume: a service under
+// services/, its rendered tree under rendered/, a manifest under deploy/.
+func ciFixture(t *testing.T) string {
+	t.Helper()
+	repo := t.TempDir()
+	files := map[string]string{
+		"services/api/service.cue": "name: \"api\"\nimage: \"ghcr.io/acme/api:1.0.0-alpine\"\nbaseImage: \"alpine:3.22\"\nprocesses: web: {port: 8080, replicas: 2}\n",
+		"deploy/config.yaml":       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared}\ndata: {REGION: eu-west-1}\n",
+	}
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(repo, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(repo, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errOut := runDozen(repo, "render", "--all-envs", "-o", "rendered/", "services/"); code != 0 {
+		t.Fatalf("render: exit %d\n%s", code, errOut)
+	}
+	return repo
 }
 
 func lookupFlag(c *cobra.Command, name string) any {
