@@ -36,6 +36,8 @@ type Options struct {
 	// Progress, when set, is called once for each source after it has been
 	// rendered, from the worker's goroutine.
 	Progress func()
+	// Limits bound the service files; zero fields are the defaults.
+	Limits schema.Limits
 }
 
 // Run loads, validates and renders every source, in parallel across cores.
@@ -117,7 +119,7 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 
 // renderOne renders one source for the environments opts selects.
 func renderOne(s *schema.Schema, src Source, opts Options) ([]*Result, error) {
-	svc, err := s.Load(src.File, src.Data)
+	svc, err := s.LoadLimits(src.File, src.Data, opts.Limits)
 	if err != nil {
 		return nil, err
 	}

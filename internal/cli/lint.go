@@ -76,6 +76,7 @@ status 2; the other files are still linted and reported.
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.formats, "format", []string{"text"}, formatUsage)
 	f.StringVar(&opts.config, "config", "", "configuration `FILE` (default: .dozen.yaml from the working directory upward)")
+	addLimitFlag(cmd, env)
 	f.StringArrayVar(&opts.policies, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
 	f.StringArrayVar(&opts.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
 	f.BoolVar(&opts.noBuiltin, "no-builtin", false, "run only the custom policies")
@@ -195,7 +196,7 @@ func (env *Env) loadConfig(flag string) (*policies.Config, error) {
 			return nil, nil
 		}
 	}
-	data, err := readBounded(env.abs(name), manifest.MaxFileSize)
+	data, err := readBounded(env.abs(name), env.limits.fileSize)
 	if err != nil {
 		return nil, &diag.Error{Pos: diag.Pos{File: name}, Msg: describeFSError(err)}
 	}
@@ -240,7 +241,7 @@ func (env *Env) readPolicies(paths []string, tests bool) ([]policies.Module, err
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: "no Rego files (*.rego) in this directory or below"})
 		}
 		for _, f := range files {
-			data, err := readBounded(env.abs(f), manifest.MaxFileSize)
+			data, err := readBounded(env.abs(f), env.limits.fileSize)
 			if err != nil {
 				errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
 				continue
@@ -308,7 +309,7 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manif
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: name}, Msg: "file is empty: no Kubernetes objects"})
 			return
 		}
-		d, err := manifest.Parse(name, data)
+		d, err := env.limits.manifest().Parse(name, data)
 		if err != nil {
 			errs = append(errs, asList(err)...)
 			return
@@ -316,7 +317,7 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manif
 		docs = append(docs, d...)
 	}
 	if stdin {
-		data, err := io.ReadAll(io.LimitReader(env.Stdin, manifest.MaxFileSize+1))
+		data, err := io.ReadAll(io.LimitReader(env.Stdin, int64(env.limits.fileSize)+1))
 		if err != nil {
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: stdinName}, Msg: err.Error()})
 		} else {
@@ -324,7 +325,7 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manif
 		}
 	}
 	for _, f := range files {
-		data, err := readBounded(env.abs(f), manifest.MaxFileSize)
+		data, err := readBounded(env.abs(f), env.limits.fileSize)
 		if err != nil {
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
 			continue

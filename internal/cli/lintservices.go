@@ -61,7 +61,7 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]manifest.Docu
 		return nil, asList(err)
 	}
 	prog := env.newProgress("rendering", len(sources))
-	results, err := generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: prog.callback()})
+	results, err := generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: prog.callback(), Limits: env.limits.service()})
 	prog.stop()
 	if err != nil {
 		return nil, asList(err)

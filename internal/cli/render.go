@@ -122,6 +122,7 @@ input gives the same bytes.
 	f.BoolVar(&opts.noLint, "no-lint", false, "do not lint the rendered manifests")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 and write nothing on findings at or above `SEVERITY`: error, warning, info or never")
 	f.StringVar(&opts.config, "config", "", "lint configuration `FILE` (default: .dozen.yaml from the working directory upward)")
+	addLimitFlag(cmd, env)
 	f.StringArrayVar(&opts.formats, "format", nil, formatUsage+" (default: text on stderr when there are findings)")
 	return cmd
 }
@@ -211,7 +212,7 @@ func (env *Env) renderAll(args []string, opts *renderOptions) ([]*generate.Resul
 	}
 	prog := env.newProgress("rendering", len(sources))
 	defer prog.stop()
-	return generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: prog.callback()})
+	return generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: prog.callback(), Limits: env.limits.service()})
 }
 
 // readOverlays reads, for each source, the overlay directories

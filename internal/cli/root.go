@@ -32,6 +32,8 @@ type Env struct {
 	StderrTerminal bool
 	// Ctx is cancelled on SIGINT and SIGTERM; nil means never.
 	Ctx context.Context
+
+	limits limits // input limits, set by --limit
 }
 
 // ctx returns the run's context.
@@ -97,6 +99,7 @@ func printError(w io.Writer, err error) {
 
 // NewRootCmd builds the dozen command tree.
 func NewRootCmd(env *Env) *cobra.Command {
+	env.limits = defaultLimits()
 	root := &cobra.Command{
 		Use:   "dozen",
 		Short: "Render twelve-factor services to Kubernetes manifests and check them",

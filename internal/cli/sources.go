@@ -87,7 +87,7 @@ func (env *Env) readSources(files []string) ([]generate.Source, error) {
 	sources := make([]generate.Source, 0, len(files))
 	var errs diag.List
 	for _, f := range files {
-		data, err := readBounded(env.abs(f), schema.MaxFileSize)
+		data, err := readBounded(env.abs(f), env.limits.serviceSize)
 		if err != nil {
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
 			continue

@@ -54,6 +54,7 @@ of the rule "schema" at its position, for CI tools.
 		},
 	}
 	cmd.Flags().StringVar(&overlays, "overlays", "overlays", "overlay directories are `DIR`/<env>/, relative to each service file")
+	addLimitFlag(cmd, env)
 	cmd.Flags().StringArrayVar(&formats, "format", nil, formatUsage+" (default: errors on stderr only)")
 	return cmd
 }
@@ -82,7 +83,7 @@ func (env *Env) vet(args []string, overlays string) ([]string, error) {
 	defer prog.stop()
 	for _, src := range sources {
 		prog.step()
-		svc, err := s.Load(src.File, src.Data)
+		svc, err := s.LoadLimits(src.File, src.Data, env.limits.service())
 		if err != nil {
 			l, ok := err.(diag.List)
 			if !ok {

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// limits bound the input one run reads, so that a hostile or mistaken file
+// is refused with a message instead of exhausting memory or time. --limit
+// NAME=VALUE raises (or lowers) one.
+type limits struct {
+	fileSize    int // manifests, overlay files, configuration and policies
+	serviceSize int // service files
+	depth       int // nesting of mappings and lists, manifests and service files
+	aliases     int // nodes YAML aliases may add to one manifest
+}
+
+func defaultLimits() limits {
+	return limits{
+		fileSize:    manifest.MaxFileSize,
+		serviceSize: schema.MaxFileSize,
+		depth:       manifest.MaxDepth,
+		aliases:     manifest.MaxAliasNodes,
+	}
+}
+
+// limitNames are the names --limit takes, in help order.
+var limitNames = []string{"file-size", "service-size", "depth", "aliases"}
+
+func (l *limits) field(name string) (p *int, size bool) {
+	switch name {
+	case "file-size":
+		return &l.fileSize, true
+	case "service-size":
+		return &l.serviceSize, true
+	case "depth":
+		return &l.depth, false
+	case "aliases":
+		return &l.aliases, false
+	}
+	return nil, false
+}
+
+// Set reads one NAME=VALUE; sizes take a KiB, MiB or GiB suffix.
+func (l *limits) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	p, size := l.field(name)
+	if !ok || p == nil {
+		return fmt.Errorf("want NAME=VALUE with NAME one of %s", strings.Join(limitNames, ", "))
+	}
+	n, err := parseLimit(value, size)
+	if err != nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	*p = n
+	return nil
+}
+
+func (l *limits) String() string {
+	var parts []string
+	for _, name := range limitNames {
+		p, size := l.field(name)
+		v := strconv.Itoa(*p)
+		if size {
+			v = formatSize(*p)
+		}
+		parts = append(parts, name+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *limits) Type() string { return "NAME=VALUE" }
+
+func (l *limits) manifest() manifest.Limits {
+	return manifest.Limits{FileSize: l.fileSize, Depth: l.depth, AliasNodes: l.aliases}
+}
+
+func (l *limits) service() schema.Limits {
+	return schema.Limits{FileSize: l.serviceSize, Depth: l.depth}
+}
+
+// addLimitFlag adds --limit to a command that reads input, bound to the
+// run's limits; its help shows the defaults.
+func addLimitFlag(cmd *cobra.Command, env *Env) {
+	cmd.Flags().Var(&env.limits, "limit", "raise an input limit (repeatable): file-size (manifests and overlay files), "+
+		"service-size (service files), depth (nesting), aliases (nodes YAML aliases may add to a manifest)")
+}
+
+func parseLimit(s string, size bool) (int, error) {
+	digits, mult := s, 1
+	if size {
+		for _, u := range []struct {
+			suffix string
+			mult   int
+		}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+			if n, ok := strings.CutSuffix(s, u.suffix); ok {
+				digits, mult = n, u.mult
+				break
+			}
+		}
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n <= 0 || n > (1<<31-1)/mult {
+		if size {
+			return 0, fmt.Errorf("%q is not a size (such as 4MiB, 512KiB or 1000000)", s)
+		}
+		return 0, fmt.Errorf("%q is not a positive whole number", s)
+	}
+	return n * mult, nil
+}
+
+// formatSize writes a byte count the way --limit reads it.
+func formatSize(n int) string {
+	for _, u := range []struct {
+		suffix string
+		mult   int
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.mult && n%u.mult == 0 {
+			return strconv.Itoa(n/u.mult) + u.suffix
+		}
+	}
+	return strconv.Itoa(n)
+}
