@@ -247,8 +247,9 @@ func (env *Env) readOverlays(sources []generate.Source, overlays string) error {
 	return errs.Err()
 }
 
-// readOverlay reads every regular file under dir. Symbolic links are
-// refused: an overlay may only use files inside its own directory.
+// readOverlay reads every regular file under dir, each up to the
+// file-size limit. Symbolic links are refused: an overlay may only use
+// files inside its own directory; so are named pipes, sockets and devices.
 func (env *Env) readOverlay(dir string) (*generate.Overlay, diag.List) {
 	o := &generate.Overlay{Dir: filepath.ToSlash(dir), Files: map[string][]byte{}}
 	var errs diag.List
@@ -263,12 +264,18 @@ func (env *Env) readOverlay(dir string) (*generate.Overlay, diag.List) {
 		case d.Type()&fs.ModeSymlink != 0:
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: "symbolic links are not allowed in an overlay directory"})
 		case d.Type().IsRegular():
-			data, err := os.ReadFile(p)
+			data, err := readBounded(p, env.limits.fileSize)
 			if err != nil {
 				errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: describeFSError(err)})
 				return nil
 			}
+			if len(data) > env.limits.fileSize {
+				errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: "file is larger than the " + sizeText(env.limits.fileSize) + " limit"})
+				return nil
+			}
 			o.Files[filepath.ToSlash(rel)] = data
+		case !d.IsDir():
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: "not a regular file: an overlay directory may hold only files and directories"})
 		}
 		return nil
 	})
