@@ -149,3 +149,33 @@ func TestLoadAliasedValue(t *testing.T) {
 		t.Fatalf("error:\n%.2000v\nwant it to contain:\n%s", err, want)
 	}
 }
+
+// TestLoadCarriageReturns is a regression test for a FuzzLoad crasher
+// (testdata/fuzz/FuzzLoad/d2936a5a281fe92a): CUE's YAML decoder panicked
+// on a lone carriage return, which YAML reads as a line break (old Mac
+// line endings).
+func TestLoadCarriageReturns(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ file, src, want string }{
+		{"service.yaml", "name: api\rimage: ghcr.io/acme/api:2.0.1\rport: 8080\r", ""},
+		{"service.yaml", "name: api\r\nimage: ghcr.io/acme/api:2.0.1\r\nport: 8080\r\n", ""},
+		{"service.yaml", "name: api\rimage: ghcr.io/acme/api:2.0.1\rport: 0\r", "service.yaml:3:7: port: 0 must be a port number between 1 and 65535"},
+		{"service.yaml", "\r\r0", "service.yaml:1:1: a service file holds one object (a struct), not a int"},
+		{"service.json", "{\"name\": \"api\",\r\"image\": \"ghcr.io/acme/api:2.0.1\",\r\"port\": 8080}\r", ""},
+		// CUE, unlike YAML, does not break lines on a carriage return.
+		{"service.cue", "name: \"api\"\rimage: \"ghcr.io/acme/api:2.0.1\"\rport: 8080\r", "service.cue:1:13: missing ',' in struct literal"},
+	}
+	for _, tt := range tests {
+		_, err := s.Load(tt.file, []byte(tt.src))
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("%s %q:\nerror: %s\nwant:  %s", tt.file, tt.src, got, tt.want)
+		}
+	}
+}

@@ -153,7 +153,7 @@ func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 			err = checkCUEFile(file, f)
 		}
 	case ".yaml", ".yml":
-		f, err = yaml.Extract(file, src)
+		f, err = extractYAML(file, src)
 		if err != nil {
 			return cue.Value{}, yamlError(file, err)
 		}
@@ -284,6 +284,21 @@ func byteSize(n int) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// extractYAML runs CUE's YAML decoder. It reads a lone carriage return as
+// the line break YAML says it is: on one, the decoder (cuelang.org/go
+// v0.17.1) indexes past its line table and panics. Any panic of the
+// decoder becomes an error: one bad file must not take down a run.
+func extractYAML(file string, src []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("%s: the YAML decoder failed: %v", file, r)
+		}
+	}()
+	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	src = bytes.ReplaceAll(src, []byte("\r"), []byte("\n"))
+	return yaml.Extract(file, src)
 }
 
 // yamlLine matches the "file:line: message" errors of CUE's YAML decoder.
