@@ -74,7 +74,7 @@ func checkKustomization(file string, data []byte) error {
 	if top.Kind != yamlv3.MappingNode {
 		return diag.List{{Pos: nodePos(file, top), Msg: "a kustomization is a mapping of fields"}}
 	}
-	var errs diag.List
+	errs := duplicateKeys(file, top)
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		key, val := top.Content[i], top.Content[i+1]
 		switch {
@@ -98,6 +98,30 @@ func checkKustomization(file string, data []byte) error {
 		}
 	}
 	return errs.Err()
+}
+
+// duplicateKeys reports keys written twice in a mapping under n:
+// kustomize would silently use one of them.
+func duplicateKeys(file string, n *yamlv3.Node) diag.List {
+	var errs diag.List
+	if n.Kind == yamlv3.MappingNode {
+		first := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yamlv3.ScalarNode {
+				continue
+			}
+			if line, dup := first[k.Value]; dup {
+				errs = append(errs, &diag.Error{Pos: nodePos(file, k), Msg: fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, line)})
+				continue
+			}
+			first[k.Value] = k.Line
+		}
+	}
+	for _, c := range n.Content {
+		errs = append(errs, duplicateKeys(file, c)...)
+	}
+	return errs
 }
 
 // fileKeys are kustomization keys whose values name files to load.
