@@ -90,9 +90,17 @@ func checkKustomization(file string, data []byte) error {
 			errs = append(errs, outsideFiles(file, key.Value, val)...)
 		default:
 			for j, item := range val.Content {
-				if item.Kind == yamlv3.ScalarNode && remote.MatchString(item.Value) {
+				switch {
+				case item.Kind != yamlv3.ScalarNode:
+				case remote.MatchString(item.Value):
 					errs = append(errs, &diag.Error{Pos: nodePos(file, item), Path: fmt.Sprintf("%s[%d]", key.Value, j),
 						Msg: fmt.Sprintf("remote resource %q: dozen never fetches anything while rendering; vendor it into the overlay directory", item.Value)})
+				case outsideOverlay(item.Value):
+					msg := fmt.Sprintf("%q is outside the overlay directory: an overlay may use only ../../base and files inside itself", item.Value)
+					if diag.Closest(strings.TrimSuffix(item.Value, "/"), []string{"../../base"}) != "" {
+						msg += ` (did you mean "../../base"?)`
+					}
+					errs = append(errs, &diag.Error{Pos: nodePos(file, item), Path: fmt.Sprintf("%s[%d]", key.Value, j), Msg: msg})
 				}
 			}
 		}
@@ -122,6 +130,16 @@ func duplicateKeys(file string, n *yamlv3.Node) diag.List {
 		errs = append(errs, duplicateKeys(file, c)...)
 	}
 	return errs
+}
+
+// outsideOverlay reports whether a resource path leaves the overlay
+// directory for anything but ../../base, what dozen generated. Nothing else
+// exists there: kustomize's message about such a path named a location on
+// its in-memory filesystem as if it were the user's.
+func outsideOverlay(p string) bool {
+	const dir = "overlays/env"
+	clean := path.Clean(path.Join(dir, p))
+	return path.IsAbs(p) || !(clean == dir || strings.HasPrefix(clean, dir+"/") || clean == "base" || strings.HasPrefix(clean, "base/"))
 }
 
 // fileKeys are kustomization keys whose values name files to load.

@@ -13,6 +13,17 @@ func TestCheckKustomization(t *testing.T) {
 			`k.yaml:6:1: duplicate key "namePrefix" (first at line 5)`},
 		{"duplicate nested key", head + "images:\n  - name: ghcr.io/acme/api\n    newTag: \"1\"\n    newTag: \"2\"\n",
 			`k.yaml:8:5: duplicate key "newTag" (first at line 7)`},
+		// kustomize said "'/etc/secrets' doesn't exist", of its in-memory
+		// filesystem.
+		{"resource climbing out", head + "  - ../../../../etc/secrets\n",
+			`k.yaml:5:5: resources[1]: "../../../../etc/secrets" is outside the overlay directory: an overlay may use only ../../base and files inside itself`},
+		{"absolute resource", head + "  - /etc/secrets\n",
+			`k.yaml:5:5: resources[1]: "/etc/secrets" is outside the overlay directory: an overlay may use only ../../base and files inside itself`},
+		{"component beside the overlay", "components:\n  - ../shared\n",
+			`k.yaml:2:5: components[0]: "../shared" is outside the overlay directory: an overlay may use only ../../base and files inside itself`},
+		{"misspelt base", "resources:\n  - ../../bsae\n",
+			`k.yaml:2:5: resources[0]: "../../bsae" is outside the overlay directory: an overlay may use only ../../base and files inside itself (did you mean "../../base"?)`},
+		{"resources inside", head + "  - ./deployment.yaml\n  - sub/../cm.yaml\n  - ../../base/\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
