@@ -37,8 +37,10 @@ var kustomizationFields = func() []string {
 	return names
 }()
 
-// remote matches references kustomize would fetch over the network.
-var remote = regexp.MustCompile(`^([a-z][a-z0-9+.-]*://|git@|(github|gitlab|bitbucket)\.(com|org)/)|\?(ref|version|submodules|timeout)=`)
+// remote matches references kustomize would fetch over the network. Any
+// scheme counts, in any case: kustomize fetched HTTPS://... and https:x
+// while only lower-case scheme:// was refused.
+var remote = regexp.MustCompile(`(?i)^([a-z][a-z0-9+.-]*:|git@|(github|gitlab|bitbucket)\.(com|org)/)|\?(ref|version|submodules|timeout)=`)
 
 // copyOverlay checks an overlay directory's kustomization.yaml and copies
 // the directory into the in-memory filesystem. It refuses what would make a
@@ -161,7 +163,13 @@ func outsideFiles(file, key string, n *yamlv3.Node) diag.List {
 		if _, after, ok := strings.Cut(p, "="); ok && !strings.Contains(p[:strings.Index(p, "=")], "/") {
 			p = after // "key=path" sources
 		}
-		if strings.HasPrefix(p, "/") || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, "/../") {
+		switch {
+		case remote.MatchString(p):
+			// kustomize reads an http(s) URL in any file field over the
+			// network, past its load restrictions.
+			errs = append(errs, &diag.Error{Pos: nodePos(file, v), Path: key,
+				Msg: fmt.Sprintf("remote file %q: dozen never fetches anything while rendering; vendor it into the overlay directory", v.Value)})
+		case strings.HasPrefix(p, "/") || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, "/../"):
 			errs = append(errs, &diag.Error{Pos: nodePos(file, v), Path: key,
 				Msg: fmt.Sprintf("%q is outside the overlay directory: an overlay may load files only from inside itself", v.Value)})
 		}

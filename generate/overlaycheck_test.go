@@ -23,6 +23,15 @@ func TestCheckKustomization(t *testing.T) {
 			`k.yaml:2:5: components[0]: "../shared" is outside the overlay directory: an overlay may use only ../../base and files inside itself`},
 		{"misspelt base", "resources:\n  - ../../bsae\n",
 			`k.yaml:2:5: resources[0]: "../../bsae" is outside the overlay directory: an overlay may use only ../../base and files inside itself (did you mean "../../base"?)`},
+		// kustomize fetched each of these over the network.
+		{"upper-case scheme", head + "  - HTTPS://example.com/x.yaml\n",
+			`k.yaml:5:5: resources[1]: remote resource "HTTPS://example.com/x.yaml": dozen never fetches anything while rendering; vendor it into the overlay directory`},
+		{"scheme without slashes", head + "  - https:example.com/x.yaml\n",
+			`k.yaml:5:5: resources[1]: remote resource "https:example.com/x.yaml": dozen never fetches anything while rendering; vendor it into the overlay directory`},
+		{"remote patch", head + "patches:\n  - path: https://example.com/p.yaml\n",
+			`k.yaml:6:11: patches: remote file "https://example.com/p.yaml": dozen never fetches anything while rendering; vendor it into the overlay directory`},
+		{"remote generator file", head + "configMapGenerator:\n  - name: x\n    files:\n      - key=Https://example.com/f.txt\n",
+			`k.yaml:8:9: configMapGenerator: remote file "key=Https://example.com/f.txt": dozen never fetches anything while rendering; vendor it into the overlay directory`},
 		{"resources inside", head + "  - ./deployment.yaml\n  - sub/../cm.yaml\n  - ../../base/\n", ""},
 	}
 	for _, tt := range tests {
