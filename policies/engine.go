@@ -487,21 +487,24 @@ func (e *Engine) lintOne(ctx context.Context, p *plan, doc *manifest.Document, i
 
 	// Conftest exception rules name the rules (without their deny_/warn_/
 	// violation_ prefix) that do not apply to this object.
-	excepted := map[string]bool{}
+	var excepted map[string]bool
 	for i, j := range p.slots {
 		s := &e.slots[j]
 		if s.rule >= 0 {
 			continue
 		}
-		each(slots.Elem(i), func(value *ast.Term) { // the exception set
-			each(value, func(names *ast.Term) { // an array of rule names
-				each(names, func(n *ast.Term) {
+		for _, value := range elems(slots.Elem(i)) { // the exception set
+			for _, names := range elems(value) { // an array of rule names
+				for _, n := range elems(names) {
 					if s, ok := n.Value.(ast.String); ok {
+						if excepted == nil {
+							excepted = map[string]bool{}
+						}
 						excepted[string(s)] = true
 					}
-				})
-			})
-		})
+				}
+			}
+		}
 	}
 
 	var out []Finding
@@ -513,38 +516,45 @@ func (e *Engine) lintOne(ctx context.Context, p *plan, doc *manifest.Document, i
 		}
 		rule := &e.rules[s.rule]
 		// Each slot holds [value] or [] (undefined).
-		each(slots.Elem(i), func(value *ast.Term) {
-			each(value, func(r *ast.Term) {
+		for _, value := range elems(slots.Elem(i)) {
+			for _, r := range elems(value) {
 				msg, path, err := readResult(r)
 				if err != nil {
 					if evalErr == nil {
 						evalErr = fail("rule %s: %v", rule.ID, err)
 					}
-					return
+					continue
 				}
 				f := e.finding(rule, doc, obj, msg, path)
 				if s.namespace != "" && f.Suppressed == nil && excepted[unprefixed(s.name)] {
 					f.Suppressed = &Suppression{Kind: SuppressedByException, Reason: "exception rule in package " + s.namespace}
 				}
 				out = append(out, f)
-			})
-		})
+			}
+		}
 	}
 	return out, evalErr
 }
 
-// each calls f on each element of a set or array term; other values have
-// no elements.
-func each(t *ast.Term, f func(*ast.Term)) {
+// elems returns the elements of a set or array term; other values have
+// none.
+func elems(t *ast.Term) []*ast.Term {
 	if t == nil {
-		return
+		return nil
 	}
 	switch v := t.Value.(type) {
 	case ast.Set:
-		v.Foreach(f)
+		if v.Len() > 0 {
+			return v.Slice()
+		}
 	case *ast.Array:
-		v.Foreach(f)
+		terms := make([]*ast.Term, v.Len())
+		for i := range terms {
+			terms[i] = v.Elem(i)
+		}
+		return terms
 	}
+	return nil
 }
 
 // readResult reads one rule result: a message string, or an object with a

@@ -8,17 +8,18 @@
 package dozen.lib.k8s
 
 # workload_kinds maps each kind that embeds a pod spec to the API groups that
-# serve it and the path of its pod spec. The group check keeps a CRD that
-# reuses a kind name (say, a custom "Deployment") out of the rules.
+# serve it, the path of its pod spec and the path of the metadata of the pods
+# it creates. The group check keeps a CRD that reuses a kind name (say, a
+# custom "Deployment") out of the rules.
 workload_kinds := {
-	"Pod": {"groups": {""}, "path": ["spec"]},
-	"ReplicationController": {"groups": {""}, "path": ["spec", "template", "spec"]},
-	"Deployment": {"groups": {"apps", "extensions"}, "path": ["spec", "template", "spec"]},
-	"ReplicaSet": {"groups": {"apps", "extensions"}, "path": ["spec", "template", "spec"]},
-	"DaemonSet": {"groups": {"apps", "extensions"}, "path": ["spec", "template", "spec"]},
-	"StatefulSet": {"groups": {"apps"}, "path": ["spec", "template", "spec"]},
-	"Job": {"groups": {"batch"}, "path": ["spec", "template", "spec"]},
-	"CronJob": {"groups": {"batch"}, "path": ["spec", "jobTemplate", "spec", "template", "spec"]},
+	"Pod": {"groups": {""}, "path": ["spec"], "metadata": ["metadata"]},
+	"ReplicationController": {"groups": {""}, "path": ["spec", "template", "spec"], "metadata": ["spec", "template", "metadata"]},
+	"Deployment": {"groups": {"apps", "extensions"}, "path": ["spec", "template", "spec"], "metadata": ["spec", "template", "metadata"]},
+	"ReplicaSet": {"groups": {"apps", "extensions"}, "path": ["spec", "template", "spec"], "metadata": ["spec", "template", "metadata"]},
+	"DaemonSet": {"groups": {"apps", "extensions"}, "path": ["spec", "template", "spec"], "metadata": ["spec", "template", "metadata"]},
+	"StatefulSet": {"groups": {"apps"}, "path": ["spec", "template", "spec"], "metadata": ["spec", "template", "metadata"]},
+	"Job": {"groups": {"batch"}, "path": ["spec", "template", "spec"], "metadata": ["spec", "template", "metadata"]},
+	"CronJob": {"groups": {"batch"}, "path": ["spec", "jobTemplate", "spec", "template", "spec"], "metadata": ["spec", "jobTemplate", "spec", "template", "metadata"]},
 }
 
 # long_running_kinds are the workload kinds whose pods are meant to stay up and
@@ -56,19 +57,19 @@ namespace_of(obj) := ns if {
 # same_namespace is true when a and b are in one namespace. An object without
 # a namespace is taken to share the namespace of the other, as it would when
 # applied with `kubectl apply -n`.
-same_namespace(a, b) if namespace_of(a) == namespace_of(b)
+same_namespace(a, b) if count({namespace_of(a), namespace_of(b)} - {""}) < 2
 
-same_namespace(a, _) if namespace_of(a) == ""
-
-same_namespace(_, b) if namespace_of(b) == ""
-
-# pod_spec_path_of returns the path of obj's pod spec; undefined for objects
+# workload_of returns obj's entry of workload_kinds; undefined for objects
 # that are not workloads.
-pod_spec_path_of(obj) := w.path if {
+workload_of(obj) := w if {
 	is_object(obj)
 	w := workload_kinds[obj.kind]
 	api_group(obj) in w.groups
 }
+
+# pod_spec_path_of returns the path of obj's pod spec; undefined for objects
+# that are not workloads.
+pod_spec_path_of(obj) := workload_of(obj).path
 
 # pod_spec_of returns obj's pod spec; undefined when obj is not a workload or
 # has no pod spec object.
@@ -79,9 +80,7 @@ pod_spec_of(obj) := spec if {
 
 # pod_template_metadata_path_of returns the path of the metadata of the pods
 # obj creates (["metadata"] for a Pod).
-pod_template_metadata_path_of(obj) := array.concat(array.slice(p, 0, count(p) - 1), ["metadata"]) if {
-	p := pod_spec_path_of(obj)
-}
+pod_template_metadata_path_of(obj) := workload_of(obj).metadata
 
 # pod_labels_of returns the labels of the pods obj creates ({} when none).
 pod_labels_of(obj) := labels if {
@@ -113,26 +112,45 @@ volumes_of(obj) := {{"volume": v, "path": array.concat(path, ["volumes", i])} |
 	is_object(v)
 }
 
-# The same helpers for the object being linted.
+# The same helpers for the object being linted. Rules read these documents,
+# which OPA evaluates once per object, rather than calling the functions
+# above on input.
 
-is_workload if pod_spec_path_of(input)
+workload := workload_of(input)
 
-pod_spec_path := pod_spec_path_of(input)
+is_workload if workload
 
-pod_spec := pod_spec_of(input)
+pod_spec_path := workload.path
 
-pod_template_metadata_path := pod_template_metadata_path_of(input)
+pod_spec := spec if {
+	spec := object.get(input, pod_spec_path, null)
+	is_object(spec)
+}
+
+pod_template_metadata_path := workload.metadata
 
 pod_template_metadata := m if {
 	m := object.get(input, pod_template_metadata_path, {})
 	is_object(m)
 } else := {}
 
-pod_labels := pod_labels_of(input)
+pod_labels := labels if {
+	labels := object.get(pod_template_metadata, "labels", {})
+	is_object(labels)
+} else := {}
 
-containers := containers_of(input)
+containers := {{"container": c, "path": array.concat(pod_spec_path, [kind, i]), "kind": kind} |
+	some kind in container_kinds
+	is_array(pod_spec[kind])
+	some i, c in pod_spec[kind]
+	is_object(c)
+}
 
-volumes := volumes_of(input)
+volumes := {{"volume": v, "path": array.concat(pod_spec_path, ["volumes", i])} |
+	is_array(pod_spec.volumes)
+	some i, v in pod_spec.volumes
+	is_object(v)
+}
 
 # app_containers are the containers that run for the life of the pod: regular
 # containers, not init or ephemeral ones.
@@ -244,38 +262,22 @@ format_selector(selector) := concat(",", sort([sprintf("%s=%v", [k, v]) | some k
 # are "". Registry detection follows the Docker rules: the first component is
 # a registry when it has a "." or ":" or is "localhost".
 image_ref(image) := {
-	"registry": registry,
-	"repository": concat("/", repo_parts),
-	"name": name,
-	"tag": tag,
-	"digest": image_digest(image),
+	"registry": m[1],
+	"repository": concat("", [m[2], m[3]]),
+	"name": m[3],
+	"tag": m[4],
+	"digest": m[5],
 } if {
 	is_string(image)
-	parts := split(image_without_digest(image), "/")
-	last := split(parts[count(parts) - 1], ":")
-	name := last[0]
-	tag := image_tag(last)
-	registry := image_registry(parts)
-	start := image_repo_start(registry)
-	repo_parts := array.concat(array.slice(parts, start, count(parts) - 1), [name])
+	m := regex.find_all_string_submatch_n(image_ref_pattern, image, 1)[0]
 }
 
-image_without_digest(image) := substring(image, 0, indexof(image, "@")) if {
-	contains(image, "@")
-} else := image
-
-image_digest(image) := substring(image, indexof(image, "@") + 1, -1) if {
-	contains(image, "@")
-} else := ""
-
-image_tag(last) := last[1] if count(last) > 1 else := ""
-
-image_registry(parts) := parts[0] if {
-	count(parts) > 1
-	regex.match(`[.:]|^localhost$`, parts[0])
-} else := ""
-
-image_repo_start(registry) := 0 if registry == "" else := 1
+# image_ref_pattern reads an image reference in one match (one built-in call
+# is much cheaper in Rego than splitting it step by step): the registry (a
+# first path component with a "." or ":", or localhost, followed by more),
+# the rest of the path up to the last "/", the name, the tag (up to a second
+# ":"), and the digest (after the first "@"). It matches every string.
+image_ref_pattern := `(?s)^(?:([^/@]*[.:][^/@]*|localhost)/)?((?:[^/@]*/)*)([^/:@]*)(?::([^/:@]*))?[^/@]*(?:@(.*))?$`
 
 # image_family returns the base image family (and version, "" when unknown)
 # that an image reference shows, as {"family", "version"}: by the image's own
@@ -285,11 +287,9 @@ image_repo_start(registry) := 0 if registry == "" else := 1
 image_family(image) := f if {
 	ref := image_ref(image)
 	f := family_from_name(ref)
-} else := f if {
-	ref := image_ref(image)
-	families := [f | some t in split(ref.tag, "-"); f := family_from_tag_token(t)]
-	count(families) > 0
-	f := families[0]
+} else := family_from_tag_token(m[0][1]) if {
+	# The first token of the tag (split on "-") that shows a base.
+	m := regex.find_all_string_submatch_n(tag_family_pattern, image_ref(image).tag, 1)
 }
 
 base_os_images := {
@@ -299,32 +299,40 @@ base_os_images := {
 }
 
 family_from_name(ref) := {"family": ref.name, "version": version_of_tag(ref.tag)} if {
-	ref.name in base_os_images
+	base_os_images[ref.name]
 } else := {"family": "distroless", "version": ""} if {
-	"distroless" in split(ref.repository, "/")
+	regex.match(`(^|/)distroless(/|$)`, ref.repository)
 } else := {"family": "wolfi", "version": ""} if {
-	"chainguard" in split(ref.repository, "/")
+	regex.match(`(^|/)chainguard(/|$)`, ref.repository)
 }
 
 version_of_tag(tag) := "" if tag == "latest" else := tag
 
-debian_codenames := {"trixie", "bookworm", "bullseye", "buster", "stretch"}
+# tag_token_families maps the tokens of a tag that show its base, other than
+# alpine and alpineX.Y, to the family and version they show.
+tag_token_families := {
+	"trixie": {"family": "debian", "version": "trixie"},
+	"bookworm": {"family": "debian", "version": "bookworm"},
+	"bullseye": {"family": "debian", "version": "bullseye"},
+	"buster": {"family": "debian", "version": "buster"},
+	"stretch": {"family": "debian", "version": "stretch"},
+	"slim": {"family": "debian", "version": ""},
+	"noble": {"family": "ubuntu", "version": "noble"},
+	"jammy": {"family": "ubuntu", "version": "jammy"},
+	"focal": {"family": "ubuntu", "version": "focal"},
+	"bionic": {"family": "ubuntu", "version": "bionic"},
+	"windowsservercore": {"family": "windows", "version": "windowsservercore"},
+	"nanoserver": {"family": "windows", "version": "nanoserver"},
+	"distroless": {"family": "distroless", "version": ""},
+}
 
-ubuntu_codenames := {"noble", "jammy", "focal", "bionic"}
+# tag_family_pattern finds the first token of a tag that is alpine, alpineX.Y
+# or a key of tag_token_families (a test keeps the two lists together).
+tag_family_pattern := `(?:^|-)(alpine[0-9.]*|trixie|bookworm|bullseye|buster|stretch|slim|noble|jammy|focal|bionic|windowsservercore|nanoserver|distroless)(?:-|$)`
 
 family_from_tag_token(t) := {"family": "alpine", "version": substring(t, 6, -1)} if {
 	regex.match(`^alpine[0-9.]*$`, t)
-} else := {"family": "debian", "version": t} if {
-	t in debian_codenames
-} else := {"family": "debian", "version": ""} if {
-	t == "slim"
-} else := {"family": "ubuntu", "version": t} if {
-	t in ubuntu_codenames
-} else := {"family": "windows", "version": t} if {
-	t in {"windowsservercore", "nanoserver"}
-} else := {"family": "distroless", "version": ""} if {
-	t == "distroless"
-}
+} else := tag_token_families[t]
 
 # base_image_annotation_key is the annotation that declares a workload's base
 # image; dozen's generator sets it, users can set it on any workload.

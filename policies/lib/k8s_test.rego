@@ -211,3 +211,11 @@ test_engine_index_is_used_passes if {
 	# An index that disagrees with the bundle shows which one answered.
 	not k8s.bundle_has("ConfigMap", "cfg", {}) with data.dozen.bundle as index_bundle with data.dozen.index as {"version": 1}
 }
+
+test_tag_family_pattern_lists_the_tag_tokens_passes if {
+	every t, _ in k8s.tag_token_families {
+		regex.find_all_string_submatch_n(k8s.tag_family_pattern, sprintf("1.2-%s-x", [t]), 1)[0][1] == t
+	}
+	alternatives := split(trim_suffix(trim_prefix(k8s.tag_family_pattern, "(?:^|-)(alpine[0-9.]*|"), ")(?:-|$)"), "|")
+	{t | some t in alternatives} == object.keys(k8s.tag_token_families)
+}
