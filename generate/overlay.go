@@ -42,18 +42,27 @@ var kustomizationFields = func() []string {
 // while only lower-case scheme:// was refused.
 var remote = regexp.MustCompile(`(?i)^([a-z][a-z0-9+.-]*:|git@|(github|gitlab|bitbucket)\.(com|org)/)|\?(ref|version|submodules|timeout)=`)
 
-// copyOverlay checks an overlay directory's kustomization.yaml and copies
-// the directory into the in-memory filesystem. It refuses what would make a
-// build depend on anything but the repository: remote resources and Helm
-// charts. Every problem is reported with the file and line.
+// copyOverlay checks an overlay directory's kustomizations (its
+// kustomization.yaml and any in its subdirectories, which kustomize reads
+// when a resource names their directory) and copies the directory into the
+// in-memory filesystem. It refuses what would make a build depend on
+// anything but the repository: remote resources and Helm charts. Every
+// problem is reported with the file and line.
 func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
-	file := path.Join(o.Dir, "kustomization.yaml")
-	data, ok := o.Files["kustomization.yaml"]
-	if !ok {
+	if _, ok := o.Files["kustomization.yaml"]; !ok {
 		return diag.List{{Pos: diag.Pos{File: o.Dir}, Msg: "overlay directory has no kustomization.yaml"}}
 	}
-	if err := checkKustomization(file, data); err != nil {
-		return err
+	var errs diag.List
+	for _, rel := range sortedKeys(o.Files) {
+		switch path.Base(rel) {
+		case "kustomization.yaml", "kustomization.yml", "Kustomization":
+			if err := checkKustomization(path.Join(o.Dir, rel), path.Dir(rel), o.Files[rel]); err != nil {
+				errs = append(errs, err.(diag.List)...)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	dir := path.Join(overlaysDir, env)
 	for _, rel := range sortedKeys(o.Files) {
@@ -64,7 +73,9 @@ func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
 	return nil
 }
 
-func checkKustomization(file string, data []byte) error {
+// checkKustomization checks the kustomization file in directory dir of the
+// overlay ("." for its root).
+func checkKustomization(file, dir string, data []byte) error {
 	var doc yamlv3.Node
 	if err := yamlv3.Unmarshal(data, &doc); err != nil {
 		return diag.List{{Pos: diag.Pos{File: file, Line: yamlErrorLine(err)}, Msg: "invalid YAML: " + yamlLineRE.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")}}
@@ -89,7 +100,7 @@ func checkKustomization(file string, data []byte) error {
 		case strings.HasPrefix(key.Value, "helm"):
 			errs = append(errs, &diag.Error{Pos: nodePos(file, key), Path: key.Value, Msg: "Helm chart inflation is off: dozen builds hermetically; render the chart and commit its output as a resource"})
 		case key.Value != "resources" && key.Value != "components" && key.Value != "bases":
-			errs = append(errs, outsideFiles(file, key.Value, val)...)
+			errs = append(errs, outsideFiles(file, dir, key.Value, val)...)
 		default:
 			for j, item := range val.Content {
 				switch {
@@ -97,7 +108,7 @@ func checkKustomization(file string, data []byte) error {
 				case remote.MatchString(item.Value):
 					errs = append(errs, &diag.Error{Pos: nodePos(file, item), Path: fmt.Sprintf("%s[%d]", key.Value, j),
 						Msg: fmt.Sprintf("remote resource %q: dozen never fetches anything while rendering; vendor it into the overlay directory", item.Value)})
-				case outsideOverlay(item.Value):
+				case outsideOverlay(dir, item.Value):
 					msg := fmt.Sprintf("%q is outside the overlay directory: an overlay may use only ../../base and files inside itself", item.Value)
 					if diag.Closest(strings.TrimSuffix(item.Value, "/"), []string{"../../base"}) != "" {
 						msg += ` (did you mean "../../base"?)`
@@ -134,14 +145,15 @@ func duplicateKeys(file string, n *yamlv3.Node) diag.List {
 	return errs
 }
 
-// outsideOverlay reports whether a resource path leaves the overlay
-// directory for anything but ../../base, what dozen generated. Nothing else
-// exists there: kustomize's message about such a path named a location on
-// its in-memory filesystem as if it were the user's.
-func outsideOverlay(p string) bool {
-	const dir = "overlays/env"
-	clean := path.Clean(path.Join(dir, p))
-	return path.IsAbs(p) || !(clean == dir || strings.HasPrefix(clean, dir+"/") || clean == "base" || strings.HasPrefix(clean, "base/"))
+// outsideOverlay reports whether a resource path, in the overlay's
+// directory dir, leaves the overlay for anything but its ../../base, what
+// dozen generated. Nothing else exists there: kustomize's message about
+// such a path named a location on its in-memory filesystem as if it were
+// the user's.
+func outsideOverlay(dir, p string) bool {
+	const root = "overlays/env"
+	clean := path.Clean(path.Join(root, dir, p))
+	return path.IsAbs(p) || !(clean == root || strings.HasPrefix(clean, root+"/") || clean == "base" || strings.HasPrefix(clean, "base/"))
 }
 
 // fileKeys are kustomization keys whose values name files to load.
@@ -151,9 +163,10 @@ var fileKeys = map[string]bool{
 	"validators": true, "patchesStrategicMerge": true, "openapi": true,
 }
 
-// outsideFiles reports file references under node that leave the overlay
-// directory: an overlay may read only files inside itself.
-func outsideFiles(file, key string, n *yamlv3.Node) diag.List {
+// outsideFiles reports file references under node, in a kustomization in
+// the overlay's directory dir, that are remote or leave the overlay: an
+// overlay may read only files inside itself.
+func outsideFiles(file, dir, key string, n *yamlv3.Node) diag.List {
 	var errs diag.List
 	check := func(v *yamlv3.Node) {
 		if v.Kind != yamlv3.ScalarNode || strings.Contains(v.Value, "\n") {
@@ -169,7 +182,7 @@ func outsideFiles(file, key string, n *yamlv3.Node) diag.List {
 			// network, past its load restrictions.
 			errs = append(errs, &diag.Error{Pos: nodePos(file, v), Path: key,
 				Msg: fmt.Sprintf("remote file %q: dozen never fetches anything while rendering; vendor it into the overlay directory", v.Value)})
-		case strings.HasPrefix(p, "/") || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, "/../"):
+		case path.IsAbs(p) || !strings.HasPrefix(path.Join("overlay", dir, p)+"/", "overlay/"):
 			errs = append(errs, &diag.Error{Pos: nodePos(file, v), Path: key,
 				Msg: fmt.Sprintf("%q is outside the overlay directory: an overlay may load files only from inside itself", v.Value)})
 		}

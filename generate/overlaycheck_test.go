@@ -1,6 +1,10 @@
 package generate
 
-import "testing"
+import (
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
 
 // TestCheckKustomization covers the checks dozen makes on an overlay's
 // kustomization.yaml before kustomize reads it.
@@ -36,7 +40,7 @@ func TestCheckKustomization(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkKustomization("k.yaml", []byte(tt.src))
+			err := checkKustomization("k.yaml", ".", []byte(tt.src))
 			got := ""
 			if err != nil {
 				got = err.Error()
@@ -45,5 +49,23 @@ func TestCheckKustomization(t *testing.T) {
 				t.Fatalf("error:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCopyOverlayNested checks the kustomizations in an overlay's
+// subdirectories too: kustomize reads them when a resource names their
+// directory, and fetched the remote resources they listed.
+func TestCopyOverlayNested(t *testing.T) {
+	o := &Overlay{Dir: "overlays/prod", Files: map[string][]byte{
+		"kustomization.yaml":     []byte("resources:\n  - ../../base\n  - sub\n  - other\n"),
+		"sub/kustomization.yaml": []byte("resources:\n  - https://example.com/x.yaml\n  - ../cm.yaml\n  - ../../../base\n"),
+		"other/Kustomization":    []byte("patches:\n  - path: ../../x.yaml\n"),
+		"cm.yaml":                []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"),
+	}}
+	err := copyOverlay(filesys.MakeFsInMemory(), o, "prod")
+	want := `overlays/prod/other/Kustomization:2:11: patches: "../../x.yaml" is outside the overlay directory: an overlay may load files only from inside itself
+overlays/prod/sub/kustomization.yaml:2:5: resources[0]: remote resource "https://example.com/x.yaml": dozen never fetches anything while rendering; vendor it into the overlay directory`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
 	}
 }
