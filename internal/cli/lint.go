@@ -305,7 +305,7 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manif
 
 	var docs []manifest.Document
 	parse := func(name string, data []byte) {
-		if len(strings.TrimSpace(string(data))) == 0 {
+		if len(bytes.TrimSpace(data)) == 0 {
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: name}, Msg: "file is empty: no Kubernetes objects"})
 			return
 		}

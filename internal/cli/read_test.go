@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -79,5 +80,33 @@ func TestReadBounded(t *testing.T) {
 	}
 	if _, err := readBounded(dir, 10); err == nil || err.Error() != "is a directory" {
 		t.Errorf("directory: %v", err)
+	}
+}
+
+// TestLoadManifestsAllocation is a regression test: a manifest at the
+// size limit was copied whole to test it for emptiness, doubling what a
+// run over a 100 MB file allocated (64 MiB for the 32 MiB read).
+func TestLoadManifestsAllocation(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "big.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(100 << 20); err != nil { // sparse: cheap to make
+		t.Fatal(err)
+	}
+	f.Close()
+	env := &Env{Dir: dir, limits: defaultLimits()}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	_, errs := env.loadManifests([]string{"big.yaml"}, nil, nil, &shard{})
+	runtime.ReadMemStats(&ms)
+	if len(errs) != 1 || errs[0].Msg != "file is larger than the 32 MiB limit" {
+		t.Fatalf("errors: %v", errs)
+	}
+	if alloc := ms.TotalAlloc - before; alloc > 40<<20 {
+		t.Errorf("allocated %d MiB to refuse a 100 MB file at the 32 MiB limit", alloc>>20)
 	}
 }
