@@ -179,3 +179,20 @@ func TestLoadCarriageReturns(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadBinary checks that binary content is reported where it starts,
+// as manifests are.
+func TestLoadBinary(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{
+		"name: api\nimage: caf\xe9\n": "service.yaml:2:11: not a text file: service files are UTF-8 CUE, YAML or JSON",
+		"name: api\x00\n":             "service.yaml:1:10: not a text file: service files are UTF-8 CUE, YAML or JSON",
+	} {
+		if _, err := s.Load("service.yaml", []byte(src)); err == nil || err.Error() != want {
+			t.Errorf("Load(%q):\n%v\nwant:\n%s", src, err, want)
+		}
+	}
+}

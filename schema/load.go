@@ -141,8 +141,8 @@ func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 	if len(bytes.TrimSpace(src)) == 0 {
 		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file}, Msg: "empty service file: it needs at least name, image and a port or processes"}}
 	}
-	if !utf8.Valid(src) || bytes.IndexByte(src, 0) >= 0 {
-		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file}, Msg: "not a text file: service files are UTF-8 CUE, YAML or JSON"}}
+	if i := binaryOffset(src); i >= 0 {
+		return cue.Value{}, diag.List{{Pos: offsetPos(file, src, i), Msg: "not a text file: service files are UTF-8 CUE, YAML or JSON"}}
 	}
 	var f *ast.File
 	var err error
@@ -187,6 +187,25 @@ func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file, Line: 1, Col: 1}, Msg: fmt.Sprintf("a service file holds one object (a struct), not a %v", k)}}
 	}
 	return v, nil
+}
+
+// binaryOffset returns the offset of the first NUL byte or byte that is
+// not UTF-8 in src, or -1.
+func binaryOffset(src []byte) int {
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		if r == 0 || r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// offsetPos converts a byte offset into a 1-based line and column (in
+// bytes: the line may not be text).
+func offsetPos(file string, src []byte, off int) diag.Pos {
+	return diag.Pos{File: file, Line: 1 + bytes.Count(src[:off], []byte{'\n'}), Col: off - bytes.LastIndexByte(src[:off], '\n')}
 }
 
 // checkCUEFile rejects CUE features that make a service file depend on
