@@ -196,3 +196,17 @@ func TestLoadBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadBuildErrorPath checks that an error CUE finds while building the
+// file itself names the field, like the schema's errors do.
+func TestLoadBuildErrorPath(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Load("service.cue", []byte("name:  \"api\"\nimage: \"ghcr.io/acme/api:2.0.1\"\nport:  8080\nport:  9090\n"))
+	want := "service.cue:3:8: port: conflicting values 9090 and 8080"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
+	}
+}

@@ -535,7 +535,11 @@ func toDiag(file string, err error, path string) diag.List {
 		if format == "" {
 			msg = e.Error()
 		}
-		out = append(out, &diag.Error{Pos: p, Path: path, Msg: msg})
+		p2 := path
+		if p2 == "" {
+			p2 = strings.Join(e.Path(), ".")
+		}
+		out = append(out, &diag.Error{Pos: p, Path: p2, Msg: msg})
 	}
 	if len(out) == 0 {
 		out = diag.List{{Pos: diag.Pos{File: file}, Msg: err.Error()}}
