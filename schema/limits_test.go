@@ -210,3 +210,20 @@ func TestLoadBuildErrorPath(t *testing.T) {
 		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
 	}
 }
+
+// TestLoadYAMLStream checks that several YAML documents are called what
+// they are, not "a list".
+func TestLoadYAMLStream(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{
+		"name: api\nport: 8080\n---\nname: other\n": "service.yaml:1:1: a service file holds one object (a struct), not a stream of 2 YAML documents",
+		"- name: api\n- port: 8080\n":               "service.yaml:1:1: a service file holds one object (a struct), not a list",
+	} {
+		if _, err := s.Load("service.yaml", []byte(src)); err == nil || err.Error() != want {
+			t.Errorf("Load(%q):\n%v\nwant:\n%s", src, err, want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"cuelang.org/go/cue/token"
 	"cuelang.org/go/encoding/json"
 	"cuelang.org/go/encoding/yaml"
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/dozen-dev/dozen/diag"
 )
@@ -184,9 +185,29 @@ func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 		return cue.Value{}, toDiag(file, err, "")
 	}
 	if k := v.IncompleteKind(); k != cue.StructKind && k&cue.StructKind == 0 {
-		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file, Line: 1, Col: 1}, Msg: fmt.Sprintf("a service file holds one object (a struct), not a %v", k)}}
+		msg := fmt.Sprintf("a service file holds one object (a struct), not a %v", k)
+		if ext := strings.ToLower(filepath.Ext(file)); (ext == ".yaml" || ext == ".yml") && k == cue.ListKind {
+			// CUE reads a stream of documents as a list of them.
+			if n := yamlDocuments(src); n > 1 {
+				msg = fmt.Sprintf("a service file holds one object (a struct), not a stream of %d YAML documents", n)
+			}
+		}
+		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file, Line: 1, Col: 1}, Msg: msg}}
 	}
 	return v, nil
+}
+
+// yamlDocuments counts the documents of a YAML stream.
+func yamlDocuments(src []byte) int {
+	dec := yamlv3.NewDecoder(bytes.NewReader(src))
+	n := 0
+	for {
+		var doc yamlv3.Node
+		if err := dec.Decode(&doc); err != nil {
+			return n
+		}
+		n++
+	}
 }
 
 // binaryOffset returns the offset of the first NUL byte or byte that is
