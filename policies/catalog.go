@@ -33,8 +33,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -114,58 +116,72 @@ type catalog struct {
 	modules  map[string]*ast.Module // every non-test module, by file
 	rules    []Rule                 // sorted by id
 	pkgs     map[string]ast.Ref     // rule id → package path
-	compiler *ast.Compiler          // all modules, compiled
+	compiled func() (*ast.Compiler, error) // all modules, compiled on first use
 	index    bool                   // the library defines indexEntriesRule
 	kinds    map[string][]string    // rule id → the kinds it runs on; absent: every kind
 }
 
-// loadCatalog parses and compiles the policy tree in fsys: lib/ and the
-// category directories. Test files (*_test.rego) are left out.
-func loadCatalog(fsys fs.FS) (*catalog, error) {
+// loadCatalog parses the policy tree in fsys, lib/ and the category
+// directories, and prepares its compilation. Test files (*_test.rego) are
+// left out.
+func loadCatalog(fsys fs.FS) (*catalog, error) { return loadCatalogDir(fsys, ".") }
+
+// loadCatalogDir is loadCatalog for the policies under dir only.
+func loadCatalogDir(fsys fs.FS, dir string) (*catalog, error) {
 	c := &catalog{modules: map[string]*ast.Module{}, pkgs: map[string]ast.Ref{}, kinds: map[string][]string{}}
 	var errs []string
 	declared := map[string]any{} // rule id → custom.kinds as written
-	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+	var names []string
+	err := fs.WalkDir(fsys, dir, func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.HasSuffix(name, ".rego") || strings.HasSuffix(name, "_test.rego") {
-			return nil
+		if !d.IsDir() && strings.HasSuffix(name, ".rego") && !strings.HasSuffix(name, "_test.rego") {
+			names = append(names, name)
 		}
-		src, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return err
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read built-in policies: %w", err)
+	}
+	// Parsing is a third of the cost of loading the catalogue, which every
+	// lint pays before it starts: the modules are parsed in parallel.
+	modules := make([]*ast.Module, len(names))
+	parseErrs := make([]error, len(names))
+	parallel(runtime.GOMAXPROCS(0), len(names), func(i int) {
+		src, err := fs.ReadFile(fsys, names[i])
+		if err == nil {
+			modules[i], err = parseModule(names[i], src)
 		}
-		m, err := parseModule(name, src)
+		parseErrs[i] = err
+	})
+	for i, name := range names {
+		m, err := modules[i], parseErrs[i]
 		if err != nil {
 			errs = append(errs, err.Error())
-			return nil
+			continue
 		}
 		c.modules[name] = m
 		if definesRule(m, indexEntriesRule) {
 			c.index = true
 		}
 		if !isRuleFile(name) {
-			return nil
+			continue
 		}
 		r, err := ruleMetadata(name, m)
 		if err != nil {
 			errs = append(errs, err.Error())
-			return nil
+			continue
 		}
 		if _, dup := c.pkgs[r.ID]; dup {
 			errs = append(errs, fmt.Sprintf("%s: rule id %q is used twice", name, r.ID))
-			return nil
+			continue
 		}
 		c.rules = append(c.rules, r)
 		c.pkgs[r.ID] = m.Package.Path
 		if k, ok := packageAnnotations(m).Custom["kinds"]; ok {
 			declared[r.ID] = k
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read built-in policies: %w", err)
 	}
 	for _, r := range c.rules {
 		if k, ok := declared[r.ID]; ok {
@@ -181,12 +197,43 @@ func loadCatalog(fsys fs.FS) (*catalog, error) {
 		return nil, fmt.Errorf("built-in policies: %s", strings.Join(errs, "\n"))
 	}
 	slices.SortFunc(c.rules, func(a, b Rule) int { return cmp.Compare(a.ID, b.ID) })
-	c.compiler = newCompiler()
-	if c.compiler.Compile(c.modules); c.compiler.Failed() {
-		return nil, fmt.Errorf("compile built-in policies: %v", c.compiler.Errors)
-	}
+	c.compiled = sync.OnceValues(func() (*ast.Compiler, error) {
+		return compileBuiltin(c.modules, checkOnlyStages...)
+	})
 	return c, nil
 }
+
+// compileBuiltin compiles the built-in modules, skipping the given stages.
+func compileBuiltin(modules map[string]*ast.Module, skip ...ast.StageID) (*ast.Compiler, error) {
+	compiler := newCompiler().WithSkipStages(skip...)
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil, fmt.Errorf("compile built-in policies: %v", compiler.Errors)
+	}
+	return compiler, nil
+}
+
+// checkOnlyStages are the compiler stages that only check policies, and
+// change nothing the evaluation uses. Compiling the built-in policies alone
+// skips them, which saves time on every run: the policies are fixed when
+// dozen is built, and a test compiles them with every stage (so a rule that
+// calls a function outside Capabilities still fails go test). Compiling
+// custom policies runs every stage.
+var checkOnlyStages = []ast.StageID{
+	ast.StageCheckUnusedImports,
+	ast.StageCheckKeywordOverrides,
+	ast.StageCheckDuplicateImports,
+	ast.StageCheckVoidCalls,
+	ast.StageCheckRuleConflicts,
+	ast.StageCheckUndefinedFuncs,
+	ast.StageCheckRecursion,
+	ast.StageCheckTypes,
+	ast.StageCheckUnsafeBuiltins,
+	ast.StageCheckDeprecatedBuiltins,
+	ast.StageBuildRequiredCapabilities,
+}
+
+// isLibFile reports whether name is a module of the helper library, lib/.
+func isLibFile(name string) bool { return strings.HasPrefix(name, "lib/") }
 
 // isRuleFile reports whether name is <category>/<id>/rule.rego.
 func isRuleFile(name string) bool {

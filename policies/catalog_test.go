@@ -19,6 +19,17 @@ func TestBuiltinCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cat, err := builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every stage, the checks a lint skips included.
+	if _, err := compileBuiltin(cat.modules); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.compiled(); err != nil {
+		t.Fatal(err)
+	}
 	if len(rules) == 0 {
 		t.Fatal("no built-in rules")
 	}
@@ -131,6 +142,9 @@ deny contains result.fail("pod", ["kind"]) if input.kind == "Pod"
 				fsys[name] = &fstest.MapFile{Data: []byte(src)}
 			}
 			c, err := loadCatalog(fsys)
+			if err == nil {
+				_, err = compileBuiltin(c.modules)
+			}
 			if tc.want == "" {
 				if err != nil {
 					t.Fatal(err)

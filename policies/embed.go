@@ -12,6 +12,12 @@ import (
 //go:embed lib/*.rego portability/*/*.rego scaling/*/*.rego alpine/*/*.rego logging/*/*.rego crossref/*/*.rego config/*/*.rego
 var ruleFS embed.FS
 
-// builtin parses and compiles the embedded rules on first use: a command
-// that never lints (dozen version, dozen render --no-lint) pays nothing.
+// builtin parses the embedded rules on first use, and compiles them when
+// a lint first needs them: a command that never lints (dozen version,
+// dozen render --no-lint) pays nothing, and one that only lists the rules
+// pays no compilation.
 var builtin = sync.OnceValues(func() (*catalog, error) { return loadCatalog(ruleFS) })
+
+// builtinLib is the catalogue of the helper library alone, which custom
+// policies may import when the built-in rules do not run.
+var builtinLib = sync.OnceValues(func() (*catalog, error) { return loadCatalogDir(ruleFS, "lib") })

@@ -37,7 +37,8 @@ type Options struct {
 	// Namespaces are the packages of Policies whose rules run; default
 	// ["main"], as in conftest.
 	Namespaces []string
-	// NoBuiltin runs only the custom policies.
+	// NoBuiltin runs only the custom policies. The built-in library
+	// (data.dozen.lib) stays available to them.
 	NoBuiltin bool
 	// Today is the date exceptions expire against; zero means the current
 	// date. Tests set it.
@@ -77,7 +78,11 @@ type slot struct {
 // New compiles the policies. Errors in custom policies or in the
 // configuration are positioned.
 func New(opts Options) (*Engine, error) {
-	cat, err := builtin()
+	load := builtin
+	if opts.NoBuiltin {
+		load = builtinLib
+	}
+	cat, err := load()
 	if err != nil {
 		return nil, err
 	}
@@ -169,12 +174,18 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 
 	e.index = cat.index && !opts.NoBuiltin
 	if len(custom) == 0 {
-		e.compiler = cat.compiler
+		if e.compiler, err = cat.compiled(); err != nil {
+			return nil, err
+		}
 		return e, nil
 	}
+	// Custom policies compile with the library, which they may import, and
+	// with the built-in rules unless those do not run.
 	modules := make(map[string]*ast.Module, len(cat.modules)+len(custom))
 	for name, m := range cat.modules {
-		modules["dozen:"+name] = m
+		if !opts.NoBuiltin || isLibFile(name) {
+			modules["dozen:"+name] = m
+		}
 	}
 	for _, m := range custom {
 		modules[m.Package.Location.File] = m
