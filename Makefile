@@ -28,6 +28,7 @@ bench: ## run the benchmarks, whole processes against their peers (see BENCHMARK
 	GOBIN=$(CURDIR)/.cache/bin $(GO) install cuelang.org/go/cmd/cue@v0.17.1
 	DOZEN_BIN=$(CURDIR)/.cache/bin/dozen CUE_BIN=$(CURDIR)/.cache/bin/cue \
 		$(GO) test -run '^$$' -bench . -benchmem -count 5 ./generate/ | tee .cache/bench.txt
+	GO=$(GO) ./scripts/bench-lint.sh | tee .cache/bench-lint-summary.txt
 
 e2e: ## end-to-end: every rendered manifest through a real kube-apiserver and etcd (e2e/)
 	$(GO) test -tags e2e -count=1 -timeout 60m -v ./e2e/
