@@ -491,6 +491,14 @@ index_entries contains ["pdbs", "unlabelled", "*", i] if {
 # for every query.
 engine_index if data.dozen.index.version == index_version
 
+# index_empty is true when the engine's index has no entry in table: the
+# bundle holds nothing that table indexes (no autoscalers, say), and the
+# lookups in it can answer at once.
+index_empty(table) if {
+	engine_index
+	not data.dozen.index[table]
+}
+
 # index_entry returns the positions at index[table][k1][k2], or nothing.
 index_entry(table, k1, k2) := s if {
 	engine_index
@@ -563,7 +571,9 @@ bundle_get(kind, name, obj) := bundle_named(kind, name, obj)[0]
 
 # autoscalers_of returns the HorizontalPodAutoscalers (and KEDA ScaledObjects)
 # in the bundle whose scale target is obj.
-autoscalers_of(obj) := index_objects_at("autoscalers", obj.kind, name_of(obj), obj)
+autoscalers_of(obj) := [] if {
+	index_empty("autoscalers")
+} else := index_objects_at("autoscalers", obj.kind, name_of(obj), obj)
 
 # workloads_selected_by returns the workloads in obj's namespace whose pod
 # labels a Service-style selector (a map) matches.
@@ -597,7 +607,10 @@ label_selector_candidates(selector, obj) := index_objects_at("pods_by_label", ke
 
 # pdbs_selecting returns the PodDisruptionBudgets in obj's namespace whose
 # selector matches the labels of obj's pods.
-pdbs_selecting(obj) := [pdb |
+pdbs_selecting(obj) := [] if {
+	index_empty("pdbs_by_label")
+	index_empty("pdbs")
+} else := [pdb |
 	labels := pod_labels_of(obj)
 	candidates := {p |
 		some key, value in labels
