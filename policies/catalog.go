@@ -113,12 +113,12 @@ func Rules() ([]Rule, error) {
 
 // catalog is the parsed and compiled built-in policy tree.
 type catalog struct {
-	modules  map[string]*ast.Module // every non-test module, by file
-	rules    []Rule                 // sorted by id
-	pkgs     map[string]ast.Ref     // rule id → package path
+	modules  map[string]*ast.Module        // every non-test module, by file
+	rules    []Rule                        // sorted by id
+	pkgs     map[string]ast.Ref            // rule id → package path
 	compiled func() (*ast.Compiler, error) // all modules, compiled on first use
-	index    bool                   // the library defines indexEntriesRule
-	kinds    map[string][]string    // rule id → the kinds it runs on; absent: every kind
+	index    bool                          // the library defines indexEntriesRule
+	kinds    map[string][]string           // rule id → the kinds it runs on; absent: every kind
 }
 
 // loadCatalog parses the policy tree in fsys, lib/ and the category
