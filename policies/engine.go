@@ -78,18 +78,19 @@ type slot struct {
 // New compiles the policies. Errors in custom policies or in the
 // configuration are positioned.
 func New(opts Options) (*Engine, error) {
-	load := builtin
 	if opts.NoBuiltin {
-		load = builtinLib
+		return newWith(nil, opts)
 	}
-	cat, err := load()
+	cat, err := builtin()
 	if err != nil {
 		return nil, err
 	}
 	return newWith(cat, opts)
 }
 
-// newWith builds an engine on a catalogue of built-in rules.
+// newWith builds an engine on a catalogue of built-in rules. With
+// NoBuiltin, cat may be nil: the library is then loaded only when the
+// custom policies refer to it.
 func newWith(cat *catalog, opts Options) (*Engine, error) {
 	e := &Engine{cfg: opts.Config, today: opts.Today, byID: map[string]int{}}
 	if e.cfg == nil {
@@ -107,6 +108,14 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 	custom, err := parseCustom(opts.Policies)
 	if err != nil {
 		return nil, err
+	}
+	if cat == nil {
+		cat = &catalog{}
+		if refersToDozen(custom) {
+			if cat, err = builtinLib(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	namespaces := opts.Namespaces
 	if len(namespaces) == 0 {
@@ -200,6 +209,35 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 func (e *Engine) addRule(r Rule) {
 	e.byID[r.ID] = len(e.rules)
 	e.rules = append(e.rules, r)
+}
+
+// refersToDozen reports whether any of modules is in the dozen package tree
+// or refers to it (data.dozen..., or data itself or data[x], which may
+// reach it).
+func refersToDozen(modules []*ast.Module) bool {
+	dozen := ast.StringTerm("dozen")
+	found := false
+	check := func(ref ast.Ref) {
+		if len(ref) == 0 || !ref[0].Equal(ast.DefaultRootDocument) {
+			return
+		}
+		if len(ref) == 1 || !ast.IsConstant(ref[1].Value) || ref[1].Equal(dozen) {
+			found = true
+		}
+	}
+	for _, m := range modules {
+		check(m.Package.Path)
+		for _, imp := range m.Imports {
+			if ref, ok := imp.Path.Value.(ast.Ref); ok {
+				check(ref)
+			}
+		}
+		ast.WalkRefs(m, func(ref ast.Ref) bool {
+			check(ref)
+			return found
+		})
+	}
+	return found
 }
 
 // Rules returns the rules the engine runs, with configured severities,

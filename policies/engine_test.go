@@ -652,3 +652,24 @@ func TestIndexIsBundleIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestRefersToDozen decides whether custom policies that run without the
+// built-in rules need the library compiled with them.
+func TestRefersToDozen(t *testing.T) {
+	for src, want := range map[string]bool{
+		"package main\n\ndeny contains input.kind if input.kind == \"Pod\"\n":                    false,
+		"package main\n\nimport data.lib\n\ndeny contains x if x := lib.bad[input.kind]\n":       false,
+		"package main\n\nimport data.dozen.lib.result\n\ndeny contains result.fail(\"x\", [])\n": true,
+		"package main\n\ndeny contains x if x := data.dozen.lib.k8s.containers[_].path\n":        true,
+		"package main\n\ndeny contains x if x := data[input.ns].deny[_]\n":                       true,
+		"package dozen.lib.mine\n\nx := 1\n":                                                     true,
+	} {
+		m, err := parseModule("p.rego", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := refersToDozen([]*ast.Module{m}); got != want {
+			t.Errorf("refersToDozen(%q) = %v, want %v", src, got, want)
+		}
+	}
+}
