@@ -394,15 +394,28 @@ func readBounded(path string, limit int) ([]byte, error) {
 	if fi.IsDir() {
 		return nil, errors.New("is a directory")
 	}
-	// One allocation of the size that will be read, not a doubling one.
-	n := limit + 1
-	if fi.Mode().IsRegular() && fi.Size() < int64(n) {
-		n = int(fi.Size()) + 1
+	r := io.LimitReader(f, int64(limit)+1)
+	if !fi.Mode().IsRegular() {
+		return io.ReadAll(r) // a pipe or device: its size is unknown
 	}
-	var b bytes.Buffer
-	b.Grow(n + bytes.MinRead)
-	_, err = b.ReadFrom(io.LimitReader(f, int64(limit)+1))
-	return b.Bytes(), err
+	// One allocation of the size that will be read, not a doubling one:
+	// the file's size plus one byte to see that it did not grow, capped
+	// at one byte over the limit.
+	n := int64(limit) + 1
+	if fi.Size() < n {
+		n = fi.Size() + 1
+	}
+	buf := make([]byte, n)
+	m, err := io.ReadFull(r, buf)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return buf[:m], nil
+	case err != nil:
+		return nil, err
+	}
+	// The file grew while it was read: take the rest, up to the limit.
+	rest, err := io.ReadAll(r)
+	return append(buf, rest...), err
 }
 
 // asList returns err's positioned errors.
