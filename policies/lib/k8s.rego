@@ -390,7 +390,8 @@ bundle := data.dozen.bundle if is_array(data.dozen.bundle)
 #                                  ScaledObjects, by the kind and name they scale
 #   workloads[kind]["*"]           workloads (objects with a pod template)
 #   pods_by_label[key][value]      workloads whose pod template has the label
-#   pdbs_by_label[key][value]      PodDisruptionBudgets whose matchLabels have it
+#   pdbs_by_label[key][value]      PodDisruptionBudgets, each under the pair of its
+#                                  matchLabels the fewest budgets share
 #   pdbs["unlabelled"]["*"]        PodDisruptionBudgets without matchLabels
 #
 # Building it reads the whole bundle. Rego caches nothing between queries, so
@@ -473,7 +474,33 @@ index_entries contains ["pods_by_label", key, value, i] if {
 	is_string(value)
 }
 
+# A PodDisruptionBudget is indexed under one pair of its matchLabels, the
+# one the fewest budgets share (ties go to the smaller key): a pod's
+# budgets are found by looking up each of the pod's labels, and every pair
+# of a budget that selects the pod is among them, so one pair is enough.
+# Indexing every pair would put each budget under the labels all budgets
+# share (a component or environment label), and the lookups for every
+# workload would read every budget: quadratic in the bundle.
 index_entries contains ["pdbs_by_label", key, value, i] if {
+	some i, o in bundle
+	o.kind == "PodDisruptionBudget"
+	labels := o.spec.selector.matchLabels
+	ranked := {[pdb_pair_counts[[k, v]], k] | some k, v in labels; is_string(v)}
+	key := min(ranked)[1]
+	value := labels[key]
+}
+
+# pdb_pair_counts[[key, value]] is the number of PodDisruptionBudgets whose
+# matchLabels hold the pair. The inner comprehension filters on variables of
+# the outer one, so OPA's comprehension indexing evaluates it once for all
+# pairs: linear in the budgets.
+pdb_pair_counts := {[k, v]: n |
+	some [k, v, _] in pdb_pairs
+	ids := {i | some [k2, v2, i] in pdb_pairs; k2 == k; v2 == v}
+	n := count(ids)
+}
+
+pdb_pairs contains [key, value, i] if {
 	some i, o in bundle
 	o.kind == "PodDisruptionBudget"
 	some key, value in o.spec.selector.matchLabels
@@ -580,10 +607,18 @@ autoscalers_of(obj) := [] if {
 workloads_selected_by(selector, obj) := [o |
 	is_object(selector)
 	count(selector) > 0
-	key := min(object.keys(selector))
+	key := selective_key(selector)
 	some o in index_objects_at("pods_by_label", key, selector[key], obj)
 	selector_map_matches(selector, pod_labels_of(o))
 ]
+
+# selective_key returns the key of labels whose pair the fewest workloads'
+# pods carry (ties go to the smaller key): the candidates to test for a
+# selector. The first key in order could be one every workload shares (a
+# component label), which would make each lookup read every workload.
+selective_key(labels) := min({[count(index_entry("pods_by_label", k, v)), k] |
+	some k, v in labels
+})[1]
 
 # workloads_selected_by_label_selector returns the workloads in obj's
 # namespace whose pod labels a metav1.LabelSelector matches.
@@ -599,7 +634,7 @@ has_match_labels(selector) if {
 
 label_selector_candidates(selector, obj) := index_objects_at("pods_by_label", key, selector.matchLabels[key], obj) if {
 	has_match_labels(selector)
-	key := min(object.keys(selector.matchLabels))
+	key := selective_key(selector.matchLabels)
 } else := [o |
 	some kind in object.keys(workload_kinds)
 	some o in index_objects_at("workloads", kind, "*", obj)
