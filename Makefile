@@ -1,6 +1,7 @@
 # dozen's tasks. `make help` lists them.
 GO ?= go
 BIN := bin/dozen
+COUNT ?= 5
 
 .PHONY: help build test golden docs bench lint example e2e
 
@@ -23,12 +24,9 @@ golden: ## rewrite every golden file and CLI spec output
 docs: ## regenerate generated docs (policies/README.md)
 	DOZEN_UPDATE=1 $(GO) test ./policies -run TestDocs
 
-bench: ## run the benchmarks, whole processes against their peers (see BENCHMARKS.md)
-	$(GO) build -o .cache/bin/dozen ./cmd/dozen
-	GOBIN=$(CURDIR)/.cache/bin $(GO) install cuelang.org/go/cmd/cue@v0.17.1
-	DOZEN_BIN=$(CURDIR)/.cache/bin/dozen CUE_BIN=$(CURDIR)/.cache/bin/cue \
-		$(GO) test -run '^$$' -bench . -benchmem -count 5 ./generate/ | tee .cache/bench.txt
-	GO=$(GO) ./scripts/bench-lint.sh | tee .cache/bench-lint-summary.txt
+bench: ## measure dozen against its peers, whole processes, and write the figures into BENCHMARKS.md
+	$(GO) run ./internal/benchrun -count $(COUNT) -write BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchmem ./generate/ ./policies/ | tee .cache/bench/inprocess.txt
 
 e2e: ## end-to-end: every rendered manifest through a real kube-apiserver and etcd (e2e/)
 	$(GO) test -tags e2e -count=1 -timeout 60m -v ./e2e/

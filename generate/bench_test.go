@@ -2,9 +2,6 @@ package generate_test
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/dozen-dev/dozen/generate"
@@ -79,49 +76,6 @@ func indexByte(b []byte, c byte) int {
 		}
 	}
 	return -1
-}
-
-// BenchmarkProcess measures whole processes, as a pre-commit hook or CI
-// step pays for them: dozen rendering examples/go-ok, and its peer in the
-// same run, `cue export` of an equivalent plain CUE file
-// (testdata/bench/go-ok-plain.cue, the same objects written out by hand).
-// Set DOZEN_BIN and CUE_BIN (make bench does); missing binaries skip.
-func BenchmarkProcess(b *testing.B) {
-	run := func(b *testing.B, bin string, args ...string) {
-		if bin == "" {
-			b.Skip("binary not set (DOZEN_BIN, CUE_BIN): run make bench")
-		}
-		for b.Loop() {
-			cmd := exec.Command(bin, args...)
-			cmd.Dir = ".."
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("%s: %v\n%s", bin, err, out)
-			}
-		}
-	}
-	b.Run("dozen-render-go-ok", func(b *testing.B) { run(b, os.Getenv("DOZEN_BIN"), "render", "examples/go-ok") })
-	b.Run("dozen-vet-go-ok", func(b *testing.B) { run(b, os.Getenv("DOZEN_BIN"), "vet", "examples/go-ok") })
-	b.Run("dozen-version", func(b *testing.B) { run(b, os.Getenv("DOZEN_BIN"), "version") })
-	b.Run("dozen-render-200x3-tree", func(b *testing.B) {
-		dir := b.TempDir()
-		if err := corpus.Write(filepath.Join(dir, "services"), 200); err != nil {
-			b.Fatal(err)
-		}
-		bin := os.Getenv("DOZEN_BIN")
-		if bin == "" {
-			b.Skip("DOZEN_BIN not set: run make bench")
-		}
-		for b.Loop() {
-			cmd := exec.Command(bin, "render", "--all-envs", "-o", "rendered", "services")
-			cmd.Dir = dir
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("%v\n%s", err, out)
-			}
-		}
-	})
-	b.Run("cue-export-go-ok", func(b *testing.B) {
-		run(b, os.Getenv("CUE_BIN"), "export", "--out", "yaml", "testdata/bench/go-ok-plain.cue")
-	})
 }
 
 // BenchmarkRenderCorpus renders the 200-service corpus in all three

@@ -1,0 +1,462 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/internal/corpus"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// peer is a tool measured beside dozen, installed at a pinned version.
+type peer struct {
+	name, pkg, version string
+}
+
+var peers = []peer{
+	{"conftest", "github.com/open-policy-agent/conftest", "v0.71.1"},
+	{"kube-score", "github.com/zegl/kube-score/cmd/kube-score", "v1.20.0"},
+	{"cue", "cuelang.org/go/cmd/cue", "v0.17.1"},
+	{"kustomize", "sigs.k8s.io/kustomize/kustomize/v5", "v5.8.0"},
+}
+
+type harness struct {
+	opts      *options
+	work, bin string
+	have      map[string]string // peer name -> binary, for installed peers
+	missing   map[string]string // peer name -> why it is missing
+	timeBin   string
+}
+
+// setup builds dozen and the floor and installs the peers.
+func (h *harness) setup() error {
+	h.have, h.missing = map[string]string{}, map[string]string{}
+	if err := os.MkdirAll(h.bin, 0o755); err != nil {
+		return err
+	}
+	var err error
+	if h.timeBin, err = exec.LookPath("/usr/bin/time"); err != nil {
+		return errors.New("/usr/bin/time is needed for peak memory (Debian package time)")
+	}
+	if err := goCmd(nil, "build", "-o", filepath.Join(h.bin, "dozen"), "./cmd/dozen"); err != nil {
+		return err
+	}
+	if err := goCmd(nil, "build", "-o", filepath.Join(h.bin, "decode"), "./internal/corpus/decode"); err != nil {
+		return err
+	}
+	for _, p := range peers {
+		if !h.opts.peers {
+			h.missing[p.name] = "not measured (-peers=false)"
+			continue
+		}
+		dir := filepath.Join(h.bin, p.name+"@"+p.version)
+		exe := filepath.Join(dir, p.name)
+		if _, err := os.Stat(exe); err != nil {
+			fmt.Fprintf(os.Stderr, "benchrun: go install %s@%s\n", p.pkg, p.version)
+			if err := goCmd([]string{"GOBIN=" + dir}, "install", p.pkg+"@"+p.version); err != nil {
+				h.missing[p.name] = "could not be installed: " + firstLine(err.Error())
+				continue
+			}
+		}
+		h.have[p.name] = exe
+	}
+	return nil
+}
+
+func (h *harness) peerVersions() []string {
+	var out []string
+	for _, p := range peers {
+		if _, ok := h.have[p.name]; ok {
+			out = append(out, p.name+" "+p.version)
+		} else {
+			out = append(out, p.name+": "+h.missing[p.name])
+		}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// sample is one run of a command.
+type sample struct {
+	wall, cpu time.Duration
+	rssKiB    int64
+}
+
+// result is the median of a command's runs.
+type result struct {
+	group, name string // group: the table; name: the row
+	size        int    // objects or services; 0 when it does not apply
+	cmd         string // the command line, relative to the working directory
+	skip        string // why it did not run
+	wall, cpu   time.Duration
+	rssKiB      int64
+}
+
+// time runs argv in dir count times (once more first, to warm the page
+// cache, not counted) and returns the medians. Exit statuses 0 and 1
+// (findings) count as success; output goes to the bin bucket.
+func (h *harness) time(dir string, count int, argv ...string) (result, error) {
+	var samples []sample
+	for i := range count + 1 {
+		out := filepath.Join(h.work, "time.out")
+		cmd := exec.Command(h.timeBin, append([]string{"-f", "%e %U %S %M", "-o", out}, argv...)...)
+		cmd.Dir = dir
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		start := time.Now()
+		err := cmd.Run()
+		wall := time.Since(start)
+		var exit *exec.ExitError
+		if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+			return result{}, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, tail(stderr.Bytes()))
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			return result{}, err
+		}
+		s, err := parseTime(b)
+		if err != nil {
+			return result{}, fmt.Errorf("%s: %v", strings.Join(argv, " "), err)
+		}
+		// /usr/bin/time counts in hundredths of a second: too coarse for
+		// a start-up. The wall time is taken here (it includes starting
+		// /usr/bin/time, well under a millisecond), and the CPU time from
+		// the rusage wait4 returns for /usr/bin/time, which includes the
+		// command it waited for, in microseconds. Peak RSS comes from
+		// /usr/bin/time: a small C process, so the command's figure is not
+		// raised by this Go process's memory, which a child started by
+		// vfork would inherit as its peak.
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+		s.wall = wall
+		if i > 0 {
+			samples = append(samples, s)
+		}
+	}
+	return median(samples), nil
+}
+
+// tail returns the last lines of a command's error output.
+func tail(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-5):], "\n")
+}
+
+// parseTime reads /usr/bin/time's "%e %U %S %M" line: the last line, as
+// time prints "Command exited with non-zero status" first.
+func parseTime(b []byte) (sample, error) {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	f := strings.Fields(lines[len(lines)-1])
+	if len(f) != 4 {
+		return sample{}, fmt.Errorf("unexpected time output %q", b)
+	}
+	var v [3]float64
+	for i := range v {
+		x, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return sample{}, fmt.Errorf("unexpected time output %q", b)
+		}
+		v[i] = x
+	}
+	rss, err := strconv.ParseInt(f[3], 10, 64)
+	if err != nil {
+		return sample{}, fmt.Errorf("unexpected time output %q", b)
+	}
+	sec := func(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }
+	return sample{wall: sec(v[0]), cpu: sec(v[1] + v[2]), rssKiB: rss}, nil
+}
+
+// median returns the median of each measure on its own.
+func median(s []sample) result {
+	pick := func(get func(sample) int64) int64 {
+		v := make([]int64, len(s))
+		for i := range s {
+			v[i] = get(s[i])
+		}
+		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return result{
+		wall:   time.Duration(pick(func(x sample) int64 { return int64(x.wall) })),
+		cpu:    time.Duration(pick(func(x sample) int64 { return int64(x.cpu) })),
+		rssKiB: pick(func(x sample) int64 { return x.rssKiB }),
+	}
+}
+
+// add times a command and records it in rep; a peer that is missing is
+// recorded as skipped.
+func (h *harness) add(rep *report, group, name string, size int, dir string, count int, needs string, argv ...string) error {
+	r := result{group: group, name: name, size: size, cmd: display(h, argv)}
+	if needs != "" {
+		if _, ok := h.have[needs]; !ok {
+			r.skip = needs + " " + h.missing[needs]
+			rep.results = append(rep.results, r)
+			return nil
+		}
+	}
+	fmt.Fprintf(os.Stderr, "benchrun: %s %s (%d)\n", group, name, size)
+	m, err := h.time(dir, count, argv...)
+	if err != nil {
+		return err
+	}
+	r.wall, r.cpu, r.rssKiB = m.wall, m.cpu, m.rssKiB
+	rep.results = append(rep.results, r)
+	return nil
+}
+
+// display shortens a command line for the report: binaries by name.
+func display(h *harness, argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		switch {
+		case strings.HasPrefix(a, h.bin+"/"):
+			out[i] = filepath.Base(a)
+		case strings.HasPrefix(a, h.work+"/"):
+			out[i] = strings.TrimPrefix(a, h.work+"/")
+		default:
+			out[i] = a
+		}
+	}
+	if len(out) > 8 {
+		out = append(out[:7], fmt.Sprintf("... (%d files)", len(argv)-7))
+	}
+	return strings.Join(out, " ")
+}
+
+// measure runs every benchmark of the report.
+func (h *harness) measure(rep *report, sz sizes) error {
+	dozen, decode := filepath.Join(h.bin, "dozen"), filepath.Join(h.bin, "decode")
+	policy, err := filepath.Abs("testdata/bench/conftest-policy")
+	if err != nil {
+		return err
+	}
+	count := h.opts.count
+	if h.opts.quick {
+		count = 1
+	}
+
+	// Lint throughput and growth, on the manifest corpus (4 objects a file).
+	lintSizes := union(sz.lintObjects, sz.lintGrowth)
+	for _, n := range lintSizes {
+		dir := filepath.Join(h.work, fmt.Sprintf("manifests-%d", n))
+		if err := freshDir(dir); err != nil {
+			return err
+		}
+		if err := corpus.WriteManifests(dir, n/4); err != nil {
+			return err
+		}
+		files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		if err != nil {
+			return err
+		}
+		if err := h.add(rep, "lint", "decode floor", n, h.work, count, "", decode, dir); err != nil {
+			return err
+		}
+		if err := h.add(rep, "lint", "dozen lint", n, h.work, count, "", dozen, "lint", "--format", "json", dir); err != nil {
+			return err
+		}
+		if !contains(sz.lintObjects, n) {
+			continue
+		}
+		if err := h.add(rep, "lint", "dozen lint, conftest's rules", n, h.work, count, "", dozen, "lint", "--no-builtin", "--policy", policy, "--format", "json", dir); err != nil {
+			return err
+		}
+		if err := h.add(rep, "lint", "conftest", n, h.work, count, "conftest", append([]string{h.have["conftest"], "test", "--no-color", "--output", "json", "--policy", policy}, files...)...); err != nil {
+			return err
+		}
+		if err := h.add(rep, "lint", "kube-score", n, h.work, count, "kube-score", append([]string{h.have["kube-score"], "score", "--output-format", "ci"}, files...)...); err != nil {
+			return err
+		}
+	}
+
+	// Render throughput and growth, on the service corpus (3 environments
+	// each), and the peer pipeline: cue export of the generated objects,
+	// then kustomize build of each environment's layer.
+	s, err := schema.Compile()
+	if err != nil {
+		return err
+	}
+	for _, n := range union(sz.renderServices, sz.renderGrowth) {
+		dir := filepath.Join(h.work, fmt.Sprintf("services-%d", n))
+		if err := freshDir(dir); err != nil {
+			return err
+		}
+		if err := corpus.Write(filepath.Join(dir, "services"), n); err != nil {
+			return err
+		}
+		out := filepath.Join(dir, "rendered")
+		if err := h.add(rep, "render", "dozen render --all-envs", n, dir, count, "", dozen, "render", "--all-envs", "--format", "json", "-o", out, "services"); err != nil {
+			return err
+		}
+		if err := h.add(rep, "render", "dozen render --all-envs --no-lint", n, dir, count, "", dozen, "render", "--all-envs", "--no-lint", "-o", out, "services"); err != nil {
+			return err
+		}
+		if !contains(sz.renderServices, n) || n > sz.peerRenderMax {
+			continue
+		}
+		script, err := h.peerTree(s, dir, n)
+		if err != nil {
+			return err
+		}
+		if _, ok := h.have["cue"]; ok {
+			if err := h.add(rep, "render", "cue export + kustomize build", n, dir, count, "kustomize", "sh", script); err != nil {
+				return err
+			}
+		} else {
+			rep.results = append(rep.results, result{group: "render", name: "cue export + kustomize build", size: n, skip: "cue " + h.missing["cue"]})
+		}
+	}
+
+	// Latency: what one pre-commit hook run pays.
+	one := filepath.Join(h.work, "manifests-one")
+	if err := freshDir(one); err != nil {
+		return err
+	}
+	if err := corpus.WriteManifests(one, 1); err != nil {
+		return err
+	}
+	file := filepath.Join(one, "app-0000.yaml")
+	repo, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	plain := filepath.Join(repo, "testdata/bench/go-ok-plain.cue")
+	for _, c := range []struct {
+		name, needs string
+		argv        []string
+	}{
+		{"dozen version", "", []string{dozen, "version"}},
+		{"dozen vet, one service", "", []string{dozen, "vet", "examples/go-ok"}},
+		{"dozen render, one service", "", []string{dozen, "render", "examples/go-ok"}},
+		{"cue export of its objects", "cue", []string{h.have["cue"], "export", plain}},
+		{"dozen lint, one file", "", []string{dozen, "lint", file}},
+		{"decode floor, one file", "", []string{decode, file}},
+		{"conftest, one file", "conftest", []string{h.have["conftest"], "test", "--no-color", "--policy", policy, file}},
+		{"kube-score, one file", "kube-score", []string{h.have["kube-score"], "score", "--output-format", "ci", file}},
+	} {
+		if err := h.add(rep, "latency", c.name, 0, repo, count, c.needs, c.argv...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// peerTree writes, beside the service corpus in dir, the tree the peer
+// pipeline builds from: per service the objects dozen generates as plain
+// CUE (generated/resources.cue, a List) with kustomize's generator inputs,
+// and one environment layer per environment; and the script that runs the
+// pipeline into peer-out/ENV/SERVICE.yaml. It returns the script's path.
+func (h *harness) peerTree(s *schema.Schema, dir string, n int) (string, error) {
+	root := filepath.Join(dir, "peer")
+	if err := freshDir(root); err != nil {
+		return "", err
+	}
+	var script strings.Builder
+	fmt.Fprintf(&script, "set -e\ncd %s\n", root)
+	for i := range n {
+		name := fmt.Sprintf("svc-%04d", i)
+		file := filepath.Join(dir, "services", name, "service.yaml")
+		src, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		svc, err := s.Load(file, src)
+		if err != nil {
+			return "", err
+		}
+		envs := generate.Environments(svc, nil)
+		for _, env := range envs {
+			files, err := generate.Tree(svc, env)
+			if err != nil {
+				return "", err
+			}
+			for p, data := range files {
+				p, ok := strings.CutPrefix(p, "base/")
+				if ok {
+					p = env + "/" + p
+				} else if p == "generated/resources.yaml" {
+					p, data = "generated/resources.cue", asCUEList(data)
+				}
+				full := filepath.Join(root, name, filepath.FromSlash(p))
+				if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+					return "", err
+				}
+				if err := os.WriteFile(full, data, 0o644); err != nil {
+					return "", err
+				}
+			}
+		}
+		fmt.Fprintf(&script, "%s export --out yaml --force -o %s/generated/resources.yaml %s/generated/resources.cue\n", h.have["cue"], name, name)
+		for _, env := range envs {
+			fmt.Fprintf(&script, "mkdir -p ../peer-out/%s && %s build %s/%s > ../peer-out/%s/%s.yaml\n", env, h.have["kustomize"], name, env, env, name)
+		}
+	}
+	p := filepath.Join(dir, "peer.sh")
+	return p, os.WriteFile(p, []byte(script.String()), 0o644)
+}
+
+// asCUEList turns generate.Tree's resources.yaml, one JSON object a
+// document, into CUE: a List of the objects (JSON is CUE).
+func asCUEList(stream []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("apiVersion: \"v1\"\nkind: \"List\"\nitems: [\n")
+	for _, doc := range bytes.Split(stream, []byte("\n---\n")) {
+		doc = bytes.TrimSpace(doc)
+		if len(doc) == 0 || !json.Valid(doc) {
+			continue
+		}
+		b.Write(doc)
+		b.WriteString(",\n")
+	}
+	b.WriteString("]\n")
+	return b.Bytes()
+}
+
+func freshDir(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return os.MkdirAll(dir, 0o755)
+}
+
+func contains(list []int, n int) bool {
+	for _, x := range list {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+// union returns the sizes of a and b, ascending, each once.
+func union(a, b []int) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, x := range append(append([]int{}, a...), b...) {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	sort.Ints(out)
+	return out
+}

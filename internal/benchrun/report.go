@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// report is one run of the harness.
+type report struct {
+	Date, Machine, Go string
+	Count             int
+	Quick             bool
+	Peers             []string
+	LoadAt            [2]string // load averages at the start and the end
+	results           []result
+}
+
+// The markers between which -write replaces BENCHMARKS.md's text.
+const (
+	beginMarker = "<!-- make bench: begin (written by internal/benchrun; edits here are overwritten) -->"
+	endMarker   = "<!-- make bench: end -->"
+)
+
+// splice replaces the text between the markers in doc with md, or inserts
+// the markers and md after the document's first paragraph.
+func splice(doc []byte, md string) []byte {
+	block := beginMarker + "\n\n" + md + "\n" + endMarker
+	s := string(doc)
+	if i := strings.Index(s, beginMarker); i >= 0 {
+		if j := strings.Index(s[i:], endMarker); j >= 0 {
+			return []byte(s[:i] + block + s[i+j+len(endMarker):])
+		}
+	}
+	// After the title and the first paragraph.
+	at := strings.Index(s, "\n\n")
+	if at >= 0 {
+		if next := strings.Index(s[at+2:], "\n\n"); next >= 0 {
+			at = at + 2 + next
+		}
+	}
+	if at < 0 {
+		return []byte(s + "\n" + block + "\n")
+	}
+	return []byte(s[:at] + "\n\n" + block + s[at:])
+}
+
+func (r *report) find(group, name string, size int) *result {
+	for i := range r.results {
+		x := &r.results[i]
+		if x.group == group && x.name == name && x.size == size {
+			return x
+		}
+	}
+	return nil
+}
+
+func (r *report) sizes(group, name string) []int {
+	var out []int
+	for _, x := range r.results {
+		if x.group == group && x.name == name {
+			out = append(out, x.size)
+		}
+	}
+	return out
+}
+
+func dur(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	default:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	}
+}
+
+func mib(kib int64) string { return fmt.Sprintf("%.0f MiB", float64(kib)/1024) }
+
+// ratio formats a/b, or "n/a" when either is missing.
+func ratio(a, b *result, get func(*result) float64) string {
+	if a == nil || b == nil || a.skip != "" || b.skip != "" || get(b) == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fx", get(a)/get(b))
+}
+
+func wallOf(x *result) float64 { return float64(x.wall) }
+func cpuOf(x *result) float64  { return float64(x.cpu) }
+func rssOf(x *result) float64  { return float64(x.rssKiB) }
+
+// table writes the rows of group as a markdown table.
+func (r *report) table(b *bytes.Buffer, group, unit string) {
+	fmt.Fprintf(b, "| %s | command | wall | CPU | peak RSS |\n|---:|---|---:|---:|---:|\n", unit)
+	for _, x := range r.results {
+		if x.group != group {
+			continue
+		}
+		size := "one"
+		if x.size > 0 {
+			size = fmt.Sprintf("%d", x.size)
+		}
+		if x.skip != "" {
+			fmt.Fprintf(b, "| %s | %s | skipped: %s | | |\n", size, x.name, x.skip)
+			continue
+		}
+		fmt.Fprintf(b, "| %s | %s <br>`%s` | %s | %s | %s |\n", size, x.name, x.cmd, dur(x.wall), dur(x.cpu), mib(x.rssKiB))
+	}
+	b.WriteString("\n")
+}
+
+// growth writes how name's CPU time and memory grow as its work doubles.
+func (r *report) growth(b *bytes.Buffer, group, name, unit string) {
+	sizes := r.sizes(group, name)
+	fmt.Fprintf(b, "| %s | CPU | CPU / previous | CPU per 1,000 %s | peak RSS | RSS / previous |\n|---:|---:|---:|---:|---:|---:|\n", unit, unit)
+	var prev *result
+	for _, n := range sizes {
+		x := r.find(group, name, n)
+		if x.skip != "" {
+			continue
+		}
+		step, rstep := "", ""
+		if prev != nil && prev.cpu > 0 && prev.rssKiB > 0 {
+			step = fmt.Sprintf("%.2fx for %.0fx the work", float64(x.cpu)/float64(prev.cpu), float64(n)/float64(prev.size))
+			rstep = fmt.Sprintf("%.2fx", float64(x.rssKiB)/float64(prev.rssKiB))
+		}
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s |\n", n, dur(x.cpu), step, dur(time.Duration(float64(x.cpu)*1000/float64(n))), mib(x.rssKiB), rstep)
+		prev = x
+	}
+	b.WriteString("\n")
+}
+
+// goal is one of issue 7's goals, checked against the run.
+type goal struct {
+	what, measured string
+	met            bool
+	known          bool
+}
+
+func (r *report) goals() []goal {
+	var out []goal
+	largest := func(group, name string) int {
+		s := r.sizes(group, name)
+		if len(s) == 0 {
+			return 0
+		}
+		return s[len(s)-1]
+	}
+	n := largest("lint", "conftest")
+	conftest, same := r.find("lint", "conftest", n), r.find("lint", "dozen lint, conftest's rules", n)
+	if conftest != nil && same != nil && conftest.skip == "" {
+		x := float64(conftest.wall) / float64(same.wall)
+		out = append(out, goal{fmt.Sprintf("lint: at least 4x conftest's throughput on the same rules (%d objects, wall)", n), fmt.Sprintf("%.1fx", x), x >= 4, true})
+	}
+	n = largest("lint", "dozen lint")
+	lint, floor := r.find("lint", "dozen lint", n), r.find("lint", "decode floor", n)
+	if lint != nil && floor != nil {
+		x := float64(lint.wall) / float64(floor.wall)
+		out = append(out, goal{fmt.Sprintf("lint: within 3x the decode floor (%d objects, wall)", n), fmt.Sprintf("%.1fx", x), x <= 3, true})
+	}
+	n = largest("lint", "kube-score")
+	ks, lint := r.find("lint", "kube-score", n), r.find("lint", "dozen lint", n)
+	if ks != nil && lint != nil && ks.skip == "" {
+		x := float64(ks.wall) / float64(lint.wall)
+		out = append(out, goal{fmt.Sprintf("lint: ahead of kube-score (%d objects, wall)", n), fmt.Sprintf("kube-score takes %.1fx dozen's time", x), x > 1, true})
+	}
+	n = largest("render", "dozen render --all-envs")
+	if x := r.find("render", "dozen render --all-envs", n); x != nil {
+		out = append(out, goal{fmt.Sprintf("render: %d services x 3 environments under 10 s, whole process (wall)", n), dur(x.wall) + " (CPU " + dur(x.cpu) + ")", x.wall < 10*time.Second, true})
+	}
+	if x := r.find("latency", "dozen render, one service", 0); x != nil {
+		out = append(out, goal{"render: one service under 100 ms", dur(x.wall), x.wall < 100*time.Millisecond, true})
+	}
+	if x := r.find("latency", "dozen version", 0); x != nil {
+		out = append(out, goal{"start-up: dozen version under 20 ms", dur(x.wall), x.wall < 20*time.Millisecond, true})
+	}
+	n = largest("lint", "dozen lint")
+	if x := r.find("lint", "dozen lint", n); x != nil {
+		out = append(out, goal{fmt.Sprintf("memory: under 300 MiB linting %d objects", n), mib(x.rssKiB), x.rssKiB < 300*1024, true})
+	}
+	n = largest("render", "dozen render --all-envs")
+	if x := r.find("render", "dozen render --all-envs", n); x != nil {
+		out = append(out, goal{fmt.Sprintf("memory: under 300 MiB rendering %d services", n), mib(x.rssKiB), x.rssKiB < 300*1024, true})
+	}
+	return out
+}
+
+// markdown renders the report.
+func (r *report) markdown() string {
+	var b bytes.Buffer
+	title := "## Side by side with the peers (`make bench`)"
+	if r.Quick {
+		title += " — quick run, tiny corpora: not figures to quote"
+	}
+	fmt.Fprintf(&b, "%s\n\n", title)
+	fmt.Fprintf(&b, "Date: %s. Machine: %s. %s. Load average %s at the start, %s at the end.\n", r.Date, r.Machine, r.Go, r.LoadAt[0], r.LoadAt[1])
+	fmt.Fprintf(&b, "Peers: %s.\n\n", strings.Join(r.Peers, ", "))
+	fmt.Fprintf(&b, "Command: `make bench` (`go run ./internal/benchrun -count %d -write BENCHMARKS.md`). Each command runs as a whole process under `/usr/bin/time`, once to warm the page cache and then %d times; the tables show the median of each measure (wall time, CPU time as user + system, peak RSS). The machine is shared: read the ratios between rows of one run, not the absolute figures across runs.\n\n", r.Count, r.Count)
+
+	b.WriteString("### Goals\n\n| goal | measured | |\n|---|---|---|\n")
+	for _, g := range r.goals() {
+		mark := "not met"
+		if g.met {
+			mark = "met"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", g.what, g.measured, mark)
+	}
+	b.WriteString("\n")
+
+	b.WriteString("### Lint throughput\n\nThe manifest corpus of `internal/corpus` (files of a Deployment, Service, ConfigMap and Ingress; a known share breaking known rules). conftest and `dozen lint --no-builtin --policy` run the same Rego rules (`testdata/bench/conftest-policy`); `dozen lint` runs its 50 built-in rules; kube-score runs its own checks; the decode floor reads and decodes the files with positions and does nothing else.\n\n")
+	r.table(&b, "lint", "objects")
+	b.WriteString("| objects | conftest / dozen, same rules (wall, CPU) | dozen lint / decode floor (wall, CPU) | kube-score / dozen lint (wall, CPU) |\n|---:|---|---|---|\n")
+	for _, n := range r.sizes("lint", "conftest") {
+		conf, same := r.find("lint", "conftest", n), r.find("lint", "dozen lint, conftest's rules", n)
+		lint, floor, ks := r.find("lint", "dozen lint", n), r.find("lint", "decode floor", n), r.find("lint", "kube-score", n)
+		fmt.Fprintf(&b, "| %d | %s, %s | %s, %s | %s, %s |\n", n,
+			ratio(conf, same, wallOf), ratio(conf, same, cpuOf),
+			ratio(lint, floor, wallOf), ratio(lint, floor, cpuOf),
+			ratio(ks, lint, wallOf), ratio(ks, lint, cpuOf))
+	}
+	b.WriteString("\n")
+
+	b.WriteString("### Render throughput\n\nThe service corpus of `internal/corpus` (four rotating shapes, each service with dev, staging and prod), rendered to a tree with `--all-envs`; by default `render` also lints what it renders. The peer pipeline does the part of dozen's work that plain tools can: `cue export` of the objects dozen generates, written as plain CUE (no schema, no mapping), then `kustomize build` of each environment's layer (`generate.Tree`), one process per step as a Makefile would run them.\n\n")
+	r.table(&b, "render", "services")
+	b.WriteString("| services | peer pipeline / dozen render --no-lint (wall, CPU) |\n|---:|---|\n")
+	for _, n := range r.sizes("render", "cue export + kustomize build") {
+		peer, dozen := r.find("render", "cue export + kustomize build", n), r.find("render", "dozen render --all-envs --no-lint", n)
+		fmt.Fprintf(&b, "| %d | %s, %s |\n", n, ratio(peer, dozen, wallOf), ratio(peer, dozen, cpuOf))
+	}
+	b.WriteString("\n")
+
+	b.WriteString("### Latency: one service, one file\n\nWhat a pre-commit hook pays per run.\n\n")
+	r.table(&b, "latency", "input")
+	one, conf, ks := r.find("latency", "dozen lint, one file", 0), r.find("latency", "conftest, one file", 0), r.find("latency", "kube-score, one file", 0)
+	fmt.Fprintf(&b, "One file: dozen lint / conftest %s (wall), dozen lint / kube-score %s (wall).\n\n", ratio(one, conf, wallOf), ratio(one, ks, wallOf))
+
+	b.WriteString("### Growth\n\nAs the work doubles, CPU time and memory should double, not more.\n\n")
+	b.WriteString("`dozen lint`:\n\n")
+	r.growth(&b, "lint", "dozen lint", "objects")
+	b.WriteString("Decode floor:\n\n")
+	r.growth(&b, "lint", "decode floor", "objects")
+	b.WriteString("`dozen render --all-envs` (with its lint):\n\n")
+	r.growth(&b, "render", "dozen render --all-envs", "services")
+	b.WriteString("`dozen render --all-envs --no-lint`:\n\n")
+	r.growth(&b, "render", "dozen render --all-envs --no-lint", "services")
+	return b.String()
+}
