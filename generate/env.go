@@ -39,7 +39,8 @@ type envSpec struct {
 		Max *int `json:"max"`
 		CPU *int `json:"cpu"`
 	} `json:"autoscaling"`
-	Image *struct {
+	NodePorts map[string]int `json:"nodePorts"`
+	Image     *struct {
 		Tag    string `json:"tag"`
 		Digest string `json:"digest"`
 	} `json:"image"`
@@ -92,6 +93,7 @@ func Environments(svc *schema.Service, overlays map[string]*Overlay) []string {
 // base, then env from the service file (if declared), then the overlay
 // directory (if not nil), built in-process by kustomize.
 func Render(svc *schema.Service, env string, overlay *Overlay) (*Result, error) {
+	defer schema.Evaluating(svc.File)()
 	r, err := render(svc)
 	if err != nil {
 		return nil, err
@@ -102,6 +104,7 @@ func Render(svc *schema.Service, env string, overlay *Overlay) (*Result, error) 
 // RenderEnvs renders svc for each of envs, evaluating the CUE mapping once.
 // Errors of all environments are returned together.
 func RenderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay) ([]*Result, error) {
+	defer schema.Evaluating(svc.File)()
 	r, err := render(svc)
 	if err != nil {
 		return nil, err
@@ -307,6 +310,11 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 			return err
 		}
 	}
+	for _, proc := range sortedKeys(e.NodePorts) {
+		if err := b.nodePort(proc, e.NodePorts[proc]); err != nil {
+			return err
+		}
+	}
 	if err := b.pdbs(env); err != nil {
 		return err
 	}
@@ -354,6 +362,31 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 		k.Patches = append(k.Patches, patch)
 	}
 	return writeKustomization(b.fsys, baseDir, k)
+}
+
+// nodePort patches the node port of proc's Service, whose first port is
+// the process's port.
+func (b *envBuilder) nodePort(proc string, nodePort int) error {
+	name := objectName(b.svc.Name, proc)
+	for _, o := range b.r.Objects {
+		meta, _ := o["metadata"].(map[string]any)
+		if o["kind"] != "Service" || meta["name"] != name {
+			continue
+		}
+		spec, _ := o["spec"].(map[string]any)
+		ports, _ := spec["ports"].([]any)
+		if len(ports) == 0 {
+			break
+		}
+		port, _ := ports[0].(map[string]any)
+		return b.addPatch(map[string]any{
+			"apiVersion": "v1", "kind": "Service",
+			"metadata": map[string]any{"name": name},
+			// kustomize matches Service ports by port and protocol.
+			"spec": map[string]any{"ports": []any{map[string]any{"port": port["port"], "protocol": port["protocol"], "nodePort": nodePort}}},
+		})
+	}
+	return fmt.Errorf("%s: environments: nodePorts.%s: no Service with a port for process %s", b.svc.File, proc, proc)
 }
 
 // pdbs adds the PodDisruptionBudgets the environment's replica counts call
