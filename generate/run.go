@@ -119,6 +119,7 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 
 // renderOne renders one source for the environments opts selects.
 func renderOne(s *schema.Schema, src Source, opts Options) ([]*Result, error) {
+	defer schema.Evaluating(src.File)()
 	svc, err := s.LoadLimits(src.File, src.Data, opts.Limits)
 	if err != nil {
 		return nil, err

@@ -118,6 +118,7 @@ func (s *Schema) LoadLimits(file string, src []byte, lim Limits) (*Service, erro
 	if len(src) > lim.FileSize {
 		return nil, diag.List{{Pos: diag.Pos{File: file}, Msg: fmt.Sprintf("service file is larger than the %s limit", byteSize(lim.FileSize))}}
 	}
+	defer Evaluating(file)()
 	v, err := s.parse(file, src, lim)
 	if err != nil {
 		return nil, err
