@@ -86,7 +86,7 @@ func (env *Env) writeReports(outs []output, res *policies.Result, opts report.Op
 			}
 			continue
 		}
-		if err := writeFileAtomic(env.abs(o.file), func(f io.Writer) error { return w.Write(f, res) }); err != nil {
+		if err := env.writeFileAtomic(env.abs(o.file), func(f io.Writer) error { return w.Write(f, res) }); err != nil {
 			errs = append(errs, fmt.Errorf("write %s report %s: %w", o.format, o.file, unwrapPath(err)))
 		}
 	}
@@ -119,8 +119,9 @@ func toolVersion() string {
 
 // writeFileAtomic writes a file through a temporary file in the same
 // directory and renames it into place, so that a reader never sees half a
-// report and a failed write leaves the old file as it was.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
+// report and a failed write leaves the old file as it was. If the memory
+// limit stops the run meanwhile, the temporary file is removed.
+func (env *Env) writeFileAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -130,6 +131,12 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(f.Name()) // after a successful rename there is nothing left to remove
+	remove, ok := env.onAbort(func() { os.Remove(f.Name()) })
+	if !ok {
+		f.Close()
+		return errStopped
+	}
+	defer remove()
 	bw := bufio.NewWriter(f)
 	err = write(bw)
 	if err == nil {

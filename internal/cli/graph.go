@@ -61,6 +61,7 @@ files (default ".").
 	f.StringVar(&format, "format", format, "diagram `format`: "+strings.Join(graph.Formats, ", "))
 	f.StringVar(&opts.env, "env", "", "draw environment `ENV` of every service (default: the base)")
 	f.StringVar(&opts.overlays, "overlays", opts.overlays, "overlay directories are `DIR`/<env>/, relative to each service file")
+	addLimitFlag(cmd, env)
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(graph.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

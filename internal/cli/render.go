@@ -169,7 +169,7 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 		mode = tree.Merge
 	}
 	if !opts.check {
-		err := tree.Write(env.ctx(), env.abs(opts.output), files, mode)
+		err := env.writeTree(env.abs(opts.output), files, mode)
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted: %s is unchanged", opts.output)
 		}
@@ -188,6 +188,22 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 	}
 	fmt.Fprintf(env.Stderr, "%d rendered file(s) differ from %s: run the same command without --check to update them\n", len(drifts), opts.output)
 	return withExit(ExitDrift, nil)
+}
+
+// writeTree writes a rendered tree with tree.Write. The memory limit stops
+// it the way an interrupt does: it cancels the write and waits for it to
+// return, having removed its staging directory, before the process exits.
+func (env *Env) writeTree(dir string, files tree.Files, mode tree.Mode) error {
+	ctx, cancel := context.WithCancel(env.ctx())
+	defer cancel()
+	finished := make(chan struct{})
+	remove, ok := env.onAbort(func() { cancel(); <-finished })
+	if !ok {
+		return errStopped
+	}
+	defer remove()
+	defer close(finished)
+	return tree.Write(ctx, dir, files, mode)
 }
 
 // relDiff shows diff headers relative to the working directory.

@@ -33,7 +33,8 @@ type Env struct {
 	// Ctx is cancelled on SIGINT and SIGTERM; nil means never.
 	Ctx context.Context
 
-	limits limits // input limits, set by --limit
+	limits limits       // input limits, set by --limit
+	memory *memoryGuard // the memory limit's watchdog; nil in-process (Run)
 }
 
 // ctx returns the run's context.
@@ -64,13 +65,32 @@ func OSEnv() *Env {
 // Main runs dozen with the process's arguments and environment and returns
 // the exit code. The first SIGINT or SIGTERM cancels the run, which then
 // stops without leaving partial output; a second one kills the process.
+//
+// A command that reads input runs under the memory limit (--limit
+// memory=SIZE; see memory.go): past it, Main reports the service files in
+// evaluation and returns ExitInvalid at once, leaving the run's goroutine
+// to die with the process, since CUE's evaluator cannot be cancelled.
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	context.AfterFunc(ctx, stop)
 	env := OSEnv()
 	env.Ctx = ctx
-	return Run(env, os.Args[1:])
+	guard := newMemoryGuard(env)
+	done := make(chan int, 1)
+	go func() { done <- Run(env, os.Args[1:]) }()
+	select {
+	case code := <-done:
+		guard.stop()
+		return code
+	case <-guard.exceeded:
+		select {
+		case code := <-done: // finished meanwhile: its output is whole
+			return code
+		default:
+			return guard.abort()
+		}
+	}
 }
 
 // Run runs dozen with args in env, prints any error once on env.Stderr, and
@@ -114,6 +134,14 @@ and checks any Kubernetes YAML against twelve-factor policies.
 		// command is a usage error.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		// The commands that read input (those with --limit) run under the
+		// memory limit from the moment their flags are parsed.
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Lookup("limit") != nil {
+				env.memory.start(env.limits.memory, env.Getenv)
+			}
+			return nil
+		},
 	}
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)

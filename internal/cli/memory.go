@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// The memory limit (--limit memory=SIZE) bounds the heap of the whole
+// process, not one input. The input limits cannot see every danger: a
+// service file of a few hundred bytes can make CUE build a value of
+// gigabytes (a string interpolated into the next twice over, thirty times;
+// strings.Repeat of a long string), and CUE's evaluator cannot be
+// cancelled. So the process itself watches its heap and, past the limit,
+// says which service files it was evaluating and exits with status 2.
+//
+// The watch runs only in the real process (Main), never in-process (Run):
+// stopping means exiting.
+
+// memoryPoll is how often the watchdog reads the heap. CUE doubling a
+// string allocates about a gigabyte a second: in 10 ms the heap passes the
+// limit by some 10 MB, plus the one allocation it was making.
+const memoryPoll = 10 * time.Millisecond
+
+// heapMetric is the memory held by heap objects, live or not yet swept. It
+// moves with every allocation, where /gc/heap/live:bytes moves only when a
+// collection ends. The runtime's own memory limit, set to the same budget,
+// has the collector sweep dead objects out of it as the heap nears the
+// limit, so only live memory takes it past.
+const heapMetric = "/memory/classes/heap/objects:bytes"
+
+// errStopped is what a step returns when it would start after the memory
+// limit has stopped the run; Main is exiting, so no one sees it.
+var errStopped = errors.New("stopped: the memory limit was exceeded")
+
+// memoryGuard enforces the memory limit of one process.
+type memoryGuard struct {
+	stdout, stderr *gate     // the run's streams, shut when the limit stops it
+	report         io.Writer // the real stderr, for Main's message
+	terminal       bool      // report is a terminal (a progress line may be showing)
+
+	limit    int
+	exceeded chan struct{} // closed by the watchdog
+	quit     chan struct{} // closed by stop
+	started  sync.Once
+	stopped  sync.Once
+	files    []string // service files in evaluation when the limit was exceeded
+
+	mu       sync.Mutex
+	stopping bool // the run is being stopped: no new cleanups
+	cleanups map[int]func()
+	next     int
+}
+
+// newMemoryGuard makes env's run stoppable by the memory limit: it routes
+// the run's output through gates that Main shuts before it reports.
+func newMemoryGuard(env *Env) *memoryGuard {
+	g := &memoryGuard{
+		stdout:   &gate{w: env.Stdout},
+		stderr:   &gate{w: env.Stderr},
+		report:   env.Stderr,
+		terminal: env.StderrTerminal,
+		exceeded: make(chan struct{}),
+		quit:     make(chan struct{}),
+		cleanups: map[int]func(){},
+	}
+	env.Stdout, env.Stderr = g.stdout, g.stderr
+	env.memory = g
+	return g
+}
+
+// start sets the runtime's memory limit to limit bytes (unless the user
+// set GOMEMLIMIT), so that the collector works harder near it, and starts
+// the watchdog. Only the first call counts; a nil guard does nothing.
+func (g *memoryGuard) start(limit int, getenv func(string) string) {
+	if g == nil {
+		return
+	}
+	g.started.Do(func() {
+		g.limit = limit
+		if getenv == nil || getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(int64(limit))
+		}
+		go g.watch()
+	})
+}
+
+// watch reads the heap every memoryPoll until stop, and closes exceeded
+// the first time it is over the limit.
+func (g *memoryGuard) watch() {
+	sample := []metrics.Sample{{Name: heapMetric}}
+	tick := time.NewTicker(memoryPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-g.quit:
+			return
+		case <-tick.C:
+		}
+		metrics.Read(sample)
+		if sample[0].Value.Uint64() > uint64(g.limit) {
+			g.files = schema.InEvaluation()
+			close(g.exceeded)
+			return
+		}
+	}
+}
+
+// stop ends the watchdog: the run is over.
+func (g *memoryGuard) stop() {
+	g.stopped.Do(func() { close(g.quit) })
+}
+
+// abort stops a run that exceeded the limit, whatever it is doing: it
+// shuts the run's output, runs the cleanups registered with onAbort, and
+// reports the service files in evaluation. It returns the exit code; the
+// caller must exit, since the run's goroutine cannot be stopped.
+func (g *memoryGuard) abort() int {
+	g.stdout.shut()
+	g.stderr.shut()
+	g.mu.Lock()
+	g.stopping = true
+	cleanups := make([]func(), 0, len(g.cleanups))
+	for _, fn := range g.cleanups {
+		cleanups = append(cleanups, fn)
+	}
+	g.mu.Unlock()
+	for _, fn := range cleanups {
+		fn()
+	}
+	if g.terminal {
+		fmt.Fprint(g.report, "\r\033[K") // erase a progress line
+	}
+	fmt.Fprint(g.report, g.message())
+	return ExitInvalid
+}
+
+// message is the report of abort: one line for each service file in
+// evaluation, or one line for the run.
+func (g *memoryGuard) message() string {
+	const raise = "(raise it with --limit memory=SIZE)"
+	limit := sizeText(g.limit)
+	if len(g.files) == 0 {
+		return fmt.Sprintf("dozen: memory use exceeded the %s limit %s\n", limit, raise)
+	}
+	var s string
+	for _, f := range g.files {
+		s += fmt.Sprintf("%s: memory use exceeded the %s limit while this file was being evaluated %s\n", f, limit, raise)
+	}
+	return s
+}
+
+// onAbort registers fn to run, before the process exits, if the memory
+// limit stops the run: fn undoes what an unfinished step leaves behind.
+// The caller calls remove once the step is over. ok is false when the run
+// is already being stopped: the caller must not start the step. Without a
+// guard (in-process runs) it registers nothing.
+func (env *Env) onAbort(fn func()) (remove func(), ok bool) {
+	g := env.memory
+	if g == nil {
+		return func() {}, true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopping {
+		return nil, false
+	}
+	id := g.next
+	g.next++
+	g.cleanups[id] = fn
+	return func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		delete(g.cleanups, id)
+	}, true
+}
+
+// gate passes writes through until it is shut, then drops them: what the
+// run goes on writing after the memory limit has stopped it must not mix
+// with the report. A write already under way when the gate shuts finishes
+// (it may be blocked on a full pipe, and the report must not wait for it).
+type gate struct {
+	w      io.Writer
+	closed atomic.Bool
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	if g.closed.Load() {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+func (g *gate) shut() { g.closed.Store(true) }

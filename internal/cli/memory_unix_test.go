@@ -1,0 +1,103 @@
+//go:build unix
+
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/dozen-dev/dozen/tree"
+)
+
+// TestMemoryAbortDuringWrite: the memory limit stops a render that is
+// writing its tree as an interrupt does: the write is cancelled, abort
+// (after which Main exits) returns only once the write has returned, and
+// no staging directory is left beside the tree, which is the old one.
+func TestMemoryAbortDuringWrite(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	old := tree.Files{"api.yaml": []byte("old: 1\n")}
+	if err := tree.Write(t.Context(), dir, old, tree.Replace); err != nil {
+		t.Fatal(err)
+	}
+	files := tree.Files{}
+	for i := range 200 {
+		files[fmt.Sprintf("svc%03d.yaml", i)] = []byte("new: 1\n")
+	}
+	// Hold the tree's lock, so the write waits in tree.Write until the
+	// abort has begun.
+	lock, err := os.Open(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
+	g := newMemoryGuard(env)
+	g.limit = 1 << 20
+	written := make(chan error, 1)
+	go func() { written <- env.writeTree(dir, files, tree.Replace) }()
+	waitFor(t, "the write to register its cleanup", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.cleanups) == 1
+	})
+	aborted := make(chan int, 1)
+	go func() { aborted <- g.abort() }()
+	waitFor(t, "the abort to start", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.stopping
+	})
+	time.Sleep(100 * time.Millisecond) // for the cleanup to cancel the write
+	unix.Flock(int(lock.Fd()), unix.LOCK_UN)
+	select {
+	case <-aborted:
+	case <-time.After(time.Minute):
+		t.Fatal("the abort did not return")
+	}
+	// abort has returned: Main would exit now, so the write must be over.
+	select {
+	case err := <-written:
+		if err == nil {
+			t.Error("the write was not cancelled")
+		}
+	default:
+		t.Fatal("abort returned while the write was still running")
+	}
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "out" {
+			t.Errorf("%s left beside the tree", e.Name())
+		}
+	}
+	if got, _ := os.ReadDir(dir); len(got) != 1 || got[0].Name() != "api.yaml" {
+		t.Errorf("the tree holds %d files, want the old one", len(got))
+	}
+	if _, ok := env.onAbort(func() {}); ok {
+		t.Error("a write could start after the abort")
+	}
+	if err := env.writeTree(dir, files, tree.Replace); err != errStopped {
+		t.Errorf("a write after the abort: %v, want errStopped", err)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
