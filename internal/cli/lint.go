@@ -9,8 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -304,33 +307,53 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manif
 	files = sh.pick(slices.Compact(files))
 
 	var docs []manifest.Document
-	parse := func(name string, data []byte) {
+	parse := func(name string, data []byte) ([]manifest.Document, diag.List) {
 		if len(bytes.TrimSpace(data)) == 0 {
-			errs = append(errs, &diag.Error{Pos: diag.Pos{File: name}, Msg: "file is empty: no Kubernetes objects"})
-			return
+			return nil, diag.List{{Pos: diag.Pos{File: name}, Msg: "file is empty: no Kubernetes objects"}}
 		}
 		d, err := env.limits.manifest().Parse(name, data)
 		if err != nil {
-			errs = append(errs, asList(err)...)
-			return
+			return nil, asList(err)
 		}
-		docs = append(docs, d...)
+		return d, nil
 	}
 	if stdin {
 		data, err := io.ReadAll(io.LimitReader(env.Stdin, int64(env.limits.fileSize)+1))
 		if err != nil {
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: stdinName}, Msg: err.Error()})
 		} else {
-			parse(stdinName, data)
+			d, e := parse(stdinName, data)
+			docs, errs = append(docs, d...), append(errs, e...)
 		}
 	}
-	for _, f := range files {
-		data, err := readBounded(env.abs(f), env.limits.fileSize)
-		if err != nil {
-			errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
-			continue
-		}
-		parse(f, data)
+	// Files are read and parsed on every core, each into its own slot, and
+	// gathered in order: the result does not depend on the scheduling.
+	type slot struct {
+		docs []manifest.Document
+		errs diag.List
+	}
+	slots := make([]slot, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				data, err := readBounded(env.abs(files[i]), env.limits.fileSize)
+				if err != nil {
+					slots[i].errs = diag.List{{Pos: diag.Pos{File: files[i]}, Msg: describeFSError(err)}}
+					continue
+				}
+				slots[i].docs, slots[i].errs = parse(files[i], data)
+			}
+		})
+	}
+	wg.Wait()
+	for _, s := range slots {
+		docs, errs = append(docs, s.docs...), append(errs, s.errs...)
 	}
 	return docs, errs
 }
