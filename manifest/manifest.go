@@ -267,11 +267,17 @@ func (p *parser) document(index int, n *yaml.Node) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // empty document, or only comments
 	}
-	b := builder{p: p}
+	// The index is sized from the node tree: one entry per node (more
+	// when aliases expand), so that it holds no growth slack for as long
+	// as the document lives.
+	b := builder{p: p, index: make([]entry, 0, 1+p.countNodes(n, 0))}
 	root := b.newEntry(n.Line, n.Column, "", 0, 0, -1, nil)
 	v, ok := b.value(n, root, 0, 0)
 	if !ok {
 		return
+	}
+	if cap(b.index) > len(b.index) {
+		b.index = append(make([]entry, 0, len(b.index)), b.index...)
 	}
 	obj, isMap := v.(map[string]any)
 	switch {
@@ -334,6 +340,29 @@ func (p *parser) object(doc Document) {
 		}
 		p.object(Document{File: p.file, Index: doc.Index, Item: i, Object: m, index: doc.index, root: doc.child(itemsEntry, i)})
 	}
+}
+
+// countNodes returns how many index entries n's children and their
+// descendants take, not counting alias expansion or nesting beyond the
+// depth limit (where building stops with an error).
+func (p *parser) countNodes(n *yaml.Node, depth int) int {
+	if depth > p.lim.Depth {
+		return 0
+	}
+	count := 0
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			count += 1 + p.countNodes(c, depth+1)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind != yaml.ScalarNode || k.Tag != "!!merge" {
+				count += 1 + p.countNodes(n.Content[i+1], depth+1)
+			}
+		}
+	}
+	return count
 }
 
 // builder converts one document's node tree into a value and its index.
