@@ -79,18 +79,19 @@ type Document struct {
 	// line a user wrote, with the manifest position as a second position.
 	Origin func(path []any) (diag.Pos, bool)
 
-	index []entry // position index, shared by the items of a List
-	root  int32   // the object's entry in index
+	index []entry  // position index, shared by the items of a List
+	keys  []string // the mapping keys index names, shared by a file's documents
+	root  int32    // the object's entry in index
 }
 
 // entry is one node of the position index. Children of a node are linked
-// through first/next, in document order.
+// through first/next, in document order. A document has an entry for every
+// node, so entries name their key by number: 24 bytes, not 40.
 type entry struct {
-	key        string // mapping key, when the parent is a mapping
-	idx        int32  // sequence index, when the parent is a sequence
 	line, col  int32
 	first      int32 // first child, or -1
 	next       int32 // next sibling, or -1
+	name       int32 // the key's index in Document.keys, or the sequence index
 	parentKind byte  // 'm' (mapping), 's' (sequence) or 0 (root)
 }
 
@@ -121,9 +122,9 @@ func (d *Document) child(parent int32, seg any) int32 {
 	for c := d.index[parent].first; c >= 0; c = d.index[c].next {
 		e := &d.index[c]
 		switch {
-		case e.parentKind == 'm' && isKey && e.key == key:
+		case e.parentKind == 'm' && isKey && d.keys[e.name] == key:
 			return c
-		case e.parentKind == 's' && isIdx && int64(e.idx) == idx:
+		case e.parentKind == 's' && isIdx && int64(e.name) == idx:
 			return c
 		}
 	}
@@ -213,6 +214,11 @@ func (l Limits) parse(file string, data []byte, kube bool) ([]Document, error) {
 	if len(p.errs) > 0 {
 		return nil, p.errs.Sort()
 	}
+	// The documents share the file's key table, at its final size.
+	keys := append([]string(nil), p.keys...)
+	for i := range p.docs {
+		p.docs[i].keys = keys
+	}
 	return p.docs, nil
 }
 
@@ -252,6 +258,25 @@ type parser struct {
 	errs      diag.List
 	alias     int  // nodes added by alias expansion so far in this file
 	aliasFull bool // the alias limit was reached and reported
+
+	// keys are the distinct mapping keys of the file, numbered for the
+	// position index; each key's string is shared by the objects' maps.
+	keys   []string
+	keyIDs map[string]int32
+}
+
+// keyID returns the number of key in p.keys, adding it when it is new.
+func (p *parser) keyID(key string) int32 {
+	if id, ok := p.keyIDs[key]; ok {
+		return id
+	}
+	if p.keyIDs == nil {
+		p.keyIDs = map[string]int32{}
+	}
+	id := int32(len(p.keys))
+	p.keys = append(p.keys, key)
+	p.keyIDs[key] = id
+	return id
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
@@ -271,7 +296,7 @@ func (p *parser) document(index int, n *yaml.Node) {
 	// when aliases expand), so that it holds no growth slack for as long
 	// as the document lives.
 	b := builder{p: p, index: make([]entry, 0, 1+p.countNodes(n, 0))}
-	root := b.newEntry(n.Line, n.Column, "", 0, 0, -1, nil)
+	root := b.newEntry(n.Line, n.Column, 0, 0, -1, nil)
 	v, ok := b.value(n, root, 0, 0)
 	if !ok {
 		return
@@ -288,10 +313,10 @@ func (p *parser) document(index int, n *yaml.Node) {
 		p.errorf(n, "document is %s, not a mapping", describe(v))
 		return
 	case !p.kube:
-		p.docs = append(p.docs, Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, root: root})
+		p.docs = append(p.docs, Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, keys: p.keys, root: root})
 		return
 	}
-	p.object(Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, root: root})
+	p.object(Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, keys: p.keys, root: root})
 }
 
 // object adds doc, checking its identity fields and expanding `kind: List`.
@@ -338,7 +363,7 @@ func (p *parser) object(doc Document) {
 			p.errs = append(p.errs, diag.Errorf(doc.Pos([]any{"items", i}), fmt.Sprintf("items[%d]", i), "List item is %s, not a Kubernetes object", describe(it)))
 			continue
 		}
-		p.object(Document{File: p.file, Index: doc.Index, Item: i, Object: m, index: doc.index, root: doc.child(itemsEntry, i)})
+		p.object(Document{File: p.file, Index: doc.Index, Item: i, Object: m, index: doc.index, keys: doc.keys, root: doc.child(itemsEntry, i)})
 	}
 }
 
@@ -374,10 +399,11 @@ type builder struct {
 }
 
 // newEntry appends an index entry for a node at line:col and links it as
-// the next child of parent after *prev (-1: the first child).
-func (b *builder) newEntry(line, col int, key string, idx int, parentKind byte, parent int32, prev *int32) int32 {
+// the next child of parent after *prev (-1: the first child). name is the
+// key's number for a mapping entry, the index for a sequence item.
+func (b *builder) newEntry(line, col int, name int32, parentKind byte, parent int32, prev *int32) int32 {
 	n := int32(len(b.index))
-	b.index = append(b.index, entry{key: key, idx: int32(idx), line: int32(line), col: int32(col), first: -1, next: -1, parentKind: parentKind})
+	b.index = append(b.index, entry{name: name, line: int32(line), col: int32(col), first: -1, next: -1, parentKind: parentKind})
 	if parent >= 0 {
 		if *prev < 0 {
 			b.index[parent].first = n
@@ -444,7 +470,7 @@ func (b *builder) sequence(n *yaml.Node, self int32, depth, aliasDepth int) (any
 	ok := true
 	prev := int32(-1)
 	for i, c := range n.Content {
-		child := b.newEntry(c.Line, c.Column, "", i, 's', self, &prev)
+		child := b.newEntry(c.Line, c.Column, int32(i), 's', self, &prev)
 		v, vok := b.value(c, child, depth+1, aliasDepth)
 		ok = ok && vok
 		out[i] = v
@@ -476,10 +502,11 @@ func (b *builder) mapping(n *yaml.Node, self int32, depth, aliasDepth int) (any,
 			ok = false
 			continue
 		}
-		child := b.newEntry(k.Line, k.Column, key, 0, 'm', self, &prev)
+		id := b.p.keyID(key)
+		child := b.newEntry(k.Line, k.Column, id, 'm', self, &prev)
 		val, vok := b.value(v, child, depth+1, aliasDepth)
 		ok = ok && vok
-		out[key] = val
+		out[b.p.keys[id]] = val
 	}
 	// Merge keys (<<) add the keys of the merged mappings that the mapping
 	// does not set itself; earlier merged mappings win.
@@ -553,12 +580,13 @@ func (b *builder) merge(out map[string]any, v *yaml.Node, self int32, prev *int3
 			if _, set := out[key]; set {
 				continue
 			}
-			child := b.newEntry(k.Line, k.Column, key, 0, 'm', self, prev)
+			id := b.p.keyID(key)
+			child := b.newEntry(k.Line, k.Column, id, 'm', self, prev)
 			x, ok := b.value(val, child, depth+1, aliasDepth)
 			if !ok {
 				return false
 			}
-			out[key] = x
+			out[b.p.keys[id]] = x
 		}
 		return true
 	}
