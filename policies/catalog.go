@@ -148,7 +148,7 @@ func loadCatalogDir(fsys fs.FS, dir string) (*catalog, error) {
 	// lint pays before it starts: the modules are parsed in parallel.
 	modules := make([]*ast.Module, len(names))
 	parseErrs := make([]error, len(names))
-	parallel(runtime.GOMAXPROCS(0), len(names), func(i int) {
+	parallel(runtime.GOMAXPROCS(0), len(names), func(_, i int) {
 		src, err := fs.ReadFile(fsys, names[i])
 		if err == nil {
 			modules[i], err = parseModule(names[i], src)

@@ -263,8 +263,9 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 	workers := min(runtime.GOMAXPROCS(0), len(docs))
 	inputs := make([]ast.Value, len(docs))
 	convErrs := make([]error, len(docs))
-	parallel(workers, len(docs), func(i int) {
-		inputs[i], convErrs[i] = ast.InterfaceToValue(docs[i].Object)
+	convs := make([]converter, workers)
+	parallel(workers, len(docs), func(w, i int) {
+		inputs[i], convErrs[i] = convs[w].value(docs[i].Object)
 	})
 	if err := errors.Join(convErrs...); err != nil {
 		return nil, fmt.Errorf("convert objects: %w", err)
@@ -282,7 +283,7 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 
 	found := make([][]Finding, len(docs))
 	errs := make([]*diag.Error, len(docs))
-	parallel(workers, len(docs), func(i int) {
+	parallel(workers, len(docs), func(_, i int) {
 		if ctx.Err() != nil || plans[i] == nil {
 			return
 		}
@@ -375,18 +376,19 @@ func (e *Engine) query(slots []int) (ast.Body, error) {
 	return body, nil
 }
 
-// parallel runs f(0..n-1) on workers goroutines.
-func parallel(workers, n int, f func(i int)) {
+// parallel runs f(w, 0..n-1) on workers goroutines, w being the
+// goroutine's number (0..workers-1).
+func parallel(workers, n int, f func(w, i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range workers {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
-				f(i)
+				f(w, i)
 			}
 		})
 	}
