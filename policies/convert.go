@@ -1,8 +1,100 @@
 package policies
 
 import (
+	"fmt"
+
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/dozen-dev/dozen/manifest"
 )
+
+// Input is a document ready for Engine.LintInputs: its object converted to
+// the form policies read, its identity, and its positions. An Input from a
+// Converter does not refer to the document's Object, so a caller that
+// converts documents as it loads them holds each object once, not twice.
+type Input struct {
+	doc    manifest.Document // Object is nil unless the caller holds it anyway
+	value  ast.Value
+	obj    Object
+	kindOK bool // the object has a kind that is a string
+}
+
+func newInput(doc manifest.Document, value ast.Value) Input {
+	apiVersion, kind, namespace, name := doc.Meta()
+	_, kindOK := doc.Object["kind"].(string)
+	return Input{doc: doc, value: value, kindOK: kindOK,
+		obj: Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name}}
+}
+
+// File is the name of the file the document was loaded from.
+func (in *Input) File() string { return in.doc.File }
+
+// Object identifies the document's object.
+func (in *Input) Object() Object { return in.obj }
+
+// object returns the document's object, decoded again from its OPA value
+// when the Input does not hold it: only the objects with findings are
+// needed again, for suppressions and origins.
+func (in *Input) object() map[string]any {
+	if in.doc.Object != nil {
+		return in.doc.Object
+	}
+	m, _ := native(in.value).(map[string]any)
+	return m
+}
+
+// native decodes an OPA value converted from a decoded object back into
+// the same kinds of Go values (numbers that are integers as int64). A
+// float with an integer value comes back as that int64: it is the same
+// JSON.
+func native(v ast.Value) any {
+	switch v := v.(type) {
+	case ast.String:
+		return string(v)
+	case ast.Boolean:
+		return bool(v)
+	case ast.Number:
+		if i, ok := v.Int64(); ok {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case *ast.Array:
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = native(v.Elem(i).Value)
+		}
+		return out
+	case ast.Object:
+		out := make(map[string]any, v.Len())
+		v.Foreach(func(k, x *ast.Term) {
+			if s, ok := k.Value.(ast.String); ok {
+				out[string(s)] = native(x.Value)
+			}
+		})
+		return out
+	}
+	return nil // ast.Null
+}
+
+// Converter converts documents into Inputs. It shares one term between
+// all the Inputs it makes for each distinct key and short string. The
+// zero value is ready to use; a Converter is not safe for concurrent use:
+// give each goroutine its own (their Inputs lint together).
+type Converter struct {
+	c converter
+}
+
+// Input converts doc. The Input does not refer to doc.Object.
+func (c *Converter) Input(doc manifest.Document) (Input, error) {
+	v, err := c.c.value(doc.Object)
+	if err != nil {
+		return Input{}, fmt.Errorf("%s: convert object: %w", doc.File, err)
+	}
+	in := newInput(doc, v)
+	in.doc.Object = nil
+	return in, nil
+}
 
 // internMax is the longest string value a converter shares between
 // objects. Keys are always shared. Short values repeat (kinds, names,

@@ -250,56 +250,65 @@ func (e *Engine) Rules() []Rule { return slices.Clone(e.rules) }
 // policy failing at run time) are returned as a diag.List beside the
 // findings of the other documents.
 func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, error) {
-	res := &Result{Objects: len(docs), Rules: e.Rules()}
-	files := map[string]bool{}
-	for i := range docs {
-		files[docs[i].File] = true
-	}
-	res.Files = len(files)
-	if len(docs) == 0 {
-		return res, nil
-	}
-
 	workers := min(runtime.GOMAXPROCS(0), len(docs))
-	inputs := make([]ast.Value, len(docs))
+	inputs := make([]Input, len(docs))
 	convErrs := make([]error, len(docs))
 	convs := make([]converter, workers)
 	parallel(workers, len(docs), func(w, i int) {
-		inputs[i], convErrs[i] = convs[w].value(docs[i].Object)
+		// The caller holds the objects: the inputs keep them too, rather
+		// than decode them again for the findings.
+		var v ast.Value
+		v, convErrs[i] = convs[w].value(docs[i].Object)
+		inputs[i] = newInput(docs[i], v)
 	})
 	if err := errors.Join(convErrs...); err != nil {
 		return nil, fmt.Errorf("convert objects: %w", err)
 	}
+	return e.LintInputs(ctx, inputs)
+}
 
+// LintInputs is Lint for documents already converted (see Converter).
+func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error) {
+	res := &Result{Objects: len(inputs), Rules: e.Rules()}
+	files := map[string]bool{}
+	for i := range inputs {
+		files[inputs[i].doc.File] = true
+	}
+	res.Files = len(files)
+	if len(inputs) == 0 {
+		return res, nil
+	}
+
+	workers := min(runtime.GOMAXPROCS(0), len(inputs))
 	data, err := e.withIndex(ctx, e.data(inputs))
 	if err != nil {
 		return nil, err
 	}
 	store := inmem.NewFromASTObject(data)
-	plans, err := e.plan(ctx, store, docs)
+	plans, err := e.plan(ctx, store, inputs)
 	if err != nil {
 		return nil, err
 	}
 
-	found := make([][]Finding, len(docs))
-	errs := make([]*diag.Error, len(docs))
-	parallel(workers, len(docs), func(_, i int) {
+	found := make([][]Finding, len(inputs))
+	errs := make([]*diag.Error, len(inputs))
+	parallel(workers, len(inputs), func(_, i int) {
 		if ctx.Err() != nil || plans[i] == nil {
 			return
 		}
-		found[i], errs[i] = e.lintOne(ctx, plans[i], &docs[i], inputs[i])
+		found[i], errs[i] = e.lintOne(ctx, plans[i], &inputs[i])
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var all diag.List
-	for i := range docs {
+	for i := range inputs {
 		res.Findings = append(res.Findings, found[i]...)
 		if errs[i] != nil {
 			all = append(all, errs[i])
 		}
 	}
-	maskSecrets(res.Findings, docs)
+	maskSecrets(res.Findings, inputs)
 	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
 	return res, all.Sort().Err()
 }
@@ -314,12 +323,12 @@ type plan struct {
 // plan returns, for each document, the plan of the rules that apply to its
 // kind, or nil when none does. Documents of one kind share a plan, and so
 // do kinds with the same rules.
-func (e *Engine) plan(ctx context.Context, store storage.Store, docs []manifest.Document) ([]*plan, error) {
-	plans := make([]*plan, len(docs))
+func (e *Engine) plan(ctx context.Context, store storage.Store, inputs []Input) ([]*plan, error) {
+	plans := make([]*plan, len(inputs))
 	byKind := map[string]*plan{}
 	bySlots := map[string]*plan{}
-	for i := range docs {
-		kind, known := docs[i].Object["kind"].(string)
+	for i := range inputs {
+		kind, known := inputs[i].obj.Kind, inputs[i].kindOK
 		key := "kind:" + kind
 		if !known {
 			key = "any" // not a kind a rule can name: every rule runs
@@ -396,10 +405,10 @@ func parallel(workers, n int, f func(w, i int)) {
 }
 
 // data builds the data document: data.dozen.bundle and data.dozen.config.
-func (e *Engine) data(inputs []ast.Value) ast.Object {
+func (e *Engine) data(inputs []Input) ast.Object {
 	bundle := make([]*ast.Term, len(inputs))
-	for i, v := range inputs {
-		bundle[i] = ast.NewTerm(v)
+	for i := range inputs {
+		bundle[i] = ast.NewTerm(inputs[i].value)
 	}
 	params := ast.NewObject()
 	for _, id := range sortedKeys(e.cfg.Rules) {
@@ -514,13 +523,12 @@ func groupIndex(entries, version *ast.Term) (ast.Object, error) {
 }
 
 // lintOne evaluates the rules of p on one document.
-func (e *Engine) lintOne(ctx context.Context, p *plan, doc *manifest.Document, input ast.Value) ([]Finding, *diag.Error) {
-	apiVersion, kind, namespace, name := doc.Meta()
-	obj := Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name}
+func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input) ([]Finding, *diag.Error) {
+	doc, obj := &in.doc, in.obj
 	fail := func(format string, args ...any) *diag.Error {
 		return diag.Errorf(doc.Pos(nil), "", "evaluate policies on %s: %s", obj, fmt.Sprintf(format, args...))
 	}
-	rs, err := p.pq.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := p.pq.Eval(ctx, rego.EvalParsedInput(in.value))
 	if err != nil {
 		return nil, fail("%v", err)
 	}
@@ -560,6 +568,7 @@ func (e *Engine) lintOne(ctx context.Context, p *plan, doc *manifest.Document, i
 
 	var out []Finding
 	var evalErr *diag.Error
+	var object map[string]any // decoded when a finding needs it
 	for i, j := range p.slots {
 		s := &e.slots[j]
 		if s.rule < 0 {
@@ -576,7 +585,10 @@ func (e *Engine) lintOne(ctx context.Context, p *plan, doc *manifest.Document, i
 					}
 					continue
 				}
-				f := e.finding(rule, doc, obj, msg, path)
+				if object == nil {
+					object = in.object()
+				}
+				f := e.finding(rule, doc, object, obj, msg, path)
 				if s.namespace != "" && f.Suppressed == nil && excepted[unprefixed(s.name)] {
 					f.Suppressed = &Suppression{Kind: SuppressedByException, Reason: "exception rule in package " + s.namespace}
 				}
@@ -648,8 +660,9 @@ func readResult(t *ast.Term) (string, []any, error) {
 	return "", nil, fmt.Errorf("result %v is neither a string nor an object with msg", t)
 }
 
-// finding builds a finding with its positions and any suppression.
-func (e *Engine) finding(rule *Rule, doc *manifest.Document, obj Object, msg string, path []any) Finding {
+// finding builds a finding with its positions and any suppression. object
+// is the document's object.
+func (e *Engine) finding(rule *Rule, doc *manifest.Document, object map[string]any, obj Object, msg string, path []any) Finding {
 	f := Finding{
 		RuleID:      rule.ID,
 		Severity:    rule.Severity,
@@ -666,15 +679,15 @@ func (e *Engine) finding(rule *Rule, doc *manifest.Document, obj Object, msg str
 			f.Pos, f.Related = origin, &rendered
 		}
 	}
-	e.suppress(&f, doc, path)
+	e.suppress(&f, object, path)
 	return f
 }
 
 // suppress applies the object's ignore annotation and the configured
 // exceptions to f.
-func (e *Engine) suppress(f *Finding, doc *manifest.Document, path []any) {
+func (e *Engine) suppress(f *Finding, object map[string]any, path []any) {
 	key := IgnoreAnnotationPrefix + f.RuleID
-	if md, ok := doc.Object["metadata"].(map[string]any); ok {
+	if md, ok := object["metadata"].(map[string]any); ok {
 		if ann, ok := md["annotations"].(map[string]any); ok {
 			if v, set := ann[key]; set {
 				if reason, _ := v.(string); strings.TrimSpace(reason) != "" {
@@ -688,7 +701,7 @@ func (e *Engine) suppress(f *Finding, doc *manifest.Document, path []any) {
 	var expired *Exception
 	for i := range e.cfg.Exceptions {
 		x := &e.cfg.Exceptions[i]
-		if x.Rule != f.RuleID || !e.matches(x, f.Object, doc.Object, path) {
+		if x.Rule != f.RuleID || !e.matches(x, f.Object, object, path) {
 			continue
 		}
 		if x.expired(e.today) {

@@ -260,6 +260,10 @@ func lintBuiltin(t *testing.T, cfgYAML string, ids ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Inputs that no longer hold their objects give the same findings.
+	if converted := lintConverted(t, eng, parse(t, "web.yaml", builtinInput)); !reflect.DeepEqual(converted, res) {
+		t.Errorf("converted inputs: %+v\nLint: %+v", converted.Findings, res.Findings)
+	}
 	res.Findings = slices.DeleteFunc(res.Findings, func(f Finding) bool { return !slices.Contains(ids, f.RuleID) })
 	var b strings.Builder
 	for _, f := range res.Findings {
@@ -442,6 +446,74 @@ func TestOriginPositions(t *testing.T) {
 	}
 }
 
+// lintConverted lints docs through a Converter and LintInputs, which
+// decode the objects of the findings again from their OPA values.
+func lintConverted(t *testing.T, eng *Engine, docs []manifest.Document) *Result {
+	t.Helper()
+	var conv Converter
+	inputs := make([]Input, len(docs))
+	for i := range docs {
+		var err error
+		if inputs[i], err = conv.Input(docs[i]); err != nil {
+			t.Fatal(err)
+		}
+		if inputs[i].doc.Object != nil {
+			t.Fatal("the input holds the document's object")
+		}
+	}
+	res, err := eng.LintInputs(context.Background(), inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestLintInputs checks that linting converted inputs, whose objects are
+// decoded again from OPA values, gives exactly what Lint gives, for the
+// corpus and every rule's examples, with exceptions for containers.
+func TestLintInputs(t *testing.T) {
+	cfg, err := LoadConfig(".dozen.yaml", []byte(`exceptions:
+- rule: unpinned-image
+  match: {name: "app-00*"}
+  container: "a*"
+  reason: vendored
+- rule: readiness-probe
+  match: {namespace: "team-1*"}
+  reason: staging
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(Options{Config: cfg, Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := corpusDocs(40)
+	rules, err := Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		docs = append(docs, parse(t, r.ID+".yaml", r.Bad+"---\n"+r.Good)...)
+	}
+	want, err := eng.Lint(context.Background(), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lintConverted(t, eng, docs); !reflect.DeepEqual(got, want) {
+		t.Errorf("LintInputs and Lint differ")
+	}
+	suppressed := 0
+	for _, f := range want.Findings {
+		if f.Suppressed != nil && f.Suppressed.Kind == SuppressedByException {
+			suppressed++
+		}
+	}
+	if len(want.Findings) < 100 || suppressed == 0 {
+		t.Errorf("%d findings, %d suppressed by exceptions: the test lints too little", len(want.Findings), suppressed)
+	}
+}
+
 // corpusDocs parses the first files files of the benchmark corpus
 // (internal/corpus): 4 objects each, a known share breaking rules.
 func corpusDocs(files int) []manifest.Document {
@@ -603,9 +675,10 @@ func TestIndexIsBundleIndex(t *testing.T) {
 	}
 	ctx := context.Background()
 	for i, docs := range bundles {
-		inputs := make([]ast.Value, len(docs))
+		var conv Converter
+		inputs := make([]Input, len(docs))
 		for j := range docs {
-			if inputs[j], err = ast.InterfaceToValue(docs[j].Object); err != nil {
+			if inputs[j], err = conv.Input(docs[j]); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -4,8 +4,6 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
-
-	"github.com/dozen-dev/dozen/manifest"
 )
 
 // Masked replaces a secret value wherever a finding would show it.
@@ -15,7 +13,7 @@ const Masked = "********"
 // data value as written (base64) and decoded, and each stringData value.
 // Values shorter than four characters are left out: they would mask
 // ordinary words in messages and reveal little.
-func secretValues(docs []manifest.Document) []string {
+func secretValues(inputs []Input) []string {
 	var vals []string
 	add := func(v string) {
 		if len(v) >= 4 {
@@ -30,11 +28,11 @@ func secretValues(docs []manifest.Document) []string {
 			}
 		}
 	}
-	for i := range docs {
-		obj := docs[i].Object
-		if obj["kind"] != "Secret" {
+	for i := range inputs {
+		if inputs[i].obj.Kind != "Secret" {
 			continue
 		}
+		obj := inputs[i].object()
 		if data, ok := obj["data"].(map[string]any); ok {
 			for _, v := range data {
 				s, ok := v.(string)
@@ -62,8 +60,8 @@ func secretValues(docs []manifest.Document) []string {
 
 // maskSecrets hides Secret values in the findings' messages, whatever rule
 // (built-in or custom) wrote them, so no report format can show them.
-func maskSecrets(findings []Finding, docs []manifest.Document) {
-	vals := secretValues(docs)
+func maskSecrets(findings []Finding, inputs []Input) {
+	vals := secretValues(inputs)
 	if len(vals) == 0 {
 		return
 	}

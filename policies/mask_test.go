@@ -68,6 +68,28 @@ deny contains msg if {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkMasked(t, res, secrets)
+
+	// The same through inputs that no longer hold the objects.
+	var conv policies.Converter
+	var inputs []policies.Input
+	for _, d := range docs {
+		in, err := conv.Input(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, in)
+	}
+	if res, err = eng.LintInputs(context.Background(), inputs); err != nil {
+		t.Fatal(err)
+	}
+	checkMasked(t, res, secrets)
+}
+
+// checkMasked requires findings from the leaky policy and secret-literal,
+// and that no report format shows any of the secrets.
+func checkMasked(t *testing.T, res *policies.Result, secrets []string) {
+	t.Helper()
 	var sawLeak, sawLiteral bool
 	for _, f := range res.Findings {
 		sawLeak = sawLeak || f.RuleID == "main.deny"

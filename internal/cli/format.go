@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/dozen-dev/dozen/diag"
-	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/policies"
 	"github.com/dozen-dev/dozen/report"
 )
@@ -93,15 +92,11 @@ func (env *Env) writeReports(outs []output, res *policies.Result, opts report.Op
 	return errors.Join(errs...)
 }
 
-// reportOptions are the writers' options for a lint of docs.
-func reportOptions(docs []manifest.Document) report.Options {
+// reportOptions are the writers' options for a lint of inputs.
+func reportOptions(inputs []policies.Input) report.Options {
 	opts := report.Options{Version: toolVersion()}
-	for i := range docs {
-		apiVersion, kind, namespace, name := docs[i].Meta()
-		opts.Checked = append(opts.Checked, report.Checked{
-			File:   docs[i].File,
-			Object: policies.Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name},
-		})
+	for i := range inputs {
+		opts.Checked = append(opts.Checked, report.Checked{File: inputs[i].File(), Object: inputs[i].Object()})
 	}
 	return opts
 }

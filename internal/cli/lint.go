@@ -112,22 +112,22 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 		args = []string{"."} // service files in "." too, not only manifests
 	}
 	services, skip := env.splitServiceFiles(args, "overlays")
-	docs, inputErrs := env.loadManifests(args, services, skip, &opts.shard)
+	inputs, inputErrs := env.loadManifests(args, services, skip, &opts.shard)
 	services = opts.shard.pick(services)
 	rendered, renderErrs := env.lintServiceDocs(services, opts.env)
-	docs = append(docs, rendered...)
+	inputs = append(inputs, rendered...)
 	inputErrs = append(inputErrs, renderErrs...)
-	return env.lintDocs(ctx, eng, outs, failOn, docs, inputErrs)
+	return env.lintDocs(ctx, eng, outs, failOn, inputs, inputErrs)
 }
 
 // lintDocs lints documents the caller has loaded (manifests, and objects
 // rendered from service files with their Origin set), writes the reports,
 // and returns the error that carries the exit status: input errors (exit
 // 2, printed by Main) first, then findings at or above failOn (exit 1).
-func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []output, failOn policies.Severity, docs []manifest.Document, inputErrs diag.List) error {
-	status := env.newProgress(fmt.Sprintf("linting %d objects", len(docs)), len(docs)/lintStatusPer)
+func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []output, failOn policies.Severity, inputs []policies.Input, inputErrs diag.List) error {
+	status := env.newProgress(fmt.Sprintf("linting %d objects", len(inputs)), len(inputs)/lintStatusPer)
 	status.show()
-	res, err := eng.Lint(ctx, docs)
+	res, err := eng.LintInputs(ctx, inputs)
 	status.stop()
 	if err != nil {
 		if l, ok := err.(diag.List); ok && res != nil {
@@ -136,7 +136,7 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []outpu
 			return err
 		}
 	}
-	if err := env.writeReports(outs, res, reportOptions(docs), env.Stdout, env.color()); err != nil {
+	if err := env.writeReports(outs, res, reportOptions(inputs), env.Stdout, env.color()); err != nil {
 		return err
 	}
 	if len(inputErrs) > 0 {
@@ -272,11 +272,12 @@ func isManifestFile(name string) bool {
 
 // loadManifests reads and parses the manifests named by args. Files that
 // cannot be read or parsed are reported in the returned list; the
-// documents of the others are returned.
+// documents of the others are returned, converted for linting as each file
+// is parsed, so that the run never holds every object in both forms.
 //
 // Service files are not manifests: the caller renders them (services), and
 // files in their overlay directories (skip) are left to that rendering.
-func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manifest.Document, diag.List) {
+func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]policies.Input, diag.List) {
 	if len(args) == 0 {
 		args = []string{"."}
 	}
@@ -306,37 +307,38 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manif
 	slices.Sort(files)
 	files = sh.pick(slices.Compact(files))
 
-	var docs []manifest.Document
-	parse := func(name string, data []byte) ([]manifest.Document, diag.List) {
+	var inputs []policies.Input
+	parse := func(conv *policies.Converter, name string, data []byte) ([]policies.Input, diag.List) {
 		if len(bytes.TrimSpace(data)) == 0 {
 			return nil, diag.List{{Pos: diag.Pos{File: name}, Msg: "file is empty: no Kubernetes objects"}}
 		}
-		d, err := env.limits.manifest().Parse(name, data)
+		docs, err := env.limits.manifest().Parse(name, data)
 		if err != nil {
 			return nil, asList(err)
 		}
-		return d, nil
+		return convertDocs(conv, docs)
 	}
 	if stdin {
 		data, err := io.ReadAll(io.LimitReader(env.Stdin, int64(env.limits.fileSize)+1))
 		if err != nil {
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: stdinName}, Msg: err.Error()})
 		} else {
-			d, e := parse(stdinName, data)
-			docs, errs = append(docs, d...), append(errs, e...)
+			in, e := parse(&policies.Converter{}, stdinName, data)
+			inputs, errs = append(inputs, in...), append(errs, e...)
 		}
 	}
 	// Files are read and parsed on every core, each into its own slot, and
 	// gathered in order: the result does not depend on the scheduling.
 	type slot struct {
-		docs []manifest.Document
-		errs diag.List
+		inputs []policies.Input
+		errs   diag.List
 	}
 	slots := make([]slot, len(files))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
+			var conv policies.Converter
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(files) {
@@ -347,15 +349,34 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]manif
 					slots[i].errs = diag.List{{Pos: diag.Pos{File: files[i]}, Msg: describeFSError(err)}}
 					continue
 				}
-				slots[i].docs, slots[i].errs = parse(files[i], data)
+				slots[i].inputs, slots[i].errs = parse(&conv, files[i], data)
 			}
 		})
 	}
 	wg.Wait()
+	n := len(inputs)
 	for _, s := range slots {
-		docs, errs = append(docs, s.docs...), append(errs, s.errs...)
+		n += len(s.inputs)
 	}
-	return docs, errs
+	inputs = slices.Grow(inputs, n-len(inputs))
+	for _, s := range slots {
+		inputs, errs = append(inputs, s.inputs...), append(errs, s.errs...)
+	}
+	return inputs, errs
+}
+
+// convertDocs converts parsed documents for linting; their objects are
+// not kept.
+func convertDocs(conv *policies.Converter, docs []manifest.Document) ([]policies.Input, diag.List) {
+	inputs := make([]policies.Input, 0, len(docs))
+	for _, d := range docs {
+		in, err := conv.Input(d)
+		if err != nil {
+			return nil, diag.List{{Pos: d.Pos(nil), Msg: err.Error()}}
+		}
+		inputs = append(inputs, in)
+	}
+	return inputs, nil
 }
 
 // walk expands a path argument: a file is taken as it is; a directory is

@@ -8,7 +8,7 @@ import (
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
-	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/policies"
 	"github.com/dozen-dev/dozen/schema"
 )
 
@@ -48,7 +48,7 @@ func (env *Env) splitServiceFiles(args []string, overlays string) (services []st
 // lintServiceDocs renders service files (every environment, or env) and
 // returns their objects as lint documents whose findings point at the
 // service files.
-func (env *Env) lintServiceDocs(files []string, envName string) ([]manifest.Document, diag.List) {
+func (env *Env) lintServiceDocs(files []string, envName string) ([]policies.Input, diag.List) {
 	if len(files) == 0 {
 		return nil, nil
 	}
@@ -72,11 +72,11 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]manifest.Docu
 			return nil, asList(err)
 		}
 	}
-	docs, err := renderedDocs(results, yamls, "", true)
+	inputs, err := renderedDocs(results, yamls, "", true)
 	if err != nil {
 		return nil, asList(err)
 	}
-	return docs, nil
+	return inputs, nil
 }
 
 // underAny reports whether file lies below one of the directory prefixes.

@@ -33,8 +33,9 @@ func renderedName(dir string, r *generate.Result, allEnvs bool) string {
 
 // renderedDocs parses rendered output into lint documents whose findings
 // point at the service file, with the rendered position as the second one.
-func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnvs bool) ([]manifest.Document, error) {
-	var docs []manifest.Document
+func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnvs bool) ([]policies.Input, error) {
+	var inputs []policies.Input
+	var conv policies.Converter
 	for i, r := range results {
 		ds, err := manifest.Parse(renderedName(dir, r, allEnvs), yamls[i])
 		if err != nil {
@@ -42,10 +43,14 @@ func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnv
 		}
 		for j := range ds {
 			ds[j].Origin = r.Origin(ds[j].Object)
+			in, err := conv.Input(ds[j])
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w (this is a bug in dozen)", r.File, err)
+			}
+			inputs = append(inputs, in)
 		}
-		docs = append(docs, ds...)
 	}
-	return docs, nil
+	return inputs, nil
 }
 
 // lintRendered lints rendered results and writes the reports --format asks
@@ -61,13 +66,13 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err != nil {
 		return err
 	}
-	docs, err := renderedDocs(results, yamls, opts.output, opts.allEnvs)
+	inputs, err := renderedDocs(results, yamls, opts.output, opts.allEnvs)
 	if err != nil {
 		return err
 	}
-	status := env.newProgress(fmt.Sprintf("linting %d objects", len(docs)), len(docs)/lintStatusPer)
+	status := env.newProgress(fmt.Sprintf("linting %d objects", len(inputs)), len(inputs)/lintStatusPer)
 	status.show()
-	res, err := eng.Lint(context.Background(), docs)
+	res, err := eng.LintInputs(context.Background(), inputs)
 	status.stop()
 	if err != nil {
 		if _, ok := err.(diag.List); !ok || res == nil {
@@ -82,7 +87,7 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 		outs = []output{{format: "text"}} // the default: findings, when there are any
 	}
 	color := env.StderrTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
-	if err := env.writeReports(outs, res, reportOptions(docs), env.Stderr, color); err != nil {
+	if err := env.writeReports(outs, res, reportOptions(inputs), env.Stderr, color); err != nil {
 		return err
 	}
 	if failOn != "" && res.Failed(failOn) {
