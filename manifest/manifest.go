@@ -73,11 +73,14 @@ type Document struct {
 	// Object is the decoded object: map[string]any, []any, string, int64,
 	// float64, bool and nil only.
 	Object map[string]any
-	// Origin, when set, maps a path in Object to the position in the file
-	// the object was generated from (a service file). Parse leaves it nil;
-	// a generator that renders objects sets it so findings point at the
-	// line a user wrote, with the manifest position as a second position.
-	Origin func(path []any) (diag.Pos, bool)
+	// Origin, when set, maps a path in the object to the position in the
+	// file the object was generated from (a service file). obj is the
+	// object: Object, or the same JSON decoded again, since a linter need
+	// not keep Object (and Origin should not hold it either). Parse leaves
+	// Origin nil; a generator that renders objects sets it so findings
+	// point at the line a user wrote, with the manifest position as a
+	// second position.
+	Origin func(obj map[string]any, path []any) (diag.Pos, bool)
 
 	index []entry  // position index, shared by the items of a List
 	keys  []string // the mapping keys index names, shared by a file's documents

@@ -674,7 +674,7 @@ func (e *Engine) finding(rule *Rule, doc *manifest.Document, object map[string]a
 		Pos:         doc.Pos(path),
 	}
 	if doc.Origin != nil {
-		if origin, ok := doc.Origin(path); ok {
+		if origin, ok := doc.Origin(object, path); ok {
 			rendered := f.Pos
 			f.Pos, f.Related = origin, &rendered
 		}

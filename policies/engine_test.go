@@ -416,8 +416,8 @@ func TestConfigUnknownRule(t *testing.T) {
 
 func TestOriginPositions(t *testing.T) {
 	docs := parse(t, "rendered/web.yaml", builtinInput)
-	docs[0].Origin = func(path []any) (diag.Pos, bool) {
-		if manifest.FormatPath(path) == "spec.template.spec.containers[0].image" {
+	docs[0].Origin = func(obj map[string]any, path []any) (diag.Pos, bool) {
+		if manifest.FormatPath(path) == "spec.template.spec.containers[0].image" && obj["kind"] == "Deployment" {
 			return diag.Pos{File: "service.cue", Line: 7, Col: 10}, true
 		}
 		return diag.Pos{}, false
@@ -430,19 +430,22 @@ func TestOriginPositions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, f := range res.Findings {
-		if f.RuleID == "unpinned-image" {
-			rel := "<nil>"
-			if f.Related != nil {
-				rel = f.Related.String()
+	// Origin gets the object decoded again when the input does not hold it.
+	for _, res := range []*Result{res, lintConverted(t, eng, docs)} {
+		var got []string
+		for _, f := range res.Findings {
+			if f.RuleID == "unpinned-image" {
+				rel := "<nil>"
+				if f.Related != nil {
+					rel = f.Related.String()
+				}
+				got = append(got, f.Pos.String()+" "+rel)
 			}
-			got = append(got, f.Pos.String()+" "+rel)
 		}
-	}
-	want := []string{"rendered/web.yaml:19:9 <nil>", "service.cue:7:10 rendered/web.yaml:17:9"}
-	if !slices.Equal(got, want) {
-		t.Errorf("positions %v, want %v", got, want)
+		want := []string{"rendered/web.yaml:19:9 <nil>", "service.cue:7:10 rendered/web.yaml:17:9"}
+		if !slices.Equal(got, want) {
+			t.Errorf("positions %v, want %v", got, want)
+		}
 	}
 }
 

@@ -66,11 +66,9 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]policies.Inpu
 	if err != nil {
 		return nil, asList(err)
 	}
-	yamls := make([][]byte, len(results))
-	for i, r := range results {
-		if yamls[i], err = generate.YAML(r.Objects); err != nil {
-			return nil, asList(err)
-		}
+	yamls, err := encodeResults(results)
+	if err != nil {
+		return nil, asList(err)
 	}
 	inputs, err := renderedDocs(results, yamls, "", true)
 	if err != nil {

@@ -132,11 +132,9 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 	if err != nil {
 		return err
 	}
-	yamls := make([][]byte, len(results))
-	for i, r := range results {
-		if yamls[i], err = generate.YAML(r.Objects); err != nil {
-			return err
-		}
+	yamls, err := encodeResults(results)
+	if err != nil {
+		return err
 	}
 	if !opts.noLint {
 		if err := env.lintRendered(results, yamls, opts); err != nil {

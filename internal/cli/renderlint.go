@@ -31,6 +31,21 @@ func renderedName(dir string, r *generate.Result, allEnvs bool) string {
 	return name
 }
 
+// encodeResults returns the YAML of each result, and releases the
+// result's objects once encoded: from then on the YAML is all that is
+// written and linted.
+func encodeResults(results []*generate.Result) ([][]byte, error) {
+	yamls := make([][]byte, len(results))
+	for i, r := range results {
+		y, err := generate.YAML(r.Objects)
+		if err != nil {
+			return nil, err
+		}
+		yamls[i], r.Objects = y, nil
+	}
+	return yamls, nil
+}
+
 // renderedDocs parses rendered output into lint documents whose findings
 // point at the service file, with the rendered position as the second one.
 func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnvs bool) ([]policies.Input, error) {
@@ -42,7 +57,11 @@ func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnv
 			return nil, fmt.Errorf("%s: re-read rendered output: %w (this is a bug in dozen)", r.File, err)
 		}
 		for j := range ds {
-			ds[j].Origin = r.Origin(ds[j].Object)
+			// The origin takes the object when a finding needs it: holding
+			// it here would keep every rendered object's map alive.
+			ds[j].Origin = func(obj map[string]any, path []any) (diag.Pos, bool) {
+				return r.Origin(obj)(path)
+			}
 			in, err := conv.Input(ds[j])
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w (this is a bug in dozen)", r.File, err)
