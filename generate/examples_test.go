@@ -152,6 +152,28 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// TestEncode renders all examples with Encode and requires each result's
+// YAML to be what YAML returns for the objects, and the objects dropped.
+func TestEncode(t *testing.T) {
+	var srcs []generate.Source
+	for _, src := range exampleSources(t) {
+		srcs = append(srcs, src)
+	}
+	want := renderYAML(t, srcs, generate.Options{AllEnvs: true})
+	results, err := generate.Run(srcs, generate.Options{AllEnvs: true, Encode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != len(want) {
+		t.Fatalf("%d results, want %d", len(results), len(want))
+	}
+	for i, r := range results {
+		if r.Objects != nil || string(r.YAML) != string(want[i]) {
+			t.Errorf("%s %s: objects %v, YAML:\n%s\nwant:\n%s", r.Service, r.Env, r.Objects, r.YAML, want[i])
+		}
+	}
+}
+
 // TestGeneratedObjects checks the promises of the mapping on the multi-process
 // example: selectors match pod labels, Service targetPorts and probe ports
 // name the container port, an autoscaled Deployment has no replicas, and a

@@ -43,6 +43,9 @@ type Result struct {
 	// Env is the environment's name, or "" for the base.
 	Env     string
 	Objects []Object
+	// YAML is YAML(Objects), set instead of Objects when Run encodes
+	// (Options.Encode).
+	YAML []byte
 
 	pos *schema.Positions
 }

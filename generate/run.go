@@ -38,6 +38,10 @@ type Options struct {
 	Progress func()
 	// Limits bound the service files; zero fields are the defaults.
 	Limits schema.Limits
+	// Encode has each worker encode the results it renders (Result.YAML)
+	// and drop their Objects, so that a run over many services holds their
+	// YAML, a fraction of the size of the objects, rather than the objects.
+	Encode bool
 }
 
 // Run loads, validates and renders every source, in parallel across cores.
@@ -48,6 +52,7 @@ type Options struct {
 func Run(sources []Source, opts Options) ([]*Result, error) {
 	perSource := make([][]*Result, len(sources))
 	errs := make([]error, len(sources))
+	encodeErrs := make([]error, len(sources))
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -79,6 +84,9 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 					}
 				}
 				perSource[i], errs[i] = renderOne(s, sources[i], opts)
+				if opts.Encode && errs[i] == nil {
+					encodeErrs[i] = encode(perSource[i])
+				}
 				if opts.Progress != nil {
 					opts.Progress()
 				}
@@ -114,7 +122,24 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 	if len(all) > 0 {
 		return nil, all.Sort()
 	}
+	for _, err := range encodeErrs {
+		if err != nil {
+			return nil, err
+		}
+	}
 	return results, nil
+}
+
+// encode sets the YAML of results and drops their objects.
+func encode(results []*Result) error {
+	for _, r := range results {
+		y, err := YAML(r.Objects)
+		if err != nil {
+			return err
+		}
+		r.YAML, r.Objects = y, nil
+	}
+	return nil
 }
 
 // renderOne renders one source for the environments opts selects.

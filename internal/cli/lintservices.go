@@ -61,15 +61,12 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]policies.Inpu
 		return nil, asList(err)
 	}
 	prog := env.newProgress("rendering", len(sources))
-	results, err := generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: prog.callback(), Limits: env.limits.service()})
+	results, err := generate.Run(sources, generateOptions(env, opts, prog.callback()))
 	prog.stop()
 	if err != nil {
 		return nil, asList(err)
 	}
-	yamls, err := encodeResults(results)
-	if err != nil {
-		return nil, asList(err)
-	}
+	yamls := yamlOf(results)
 	inputs, err := renderedDocs(results, yamls, "", true)
 	if err != nil {
 		return nil, asList(err)

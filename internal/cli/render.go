@@ -132,10 +132,7 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 	if err != nil {
 		return err
 	}
-	yamls, err := encodeResults(results)
-	if err != nil {
-		return err
-	}
+	yamls := yamlOf(results)
 	if !opts.noLint {
 		if err := env.lintRendered(results, yamls, opts); err != nil {
 			return err
@@ -226,7 +223,7 @@ func (env *Env) renderAll(args []string, opts *renderOptions) ([]*generate.Resul
 	}
 	prog := env.newProgress("rendering", len(sources))
 	defer prog.stop()
-	return generate.Run(sources, generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: prog.callback(), Limits: env.limits.service()})
+	return generate.Run(sources, generateOptions(env, opts, prog.callback()))
 }
 
 // readOverlays reads, for each source, the overlay directories

@@ -31,19 +31,20 @@ func renderedName(dir string, r *generate.Result, allEnvs bool) string {
 	return name
 }
 
-// encodeResults returns the YAML of each result, and releases the
-// result's objects once encoded: from then on the YAML is all that is
-// written and linted.
-func encodeResults(results []*generate.Result) ([][]byte, error) {
+// generateOptions are the options of a run of generate for render and
+// lint: the workers encode each result as they render it and drop its
+// objects, since the YAML is all that is written and linted.
+func generateOptions(env *Env, opts *renderOptions, progress func()) generate.Options {
+	return generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: progress, Limits: env.limits.service(), Encode: true}
+}
+
+// yamlOf returns the YAML of each result, as the workers encoded it.
+func yamlOf(results []*generate.Result) [][]byte {
 	yamls := make([][]byte, len(results))
 	for i, r := range results {
-		y, err := generate.YAML(r.Objects)
-		if err != nil {
-			return nil, err
-		}
-		yamls[i], r.Objects = y, nil
+		yamls[i] = r.YAML
 	}
-	return yamls, nil
+	return yamls
 }
 
 // renderedDocs parses rendered output into lint documents whose findings
