@@ -38,7 +38,7 @@ files (default ".").
 			if !slices.Contains(graph.Formats, format) {
 				return usageError("dozen graph: unknown format %q (valid formats: %s)", format, strings.Join(graph.Formats, ", "))
 			}
-			results, err := env.renderAll(args, &opts)
+			results, err := env.renderAll(args, &opts, false)
 			if err != nil {
 				return err
 			}

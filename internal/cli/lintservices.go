@@ -61,7 +61,7 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]policies.Inpu
 		return nil, asList(err)
 	}
 	prog := env.newProgress("rendering", len(sources))
-	results, err := generate.Run(sources, generateOptions(env, opts, prog.callback()))
+	results, err := generate.Run(sources, generateOptions(env, opts, prog.callback(), true))
 	prog.stop()
 	if err != nil {
 		return nil, asList(err)

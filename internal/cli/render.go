@@ -128,7 +128,7 @@ input gives the same bytes.
 }
 
 func runRender(env *Env, args []string, opts *renderOptions) error {
-	results, err := env.renderAll(args, opts)
+	results, err := env.renderAll(args, opts, true)
 	if err != nil {
 		return err
 	}
@@ -207,8 +207,9 @@ func relDiff(env *Env, d []byte) []byte {
 }
 
 // renderAll finds, reads, validates and renders the service files named by
-// args, with their overlay directories.
-func (env *Env) renderAll(args []string, opts *renderOptions) ([]*generate.Result, error) {
+// args, with their overlay directories. With encode, the results hold
+// their YAML instead of their objects (see generateOptions).
+func (env *Env) renderAll(args []string, opts *renderOptions, encode bool) ([]*generate.Result, error) {
 	files, err := env.findServiceFiles(args)
 	if err != nil {
 		return nil, err
@@ -223,7 +224,7 @@ func (env *Env) renderAll(args []string, opts *renderOptions) ([]*generate.Resul
 	}
 	prog := env.newProgress("rendering", len(sources))
 	defer prog.stop()
-	return generate.Run(sources, generateOptions(env, opts, prog.callback()))
+	return generate.Run(sources, generateOptions(env, opts, prog.callback(), encode))
 }
 
 // readOverlays reads, for each source, the overlay directories

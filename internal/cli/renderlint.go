@@ -31,11 +31,11 @@ func renderedName(dir string, r *generate.Result, allEnvs bool) string {
 	return name
 }
 
-// generateOptions are the options of a run of generate for render and
-// lint: the workers encode each result as they render it and drop its
-// objects, since the YAML is all that is written and linted.
-func generateOptions(env *Env, opts *renderOptions, progress func()) generate.Options {
-	return generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: progress, Limits: env.limits.service(), Encode: true}
+// generateOptions are the options of a run of generate. With encode, the
+// workers encode each result as they render it and drop its objects: for
+// render and lint, which write and lint the YAML only.
+func generateOptions(env *Env, opts *renderOptions, progress func(), encode bool) generate.Options {
+	return generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: progress, Limits: env.limits.service(), Encode: encode}
 }
 
 // yamlOf returns the YAML of each result, as the workers encoded it.
