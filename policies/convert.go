@@ -103,14 +103,18 @@ func (c *Converter) Input(doc manifest.Document) (Input, error) {
 const internMax = 64
 
 // converter turns decoded objects into OPA values, the values
-// ast.InterfaceToValue returns, but with one term for each distinct key
-// and short string, shared by every object it converts: a lint holds every
-// object of the run as an OPA value, and most of its strings repeat. OPA
-// shares scalar terms the same way (ast.InternedTerm). A converter is not
-// safe for concurrent use.
+// ast.InterfaceToValue returns, but shared where they repeat: a lint holds
+// every object of the run as an OPA value, and much of each object repeats
+// in others (keys, kinds, labels, resources, probes, security contexts).
+// It makes one term for each distinct key and short string, and one value
+// for each distinct object or array among those it converts. OPA shares
+// scalar terms the same way (ast.InternedTerm) and never changes a value
+// it reads from the store. A converter is not safe for concurrent use.
 type converter struct {
 	strings map[string]*ast.Term
 	tuples  [][2]*ast.Term // a stack of the objects' items being built
+	// shared holds the objects and arrays converted so far, by hash.
+	shared map[int][]*ast.Term
 }
 
 // value converts a decoded object (map[string]any, []any, string, int64,
@@ -142,7 +146,7 @@ func (c *converter) term(x any, key bool) (*ast.Term, error) {
 			}
 			terms[i] = t
 		}
-		return ast.NewTerm(ast.NewArray(terms...)), nil
+		return c.share(ast.NewTerm(ast.NewArray(terms...))), nil
 	case map[string]any:
 		start := len(c.tuples)
 		for k, v := range x {
@@ -156,7 +160,7 @@ func (c *converter) term(x any, key bool) (*ast.Term, error) {
 		// NewObject copies the items: the stack can be reused at once.
 		obj := ast.NewObject(c.tuples[start:]...)
 		c.tuples = c.tuples[:start]
-		return ast.NewTerm(obj), nil
+		return c.share(ast.NewTerm(obj)), nil
 	}
 	// float64, and anything else InterfaceToValue takes.
 	v, err := ast.InterfaceToValue(x)
@@ -180,4 +184,75 @@ func (c *converter) str(s string, key bool) *ast.Term {
 	t := ast.InternedTerm(s)
 	c.strings[s] = t
 	return t
+}
+
+// share returns the term of a converted object or array equal to t if
+// there is one, else t, which later equal ones will share. Values are
+// converted from the leaves up, so the elements of equal values are
+// already the same terms (or equal scalars): comparing them is shallow.
+func (c *converter) share(t *ast.Term) *ast.Term {
+	h := t.Value.Hash()
+	for _, u := range c.shared[h] {
+		if sameElems(u.Value, t.Value) {
+			return u
+		}
+	}
+	if c.shared == nil {
+		c.shared = map[int][]*ast.Term{}
+	}
+	c.shared[h] = append(c.shared[h], t)
+	return t
+}
+
+// sameElems reports whether two objects or arrays made by share have the
+// same elements: the same terms, or scalars of the same kind written the
+// same (Compare would take 1 and 1.0 for equal).
+func sameElems(a, b ast.Value) bool {
+	switch a := a.(type) {
+	case ast.Object:
+		b, ok := b.(ast.Object)
+		if !ok || a.Len() != b.Len() {
+			return false
+		}
+		same := true
+		a.Until(func(k, v *ast.Term) bool {
+			w := b.Get(k)
+			same = w != nil && sameTerm(v, w)
+			return !same
+		})
+		return same
+	case *ast.Array:
+		b, ok := b.(*ast.Array)
+		if !ok || a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if !sameTerm(a.Elem(i), b.Elem(i)) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func sameTerm(a, b *ast.Term) bool {
+	if a == b {
+		return true
+	}
+	switch a := a.Value.(type) {
+	case ast.String:
+		b, ok := b.Value.(ast.String)
+		return ok && a == b
+	case ast.Number:
+		b, ok := b.Value.(ast.Number)
+		return ok && a == b
+	case ast.Boolean:
+		b, ok := b.Value.(ast.Boolean)
+		return ok && a == b
+	case ast.Null:
+		_, ok := b.Value.(ast.Null)
+		return ok
+	}
+	return false // objects and arrays: equal ones are already the same term
 }

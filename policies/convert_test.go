@@ -41,6 +41,21 @@ spec:
 	if c.str("kind", true) != c.str("kind", true) {
 		t.Error("a key's term is not shared")
 	}
+	// Equal objects and arrays share one term; a number is not equal to
+	// the string of its digits.
+	a, _ := c.term(map[string]any{"limits": map[string]any{"cpu": "1"}, "ports": []any{int64(80)}}, false)
+	b, _ := c.term(map[string]any{"limits": map[string]any{"cpu": "1"}, "ports": []any{int64(80)}}, false)
+	d, _ := c.term(map[string]any{"limits": map[string]any{"cpu": int64(1)}, "ports": []any{int64(80)}}, false)
+	if a != b {
+		t.Error("equal objects are not shared")
+	}
+	if d == a || d.Value.Compare(a.Value) == 0 {
+		t.Errorf("%v is shared with %v", d, a)
+	}
+	ports := ast.StringTerm("ports")
+	if a.Value.(ast.Object).Get(ports) != d.Value.(ast.Object).Get(ports) {
+		t.Error("equal arrays in different objects are not shared")
+	}
 	long := strings.Repeat("x", internMax+1)
 	if c.str(long, false) == c.str(long, false) {
 		t.Error("a long value's term is shared")

@@ -506,6 +506,20 @@ func TestLintInputs(t *testing.T) {
 	if got := lintConverted(t, eng, docs); !reflect.DeepEqual(got, want) {
 		t.Errorf("LintInputs and Lint differ")
 	}
+	// OPA's own conversion, which shares nothing between objects, gives
+	// the same findings as the converter's shared values.
+	plain := make([]Input, len(docs))
+	for i := range docs {
+		v, err := ast.InterfaceToValue(docs[i].Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain[i] = newInput(docs[i], v)
+		plain[i].doc.Object = nil
+	}
+	if got, err := eng.LintInputs(context.Background(), plain); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("unshared values: %v; findings differ from the shared ones", err)
+	}
 	suppressed := 0
 	for _, f := range want.Findings {
 		if f.Suppressed != nil && f.Suppressed.Kind == SuppressedByException {
