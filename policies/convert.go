@@ -33,8 +33,7 @@ func (in *Input) File() string { return in.doc.File }
 func (in *Input) Object() Object { return in.obj }
 
 // object returns the document's object, decoded again from its OPA value
-// when the Input does not hold it: only the objects with findings are
-// needed again, for suppressions and origins.
+// when the Input does not hold it: only findings' origins need it.
 func (in *Input) object() map[string]any {
 	if in.doc.Object != nil {
 		return in.doc.Object

@@ -568,7 +568,7 @@ func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input) ([]Finding, *d
 
 	var out []Finding
 	var evalErr *diag.Error
-	var object map[string]any // decoded when a finding needs it
+	var object map[string]any // decoded for the first origin that needs it
 	for i, j := range p.slots {
 		s := &e.slots[j]
 		if s.rule < 0 {
@@ -585,10 +585,7 @@ func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input) ([]Finding, *d
 					}
 					continue
 				}
-				if object == nil {
-					object = in.object()
-				}
-				f := e.finding(rule, doc, object, obj, msg, path)
+				f := e.finding(rule, in, &object, msg, path)
 				if s.namespace != "" && f.Suppressed == nil && excepted[unprefixed(s.name)] {
 					f.Suppressed = &Suppression{Kind: SuppressedByException, Reason: "exception rule in package " + s.namespace}
 				}
@@ -660,9 +657,10 @@ func readResult(t *ast.Term) (string, []any, error) {
 	return "", nil, fmt.Errorf("result %v is neither a string nor an object with msg", t)
 }
 
-// finding builds a finding with its positions and any suppression. object
-// is the document's object.
-func (e *Engine) finding(rule *Rule, doc *manifest.Document, object map[string]any, obj Object, msg string, path []any) Finding {
+// finding builds a finding on in with its positions and any suppression.
+// *object is in's object if it has been decoded already (for an origin).
+func (e *Engine) finding(rule *Rule, in *Input, object *map[string]any, msg string, path []any) Finding {
+	doc, obj := &in.doc, in.obj
 	f := Finding{
 		RuleID:      rule.ID,
 		Severity:    rule.Severity,
@@ -674,24 +672,27 @@ func (e *Engine) finding(rule *Rule, doc *manifest.Document, object map[string]a
 		Pos:         doc.Pos(path),
 	}
 	if doc.Origin != nil {
-		if origin, ok := doc.Origin(object, path); ok {
+		if *object == nil {
+			*object = in.object()
+		}
+		if origin, ok := doc.Origin(*object, path); ok {
 			rendered := f.Pos
 			f.Pos, f.Related = origin, &rendered
 		}
 	}
-	e.suppress(&f, object, path)
+	e.suppress(&f, in.value, path)
 	return f
 }
 
 // suppress applies the object's ignore annotation and the configured
 // exceptions to f.
-func (e *Engine) suppress(f *Finding, object map[string]any, path []any) {
+func (e *Engine) suppress(f *Finding, object ast.Value, path []any) {
 	key := IgnoreAnnotationPrefix + f.RuleID
-	if md, ok := object["metadata"].(map[string]any); ok {
-		if ann, ok := md["annotations"].(map[string]any); ok {
-			if v, set := ann[key]; set {
-				if reason, _ := v.(string); strings.TrimSpace(reason) != "" {
-					f.Suppressed = &Suppression{Kind: SuppressedByAnnotation, Reason: strings.TrimSpace(reason)}
+	if md, ok := field(object, "metadata").(ast.Object); ok {
+		if ann, ok := field(md, "annotations").(ast.Object); ok {
+			if v := ann.Get(ast.StringTerm(key)); v != nil {
+				if reason, _ := v.Value.(ast.String); strings.TrimSpace(string(reason)) != "" {
+					f.Suppressed = &Suppression{Kind: SuppressedByAnnotation, Reason: strings.TrimSpace(string(reason))}
 					return
 				}
 				f.Message += fmt.Sprintf(" (annotation %s is ignored: it needs a reason)", key)
@@ -716,7 +717,7 @@ func (e *Engine) suppress(f *Finding, object map[string]any, path []any) {
 	}
 }
 
-func (e *Engine) matches(x *Exception, obj Object, object map[string]any, path []any) bool {
+func (e *Engine) matches(x *Exception, obj Object, object ast.Value, path []any) bool {
 	if !globMatch(x.Kind, obj.Kind) || !globMatch(x.Namespace, obj.Namespace) || !globMatch(x.Name, obj.Name) {
 		return false
 	}
@@ -727,26 +728,26 @@ func (e *Engine) matches(x *Exception, obj Object, object map[string]any, path [
 	return ok && globMatch(x.Container, name)
 }
 
-// containerAt returns the name of the container that path leads into, the
-// innermost one when several are on the way.
-func containerAt(object map[string]any, path []any) (string, bool) {
-	var cur any = object
+// containerAt returns the name of the container that path leads into in
+// object, the innermost one when several are on the way.
+func containerAt(object ast.Value, path []any) (string, bool) {
+	cur := object
 	name, found := "", false
 	for i, seg := range path {
 		switch v := cur.(type) {
-		case map[string]any:
+		case ast.Object:
 			key, _ := seg.(string)
-			cur = v[key]
-		case []any:
+			cur = field(v, key)
+		case *ast.Array:
 			n, ok := seg.(int64)
-			if !ok || n < 0 || n >= int64(len(v)) {
+			if !ok || n < 0 || n >= int64(v.Len()) {
 				return name, found
 			}
-			cur = v[n]
+			cur = v.Elem(int(n)).Value
 			if i > 0 && slices.Contains([]any{"containers", "initContainers", "ephemeralContainers"}, path[i-1]) {
-				if c, ok := cur.(map[string]any); ok {
-					name, _ = c["name"].(string)
-					found = true
+				if c, ok := cur.(ast.Object); ok {
+					s, _ := field(c, "name").(ast.String)
+					name, found = string(s), true
 				}
 			}
 		default:
@@ -754,6 +755,16 @@ func containerAt(object map[string]any, path []any) (string, bool) {
 		}
 	}
 	return name, found
+}
+
+// field returns obj[key] when obj is an object that has key, else nil.
+func field(obj ast.Value, key string) ast.Value {
+	if o, ok := obj.(ast.Object); ok {
+		if t := o.Get(ast.StringTerm(key)); t != nil {
+			return t.Value
+		}
+	}
+	return nil
 }
 
 // regoErrors turns OPA parse or compile errors into positioned errors.

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Masked replaces a secret value wherever a finding would show it.
@@ -32,25 +34,23 @@ func secretValues(inputs []Input) []string {
 		if inputs[i].obj.Kind != "Secret" {
 			continue
 		}
-		obj := inputs[i].object()
-		if data, ok := obj["data"].(map[string]any); ok {
-			for _, v := range data {
-				s, ok := v.(string)
-				if !ok {
-					continue
+		obj := inputs[i].value
+		if data, ok := field(obj, "data").(ast.Object); ok {
+			data.Foreach(func(_, v *ast.Term) {
+				if s, ok := v.Value.(ast.String); ok {
+					add(string(s))
+					if dec, err := base64.StdEncoding.DecodeString(string(s)); err == nil {
+						add(string(dec))
+					}
 				}
-				add(s)
-				if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
-					add(string(dec))
-				}
-			}
+			})
 		}
-		if data, ok := obj["stringData"].(map[string]any); ok {
-			for _, v := range data {
-				if s, ok := v.(string); ok {
-					add(s)
+		if data, ok := field(obj, "stringData").(ast.Object); ok {
+			data.Foreach(func(_, v *ast.Term) {
+				if s, ok := v.Value.(ast.String); ok {
+					add(string(s))
 				}
-			}
+			})
 		}
 	}
 	// Longest first, so a value is masked before any shorter one inside it.
