@@ -20,6 +20,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -199,7 +200,10 @@ func (l Limits) parse(file string, data []byte, kube bool) ([]Document, error) {
 		return nil, diag.Errorf(offsetPos(file, data, invalidUTF8(data)), "", "file is not valid UTF-8: binary content is not a manifest")
 	}
 
-	p := &parser{file: file, lim: l, kube: kube}
+	kt := keyTables.Get().(*keyTable)
+	defer kt.release()
+	p := &parser{file: file, lim: l, kube: kube, keys: kt.keys, keyIDs: kt.ids}
+	defer func() { kt.keys = p.keys }() // keep what the table grew to
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for i := 0; ; i++ {
 		var root yaml.Node
@@ -264,17 +268,33 @@ type parser struct {
 
 	// keys are the distinct mapping keys of the file, numbered for the
 	// position index; each key's string is shared by the objects' maps.
+	// The documents get a copy of the table at its final size.
 	keys   []string
 	keyIDs map[string]int32
+}
+
+// keyTable is the table of a file's keys while it is parsed. Tables are
+// reused: a lint parses thousands of files, each with the same few dozen
+// keys, and would otherwise grow a map for each.
+type keyTable struct {
+	keys []string
+	ids  map[string]int32
+}
+
+var keyTables = sync.Pool{New: func() any { return &keyTable{ids: map[string]int32{}} }}
+
+// release empties the table and returns it to the pool.
+func (kt *keyTable) release() {
+	clear(kt.keys)
+	kt.keys = kt.keys[:0]
+	clear(kt.ids)
+	keyTables.Put(kt)
 }
 
 // keyID returns the number of key in p.keys, adding it when it is new.
 func (p *parser) keyID(key string) int32 {
 	if id, ok := p.keyIDs[key]; ok {
 		return id
-	}
-	if p.keyIDs == nil {
-		p.keyIDs = map[string]int32{}
 	}
 	id := int32(len(p.keys))
 	p.keys = append(p.keys, key)
