@@ -270,20 +270,27 @@ func Sort(objs []Object) {
 }
 
 // YAML returns objs as one YAML stream, keys sorted, documents separated by
-// "---".
+// "---". The stream is allocated at its size: a render holds the YAML of
+// every service until it is written.
 func YAML(objs []Object) ([]byte, error) {
-	var b bytes.Buffer
+	docs := make([][]byte, len(objs))
+	size := 0
 	for i, o := range objs {
-		if i > 0 {
-			b.WriteString("---\n")
-		}
 		y, err := yaml.Marshal(o.Data)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s %s: %w", o.Kind, o.Name, err)
 		}
-		b.Write(y)
+		docs[i] = y
+		size += len(y) + len("---\n")
 	}
-	return b.Bytes(), nil
+	out := make([]byte, 0, size)
+	for i, y := range docs {
+		if i > 0 {
+			out = append(out, "---\n"...)
+		}
+		out = append(out, y...)
+	}
+	return out, nil
 }
 
 func sortedKeys[M ~map[string]V, V any](m M) []string {
