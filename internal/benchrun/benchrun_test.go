@@ -11,7 +11,7 @@ func TestParseTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.wall != 1500*time.Millisecond || s.cpu != 2500*time.Millisecond || s.rssKiB != 20480 {
+	if s.Wall != 1500*time.Millisecond || s.CPU != 2500*time.Millisecond || s.RSSKiB != 20480 {
 		t.Errorf("got %+v", s)
 	}
 	if _, err := parseTime([]byte("garbage\n")); err == nil {
@@ -21,15 +21,15 @@ func TestParseTime(t *testing.T) {
 
 func TestMedianTakesEachMeasureOnItsOwn(t *testing.T) {
 	m := median([]sample{
-		{wall: 3 * time.Second, cpu: 1 * time.Second, rssKiB: 30},
-		{wall: 1 * time.Second, cpu: 5 * time.Second, rssKiB: 10},
-		{wall: 2 * time.Second, cpu: 3 * time.Second, rssKiB: 20},
+		{Wall: 3 * time.Second, CPU: 1 * time.Second, RSSKiB: 30},
+		{Wall: 1 * time.Second, CPU: 5 * time.Second, RSSKiB: 10},
+		{Wall: 2 * time.Second, CPU: 3 * time.Second, RSSKiB: 20},
 	})
-	if m.wall != 2*time.Second || m.cpu != 3*time.Second || m.rssKiB != 20 {
+	if m.Wall != 2*time.Second || m.CPU != 3*time.Second || m.RSSKiB != 20 {
 		t.Errorf("got %+v", m)
 	}
-	if m := median([]sample{{wall: 2}, {wall: 4}}); m.wall != 3 {
-		t.Errorf("even count: got %v", m.wall)
+	if m := median([]sample{{Wall: 2}, {Wall: 4}}); m.Wall != 3 {
+		t.Errorf("even count: got %v", m.Wall)
 	}
 }
 
@@ -47,14 +47,14 @@ func TestSplice(t *testing.T) {
 }
 
 func TestGoalsAndGrowth(t *testing.T) {
-	r := &report{results: []result{
-		{group: "lint", name: "decode floor", size: 1000, wall: time.Second, cpu: time.Second, rssKiB: 1024},
-		{group: "lint", name: "dozen lint", size: 1000, wall: 2 * time.Second, cpu: 2 * time.Second, rssKiB: 100 * 1024},
-		{group: "lint", name: "dozen lint", size: 2000, wall: 5 * time.Second, cpu: 5 * time.Second, rssKiB: 400 * 1024},
-		{group: "lint", name: "decode floor", size: 2000, wall: time.Second, cpu: time.Second, rssKiB: 1024},
-		{group: "lint", name: "dozen lint, conftest's rules", size: 2000, wall: time.Second, cpu: time.Second},
-		{group: "lint", name: "conftest", size: 2000, wall: 3 * time.Second, cpu: 3 * time.Second},
-		{group: "lint", name: "kube-score", size: 2000, skip: "kube-score could not be installed"},
+	r := &report{LintGrowth: []int{1000, 2000}, Results: []result{
+		{Group: "lint", Name: "decode floor", Size: 1000, Wall: time.Second, CPU: time.Second, RSSKiB: 1024},
+		{Group: "lint", Name: "dozen lint", Size: 1000, Wall: 2 * time.Second, CPU: 2 * time.Second, RSSKiB: 100 * 1024},
+		{Group: "lint", Name: "dozen lint", Size: 2000, Wall: 5 * time.Second, CPU: 5 * time.Second, RSSKiB: 400 * 1024},
+		{Group: "lint", Name: "decode floor", Size: 2000, Wall: time.Second, CPU: time.Second, RSSKiB: 1024},
+		{Group: "lint", Name: "dozen lint, conftest's rules", Size: 2000, Wall: time.Second, CPU: time.Second},
+		{Group: "lint", Name: "conftest", Size: 2000, Wall: 3 * time.Second, CPU: 3 * time.Second},
+		{Group: "lint", Name: "kube-score", Size: 2000, Skip: "kube-score could not be installed"},
 	}}
 	goals := map[string]goal{}
 	for _, g := range r.goals() {

@@ -93,18 +93,20 @@ func firstLine(s string) string {
 
 // sample is one run of a command.
 type sample struct {
-	wall, cpu time.Duration
-	rssKiB    int64
+	Wall, CPU time.Duration
+	RSSKiB    int64
 }
 
 // result is the median of a command's runs.
 type result struct {
-	group, name string // group: the table; name: the row
-	size        int    // objects or services; 0 when it does not apply
-	cmd         string // the command line, relative to the working directory
-	skip        string // why it did not run
-	wall, cpu   time.Duration
-	rssKiB      int64
+	Group  string        `json:"group"` // the table
+	Name   string        `json:"name"`  // the row
+	Size   int           `json:"size"`  // objects or services; 0 when it does not apply
+	Cmd    string        `json:"cmd"`   // the command line, relative to the working directory
+	Skip   string        `json:"skip,omitempty"`
+	Wall   time.Duration `json:"wall"`
+	CPU    time.Duration `json:"cpu"`
+	RSSKiB int64         `json:"rssKiB"`
 }
 
 // time runs argv in dir count times (once more first, to warm the page
@@ -142,9 +144,9 @@ func (h *harness) time(dir string, count int, argv ...string) (result, error) {
 		// raised by this Go process's memory, which a child started by
 		// vfork would inherit as its peak.
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+			s.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		}
-		s.wall = wall
+		s.Wall = wall
 		if i > 0 {
 			samples = append(samples, s)
 		}
@@ -179,7 +181,7 @@ func parseTime(b []byte) (sample, error) {
 		return sample{}, fmt.Errorf("unexpected time output %q", b)
 	}
 	sec := func(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }
-	return sample{wall: sec(v[0]), cpu: sec(v[1] + v[2]), rssKiB: rss}, nil
+	return sample{Wall: sec(v[0]), CPU: sec(v[1] + v[2]), RSSKiB: rss}, nil
 }
 
 // median returns the median of each measure on its own.
@@ -196,20 +198,20 @@ func median(s []sample) result {
 		return (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
 	return result{
-		wall:   time.Duration(pick(func(x sample) int64 { return int64(x.wall) })),
-		cpu:    time.Duration(pick(func(x sample) int64 { return int64(x.cpu) })),
-		rssKiB: pick(func(x sample) int64 { return x.rssKiB }),
+		Wall:   time.Duration(pick(func(x sample) int64 { return int64(x.Wall) })),
+		CPU:    time.Duration(pick(func(x sample) int64 { return int64(x.CPU) })),
+		RSSKiB: pick(func(x sample) int64 { return x.RSSKiB }),
 	}
 }
 
 // add times a command and records it in rep; a peer that is missing is
 // recorded as skipped.
 func (h *harness) add(rep *report, group, name string, size int, dir string, count int, needs string, argv ...string) error {
-	r := result{group: group, name: name, size: size, cmd: display(h, argv)}
+	r := result{Group: group, Name: name, Size: size, Cmd: display(h, argv)}
 	if needs != "" {
 		if _, ok := h.have[needs]; !ok {
-			r.skip = needs + " " + h.missing[needs]
-			rep.results = append(rep.results, r)
+			r.Skip = needs + " " + h.missing[needs]
+			rep.Results = append(rep.Results, r)
 			return nil
 		}
 	}
@@ -218,8 +220,8 @@ func (h *harness) add(rep *report, group, name string, size int, dir string, cou
 	if err != nil {
 		return err
 	}
-	r.wall, r.cpu, r.rssKiB = m.wall, m.cpu, m.rssKiB
-	rep.results = append(rep.results, r)
+	r.Wall, r.CPU, r.RSSKiB = m.Wall, m.CPU, m.RSSKiB
+	rep.Results = append(rep.Results, r)
 	return nil
 }
 
@@ -322,7 +324,7 @@ func (h *harness) measure(rep *report, sz sizes) error {
 				return err
 			}
 		} else {
-			rep.results = append(rep.results, result{group: "render", name: "cue export + kustomize build", size: n, skip: "cue " + h.missing["cue"]})
+			rep.Results = append(rep.Results, result{Group: "render", Name: "cue export + kustomize build", Size: n, Skip: "cue " + h.missing["cue"]})
 		}
 	}
 

@@ -15,6 +15,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -31,7 +32,8 @@ func main() {
 	flag.BoolVar(&opts.quick, "quick", false, "tiny corpora, one run each: checks that the harness works")
 	flag.BoolVar(&opts.peers, "peers", true, "install and measure the peers (conftest, kube-score, cue, kustomize)")
 	flag.StringVar(&opts.write, "write", "", "update this markdown file between its markers (default: print the report)")
-	flag.StringVar(&opts.work, "work", ".cache/bench", "working directory for binaries, corpora and outputs")
+	flag.StringVar(&opts.work, "work", ".cache/bench", "working directory for binaries, corpora and outputs; the run's figures are saved there as results.json")
+	flag.StringVar(&opts.from, "from", "", "write the report from a results.json saved by an earlier run instead of measuring")
 	flag.Parse()
 	if flag.NArg() != 0 || opts.count < 1 {
 		flag.Usage()
@@ -47,6 +49,7 @@ type options struct {
 	count        int
 	quick, peers bool
 	write, work  string
+	from         string
 }
 
 func run(opts *options) error {
@@ -54,27 +57,19 @@ func run(opts *options) error {
 	if err != nil {
 		return err
 	}
-	h := &harness{opts: opts, work: work, bin: filepath.Join(work, "bin")}
-	if err := h.setup(); err != nil {
+	var rep *report
+	if opts.from != "" {
+		b, err := os.ReadFile(opts.from)
+		if err != nil {
+			return err
+		}
+		rep = &report{}
+		if err := json.Unmarshal(b, rep); err != nil {
+			return fmt.Errorf("%s: %v", opts.from, err)
+		}
+	} else if rep, err = measureAll(opts, work); err != nil {
 		return err
 	}
-	rep := &report{
-		Date:    time.Now().UTC().Format("2006-01-02"),
-		Machine: machine(),
-		Go:      runtime.Version(),
-		Count:   opts.count,
-		Quick:   opts.quick,
-		Peers:   h.peerVersions(),
-		LoadAt:  [2]string{loadavg(), ""},
-	}
-	sizes := fullSizes
-	if opts.quick {
-		sizes = quickSizes
-	}
-	if err := h.measure(rep, sizes); err != nil {
-		return err
-	}
-	rep.LoadAt[1] = loadavg()
 	md := rep.markdown()
 	if opts.write == "" {
 		fmt.Print(md)
@@ -85,6 +80,38 @@ func run(opts *options) error {
 		return err
 	}
 	return os.WriteFile(opts.write, splice(old, md), 0o644)
+}
+
+// measureAll runs the benchmarks and saves the figures in work/results.json.
+func measureAll(opts *options, work string) (*report, error) {
+	h := &harness{opts: opts, work: work, bin: filepath.Join(work, "bin")}
+	if err := h.setup(); err != nil {
+		return nil, err
+	}
+	sizes := fullSizes
+	if opts.quick {
+		sizes = quickSizes
+	}
+	rep := &report{
+		Date:         time.Now().UTC().Format("2006-01-02"),
+		Machine:      machine(),
+		Go:           runtime.Version(),
+		Count:        opts.count,
+		Quick:        opts.quick,
+		Peers:        h.peerVersions(),
+		LoadAt:       [2]string{loadavg(), ""},
+		LintGrowth:   sizes.lintGrowth,
+		RenderGrowth: sizes.renderGrowth,
+	}
+	if err := h.measure(rep, sizes); err != nil {
+		return nil, err
+	}
+	rep.LoadAt[1] = loadavg()
+	b, err := json.MarshalIndent(rep, "", "\t")
+	if err != nil {
+		return nil, err
+	}
+	return rep, os.WriteFile(filepath.Join(work, "results.json"), b, 0o644)
 }
 
 // sizes are the corpora of one run: objects for lint, services for render.

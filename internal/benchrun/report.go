@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,7 +15,9 @@ type report struct {
 	Quick             bool
 	Peers             []string
 	LoadAt            [2]string // load averages at the start and the end
-	results           []result
+	// LintGrowth and RenderGrowth are the sizes of the growth tables.
+	LintGrowth, RenderGrowth []int
+	Results                  []result
 }
 
 // The markers between which -write replaces BENCHMARKS.md's text.
@@ -47,9 +50,9 @@ func splice(doc []byte, md string) []byte {
 }
 
 func (r *report) find(group, name string, size int) *result {
-	for i := range r.results {
-		x := &r.results[i]
-		if x.group == group && x.name == name && x.size == size {
+	for i := range r.Results {
+		x := &r.Results[i]
+		if x.Group == group && x.Name == name && x.Size == size {
 			return x
 		}
 	}
@@ -58,9 +61,9 @@ func (r *report) find(group, name string, size int) *result {
 
 func (r *report) sizes(group, name string) []int {
 	var out []int
-	for _, x := range r.results {
-		if x.group == group && x.name == name {
-			out = append(out, x.size)
+	for _, x := range r.Results {
+		if x.Group == group && x.Name == name {
+			out = append(out, x.Size)
 		}
 	}
 	return out
@@ -81,52 +84,52 @@ func mib(kib int64) string { return fmt.Sprintf("%.0f MiB", float64(kib)/1024) }
 
 // ratio formats a/b, or "n/a" when either is missing.
 func ratio(a, b *result, get func(*result) float64) string {
-	if a == nil || b == nil || a.skip != "" || b.skip != "" || get(b) == 0 {
+	if a == nil || b == nil || a.Skip != "" || b.Skip != "" || get(b) == 0 {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2fx", get(a)/get(b))
 }
 
-func wallOf(x *result) float64 { return float64(x.wall) }
-func cpuOf(x *result) float64  { return float64(x.cpu) }
-func rssOf(x *result) float64  { return float64(x.rssKiB) }
+func wallOf(x *result) float64 { return float64(x.Wall) }
+func cpuOf(x *result) float64  { return float64(x.CPU) }
+func rssOf(x *result) float64  { return float64(x.RSSKiB) }
 
 // table writes the rows of group as a markdown table.
 func (r *report) table(b *bytes.Buffer, group, unit string) {
 	fmt.Fprintf(b, "| %s | command | wall | CPU | peak RSS |\n|---:|---|---:|---:|---:|\n", unit)
-	for _, x := range r.results {
-		if x.group != group {
+	for _, x := range r.Results {
+		if x.Group != group {
 			continue
 		}
 		size := "one"
-		if x.size > 0 {
-			size = fmt.Sprintf("%d", x.size)
+		if x.Size > 0 {
+			size = fmt.Sprintf("%d", x.Size)
 		}
-		if x.skip != "" {
-			fmt.Fprintf(b, "| %s | %s | skipped: %s | | |\n", size, x.name, x.skip)
+		if x.Skip != "" {
+			fmt.Fprintf(b, "| %s | %s | skipped: %s | | |\n", size, x.Name, x.Skip)
 			continue
 		}
-		fmt.Fprintf(b, "| %s | %s <br>`%s` | %s | %s | %s |\n", size, x.name, x.cmd, dur(x.wall), dur(x.cpu), mib(x.rssKiB))
+		fmt.Fprintf(b, "| %s | %s <br>`%s` | %s | %s | %s |\n", size, x.Name, x.Cmd, dur(x.Wall), dur(x.CPU), mib(x.RSSKiB))
 	}
 	b.WriteString("\n")
 }
 
 // growth writes how name's CPU time and memory grow as its work doubles.
-func (r *report) growth(b *bytes.Buffer, group, name, unit string) {
-	sizes := r.sizes(group, name)
+func (r *report) growth(b *bytes.Buffer, group, name, unit string, growth []int) {
+	sizes := slices.DeleteFunc(r.sizes(group, name), func(n int) bool { return !slices.Contains(growth, n) })
 	fmt.Fprintf(b, "| %s | CPU | CPU / previous | CPU per 1,000 %s | peak RSS | RSS / previous |\n|---:|---:|---:|---:|---:|---:|\n", unit, unit)
 	var prev *result
 	for _, n := range sizes {
 		x := r.find(group, name, n)
-		if x.skip != "" {
+		if x.Skip != "" {
 			continue
 		}
 		step, rstep := "", ""
-		if prev != nil && prev.cpu > 0 && prev.rssKiB > 0 {
-			step = fmt.Sprintf("%.2fx for %.0fx the work", float64(x.cpu)/float64(prev.cpu), float64(n)/float64(prev.size))
-			rstep = fmt.Sprintf("%.2fx", float64(x.rssKiB)/float64(prev.rssKiB))
+		if prev != nil && prev.CPU > 0 && prev.RSSKiB > 0 {
+			step = fmt.Sprintf("%.2fx for %.3gx the work", float64(x.CPU)/float64(prev.CPU), float64(n)/float64(prev.Size))
+			rstep = fmt.Sprintf("%.2fx", float64(x.RSSKiB)/float64(prev.RSSKiB))
 		}
-		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s |\n", n, dur(x.cpu), step, dur(time.Duration(float64(x.cpu)*1000/float64(n))), mib(x.rssKiB), rstep)
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s |\n", n, dur(x.CPU), step, dur(time.Duration(float64(x.CPU)*1000/float64(n))), mib(x.RSSKiB), rstep)
 		prev = x
 	}
 	b.WriteString("\n")
@@ -150,39 +153,39 @@ func (r *report) goals() []goal {
 	}
 	n := largest("lint", "conftest")
 	conftest, same := r.find("lint", "conftest", n), r.find("lint", "dozen lint, conftest's rules", n)
-	if conftest != nil && same != nil && conftest.skip == "" {
-		x := float64(conftest.wall) / float64(same.wall)
+	if conftest != nil && same != nil && conftest.Skip == "" {
+		x := float64(conftest.Wall) / float64(same.Wall)
 		out = append(out, goal{fmt.Sprintf("lint: at least 4x conftest's throughput on the same rules (%d objects, wall)", n), fmt.Sprintf("%.1fx", x), x >= 4, true})
 	}
 	n = largest("lint", "dozen lint")
 	lint, floor := r.find("lint", "dozen lint", n), r.find("lint", "decode floor", n)
 	if lint != nil && floor != nil {
-		x := float64(lint.wall) / float64(floor.wall)
+		x := float64(lint.Wall) / float64(floor.Wall)
 		out = append(out, goal{fmt.Sprintf("lint: within 3x the decode floor (%d objects, wall)", n), fmt.Sprintf("%.1fx", x), x <= 3, true})
 	}
 	n = largest("lint", "kube-score")
 	ks, lint := r.find("lint", "kube-score", n), r.find("lint", "dozen lint", n)
-	if ks != nil && lint != nil && ks.skip == "" {
-		x := float64(ks.wall) / float64(lint.wall)
+	if ks != nil && lint != nil && ks.Skip == "" {
+		x := float64(ks.Wall) / float64(lint.Wall)
 		out = append(out, goal{fmt.Sprintf("lint: ahead of kube-score (%d objects, wall)", n), fmt.Sprintf("kube-score takes %.1fx dozen's time", x), x > 1, true})
 	}
 	n = largest("render", "dozen render --all-envs")
 	if x := r.find("render", "dozen render --all-envs", n); x != nil {
-		out = append(out, goal{fmt.Sprintf("render: %d services x 3 environments under 10 s, whole process (wall)", n), dur(x.wall) + " (CPU " + dur(x.cpu) + ")", x.wall < 10*time.Second, true})
+		out = append(out, goal{fmt.Sprintf("render: %d services x 3 environments under 10 s, whole process (wall)", n), dur(x.Wall) + " (CPU " + dur(x.CPU) + ")", x.Wall < 10*time.Second, true})
 	}
 	if x := r.find("latency", "dozen render, one service", 0); x != nil {
-		out = append(out, goal{"render: one service under 100 ms", dur(x.wall), x.wall < 100*time.Millisecond, true})
+		out = append(out, goal{"render: one service under 100 ms", dur(x.Wall), x.Wall < 100*time.Millisecond, true})
 	}
 	if x := r.find("latency", "dozen version", 0); x != nil {
-		out = append(out, goal{"start-up: dozen version under 20 ms", dur(x.wall), x.wall < 20*time.Millisecond, true})
+		out = append(out, goal{"start-up: dozen version under 20 ms", dur(x.Wall), x.Wall < 20*time.Millisecond, true})
 	}
 	n = largest("lint", "dozen lint")
 	if x := r.find("lint", "dozen lint", n); x != nil {
-		out = append(out, goal{fmt.Sprintf("memory: under 300 MiB linting %d objects", n), mib(x.rssKiB), x.rssKiB < 300*1024, true})
+		out = append(out, goal{fmt.Sprintf("memory: under 300 MiB linting %d objects", n), mib(x.RSSKiB), x.RSSKiB < 300*1024, true})
 	}
 	n = largest("render", "dozen render --all-envs")
 	if x := r.find("render", "dozen render --all-envs", n); x != nil {
-		out = append(out, goal{fmt.Sprintf("memory: under 300 MiB rendering %d services", n), mib(x.rssKiB), x.rssKiB < 300*1024, true})
+		out = append(out, goal{fmt.Sprintf("memory: under 300 MiB rendering %d services", n), mib(x.RSSKiB), x.RSSKiB < 300*1024, true})
 	}
 	return out
 }
@@ -238,12 +241,12 @@ func (r *report) markdown() string {
 
 	b.WriteString("### Growth\n\nAs the work doubles, CPU time and memory should double, not more.\n\n")
 	b.WriteString("`dozen lint`:\n\n")
-	r.growth(&b, "lint", "dozen lint", "objects")
+	r.growth(&b, "lint", "dozen lint", "objects", r.LintGrowth)
 	b.WriteString("Decode floor:\n\n")
-	r.growth(&b, "lint", "decode floor", "objects")
+	r.growth(&b, "lint", "decode floor", "objects", r.LintGrowth)
 	b.WriteString("`dozen render --all-envs` (with its lint):\n\n")
-	r.growth(&b, "render", "dozen render --all-envs", "services")
+	r.growth(&b, "render", "dozen render --all-envs", "services", r.RenderGrowth)
 	b.WriteString("`dozen render --all-envs --no-lint`:\n\n")
-	r.growth(&b, "render", "dozen render --all-envs --no-lint", "services")
+	r.growth(&b, "render", "dozen render --all-envs --no-lint", "services", r.RenderGrowth)
 	return b.String()
 }
