@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestReadBoundedFIFO is a regression test: a named pipe given as a
@@ -41,27 +42,44 @@ func TestReadBoundedFIFO(t *testing.T) {
 		t.Fatalf("pipe without a writer: %q, %v; want empty", data, err)
 	}
 
-	writer := make(chan error, 1)
-	go func() {
-		// Opening for writing waits for the reader, so the write happens
-		// while readBounded has the pipe open.
-		f, err := os.OpenFile(p, os.O_WRONLY, 0)
-		if err == nil {
-			_, err = f.WriteString("kind: ConfigMap\n")
-			f.Close()
-		}
-		writer <- err
-	}()
-	var data []byte
-	var err error
-	for deadline := time.Now().Add(10 * time.Second); len(data) == 0 && err == nil && time.Now().Before(deadline); {
-		data, err = read() // may run before the writer has opened the pipe
+	// A writer: the test holds the pipe open for reading and writing
+	// (which does not wait for a reader), writes, waits until readBounded
+	// has drained the pipe (FIONREAD), and closes it, which gives the
+	// reader its end of file. Closing before the reader opened would drop
+	// the data, so the test waits for the pipe to be empty rather than
+	// for a time.
+	w, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if _, err := w.WriteString("kind: ConfigMap\n"); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		raw, err := w.SyscallConn()
+		if err != nil {
+			return
+		}
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			n := -1
+			raw.Control(func(fd uintptr) {
+				var v int32
+				if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&v))); e == 0 {
+					n = int(v)
+				}
+			})
+			if n == 0 {
+				break
+			}
+		}
+		w.Close()
+	}()
+	data, err := read()
+	<-closed
 	if err != nil || string(data) != "kind: ConfigMap\n" {
 		t.Fatalf("pipe with a writer: %q, %v", data, err)
-	}
-	if err := <-writer; err != nil {
-		t.Fatal(err)
 	}
 }
 
