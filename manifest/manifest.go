@@ -88,16 +88,30 @@ type Document struct {
 	root  int32    // the object's entry in index
 }
 
-// entry is one node of the position index. Children of a node are linked
-// through first/next, in document order. A document has an entry for every
-// node, so entries name their key by number: 24 bytes, not 40.
+// entry is one node of the position index. Entries are in document order:
+// a node's first child is the entry after it, and each child links to the
+// next through next. A document has an entry for every node, so an entry
+// is 16 bytes: it names its key by number, with the kind of its children
+// in the same word.
 type entry struct {
-	line, col  int32
-	first      int32 // first child, or -1
-	next       int32 // next sibling, or -1
-	name       int32 // the key's index in Document.keys, or the sequence index
-	parentKind byte  // 'm' (mapping), 's' (sequence) or 0 (root)
+	line, col int32
+	next      int32  // next sibling, or -1
+	name      uint32 // children's kind << kindShift | the key's index in Document.keys, or the sequence index
 }
+
+// The kinds of an entry's children. A key's index or a sequence index fits
+// below kindShift: a file of at most 2 GiB cannot hold 2^30 distinct keys or
+// items in one sequence.
+const (
+	kindShift     = 30
+	noChildren    = 0 // a scalar, or an empty mapping or sequence
+	mappingItems  = 1
+	sequenceItems = 2
+	nameMask      = 1<<kindShift - 1
+)
+
+func (e *entry) kind() uint32   { return e.name >> kindShift }
+func (e *entry) number() uint32 { return e.name & nameMask }
 
 // Pos returns the position of the node at path, a JSON path from the object
 // root made of string keys and integer indices (int, int64, float64 or
@@ -123,12 +137,16 @@ func (d *Document) Pos(path []any) diag.Pos {
 func (d *Document) child(parent int32, seg any) int32 {
 	key, isKey := seg.(string)
 	idx, isIdx := pathIndex(seg)
-	for c := d.index[parent].first; c >= 0; c = d.index[c].next {
+	kind := d.index[parent].kind()
+	if kind == noChildren {
+		return -1
+	}
+	for c := parent + 1; c >= 0; c = d.index[c].next {
 		e := &d.index[c]
 		switch {
-		case e.parentKind == 'm' && isKey && d.keys[e.name] == key:
+		case kind == mappingItems && isKey && d.keys[e.number()] == key:
 			return c
-		case e.parentKind == 's' && isIdx && int64(e.name) == idx:
+		case kind == sequenceItems && isIdx && int64(e.number()) == idx:
 			return c
 		}
 	}
@@ -319,7 +337,7 @@ func (p *parser) document(index int, n *yaml.Node) {
 	// when aliases expand), so that it holds no growth slack for as long
 	// as the document lives.
 	b := builder{p: p, index: make([]entry, 0, 1+p.countNodes(n, 0))}
-	root := b.newEntry(n.Line, n.Column, 0, 0, -1, nil)
+	root := b.newEntry(n.Line, n.Column, 0, noChildren, -1, nil)
 	v, ok := b.value(n, root, 0, 0)
 	if !ok {
 		return
@@ -422,14 +440,17 @@ type builder struct {
 }
 
 // newEntry appends an index entry for a node at line:col and links it as
-// the next child of parent after *prev (-1: the first child). name is the
-// key's number for a mapping entry, the index for a sequence item.
-func (b *builder) newEntry(line, col int, name int32, parentKind byte, parent int32, prev *int32) int32 {
+// the next child of parent after *prev (-1: the first child), which is of
+// kind (mappingItems or sequenceItems). name is the key's number for a
+// mapping entry, the index for a sequence item. A parent's first child is
+// always the entry after it: its node's value is built, and its children
+// added, right after the parent's entry.
+func (b *builder) newEntry(line, col int, name int32, kind uint32, parent int32, prev *int32) int32 {
 	n := int32(len(b.index))
-	b.index = append(b.index, entry{name: name, line: int32(line), col: int32(col), first: -1, next: -1, parentKind: parentKind})
+	b.index = append(b.index, entry{name: uint32(name), line: int32(line), col: int32(col), next: -1})
 	if parent >= 0 {
 		if *prev < 0 {
-			b.index[parent].first = n
+			b.index[parent].name |= kind << kindShift
 		} else {
 			b.index[*prev].next = n
 		}
@@ -493,7 +514,7 @@ func (b *builder) sequence(n *yaml.Node, self int32, depth, aliasDepth int) (any
 	ok := true
 	prev := int32(-1)
 	for i, c := range n.Content {
-		child := b.newEntry(c.Line, c.Column, int32(i), 's', self, &prev)
+		child := b.newEntry(c.Line, c.Column, int32(i), sequenceItems, self, &prev)
 		v, vok := b.value(c, child, depth+1, aliasDepth)
 		ok = ok && vok
 		out[i] = v
@@ -526,7 +547,7 @@ func (b *builder) mapping(n *yaml.Node, self int32, depth, aliasDepth int) (any,
 			continue
 		}
 		id := b.p.keyID(key)
-		child := b.newEntry(k.Line, k.Column, id, 'm', self, &prev)
+		child := b.newEntry(k.Line, k.Column, id, mappingItems, self, &prev)
 		val, vok := b.value(v, child, depth+1, aliasDepth)
 		ok = ok && vok
 		out[b.p.keys[id]] = val
@@ -604,7 +625,7 @@ func (b *builder) merge(out map[string]any, v *yaml.Node, self int32, prev *int3
 				continue
 			}
 			id := b.p.keyID(key)
-			child := b.newEntry(k.Line, k.Column, id, 'm', self, prev)
+			child := b.newEntry(k.Line, k.Column, id, mappingItems, self, prev)
 			x, ok := b.value(val, child, depth+1, aliasDepth)
 			if !ok {
 				return false

@@ -359,6 +359,9 @@ items:
 		{0, []any{"spec", "template", "spec", "containers", 7}, "app.yaml:11:7"},
 		{0, []any{"spec", "template", "spec", "containers", "0"}, "app.yaml:11:7"},
 		{0, []any{"nope"}, "app.yaml:2:1"},
+		// An index is not a key, nor a key an index: "name" is key 3.
+		{0, []any{"metadata", 3}, "app.yaml:4:1"},
+		{0, []any{"metadata", "name", 0}, "app.yaml:5:3"},
 		// List items keep their own positions.
 		{1, nil, "app.yaml:23:3"},
 		{1, []any{"metadata", "name"}, "app.yaml:26:5"},
