@@ -219,9 +219,8 @@ func (l Limits) parse(file string, data []byte, kube bool) ([]Document, error) {
 	}
 
 	kt := keyTables.Get().(*keyTable)
-	defer kt.release()
 	p := &parser{file: file, lim: l, kube: kube, keys: kt.keys, keyIDs: kt.ids}
-	defer func() { kt.keys = p.keys }() // keep what the table grew to
+	defer func() { kt.keys = p.keys; kt.release() }()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for i := 0; ; i++ {
 		var root yaml.Node
@@ -238,11 +237,6 @@ func (l Limits) parse(file string, data []byte, kube bool) ([]Document, error) {
 	}
 	if len(p.errs) > 0 {
 		return nil, p.errs.Sort()
-	}
-	// The documents share the file's key table, at its final size.
-	keys := append([]string(nil), p.keys...)
-	for i := range p.docs {
-		p.docs[i].keys = keys
 	}
 	return p.docs, nil
 }
@@ -284,16 +278,20 @@ type parser struct {
 	alias     int  // nodes added by alias expansion so far in this file
 	aliasFull bool // the alias limit was reached and reported
 
-	// keys are the distinct mapping keys of the file, numbered for the
-	// position index; each key's string is shared by the objects' maps.
-	// The documents get a copy of the table at its final size.
+	// keys are the distinct mapping keys numbered for the position index,
+	// from a key table (see keyTable); each key's string is shared by the
+	// objects' maps. A document keeps the table as it is when the document
+	// is complete.
 	keys   []string
 	keyIDs map[string]int32
 }
 
-// keyTable is the table of a file's keys while it is parsed. Tables are
-// reused: a lint parses thousands of files, each with the same few dozen
-// keys, and would otherwise grow a map for each.
+// keyTable numbers mapping keys for position indexes. Tables are shared
+// by the files parsed one after another: a lint parses thousands of files
+// with the same few dozen keys, and one table for them all saves each file
+// a map and a copy of its keys. A table only grows, so the keys a document
+// has numbered stay as they are while later parses add theirs (beyond the
+// document's slice of the table).
 type keyTable struct {
 	keys []string
 	ids  map[string]int32
@@ -301,12 +299,15 @@ type keyTable struct {
 
 var keyTables = sync.Pool{New: func() any { return &keyTable{ids: map[string]int32{}} }}
 
-// release empties the table and returns it to the pool.
+// maxSharedKeys is the size past which a table is not reused: files whose
+// keys do not repeat would make it grow for as long as the process runs.
+const maxSharedKeys = 1 << 14
+
+// release returns the table to the pool, unless it has grown too big.
 func (kt *keyTable) release() {
-	clear(kt.keys)
-	kt.keys = kt.keys[:0]
-	clear(kt.ids)
-	keyTables.Put(kt)
+	if len(kt.keys) <= maxSharedKeys {
+		keyTables.Put(kt)
+	}
 }
 
 // keyID returns the number of key in p.keys, adding it when it is new.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dozen-dev/dozen/diag"
@@ -480,6 +481,52 @@ spec:
 	for b.Loop() {
 		if _, err := Parse("bench.yaml", data); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestKeyTablesShared parses files on several goroutines, which share key
+// tables, while another reads the positions of the documents parsed so
+// far: each position must be that of a parse on its own, and (under -race)
+// the reads must not race with the tables' growth.
+func TestKeyTablesShared(t *testing.T) {
+	file := func(i int) []byte {
+		return fmt.Appendf(nil, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d}\ndata:\n  key%d: a\n  shared: b\n", i, i)
+	}
+	positions := func(d *Document, i int) string {
+		return d.Pos([]any{"data", fmt.Sprintf("key%d", i)}).String() + " " + d.Pos([]any{"data", "shared"}).String()
+	}
+	const n = 400
+	type parsed struct {
+		i   int
+		doc Document
+	}
+	out := make(chan parsed)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < n; i += 4 {
+				d, err := Parse("f.yaml", file(i))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				out <- parsed{i, d[0]}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(out) }()
+	got := make([]string, n)
+	for p := range out {
+		got[p.i] = positions(&p.doc, p.i)
+	}
+	for i := range got {
+		d, err := Parse("f.yaml", file(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := positions(&d[0], i); got[i] != want {
+			t.Errorf("file %d: positions %s, want %s", i, got[i], want)
 		}
 	}
 }
