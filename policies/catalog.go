@@ -39,6 +39,8 @@ import (
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/dozen-dev/dozen/internal/parallel"
 )
 
 // Categories are the directories of the built-in rules, in catalogue order.
@@ -148,7 +150,7 @@ func loadCatalogDir(fsys fs.FS, dir string) (*catalog, error) {
 	// lint pays before it starts: the modules are parsed in parallel.
 	modules := make([]*ast.Module, len(names))
 	parseErrs := make([]error, len(names))
-	parallel(runtime.GOMAXPROCS(0), len(names), func(_, i int) {
+	parallel.For(runtime.GOMAXPROCS(0), len(names), func(_, i int) {
 		src, err := fs.ReadFile(fsys, names[i])
 		if err == nil {
 			modules[i], err = parseModule(names[i], src)

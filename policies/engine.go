@@ -8,8 +8,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -18,6 +16,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/internal/parallel"
 	"github.com/dozen-dev/dozen/manifest"
 )
 
@@ -254,7 +253,7 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 	inputs := make([]Input, len(docs))
 	convErrs := make([]error, len(docs))
 	convs := make([]converter, workers)
-	parallel(workers, len(docs), func(w, i int) {
+	parallel.For(workers, len(docs), func(w, i int) {
 		// The caller holds the objects: the inputs keep them too, rather
 		// than decode them again for the findings.
 		var v ast.Value
@@ -292,7 +291,7 @@ func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error
 
 	found := make([][]Finding, len(inputs))
 	errs := make([]*diag.Error, len(inputs))
-	parallel(workers, len(inputs), func(_, i int) {
+	parallel.For(workers, len(inputs), func(_, i int) {
 		if ctx.Err() != nil || plans[i] == nil {
 			return
 		}
@@ -383,25 +382,6 @@ func (e *Engine) query(slots []int) (ast.Body, error) {
 		return nil, fmt.Errorf("build policy query: %w", err)
 	}
 	return body, nil
-}
-
-// parallel runs f(w, 0..n-1) on workers goroutines, w being the
-// goroutine's number (0..workers-1).
-func parallel(workers, n int, f func(w, i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(w, i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // data builds the data document: data.dozen.bundle and data.dozen.config.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -276,7 +277,7 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		if err := h.add(rep, "lint", "dozen lint", n, h.work, count, "", dozen, "lint", "--format", "json", dir); err != nil {
 			return err
 		}
-		if !contains(sz.lintObjects, n) {
+		if !slices.Contains(sz.lintObjects, n) {
 			continue
 		}
 		if err := h.add(rep, "lint", "dozen lint, conftest's rules", n, h.work, count, "", dozen, "lint", "--no-builtin", "--policy", policy, "--format", "json", dir); err != nil {
@@ -312,7 +313,7 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		if err := h.add(rep, "render", "dozen render --all-envs --no-lint", n, dir, count, "", dozen, "render", "--all-envs", "--no-lint", "-o", out, "services"); err != nil {
 			return err
 		}
-		if !contains(sz.renderServices, n) || n > sz.peerRenderMax {
+		if !slices.Contains(sz.renderServices, n) || n > sz.peerRenderMax {
 			continue
 		}
 		script, err := h.peerTree(s, dir, n)
@@ -438,15 +439,6 @@ func freshDir(dir string) error {
 		return err
 	}
 	return os.MkdirAll(dir, 0o755)
-}
-
-func contains(list []int, n int) bool {
-	for _, x := range list {
-		if x == n {
-			return true
-		}
-	}
-	return false
 }
 
 // union returns the sizes of a and b, ascending, each once.

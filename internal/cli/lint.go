@@ -12,14 +12,13 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/internal/parallel"
 	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/policies"
 	"github.com/dozen-dev/dozen/schema"
@@ -334,26 +333,16 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]polic
 		errs   diag.List
 	}
 	slots := make([]slot, len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(files)) {
-		wg.Go(func() {
-			var conv policies.Converter
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) {
-					return
-				}
-				data, err := readBounded(env.abs(files[i]), env.limits.fileSize)
-				if err != nil {
-					slots[i].errs = diag.List{{Pos: diag.Pos{File: files[i]}, Msg: describeFSError(err)}}
-					continue
-				}
-				slots[i].inputs, slots[i].errs = parse(&conv, files[i], data)
-			}
-		})
-	}
-	wg.Wait()
+	workers := min(runtime.GOMAXPROCS(0), len(files))
+	convs := make([]policies.Converter, workers) // one a worker
+	parallel.For(workers, len(files), func(w, i int) {
+		data, err := readBounded(env.abs(files[i]), env.limits.fileSize)
+		if err != nil {
+			slots[i].errs = diag.List{{Pos: diag.Pos{File: files[i]}, Msg: describeFSError(err)}}
+			return
+		}
+		slots[i].inputs, slots[i].errs = parse(&convs[w], files[i], data)
+	})
 	n := len(inputs)
 	for _, s := range slots {
 		n += len(s.inputs)
