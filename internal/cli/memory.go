@@ -51,6 +51,7 @@ type memoryGuard struct {
 	quit     chan struct{} // closed by stop
 	started  sync.Once
 	stopped  sync.Once
+	tuner    *gcTuner // the collector's tuner (gctune.go), nil when GOGC is set
 	files    []string // service files in evaluation when the limit was exceeded
 
 	mu       sync.Mutex
@@ -88,6 +89,7 @@ func (g *memoryGuard) start(limit int, getenv func(string) string) {
 		if getenv == nil || getenv("GOMEMLIMIT") == "" {
 			debug.SetMemoryLimit(int64(limit))
 		}
+		g.tuner = startGCTuner(limit, getenv)
 		go g.watch()
 	})
 }
@@ -115,7 +117,7 @@ func (g *memoryGuard) watch() {
 
 // stop ends the watchdog: the run is over.
 func (g *memoryGuard) stop() {
-	g.stopped.Do(func() { close(g.quit) })
+	g.stopped.Do(func() { close(g.quit); g.tuner.stop() })
 }
 
 // abort stops a run that exceeded the limit, whatever it is doing: it

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+)
+
+// TestGCTuner: after each collection the tuner sets the percentage that
+// makes the next goal max(2 x live, floor); it holds a live heap bigger
+// than half the floor to GOGC=100; it stays off when GOGC is set.
+func TestGCTuner(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	if tu := startGCTuner(1<<30, func(k string) string {
+		if k == "GOGC" {
+			return "50"
+		}
+		return ""
+	}); tu != nil {
+		t.Fatal("the tuner started though GOGC is set")
+	}
+
+	tu := startGCTuner(1<<30, func(string) string { return "" })
+	defer tu.stop()
+	// afterGC collects and waits for the tuner to have run once more.
+	afterGC := func() {
+		t.Helper()
+		before := tu.runs.Load()
+		for range 100 {
+			runtime.GC()
+			runtime.Gosched()
+			if tu.runs.Load() > before {
+				return
+			}
+		}
+		t.Fatal("the tuner did not run after a collection")
+	}
+
+	afterGC()
+	if p := tu.percent.Load(); p < 1000 {
+		t.Errorf("small live heap: percentage %d, want the floor's (over 1000)", p)
+	}
+	if got := debug.SetGCPercent(int(tu.percent.Load())); int64(got) != tu.percent.Load() {
+		t.Errorf("runtime percentage %d, tuner says %d", got, tu.percent.Load())
+	}
+
+	hold := make([][]byte, 0, 64)
+	for range 64 {
+		hold = append(hold, make([]byte, 2<<20)) // 128 MiB live, over the 80 MiB floor
+	}
+	afterGC()
+	if p := tu.percent.Load(); p != 100 {
+		t.Errorf("live heap of 128 MiB: percentage %d, want 100", p)
+	}
+	runtime.KeepAlive(hold)
+
+	tu.stop()
+	runs := tu.runs.Load()
+	runtime.GC()
+	runtime.GC()
+	if tu.runs.Load() > runs+1 { // a finalizer queued before stop may still run
+		t.Error("the tuner went on after stop")
+	}
+}
