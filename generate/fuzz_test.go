@@ -1,13 +1,18 @@
 package generate
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/schema"
@@ -110,4 +115,30 @@ type noNetwork struct{}
 
 func (noNetwork) RoundTrip(r *http.Request) (*http.Response, error) {
 	panic("kustomize made a network request: " + r.URL.String())
+}
+
+// FuzzEncodeYAML: for any JSON object, the direct YAML writer either
+// declines or writes exactly what sigs.k8s.io/yaml writes.
+func FuzzEncodeYAML(f *testing.F) {
+	for _, seed := range []string{
+		`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"api","labels":{"app.kubernetes.io/name":"api"}},"spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"web","image":"ghcr.io/acme/api:1.2.3","args":["--port","8080"],"ports":[{"containerPort":8080}]}]}}}}`,
+		`{"data":{"GREETING":"hello world","EMPTY":"","YES":"yes","N":"1.50","ML":"a\nb"}}`,
+		`{"a":[[1,2],[]],"b":{},"c":null,"a10":true,"a9":false,"a_b":1e21,"aB":-0.5}`,
+		`{"k":"` + strings.Repeat("word ", 30) + `"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var obj map[string]any
+		if json.Unmarshal(data, &obj) != nil || obj == nil {
+			return
+		}
+		want, err := yaml.Marshal(obj)
+		if err != nil {
+			return
+		}
+		if got, ok := fastYAML(obj); ok && !bytes.Equal(got, want) {
+			t.Fatalf("for %s:\ngot:\n%s\nwant:\n%s", data, got, want)
+		}
+	})
 }

@@ -276,7 +276,7 @@ func YAML(objs []Object) ([]byte, error) {
 	docs := make([][]byte, len(objs))
 	size := 0
 	for i, o := range objs {
-		y, err := yaml.Marshal(o.Data)
+		y, err := encodeYAML(o.Data)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s %s: %w", o.Kind, o.Name, err)
 		}
