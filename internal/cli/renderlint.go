@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
+	"runtime"
 	"slices"
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/internal/parallel"
 	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/policies"
 )
@@ -49,28 +52,37 @@ func yamlOf(results []*generate.Result) [][]byte {
 
 // renderedDocs parses rendered output into lint documents whose findings
 // point at the service file, with the rendered position as the second one.
+// Results are parsed on every core, each into its own slot, and gathered
+// in order.
 func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnvs bool) ([]policies.Input, error) {
-	var inputs []policies.Input
-	var conv policies.Converter
-	for i, r := range results {
+	slots := make([][]policies.Input, len(results))
+	errs := make([]error, len(results))
+	workers := min(runtime.GOMAXPROCS(0), len(results))
+	convs := make([]policies.Converter, workers) // one a worker
+	parallel.For(workers, len(results), func(w, i int) {
+		r := results[i]
 		ds, err := manifest.Parse(renderedName(dir, r, allEnvs), yamls[i])
 		if err != nil {
-			return nil, fmt.Errorf("%s: re-read rendered output: %w (this is a bug in dozen)", r.File, err)
+			errs[i] = fmt.Errorf("%s: re-read rendered output: %w (this is a bug in dozen)", r.File, err)
+			return
 		}
+		slots[i] = make([]policies.Input, len(ds))
 		for j := range ds {
 			// The origin takes the object when a finding needs it: holding
 			// it here would keep every rendered object's map alive.
 			ds[j].Origin = func(obj map[string]any, path []any) (diag.Pos, bool) {
 				return r.Origin(obj)(path)
 			}
-			in, err := conv.Input(ds[j])
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w (this is a bug in dozen)", r.File, err)
+			if slots[i][j], err = convs[w].Input(ds[j]); err != nil {
+				errs[i] = fmt.Errorf("%s: %w (this is a bug in dozen)", r.File, err)
+				return
 			}
-			inputs = append(inputs, in)
 		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	return inputs, nil
+	return slices.Concat(slots...), nil
 }
 
 // lintRendered lints rendered results and writes the reports --format asks
