@@ -1,6 +1,7 @@
 package generate_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,19 +10,24 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/internal/corpus"
 	"github.com/dozen-dev/dozen/schema"
 )
 
 // TestTreeBuildsWhatRenderPrints writes the tree of every example and
-// environment to disk and builds it with kustomize itself: the objects
-// are those dozen renders (before the overlay directory, which examples
-// with one add on top).
+// benchmark corpus shape, in every environment, to disk and builds it
+// with kustomize itself: the objects are those dozen renders (before the
+// overlay directory, which examples with one add on top).
 func TestTreeBuildsWhatRenderPrints(t *testing.T) {
 	s, err := schema.Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, src := range exampleSources(t) {
+	sources := exampleSources(t)
+	for i := range 8 {
+		sources[fmt.Sprintf("corpus-%d", i)] = generate.Source{File: fmt.Sprintf("svc-%04d/service.yaml", i), Data: corpus.Service(i)}
+	}
+	for name, src := range sources {
 		svc, err := s.Load(src.File, src.Data)
 		if err != nil {
 			t.Fatal(err)

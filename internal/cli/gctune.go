@@ -14,23 +14,30 @@ import (
 // the default a render spends about a third of its CPU time collecting,
 // most of it in cycles that find almost everything dead.
 //
-// The tuner lets the heap grow to max(2 x live, gcFloor) before the next
-// cycle: a run whose live heap is above gcFloor/2 collects exactly as with
-// GOGC=100, and a smaller one collects less often, holding at most gcFloor
-// of heap. The memory limit (--limit memory) still applies: the runtime's
-// own limit, set to the same budget, makes the collector run as the heap
-// nears it whatever the percentage says.
+// After each cycle the tuner sets the next heap goal:
+//
+//   - twice the live heap (GOGC=100), but at least gcFloor, so a run with
+//     a small live heap collects far less often;
+//   - above gcCeiling, the larger of gcCeiling and one and a half times
+//     the live heap (GOGC=50): a large run (20,000 objects to lint, whose
+//     OPA values are about 120 MB live) trades some collector time for
+//     staying within the 300 MiB it is meant to fit in;
+//   - never more than half the memory limit (--limit memory) unless the
+//     live heap needs it; the runtime's own limit, set to the same budget,
+//     makes the collector run as the heap nears it whatever the goal.
 //
 // It is on only in the real process, for the commands that read input, and
 // only when the user has not chosen a GOGC of their own.
 
-// gcFloor is the smallest heap goal the tuner sets: a quarter of the
-// 300 MiB a large run may take in all, so small runs stay well under it.
-const gcFloor = 80 << 20
+const (
+	gcFloor   = 80 << 20
+	gcCeiling = 200 << 20
+)
 
 // gcTuner sets the collector's percentage after every cycle.
 type gcTuner struct {
 	floor   uint64
+	ceiling uint64
 	limit   uint64 // the memory limit: the goal never passes half of it
 	stopped atomic.Bool
 	sample  []metrics.Sample
@@ -44,7 +51,7 @@ func startGCTuner(limit int, getenv func(string) string) *gcTuner {
 	if getenv != nil && getenv("GOGC") != "" {
 		return nil
 	}
-	t := &gcTuner{floor: gcFloor, limit: uint64(limit), sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	t := &gcTuner{floor: gcFloor, ceiling: gcCeiling, limit: uint64(limit), sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	t.tune()
 	t.arm()
 	return t
@@ -74,8 +81,8 @@ func (t *gcTuner) arm() {
 	})
 }
 
-// tune sets the percentage that makes the next goal max(2 x live, floor),
-// and never more than half the memory limit.
+// tune sets the percentage that makes the next goal the one described at
+// the top of this file.
 func (t *gcTuner) tune() {
 	metrics.Read(t.sample)
 	// Below 4 MiB the runtime's goal is its minimum heap (4 MiB) scaled by
@@ -84,8 +91,11 @@ func (t *gcTuner) tune() {
 	// cycle wait for gigabytes.
 	live := max(t.sample[0].Value.Uint64(), 4<<20)
 	goal := max(2*live, t.floor)
-	if t.limit > 0 {
-		goal = max(min(goal, t.limit/2), 2*live)
+	if goal > t.ceiling {
+		goal = max(t.ceiling, live+live/2)
+	}
+	if t.limit > 0 && goal > t.limit/2 {
+		goal = max(t.limit/2, live+live/2)
 	}
 	percent := int64((goal - live) * 100 / live)
 	if percent != t.percent.Load() {

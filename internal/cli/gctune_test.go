@@ -7,8 +7,8 @@ import (
 )
 
 // TestGCTuner: after each collection the tuner sets the percentage that
-// makes the next goal max(2 x live, floor); it holds a live heap bigger
-// than half the floor to GOGC=100; it stays off when GOGC is set.
+// makes the next goal max(2 x live, floor), or less above the ceiling; it
+// stays off when GOGC is set.
 func TestGCTuner(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	if tu := startGCTuner(1<<30, func(k string) string {
@@ -44,13 +44,27 @@ func TestGCTuner(t *testing.T) {
 		t.Errorf("runtime percentage %d, tuner says %d", got, tu.percent.Load())
 	}
 
-	hold := make([][]byte, 0, 64)
-	for range 64 {
-		hold = append(hold, make([]byte, 2<<20)) // 128 MiB live, over the 80 MiB floor
+	// hold keeps about mib MiB live.
+	var hold [][]byte
+	holdMiB := func(mib int) {
+		hold = nil
+		for range mib / 2 {
+			hold = append(hold, make([]byte, 2<<20))
+		}
 	}
-	afterGC()
-	if p := tu.percent.Load(); p != 100 {
-		t.Errorf("live heap of 128 MiB: percentage %d, want 100", p)
+	for _, c := range []struct {
+		mib      int
+		min, max int64
+	}{
+		{64, 90, 110}, // goal 2 x live, over the floor: GOGC=100
+		{180, 45, 55}, // 2 x live is over the ceiling, 1.5 x live is not: GOGC=50
+		{120, 60, 75}, // the ceiling: (200-120)/120
+	} {
+		holdMiB(c.mib)
+		afterGC()
+		if p := tu.percent.Load(); p < c.min || p > c.max {
+			t.Errorf("live heap of %d MiB: percentage %d, want %d to %d", c.mib, p, c.min, c.max)
+		}
 	}
 	runtime.KeepAlive(hold)
 
