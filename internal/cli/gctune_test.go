@@ -58,7 +58,7 @@ func TestGCTuner(t *testing.T) {
 	}{
 		{64, 90, 110}, // goal 2 x live, over the floor: GOGC=100
 		{180, 45, 55}, // 2 x live is over the ceiling, 1.5 x live is not: GOGC=50
-		{120, 60, 75}, // the ceiling: (200-120)/120
+		{96, 55, 80},  // the ceiling: (168-96)/96, less the test heap of its own
 	} {
 		holdMiB(c.mib)
 		afterGC()
