@@ -20,10 +20,15 @@ import (
 //     a small live heap collects far less often;
 //   - above gcCeiling, the larger of gcCeiling and one and a half times
 //     the live heap (GOGC=50): a large run (20,000 objects to lint, whose
-//     OPA values are about 100 to 120 MB live) trades some collector time
+//     OPA values are about 95 to 110 MB live) trades some collector time
 //     for staying within the 300 MiB it is meant to fit in (the binary,
-//     the runtime and memory not yet returned add about 110 MiB to the
-//     heap's peak);
+//     the runtime and memory not yet returned add 110 to 130 MiB to the
+//     heap's goal);
+//   - twice the live heap again once the live heap itself is past
+//     gcCeiling: such a run cannot fit in 300 MiB anyway, and at GOGC=50
+//     a collector rescanning a large live heap makes the cost grow faster
+//     than the work, so the premium stays within a band of sizes (see
+//     BENCHMARKS.md);
 //   - never more than half the memory limit (--limit memory) unless the
 //     live heap needs it; the runtime's own limit, set to the same budget,
 //     makes the collector run as the heap nears it whatever the goal.
@@ -33,7 +38,7 @@ import (
 
 const (
 	gcFloor   = 80 << 20
-	gcCeiling = 168 << 20
+	gcCeiling = 144 << 20
 )
 
 // gcTuner sets the collector's percentage after every cycle.
@@ -93,7 +98,7 @@ func (t *gcTuner) tune() {
 	// cycle wait for gigabytes.
 	live := max(t.sample[0].Value.Uint64(), 4<<20)
 	goal := max(2*live, t.floor)
-	if goal > t.ceiling {
+	if goal > t.ceiling && live <= t.ceiling {
 		goal = max(t.ceiling, live+live/2)
 	}
 	if t.limit > 0 && goal > t.limit/2 {

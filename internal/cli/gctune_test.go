@@ -56,9 +56,10 @@ func TestGCTuner(t *testing.T) {
 		mib      int
 		min, max int64
 	}{
-		{64, 90, 110}, // goal 2 x live, over the floor: GOGC=100
-		{180, 45, 55}, // 2 x live is over the ceiling, 1.5 x live is not: GOGC=50
-		{96, 55, 80},  // the ceiling: (168-96)/96, less the test heap of its own
+		{64, 90, 110},  // goal 2 x live, over the floor: GOGC=100
+		{84, 55, 80},   // the ceiling: (144-84)/84, less the test heap of its own
+		{120, 45, 55},  // 1.5 x live is over the ceiling: GOGC=50
+		{200, 90, 110}, // live is over the ceiling: GOGC=100 again
 	} {
 		holdMiB(c.mib)
 		afterGC()
