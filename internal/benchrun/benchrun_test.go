@@ -55,15 +55,20 @@ func TestGoalsAndGrowth(t *testing.T) {
 		{Group: "lint", Name: "dozen lint, conftest's rules", Size: 2000, Wall: time.Second, CPU: time.Second},
 		{Group: "lint", Name: "conftest", Size: 2000, Wall: 3 * time.Second, CPU: 3 * time.Second},
 		{Group: "lint", Name: "kube-score", Size: 2000, Skip: "kube-score could not be installed"},
+		{Group: "latency", Name: "dozen lint, conftest's rules, one file", Wall: 10 * time.Millisecond},
+		{Group: "latency", Name: "dozen lint, one file", Wall: 40 * time.Millisecond},
+		{Group: "latency", Name: "conftest, one file", Wall: 20 * time.Millisecond},
 	}}
 	goals := map[string]goal{}
 	for _, g := range r.goals() {
 		goals[g.what] = g
 	}
 	for what, met := range map[string]bool{
-		"lint: at least 4x conftest's throughput on the same rules (2000 objects, wall)": false,
-		"lint: within 3x the decode floor (2000 objects, wall)":                          false,
-		"memory: under 300 MiB linting 2000 objects":                                     false,
+		"lint: at least 4x conftest's throughput on the same rules (2000 objects, wall)":                     false,
+		"lint: within 3x the decode floor (2000 objects, wall)":                                              false,
+		"memory: under 300 MiB linting 2000 objects":                                                         false,
+		"lint: one file, whole process, no slower than conftest on the same rules (wall)":                    true,
+		"lint: one file, whole process, the 50 built-in rules no slower than conftest with its rules (wall)": false,
 	} {
 		g, ok := goals[what]
 		if !ok || g.met != met {

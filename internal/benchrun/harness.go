@@ -352,6 +352,7 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		{"dozen render, one service", "", []string{dozen, "render", "examples/go-ok"}},
 		{"cue export of its objects", "cue", []string{h.have["cue"], "export", plain}},
 		{"dozen lint, one file", "", []string{dozen, "lint", file}},
+		{"dozen lint, conftest's rules, one file", "", []string{dozen, "lint", "--no-builtin", "--policy", policy, file}},
 		{"decode floor, one file", "", []string{decode, file}},
 		{"conftest, one file", "conftest", []string{h.have["conftest"], "test", "--no-color", "--policy", policy, file}},
 		{"kube-score, one file", "kube-score", []string{h.have["kube-score"], "score", "--output-format", "ci", file}},
