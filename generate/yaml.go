@@ -34,6 +34,9 @@ func encodeYAML(obj map[string]any) ([]byte, error) {
 
 // fastYAML is encodeYAML's own writer: ok is false when obj needs go-yaml.
 func fastYAML(obj map[string]any) (y []byte, ok bool) {
+	if obj == nil {
+		return nil, false // JSON null
+	}
 	if len(obj) == 0 {
 		return []byte("{}\n"), true
 	}
@@ -98,6 +101,9 @@ func (e *yamlEncoder) mapping(m map[string]any, indent int, item bool) bool {
 func (e *yamlEncoder) value(v any, indent, column int) bool {
 	switch v := v.(type) {
 	case map[string]any:
+		if v == nil {
+			return false // JSON null
+		}
 		if len(v) == 0 {
 			e.buf = append(e.buf, " {}\n"...)
 			return true
@@ -105,6 +111,9 @@ func (e *yamlEncoder) value(v any, indent, column int) bool {
 		e.buf = append(e.buf, '\n')
 		return e.mapping(v, indent+2, false)
 	case []any:
+		if v == nil {
+			return false // JSON null
+		}
 		if len(v) == 0 {
 			e.buf = append(e.buf, " []\n"...)
 			return true
@@ -123,6 +132,9 @@ func (e *yamlEncoder) sequence(s []any, indent int) bool {
 		e.buf = append(e.buf, "- "...)
 		switch v := v.(type) {
 		case map[string]any:
+			if v == nil {
+				return false // JSON null
+			}
 			if len(v) == 0 {
 				e.buf = append(e.buf, "{}\n"...)
 				continue
@@ -173,12 +185,15 @@ func (e *yamlEncoder) scalar(v any, column int) bool {
 			e.buf = append(e.buf, '\n')
 			return true
 		}
-	case map[string]any, []any:
+	case float32, uint, uint8, uint16, uint32, uint64, int8, int16, int32:
+	default:
+		// Anything else (a typed map or slice, a struct, a json.Number)
+		// could be a collection that go-yaml lays out over lines.
 		return false
 	}
-	// A scalar that needs quoting or is not a plain number: go-yaml's own
-	// rendering of it alone is the one it writes inside a document, if it
-	// stays on one line and cannot be folded.
+	// A string that needs quoting or a number written otherwise: go-yaml's
+	// own rendering of it alone is the one it writes inside a document, if
+	// it stays on one line and cannot be folded.
 	y, err := yaml.Marshal(v)
 	if err != nil || bytes.IndexByte(y, '\n') != len(y)-1 || bytes.ContainsAny(y, "\r\u0085\u2028\u2029") {
 		return false // YAML's other line breaks are indented too

@@ -52,6 +52,20 @@ func TestEncodeYAML(t *testing.T) {
 		t.Errorf("wrote %d of %d rendered objects itself, want at least 80%%", fast, len(objs))
 	}
 
+	// Values kustomize does not return but a caller of generate.YAML could
+	// pass: typed collections and nil ones, which JSON writes as null.
+	for _, o := range []map[string]any{
+		nil,
+		{"a": []string{"x", "y"}},
+		{"a": map[string]string{"b": "c"}},
+		{"a": map[string]any(nil)},
+		{"a": []any(nil)},
+		{"a": []any{map[string]any(nil)}},
+		{"a": uint8(7), "b": int32(-3), "c": float32(1.5)},
+	} {
+		compareYAML(t, o)
+	}
+
 	r := rand.New(rand.NewPCG(1, 2))
 	fast = 0
 	const random = 20000
