@@ -71,6 +71,19 @@ func (t *gcTuner) stop() {
 	}
 }
 
+// heapGoal is the tuner's policy (see the top of this file): the heap goal
+// for a live heap of live bytes. It is never below live.
+func heapGoal(live, floor, ceiling, limit uint64) uint64 {
+	goal := max(2*live, floor)
+	if goal > ceiling && live <= ceiling {
+		goal = max(ceiling, live+live/2)
+	}
+	if limit > 0 && goal > limit/2 {
+		goal = max(limit/2, live+live/2)
+	}
+	return goal
+}
+
 // sentinel is an object that only the tuner's finalizer refers to: the
 // collector finds it dead in every cycle, so its finalizer runs once per
 // cycle. It holds a pointer so it is not a tiny allocation, whose
@@ -93,18 +106,10 @@ func (t *gcTuner) arm() {
 func (t *gcTuner) tune() {
 	metrics.Read(t.sample)
 	// Below 4 MiB the runtime's goal is its minimum heap (4 MiB) scaled by
-	// the percentage, not the live heap: before the first cycle the live
-	// heap reads 0, and a percentage computed from it would let the first
-	// cycle wait for gigabytes.
+	// the percentage, not the live heap; before the first cycle the live
+	// heap reads 0.
 	live := max(t.sample[0].Value.Uint64(), 4<<20)
-	goal := max(2*live, t.floor)
-	if goal > t.ceiling && live <= t.ceiling {
-		goal = max(t.ceiling, live+live/2)
-	}
-	if t.limit > 0 && goal > t.limit/2 {
-		goal = max(t.limit/2, live+live/2)
-	}
-	percent := int64((goal - live) * 100 / live)
+	percent := int64((heapGoal(live, t.floor, t.ceiling, t.limit) - live) * 100 / live)
 	if percent != t.percent.Load() {
 		debug.SetGCPercent(int(percent))
 		t.percent.Store(percent)
