@@ -4,9 +4,11 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +42,12 @@ func TestMemoryAbortDuringWrite(t *testing.T) {
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
+	var returned atomic.Bool // tree.Write has returned
+	treeWrite = func(ctx context.Context, dir string, files tree.Files, mode tree.Mode) error {
+		defer returned.Store(true)
+		return tree.Write(ctx, dir, files, mode)
+	}
+	defer func() { treeWrite = tree.Write }()
 	env := &Env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
 	g := newMemoryGuard(env)
 	g.limit = 1 << 20
@@ -64,10 +72,13 @@ func TestMemoryAbortDuringWrite(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the abort did not return")
 	}
-	// abort has returned: Main would exit now, so what the write leaves
-	// must already be as it will stay: no staging directory beside the
-	// tree. (The write's goroutine may not have delivered its result yet:
-	// tree.Write has returned, but the send below can still be pending.)
+	// abort has returned: Main would exit now, so tree.Write must have
+	// returned, and what it leaves is as it will stay: no staging
+	// directory beside the tree. (The write's goroutine may not have
+	// delivered its result yet.)
+	if !returned.Load() {
+		t.Fatal("abort returned while tree.Write was still running")
+	}
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		t.Fatal(err)

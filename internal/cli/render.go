@@ -198,8 +198,11 @@ func (env *Env) writeTree(dir string, files tree.Files, mode tree.Mode) error {
 	}
 	defer remove()
 	defer close(finished)
-	return tree.Write(ctx, dir, files, mode)
+	return treeWrite(ctx, dir, files, mode)
 }
+
+// treeWrite is tree.Write; a test replaces it to see when it returns.
+var treeWrite = tree.Write
 
 // relDiff shows diff headers relative to the working directory.
 func relDiff(env *Env, d []byte) []byte {
