@@ -132,7 +132,7 @@ func Write(ctx context.Context, dir string, files Files, mode Mode) (err error) 
 	if err := os.Chmod(stage, 0o755); err != nil {
 		return err
 	}
-	// Directories first, then the files on every core: creating files is
+	// Directories first, then the files, several at a time: creating files is
 	// most of a large tree's time, and it is system calls, not our CPU.
 	names := slices.Sorted(mapsKeys(files))
 	dirs := map[string]bool{}
