@@ -42,6 +42,11 @@ type Options struct {
 	// and drop their Objects, so that a run over many services holds their
 	// YAML, a fraction of the size of the objects, rather than the objects.
 	Encode bool
+	// Cache, with Encode, keeps each service's results across runs (see
+	// Cache); CacheSalt names the code that renders them (the dozen
+	// binary), which a cache key must include.
+	Cache     Cache
+	CacheSalt string
 }
 
 // Run loads, validates and renders every source, in parallel across cores.
@@ -66,26 +71,44 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := schema.Compile()
-			if err != nil {
-				once.Do(func() { compileErr = err })
-				for range jobs {
-				}
-				return
-			}
+			// The schema is compiled for the first service not in the
+			// cache: a run that finds every service there compiles none.
+			var s *schema.Schema
 			done := 0
 			for i := range jobs {
+				var key string
+				if opts.Cache != nil && opts.Encode {
+					key = cacheKey(sources[i], opts)
+					if rs, ok := cachedResults(opts.Cache, key, sources[i]); ok {
+						perSource[i] = rs
+						if opts.Progress != nil {
+							opts.Progress()
+						}
+						continue
+					}
+				}
 				// A CUE context keeps every value it evaluated: start a
 				// fresh one now and then, so memory stays bounded however
 				// many services a run renders.
-				if done++; done%recycleEvery == 0 {
-					if fresh, err := schema.Compile(); err == nil {
+				if s == nil || done%recycleEvery == recycleEvery-1 {
+					fresh, err := schema.Compile()
+					switch {
+					case err == nil:
 						s = fresh
+					case s == nil:
+						once.Do(func() { compileErr = err })
+						for range jobs {
+						}
+						return
 					}
 				}
+				done++
 				perSource[i], errs[i] = renderOne(s, sources[i], opts)
 				if opts.Encode && errs[i] == nil {
 					encodeErrs[i] = encode(perSource[i])
+					if key != "" && encodeErrs[i] == nil {
+						storeResults(opts.Cache, key, perSource[i])
+					}
 				}
 				if opts.Progress != nil {
 					opts.Progress()

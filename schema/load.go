@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	stdjson "encoding/json"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -739,5 +740,31 @@ func children(v cue.Value) *cue.Iterator {
 			return &it
 		}
 	}
+	return nil
+}
+
+// positionsJSON is Positions as stored by render's cache.
+type positionsJSON struct {
+	File    string              `json:"file"`
+	NamePos diag.Pos            `json:"namePos"`
+	Leaves  []Leaf              `json:"leaves"`
+	Fields  map[string]diag.Pos `json:"fields"`
+}
+
+// MarshalJSON encodes p with its field index, for render's cache.
+func (p *Positions) MarshalJSON() ([]byte, error) {
+	return stdjson.Marshal(positionsJSON{File: p.File, NamePos: p.NamePos, Leaves: p.Leaves, Fields: p.fields})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encoded.
+func (p *Positions) UnmarshalJSON(data []byte) error {
+	var j positionsJSON
+	if err := stdjson.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	if j.Fields == nil {
+		j.Fields = map[string]diag.Pos{}
+	}
+	*p = Positions{File: j.File, NamePos: j.NamePos, Leaves: j.Leaves, fields: j.Fields}
 	return nil
 }

@@ -33,6 +33,9 @@ func TestScripts(t *testing.T) {
 		},
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("NO_COLOR", "1")
+			// Each script has a render cache of its own, so that renders
+			// after the first in a script come from it.
+			e.Setenv("DOZEN_CACHE", filepath.Join(e.WorkDir, ".dozen-cache"))
 			// REPO lets scripts use the repository's examples and golden files.
 			repo, err := filepath.Abs("../..")
 			if err != nil {

@@ -234,7 +234,7 @@ func (r *report) markdown() string {
 	}
 	b.WriteString("\n")
 
-	b.WriteString("### Render throughput\n\nThe service corpus of `internal/corpus` (four rotating shapes, each service with dev, staging and prod), rendered to a tree with `--all-envs`; by default `render` also lints what it renders. The peer pipeline does the part of dozen's work that plain tools can: `cue export` of the objects dozen generates, written as plain CUE (no schema, no mapping), then `kustomize build` of each environment's layer (`generate.Tree`), one process per step as a Makefile would run them.\n\n")
+	b.WriteString("### Render throughput\n\nThe service corpus of `internal/corpus` (four rotating shapes, each service with dev, staging and prod), rendered to a tree with `--all-envs`; by default `render` also lints what it renders. The rows run with `--no-cache`, so every counted run renders every service, except the warm-cache row, whose cache of its own the uncounted first run fills (every service unchanged: the best case of a run after a commit). The peer pipeline does the part of dozen's work that plain tools can: `cue export` of the objects dozen generates, written as plain CUE (no schema, no mapping), then `kustomize build` of each environment's layer (`generate.Tree`), one process per step as a Makefile would run them.\n\n")
 	r.table(&b, "render", "services")
 	b.WriteString("| services | peer pipeline / dozen render --no-lint (wall, CPU) |\n|---:|---|\n")
 	for _, n := range r.sizes("render", "cue export + kustomize build") {

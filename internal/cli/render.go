@@ -27,6 +27,8 @@ type renderOptions struct {
 	config   string
 	shard    shard
 	formats  []string
+	noCache  bool // render only: --no-cache (lint and graph do not cache)
+	cache    bool // use the render cache (cache.go)
 }
 
 func newRenderCmd(env *Env) *cobra.Command {
@@ -71,6 +73,14 @@ written. --no-lint skips linting.
 when equal, exit 3 with a unified diff for each changed, missing or stale
 file. It never writes.
 
+Rendered services are cached across runs, keyed by a hash of everything a
+render depends on: the dozen binary, the service file's name and content, its
+overlay directories, --env/--all-envs and --limit. A service found there is
+not rendered again; what comes out is the same, byte for byte (lint always
+runs). The cache is in $DOZEN_CACHE, or dozen/ in the user cache directory
+(~/.cache/dozen on Linux); entries unused for 5 days are deleted.
+--no-cache, or DOZEN_CACHE=off, renders everything.
+
 --shard K/N renders a deterministic share of the services (by a stable hash
 of each service file's path), for CI matrices: N jobs with --shard 1/N ..
 N/N together render exactly what one run renders. A shard writes and checks
@@ -109,6 +119,7 @@ input gives the same bytes.
 			if _, err := parseFormats("dozen render", opts.formats); err != nil {
 				return err
 			}
+			opts.cache = !opts.noCache
 			return runRender(env, args, &opts)
 		},
 	}
@@ -120,6 +131,7 @@ input gives the same bytes.
 	f.StringVar(&opts.overlays, "overlays", "overlays", "overlay directories are `DIR`/<env>/, relative to each service file")
 	f.Var(&opts.shard, "shard", "render only shard `K/N` of the services (by a stable hash of the service file's path)")
 	f.BoolVar(&opts.noLint, "no-lint", false, "do not lint the rendered manifests")
+	f.BoolVar(&opts.noCache, "no-cache", false, "render every service, not taking unchanged ones from the cache ($DOZEN_CACHE)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 and write nothing on findings at or above `SEVERITY`: error, warning, info or never")
 	f.StringVar(&opts.config, "config", "", "lint configuration `FILE` (default: .dozen.yaml from the working directory upward)")
 	addLimitFlag(cmd, env)

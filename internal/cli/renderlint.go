@@ -38,7 +38,11 @@ func renderedName(dir string, r *generate.Result, allEnvs bool) string {
 // workers encode each result as they render it and drop its objects: for
 // render and lint, which write and lint the YAML only.
 func generateOptions(env *Env, opts *renderOptions, progress func(), encode bool) generate.Options {
-	return generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: progress, Limits: env.limits.service(), Encode: encode}
+	o := generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: progress, Limits: env.limits.service(), Encode: encode}
+	if encode && opts.cache {
+		env.cacheOptions(&o, false)
+	}
+	return o
 }
 
 // yamlOf returns the YAML of each result, as the workers encoded it.

@@ -1,0 +1,159 @@
+package generate
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/dozen-dev/dozen/internal/corpus"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// memCache is a Cache in memory that counts what it is asked.
+type memCache struct {
+	mu         sync.Mutex
+	m          map[string][]byte
+	hits, puts int
+}
+
+func (c *memCache) Get(key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.m[key]
+	if ok {
+		c.hits++
+	}
+	return d, ok
+}
+
+func (c *memCache) Put(key string, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[key] = data
+	c.puts++
+}
+
+// cacheSources is every example (with its overlays) and corpus shape.
+func cacheSources(t *testing.T) []Source {
+	var srcs []Source
+	dirs, err := os.ReadDir("../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		for _, name := range []string{"service.cue", "service.yaml", "service.json"} {
+			p := filepath.Join("../examples", d.Name(), name)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				continue
+			}
+			src := Source{File: filepath.ToSlash(filepath.Join("examples", d.Name(), name)), Data: data}
+			envs, _ := os.ReadDir(filepath.Join("../examples", d.Name(), "overlays"))
+			for _, e := range envs {
+				o := &Overlay{Dir: filepath.Join("examples", d.Name(), "overlays", e.Name()), Files: map[string][]byte{}}
+				files, _ := os.ReadDir(filepath.Join("../examples", d.Name(), "overlays", e.Name()))
+				for _, f := range files {
+					if b, err := os.ReadFile(filepath.Join("../examples", d.Name(), "overlays", e.Name(), f.Name())); err == nil {
+						o.Files[f.Name()] = b
+					}
+				}
+				if src.Overlays == nil {
+					src.Overlays = map[string]*Overlay{}
+				}
+				src.Overlays[e.Name()] = o
+			}
+			srcs = append(srcs, src)
+		}
+	}
+	for i := range 8 {
+		srcs = append(srcs, Source{File: fmt.Sprintf("svc-%04d/service.yaml", i), Data: corpus.Service(i)})
+	}
+	return srcs
+}
+
+// TestCacheGivesWhatARenderGives: a second run answered from the cache
+// returns exactly the first run's results, positions included, without
+// rendering; a damaged entry is rendered again.
+func TestCacheGivesWhatARenderGives(t *testing.T) {
+	c := &memCache{m: map[string][]byte{}}
+	for _, src := range cacheSources(t) {
+		for _, opts := range []Options{{Encode: true}, {Encode: true, AllEnvs: true}} {
+			opts.Cache, opts.CacheSalt = c, "test"
+			c.hits, c.puts = 0, 0
+			first, err := Run([]Source{src}, opts)
+			if err != nil {
+				continue // the examples that show errors: nothing is cached
+			}
+			if c.puts != 1 || c.hits != 0 {
+				t.Fatalf("%s: first run: %d puts, %d hits; want 1 put", src.File, c.puts, c.hits)
+			}
+			second, err := Run([]Source{src}, opts)
+			if err != nil {
+				t.Fatalf("%s: from the cache: %v", src.File, err)
+			}
+			if c.hits != 1 || c.puts != 1 {
+				t.Fatalf("%s: second run: %d hits, %d puts; want it answered from the cache", src.File, c.hits, c.puts)
+			}
+			if !reflect.DeepEqual(first, second) {
+				t.Fatalf("%s: the cache gave other results:\n%+v\n%+v", src.File, first[0], second[0])
+			}
+			if len(first) > 0 && first[0].pos.Leaves == nil {
+				t.Fatalf("%s: no positions to compare", src.File)
+			}
+
+			key := cacheKey(src, opts)
+			c.m[key] = []byte(`{"version":1,"results":[`) // cut short
+			third, err := Run([]Source{src}, opts)
+			if err != nil || !reflect.DeepEqual(first, third) {
+				t.Fatalf("%s: after a damaged entry: %v", src.File, err)
+			}
+		}
+	}
+}
+
+// TestCacheKey: every input of a render changes the key.
+func TestCacheKey(t *testing.T) {
+	src := Source{File: "a/service.yaml", Data: []byte("name: a\n"), Overlays: map[string]*Overlay{
+		"prod": {Dir: "a/overlays/prod", Files: map[string][]byte{"kustomization.yaml": []byte("resources: [../../base]\n")}},
+	}}
+	opts := Options{CacheSalt: "binary-1"}
+	base := cacheKey(src, opts)
+	if again := cacheKey(src, opts); again != base {
+		t.Fatal("the key is not stable")
+	}
+	variants := map[string]func(*Source, *Options){
+		"salt":      func(s *Source, o *Options) { o.CacheSalt = "binary-2" },
+		"env":       func(s *Source, o *Options) { o.Env = "prod" },
+		"all-envs":  func(s *Source, o *Options) { o.AllEnvs = true },
+		"limits":    func(s *Source, o *Options) { o.Limits = schema.Limits{FileSize: 1} },
+		"file name": func(s *Source, o *Options) { s.File = "b/service.yaml" },
+		"content":   func(s *Source, o *Options) { s.Data = []byte("name: b\n") },
+		"overlay file": func(s *Source, o *Options) {
+			s.Overlays["prod"].Files["kustomization.yaml"] = []byte("resources: [../../base]\n#\n")
+		},
+		"overlay name":  func(s *Source, o *Options) { s.Overlays["prod"].Files["patch.yaml"] = nil },
+		"overlay dir":   func(s *Source, o *Options) { s.Overlays["prod"].Dir = "a/o/prod" },
+		"overlay env":   func(s *Source, o *Options) { s.Overlays["dev"] = s.Overlays["prod"]; delete(s.Overlays, "prod") },
+		"no overlays":   func(s *Source, o *Options) { s.Overlays = nil },
+		"content split": func(s *Source, o *Options) { s.File, s.Data = "a/service.yamlname: a", []byte("\n") },
+	}
+	for name, change := range variants {
+		s := src
+		s.Overlays = map[string]*Overlay{}
+		for env, o := range src.Overlays {
+			files := map[string][]byte{}
+			for p, d := range o.Files {
+				files[p] = d
+			}
+			s.Overlays[env] = &Overlay{Dir: o.Dir, Files: files}
+		}
+		o := opts
+		change(&s, &o)
+		if cacheKey(s, o) == base {
+			t.Errorf("%s: same key", name)
+		}
+	}
+}
