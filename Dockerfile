@@ -27,6 +27,8 @@ COPY --from=build /out/dozen /usr/local/bin/dozen
 # this image runs as a sidecar of the repo server.
 COPY deploy/argocd/plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
 USER 10001:10001
+# The render cache goes to /tmp, not into the mounted repository (HOME).
+ENV DOZEN_CACHE=/tmp/dozen-cache
 WORKDIR /src
 ENTRYPOINT ["dozen"]
 CMD ["--help"]

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/schema"
@@ -41,7 +42,7 @@ func cacheKey(src Source, opts Options) string {
 	field(opts.CacheSalt)
 	field(opts.Env)
 	field(fmt.Sprint(opts.AllEnvs))
-	field(fmt.Sprintf("%+v", opts.Limits))
+	field(fmt.Sprint(opts.Limits.FileSize, opts.Limits.Depth))
 	field(src.File)
 	field(string(src.Data))
 	writeOverlays(h, field, src.Overlays)
@@ -114,7 +115,7 @@ func cachedResults(c Cache, key string, src Source) ([]*Result, bool) {
 	}
 	results := make([]*Result, len(e.Results))
 	for i, r := range e.Results {
-		if r.File != src.File || r.YAML == nil {
+		if r.File != src.File || r.YAML == nil || !utf8.ValidString(r.Env) || !utf8.ValidString(r.Service) {
 			return nil, false
 		}
 		results[i] = &Result{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: slices.Clip(r.YAML), pos: e.Pos}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 
@@ -79,6 +80,12 @@ func cacheSources(t *testing.T) []Source {
 // rendering; a damaged entry is rendered again.
 func TestCacheGivesWhatARenderGives(t *testing.T) {
 	c := &memCache{m: map[string][]byte{}}
+	compared := 0
+	defer func() {
+		if compared < 16 {
+			t.Errorf("compared %d renders, want at least 16", compared)
+		}
+	}()
 	for _, src := range cacheSources(t) {
 		for _, opts := range []Options{{Encode: true}, {Encode: true, AllEnvs: true}} {
 			opts.Cache, opts.CacheSalt = c, "test"
@@ -103,6 +110,7 @@ func TestCacheGivesWhatARenderGives(t *testing.T) {
 			if len(first) > 0 && first[0].pos.Leaves == nil {
 				t.Fatalf("%s: no positions to compare", src.File)
 			}
+			compared++
 
 			key := cacheKey(src, opts)
 			c.m[key] = []byte(`{"version":1,"results":[`) // cut short
@@ -116,6 +124,25 @@ func TestCacheGivesWhatARenderGives(t *testing.T) {
 
 // TestCacheKey: every input of a render changes the key.
 func TestCacheKey(t *testing.T) {
+	// Each field of Options is in the key or cannot change a result; a
+	// new field must be put in one list or the other.
+	inKey := []string{"Env", "AllEnvs", "Limits", "CacheSalt"}
+	notInKey := []string{
+		"Workers",  // how many at once
+		"Progress", // a callback
+		"Encode",   // the cache works only with Encode
+		"Cache",
+	}
+	ot := reflect.TypeOf(Options{})
+	for i := range ot.NumField() {
+		if name := ot.Field(i).Name; !slices.Contains(inKey, name) && !slices.Contains(notInKey, name) {
+			t.Errorf("Options.%s: is it part of the cache key? Add it to cacheKey and inKey, or to notInKey", name)
+		}
+	}
+	if lt := reflect.TypeOf(schema.Limits{}); lt.NumField() != 2 {
+		t.Errorf("schema.Limits has %d fields: cacheKey writes FileSize and Depth", lt.NumField())
+	}
+
 	src := Source{File: "a/service.yaml", Data: []byte("name: a\n"), Overlays: map[string]*Overlay{
 		"prod": {Dir: "a/overlays/prod", Files: map[string][]byte{"kustomization.yaml": []byte("resources: [../../base]\n")}},
 	}}

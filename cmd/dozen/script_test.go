@@ -14,6 +14,12 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The dozen the tests run renders everything, never using the user's
+	// cache; the specs set a cache of their own (Setup). Only when unset:
+	// the test binary is also the dozen a spec runs, with its own setting.
+	if _, set := os.LookupEnv("DOZEN_CACHE"); !set {
+		os.Setenv("DOZEN_CACHE", "off")
+	}
 	testscript.Main(m, map[string]func(){
 		"dozen": func() { os.Exit(cli.Main()) },
 	})

@@ -27,9 +27,11 @@ import (
 // turns the cache off. A cache that cannot be used (no directory, no
 // permission, a damaged entry) is never an error: the run renders.
 // Entries unused for cacheMaxAge are deleted, looked for at most once a
-// day, as Go's build cache does.
+// day, as Go's build cache does. The directory is trusted as the user's
+// own: whoever can write to it decides what render prints.
 
 const (
+	cacheMaxEntry   = 64 << 20 // a larger file is no entry of ours: a miss
 	cacheMaxAge     = 5 * 24 * time.Hour
 	cacheTrimEvery  = 24 * time.Hour
 	cacheTouchAfter = time.Hour // a hit refreshes an entry's time once this old
@@ -45,10 +47,10 @@ type dirCache struct {
 // renderCache opens the render cache, or returns nil when it is off or
 // cannot be used; salt names this binary.
 func (env *Env) renderCache(off bool) (c *dirCache, salt string) {
-	dir := ""
-	if env.Getenv != nil {
-		dir = env.Getenv("DOZEN_CACHE")
+	if env.Getenv == nil {
+		return nil, "" // an in-process run without an environment
 	}
+	dir := env.Getenv("DOZEN_CACHE")
 	switch {
 	case off || dir == "off":
 		return nil, ""
@@ -65,17 +67,23 @@ func (env *Env) renderCache(off bool) (c *dirCache, salt string) {
 		return nil, ""
 	}
 	c = &dirCache{dir: dir, now: time.Now}
-	salt, err := c.binaryID()
+	id, err := c.binaryID()
 	if err != nil {
 		return nil, ""
 	}
 	c.trim()
-	return c, salt
+	// CUE's evaluator reads these from the process environment: they can
+	// change what renders (CUE_DEBUG=opendef turns closedness off).
+	return c, id + "\x00CUE_DEBUG=" + os.Getenv("CUE_DEBUG") + "\x00CUE_EXPERIMENT=" + os.Getenv("CUE_EXPERIMENT")
 }
 
-// binaryID is the SHA-256 of the running executable, remembered in the
-// cache under its path, size and modification time so that hashing it
-// (tens of milliseconds) happens once per binary.
+// binaryID is the SHA-256 of the running executable. Where the system
+// gives a file a change time that no one can set (its inode's ctime,
+// with the inode number: fileStamp), the hash is remembered under the
+// path, size, modification and change times, so hashing the binary (a
+// tenth of a second) happens once per binary; elsewhere it is hashed on
+// every run. A modification time alone is not enough: reproducible builds
+// and `cp -p` give a new binary the old one's.
 func (c *dirCache) binaryID() (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -85,10 +93,13 @@ func (c *dirCache) binaryID() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	stamp := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d", exe, fi.Size(), fi.ModTime().UnixNano()))
-	memo := filepath.Join(c.dir, "exe", hex.EncodeToString(stamp[:]))
-	if b, err := os.ReadFile(memo); err == nil && len(b) == 64 {
-		return string(b), nil
+	memo := ""
+	if st, ok := fileStamp(fi); ok {
+		stamp := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%s", exe, fi.Size(), fi.ModTime().UnixNano(), st))
+		memo = filepath.Join(c.dir, "exe", hex.EncodeToString(stamp[:]))
+		if b, err := os.ReadFile(memo); err == nil && len(b) == 64 {
+			return string(b), nil
+		}
 	}
 	f, err := os.Open(exe)
 	if err != nil {
@@ -100,7 +111,9 @@ func (c *dirCache) binaryID() (string, error) {
 		return "", err
 	}
 	id := hex.EncodeToString(h.Sum(nil))
-	c.write(memo, []byte(id))
+	if memo != "" {
+		c.write(memo, []byte(id))
+	}
 	return id, nil
 }
 
@@ -108,22 +121,36 @@ func (c *dirCache) path(key string) string {
 	return filepath.Join(c.dir, "render", key[:2], key)
 }
 
+// An entry file is the SHA-256 of its data in hex, a newline, and the
+// data: a file damaged on disk is a miss, not a wrong render.
+const sumLen = 2 * sha256.Size
+
 // Get implements generate.Cache.
 func (c *dirCache) Get(key string) ([]byte, bool) {
 	p := c.path(key)
-	data, err := os.ReadFile(p)
-	if err != nil {
+	fi, err := os.Stat(p)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > cacheMaxEntry {
 		return nil, false
 	}
-	if fi, err := os.Stat(p); err == nil && c.now().Sub(fi.ModTime()) > cacheTouchAfter {
-		now := c.now()
+	b, err := os.ReadFile(p)
+	if err != nil || len(b) < sumLen+1 || b[sumLen] != '\n' {
+		return nil, false
+	}
+	data := b[sumLen+1:]
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != string(b[:sumLen]) {
+		return nil, false
+	}
+	if now := c.now(); now.Sub(fi.ModTime()) > cacheTouchAfter {
 		os.Chtimes(p, now, now)
 	}
 	return data, true
 }
 
 // Put implements generate.Cache.
-func (c *dirCache) Put(key string, data []byte) { c.write(c.path(key), data) }
+func (c *dirCache) Put(key string, data []byte) {
+	sum := sha256.Sum256(data)
+	c.write(c.path(key), append(append([]byte(hex.EncodeToString(sum[:])), '\n'), data...))
+}
 
 // write writes a file whole or not at all: a concurrent run reads the old
 // content, the new one or nothing.
@@ -150,12 +177,12 @@ func (c *dirCache) trim() {
 		return
 	}
 	c.write(mark, []byte(now.UTC().Format(time.RFC3339)+"\n"))
-	filepath.WalkDir(filepath.Join(c.dir, "render"), func(p string, d fs.DirEntry, err error) error {
+	filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
 		}
 		fi, err := d.Info()
-		if err == nil && (now.Sub(fi.ModTime()) > cacheMaxAge || strings.HasPrefix(d.Name(), ".tmp-") && now.Sub(fi.ModTime()) > time.Hour) {
+		if err == nil && p != mark && (now.Sub(fi.ModTime()) > cacheMaxAge || strings.HasPrefix(d.Name(), ".tmp-") && now.Sub(fi.ModTime()) > time.Hour) {
 			os.Remove(p)
 		}
 		return nil

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -54,18 +56,20 @@ func TestRenderCache(t *testing.T) {
 		t.Errorf("the binary's hash is not remembered: %v", memo)
 	}
 
-	// Change the entry: a run that reads it shows the change.
-	var e map[string]any
-	data, err := os.ReadFile(entries[0])
+	// Change the entry (and its checksum): a run that reads it shows the
+	// change.
+	raw, err := os.ReadFile(entries[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(data, &e); err != nil {
+	var e map[string]any
+	if err := json.Unmarshal(raw[sumLen+1:], &e); err != nil {
 		t.Fatal(err)
 	}
 	e["results"].([]any)[0].(map[string]any)["yaml"] = []byte("# from the cache\n")
-	data, _ = json.Marshal(e)
-	if err := os.WriteFile(entries[0], data, 0o644); err != nil {
+	data, _ := json.Marshal(e)
+	sum := sha256.Sum256(data)
+	if err := os.WriteFile(entries[0], append([]byte(hex.EncodeToString(sum[:])+"\n"), data...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := renderWith(t, dir, "--no-lint", "examples/go-ok"); got != "# from the cache\n" {
@@ -78,15 +82,21 @@ func TestRenderCache(t *testing.T) {
 		t.Error("DOZEN_CACHE=off read the cache")
 	}
 
-	// A damaged entry is rendered again, and replaced.
-	if err := os.WriteFile(entries[0], data[:len(data)/2], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := renderWith(t, dir, "--no-lint", "examples/go-ok"); got != want {
-		t.Fatalf("after a damaged entry:\n%s", got)
-	}
-	if got, _ := renderWith(t, dir, "--no-lint", "examples/go-ok"); got != want {
-		t.Fatalf("the damaged entry was not replaced:\n%s", got)
+	// A damaged entry (one byte changed, or cut short) is rendered again,
+	// and replaced.
+	for _, damage := range []func([]byte) []byte{
+		func(b []byte) []byte { b = bytes.Clone(b); b[len(b)-10] ^= 1; return b },
+		func(b []byte) []byte { return b[:len(b)/2] },
+	} {
+		if err := os.WriteFile(entries[0], damage(raw), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := renderWith(t, dir, "--no-lint", "examples/go-ok"); got != want {
+			t.Fatalf("after a damaged entry:\n%s", got)
+		}
+		if b, _ := os.ReadFile(entries[0]); !bytes.Equal(b, raw) {
+			t.Fatal("the damaged entry was not replaced")
+		}
 	}
 }
 
