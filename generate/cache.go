@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"slices"
 	"unicode/utf8"
 
@@ -45,11 +44,12 @@ func cacheKey(src Source, opts Options) string {
 	field(fmt.Sprint(opts.Limits.FileSize, opts.Limits.Depth))
 	field(src.File)
 	field(string(src.Data))
-	writeOverlays(h, field, src.Overlays)
+	writeOverlays(field, src.Overlays)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func writeOverlays(h hash.Hash, field func(string), overlays map[string]*Overlay) {
+// writeOverlays writes the overlay directories into a key with field.
+func writeOverlays(field func(string), overlays map[string]*Overlay) {
 	field(fmt.Sprint(len(overlays)))
 	for _, env := range sortedKeys(overlays) {
 		o := overlays[env]

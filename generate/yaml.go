@@ -100,29 +100,46 @@ func (e *yamlEncoder) mapping(m map[string]any, indent int, item bool) bool {
 // or a new line and the collection.
 func (e *yamlEncoder) value(v any, indent, column int) bool {
 	switch v := v.(type) {
-	case map[string]any:
-		if v == nil {
-			return false // JSON null
-		}
-		if len(v) == 0 {
-			e.buf = append(e.buf, " {}\n"...)
+	case map[string]any, []any:
+		form, ok := emptyForm(v)
+		switch {
+		case !ok:
+			return false
+		case form != "":
+			e.buf = append(append(append(e.buf, ' '), form...), '\n')
 			return true
 		}
 		e.buf = append(e.buf, '\n')
-		return e.mapping(v, indent+2, false)
-	case []any:
-		if v == nil {
-			return false // JSON null
+		if m, isMap := v.(map[string]any); isMap {
+			return e.mapping(m, indent+2, false)
 		}
-		if len(v) == 0 {
-			e.buf = append(e.buf, " []\n"...)
-			return true
-		}
-		e.buf = append(e.buf, '\n')
-		return e.sequence(v, indent) // go-yaml v2 does not indent a mapping's sequences
+		return e.sequence(v.([]any), indent) // go-yaml v2 does not indent a mapping's sequences
 	}
 	e.buf = append(e.buf, ' ')
 	return e.scalar(v, column)
+}
+
+// emptyForm returns how go-yaml writes an empty mapping or sequence ("{}",
+// "[]"), or "" for a non-empty one; ok is false for a nil one, which JSON
+// writes as null and is left to go-yaml.
+func emptyForm(v any) (form string, ok bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		if v == nil {
+			return "", false
+		}
+		if len(v) == 0 {
+			return "{}", true
+		}
+	case []any:
+		if v == nil {
+			return "", false
+		}
+		if len(v) == 0 {
+			return "[]", true
+		}
+	}
+	return "", true
 }
 
 // sequence writes the items of s at indent.
@@ -132,14 +149,13 @@ func (e *yamlEncoder) sequence(s []any, indent int) bool {
 		e.buf = append(e.buf, "- "...)
 		switch v := v.(type) {
 		case map[string]any:
-			if v == nil {
-				return false // JSON null
-			}
-			if len(v) == 0 {
-				e.buf = append(e.buf, "{}\n"...)
-				continue
-			}
-			if !e.mapping(v, indent+2, true) {
+			form, ok := emptyForm(v)
+			switch {
+			case !ok:
+				return false
+			case form != "":
+				e.buf = append(append(e.buf, form...), '\n')
+			case !e.mapping(v, indent+2, true):
 				return false
 			}
 		case []any:

@@ -46,13 +46,13 @@ type dirCache struct {
 
 // renderCache opens the render cache, or returns nil when it is off or
 // cannot be used; salt names this binary.
-func (env *Env) renderCache(off bool) (c *dirCache, salt string) {
+func (env *Env) renderCache() (c *dirCache, salt string) {
 	if env.Getenv == nil {
 		return nil, "" // an in-process run without an environment
 	}
 	dir := env.Getenv("DOZEN_CACHE")
 	switch {
-	case off || dir == "off":
+	case dir == "off":
 		return nil, ""
 	case dir == "":
 		base, err := os.UserCacheDir()
@@ -190,8 +190,8 @@ func (c *dirCache) trim() {
 }
 
 // cacheOptions sets opts to use the render cache unless it is off.
-func (env *Env) cacheOptions(opts *generate.Options, off bool) {
-	if c, salt := env.renderCache(off); c != nil {
+func (env *Env) cacheOptions(opts *generate.Options) {
+	if c, salt := env.renderCache(); c != nil {
 		opts.Cache, opts.CacheSalt = c, salt
 	}
 }

@@ -122,7 +122,7 @@ func TestRenderCacheTrim(t *testing.T) {
 	}
 	old := time.Now().Add(-cacheMaxAge - time.Hour)
 	os.Chtimes(entries[0], old, old)
-	c, _ := (&Env{Getenv: func(string) string { return dir }}).renderCache(false)
+	c, _ := (&Env{Getenv: func(string) string { return dir }}).renderCache()
 	if c == nil {
 		t.Fatal("no cache")
 	}
@@ -131,7 +131,7 @@ func TestRenderCacheTrim(t *testing.T) {
 	}
 	yesterday := time.Now().Add(-cacheTrimEvery - time.Minute)
 	os.Chtimes(filepath.Join(dir, "trim.txt"), yesterday, yesterday)
-	if c, _ = (&Env{Getenv: func(string) string { return dir }}).renderCache(false); c == nil {
+	if c, _ = (&Env{Getenv: func(string) string { return dir }}).renderCache(); c == nil {
 		t.Fatal("no cache")
 	}
 	if got := cacheEntries(t, dir); len(got) != 1 || got[0] != entries[1] {

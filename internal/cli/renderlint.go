@@ -40,7 +40,7 @@ func renderedName(dir string, r *generate.Result, allEnvs bool) string {
 func generateOptions(env *Env, opts *renderOptions, progress func(), encode bool) generate.Options {
 	o := generate.Options{Env: opts.env, AllEnvs: opts.allEnvs, Progress: progress, Limits: env.limits.service(), Encode: encode}
 	if encode && opts.cache {
-		env.cacheOptions(&o, false)
+		env.cacheOptions(&o)
 	}
 	return o
 }
