@@ -17,7 +17,10 @@ import (
 // After each cycle the tuner sets the next heap goal:
 //
 //   - twice the live heap (GOGC=100), but at least gcFloor, so a run with
-//     a small live heap collects far less often;
+//     a small live heap collects far less often: rendering 1,000 services
+//     keeps 20 to 40 MB live, and a goal of gcFloor rather than twice that
+//     halves its collections (240 to 131 cycles, 4.1 to 3.2 s of collector
+//     CPU) while its peak memory stays that of its lint phase;
 //   - above gcCeiling, the larger of gcCeiling and one and a half times
 //     the live heap (GOGC=50): a large run (20,000 objects to lint, whose
 //     OPA values are about 95 to 110 MB live) trades some collector time
@@ -33,11 +36,16 @@ import (
 //     live heap needs it; the runtime's own limit, set to the same budget,
 //     makes the collector run as the heap nears it whatever the goal.
 //
+// The floor and the ceiling are the same size: below it, the goal is the
+// ceiling itself. They are kept apart because they answer different
+// questions (how often a small heap is collected; how far a large one may
+// grow), and the policy's test varies them separately.
+//
 // It is on only in the real process, for the commands that read input, and
 // only when the user has not chosen a GOGC of their own.
 
 const (
-	gcFloor   = 80 << 20
+	gcFloor   = 144 << 20
 	gcCeiling = 144 << 20
 )
 
