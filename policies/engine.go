@@ -60,6 +60,10 @@ type Engine struct {
 	today    time.Time
 	index    bool // evaluate indexRule once per lint
 
+	// indexSlice, when set, is the size of the slices the index is built
+	// in, for tests.
+	indexSlice int
+
 	// everyKind evaluates every rule on every object, whatever kinds the
 	// rules declare; tests compare it with the dispatch by kind.
 	everyKind bool
@@ -279,7 +283,7 @@ func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error
 	}
 
 	workers := min(runtime.GOMAXPROCS(0), len(inputs))
-	data, err := e.withIndex(ctx, e.data(inputs))
+	data, err := e.withIndex(ctx, e.data(inputs), inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -426,35 +430,103 @@ func (e *Engine) data(inputs []Input) ast.Object {
 // entries, [table, key, key, position], and its version in Rego, and groups
 // the entries into tables itself, which is much faster than grouping them
 // in Rego and gives the same value.
+//
+// index_entries are entries that each depend on one object alone, so the
+// engine evaluates them over slices of the bundle on every core and shifts
+// the positions; index_global_entries, when the library defines them, look
+// across the bundle (which pair of labels the fewest budgets share) and are
+// evaluated over the whole of it, beside the slices.
 var (
 	indexEntriesRule = ast.MustParseRef("data.dozen.lib.k8s.index_entries")
+	indexGlobalRule  = ast.MustParseRef("data.dozen.lib.k8s.index_global_entries")
 	indexVersionRule = ast.MustParseRef("data.dozen.lib.k8s.index_version")
 )
 
-// withIndex evaluates the index over data and returns data with
-// data.dozen.index set. Without the index rules, data is returned as it is.
-func (e *Engine) withIndex(ctx context.Context, data ast.Object) (ast.Object, error) {
+// indexSlice is the least number of objects a slice of the bundle holds
+// when the index is built on several cores: fewer would cost more in
+// queries than they save.
+const indexSlice = 1024
+
+// withIndex evaluates the index over inputs and returns data (the data
+// document of inputs) with data.dozen.index set. Without the index rules,
+// data is returned as it is.
+func (e *Engine) withIndex(ctx context.Context, data ast.Object, inputs []Input) (ast.Object, error) {
 	if !e.index {
 		return data, nil
 	}
-	rs, err := rego.New(
-		rego.Compiler(e.compiler),
-		rego.Store(inmem.NewFromASTObject(data)),
-		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.ArrayTerm(ast.NewTerm(indexEntriesRule), ast.NewTerm(indexVersionRule))))),
-		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
-	).Eval(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("index the bundle: %w", err)
+	// One slice a core, of at least indexSlice objects.
+	workers := runtime.GOMAXPROCS(0)
+	size := e.indexSlice
+	if size == 0 {
+		size = max(indexSlice, (len(inputs)+workers-1)/workers)
 	}
-	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return data, nil // undefined: the lookups index for themselves
+	type task struct {
+		lo, hi int // the slice of inputs; the global task is lo = -1
+		sets   []*ast.Term
+		err    error
 	}
-	t, _ := rs[0].Expressions[0].Value.(*ast.Term)
-	pair, ok := t.Value.(*ast.Array)
-	if !ok || pair.Len() != 2 {
-		return nil, fmt.Errorf("index the bundle: got %v", t)
+	tasks := []*task{{lo: -1}}
+	for lo := 0; lo < len(inputs); lo += size {
+		tasks = append(tasks, &task{lo: lo, hi: min(lo+size, len(inputs))})
 	}
-	index, err := groupIndex(pair.Elem(0), pair.Elem(1))
+	if len(tasks) == 2 {
+		tasks[1].lo = -1 // one slice: the whole bundle, with the global task
+		tasks = tasks[1:]
+	}
+	query := func(store ast.Object, terms ...*ast.Term) ([]*ast.Term, error) {
+		rs, err := rego.New(
+			rego.Compiler(e.compiler),
+			rego.Store(inmem.NewFromASTObject(store)),
+			rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.ArrayTerm(terms...)))),
+			rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
+		).Eval(ctx)
+		if err != nil || len(rs) != 1 || len(rs[0].Expressions) != 1 {
+			return nil, err // undefined: nil
+		}
+		t, _ := rs[0].Expressions[0].Value.(*ast.Term)
+		a, ok := t.Value.(*ast.Array)
+		if !ok || a.Len() != len(terms) {
+			return nil, fmt.Errorf("got %v", t)
+		}
+		return elems(t), nil
+	}
+	// every returns the query's term for a set of the rule's values, empty
+	// when the rule is undefined or absent.
+	every := func(rule ast.Ref) *ast.Term {
+		x := ast.VarTerm("x")
+		return ast.SetComprehensionTerm(x, ast.NewBody(ast.NewExpr(ast.NewTerm(rule.Append(x)))))
+	}
+	parallel.For(min(workers, len(tasks)), len(tasks), func(_, i int) {
+		t := tasks[i]
+		if t.lo < 0 { // the whole bundle: the global entries and the version
+			terms := []*ast.Term{ast.NewTerm(indexVersionRule), every(indexGlobalRule)}
+			if len(tasks) == 1 {
+				terms = append(terms, every(indexEntriesRule))
+			}
+			t.sets, t.err = query(data, terms...)
+			return
+		}
+		t.sets, t.err = query(e.data(inputs[t.lo:t.hi]), every(indexEntriesRule))
+	})
+	var version *ast.Term
+	var entries []indexEntries
+	for _, t := range tasks {
+		if t.err != nil {
+			return nil, fmt.Errorf("index the bundle: %w", t.err)
+		}
+		if t.sets == nil {
+			return data, nil // undefined: the lookups index for themselves
+		}
+		if t.lo < 0 {
+			version = t.sets[0]
+			for _, set := range t.sets[1:] {
+				entries = append(entries, indexEntries{set, 0})
+			}
+			continue
+		}
+		entries = append(entries, indexEntries{t.sets[0], t.lo})
+	}
+	index, err := groupIndex(entries, version)
 	if err != nil {
 		return nil, fmt.Errorf("index the bundle: %w", err)
 	}
@@ -464,13 +536,16 @@ func (e *Engine) withIndex(ctx context.Context, data ast.Object) (ast.Object, er
 	return ast.NewObject(ast.Item(ast.StringTerm("dozen"), ast.NewTerm(dozen))), nil
 }
 
+// indexEntries is a set of index entries whose positions are offset by
+// shift: entries evaluated over a slice of the bundle that starts there.
+type indexEntries struct {
+	set   *ast.Term
+	shift int
+}
+
 // groupIndex builds {"version": version, table: {key: {key: {position,
-// ...}}}} from a set of entries [table, key, key, position].
-func groupIndex(entries, version *ast.Term) (ast.Object, error) {
-	set, ok := entries.Value.(ast.Set)
-	if !ok {
-		return nil, fmt.Errorf("entries %v are not a set", entries)
-	}
+// ...}}}} from sets of entries [table, key, key, position].
+func groupIndex(sets []indexEntries, version *ast.Term) (ast.Object, error) {
 	index := ast.NewObject(ast.Item(ast.StringTerm("version"), version))
 	// child returns obj[key], inserting an object there if it is absent.
 	child := func(obj ast.Object, key *ast.Term) ast.Object {
@@ -481,23 +556,39 @@ func groupIndex(entries, version *ast.Term) (ast.Object, error) {
 		obj.Insert(key, ast.NewTerm(c))
 		return c
 	}
-	var bad *ast.Term
-	set.Foreach(func(entry *ast.Term) {
-		a, ok := entry.Value.(*ast.Array)
-		if !ok || a.Len() != 4 || bad != nil {
-			bad = cmp.Or(bad, entry)
-			return
+	for _, s := range sets {
+		set, ok := s.set.Value.(ast.Set)
+		if !ok {
+			return nil, fmt.Errorf("entries %v are not a set", s.set)
 		}
-		keys := child(child(index, a.Elem(0)), a.Elem(1))
-		positions := keys.Get(a.Elem(2))
-		if positions == nil {
-			positions = ast.SetTerm()
-			keys.Insert(a.Elem(2), positions)
+		var bad *ast.Term
+		set.Foreach(func(entry *ast.Term) {
+			a, ok := entry.Value.(*ast.Array)
+			if !ok || a.Len() != 4 || bad != nil {
+				bad = cmp.Or(bad, entry)
+				return
+			}
+			pos := a.Elem(3)
+			if s.shift != 0 {
+				num, _ := pos.Value.(ast.Number)
+				n, ok := num.Int()
+				if !ok {
+					bad = entry
+					return
+				}
+				pos = ast.InternedTerm(n + s.shift)
+			}
+			keys := child(child(index, a.Elem(0)), a.Elem(1))
+			positions := keys.Get(a.Elem(2))
+			if positions == nil {
+				positions = ast.SetTerm()
+				keys.Insert(a.Elem(2), positions)
+			}
+			positions.Value.(ast.Set).Add(pos)
+		})
+		if bad != nil {
+			return nil, fmt.Errorf("entry %v is not [table, key, key, position]", bad)
 		}
-		positions.Value.(ast.Set).Add(a.Elem(3))
-	})
-	if bad != nil {
-		return nil, fmt.Errorf("entry %v is not [table, key, key, position]", bad)
 	}
 	return index, nil
 }

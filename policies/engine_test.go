@@ -700,13 +700,23 @@ func TestIndexIsBundleIndex(t *testing.T) {
 			}
 		}
 		data := eng.data(inputs)
-		indexed, err := eng.withIndex(ctx, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := indexed.Find(ast.MustParseRef("x.dozen.index")[1:])
-		if err != nil {
-			t.Fatalf("bundle %d: no data.dozen.index: %v", i, err)
+		// Built in one piece, and in slices of the bundle that do not
+		// divide it evenly: the positions of the later slices shift.
+		var got ast.Value
+		for _, slice := range []int{0, 7} {
+			eng.indexSlice = slice
+			indexed, err := eng.withIndex(ctx, data, inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			index, err := indexed.Find(ast.MustParseRef("x.dozen.index")[1:])
+			if err != nil {
+				t.Fatalf("bundle %d: no data.dozen.index: %v", i, err)
+			}
+			if got != nil && index.Compare(got) != 0 {
+				t.Fatalf("bundle %d: the index built in slices of 7\n%v\nis not the index built whole\n%v", i, index, got)
+			}
+			got = index
 		}
 		rs, err := rego.New(
 			rego.Compiler(eng.compiler),

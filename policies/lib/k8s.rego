@@ -398,9 +398,9 @@ bundle := data.dozen.bundle if is_array(data.dozen.bundle)
 # an engine that lints many objects should build it once per run and store it
 # at data.dozen.index; the lookups below use it from there. Without it, each
 # lookup scans the bundle: correct, but linear in the bundle for every object
-# linted. dozen's engine evaluates index_entries and index_version and groups
-# the entries itself, the way index_table does: the same value, without
-# paying Rego's price for grouping thousands of entries.
+# linted. dozen's engine evaluates index_entries, index_global_entries and
+# index_version and groups the entries itself, the way index_table does: the
+# same value, without paying Rego's price for grouping thousands of entries.
 bundle_index := {
 	"version": index_version,
 	"objects": index_table("objects"),
@@ -424,20 +424,28 @@ index_version := 1
 # more briefly, but OPA checks each new result of such a rule against every
 # earlier one, which makes the index quadratic.
 index_table(table) := tbl if {
-	firsts := {k1 | some [t, k1, _, _] in index_entries; t == table}
+	firsts := {k1 | some [t, k1, _, _] in all_index_entries; t == table}
 	tbl := {k1: seconds |
 		some k1 in firsts
-		keys := {k2 | some [t, a, k2, _] in index_entries; t == table; a == k1}
+		keys := {k2 | some [t, a, k2, _] in all_index_entries; t == table; a == k1}
 		seconds := {k2: ids |
 			some k2 in keys
-			ids := {i | some [t, a, b, i] in index_entries; t == table; a == k1; b == k2}
+			ids := {i | some [t, a, b, i] in all_index_entries; t == table; a == k1; b == k2}
 		}
 	}
 }
 
-# index_entries holds [table, key, key, position] for every entry of every
-# table of bundle_index. Each rule tests the kind first: the test is the
-# cheapest way to pass over the objects that have no entry in its table.
+# all_index_entries holds [table, key, key, position] for every entry of
+# every table of bundle_index.
+all_index_entries := index_entries | index_global_entries
+
+# index_entries are the entries that each depend on the object at their
+# position alone, and index_global_entries those that look across the
+# bundle. The difference matters to dozen's engine, which evaluates
+# index_entries over slices of the bundle on every core, and
+# index_global_entries over all of it. Each rule tests the kind first: the
+# test is the cheapest way to pass over the objects that have no entry in
+# its table.
 index_entries contains ["objects", kind, name, i] if {
 	some i, o in bundle
 	kind := o.kind
@@ -480,8 +488,9 @@ index_entries contains ["pods_by_label", key, value, i] if {
 # of a budget that selects the pod is among them, so one pair is enough.
 # Indexing every pair would put each budget under the labels all budgets
 # share (a component or environment label), and the lookups for every
-# workload would read every budget: quadratic in the bundle.
-index_entries contains ["pdbs_by_label", key, value, i] if {
+# workload would read every budget: quadratic in the bundle. Which pair
+# that is depends on every budget in the bundle: a global entry.
+index_global_entries contains ["pdbs_by_label", key, value, i] if {
 	some i, o in bundle
 	o.kind == "PodDisruptionBudget"
 	labels := o.spec.selector.matchLabels
