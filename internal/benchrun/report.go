@@ -159,7 +159,16 @@ func (r *report) goals() []goal {
 	lint, floor := r.find("lint", "dozen lint", n), r.find("lint", "decode floor", n)
 	if lint != nil && floor != nil {
 		x := float64(lint.Wall) / float64(floor.Wall)
-		out = append(out, goal{fmt.Sprintf("lint: within 3x the decode floor (%d objects, wall)", n), fmt.Sprintf("%.1fx", x), x <= 3})
+		out = append(out, goal{fmt.Sprintf("lint: within 3x the decode floor, the 50 built-in rules (%d objects, wall)", n), fmt.Sprintf("%.1fx", x), x <= 3})
+	}
+	// The same goal for the run on conftest's rules: the issue sets the
+	// floor goal beside the same-rules comparison, so both readings are
+	// reported.
+	n = largest("lint", "dozen lint, conftest's rules")
+	same, floor = r.find("lint", "dozen lint, conftest's rules", n), r.find("lint", "decode floor", n)
+	if same != nil && floor != nil {
+		x := float64(same.Wall) / float64(floor.Wall)
+		out = append(out, goal{fmt.Sprintf("lint: within 3x the decode floor, conftest's rules (%d objects, wall)", n), fmt.Sprintf("%.1fx", x), x <= 3})
 	}
 	n = largest("lint", "kube-score")
 	ks, lint := r.find("lint", "kube-score", n), r.find("lint", "dozen lint", n)
