@@ -17,6 +17,20 @@ type Input struct {
 	value  ast.Value
 	obj    Object
 	kindOK bool // the object has a kind that is a string
+
+	// context is an object that cross-object rules see in the bundle but
+	// that is not linted itself (see AsContext).
+	context bool
+}
+
+// AsContext returns in as context for the others: a lint holds it in the
+// bundle that cross-object rules look in, but does not evaluate the rules
+// on it or count it. A share of a repository (lint --shard) lints its own
+// files with every file as context, and so finds what a whole run finds
+// on them.
+func (in Input) AsContext() Input {
+	in.context = true
+	return in
 }
 
 func newInput(doc manifest.Document, value ast.Value) Input {

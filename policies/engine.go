@@ -272,10 +272,13 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 
 // LintInputs is Lint for documents already converted (see Converter).
 func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error) {
-	res := &Result{Objects: len(inputs), Rules: e.Rules()}
+	res := &Result{Rules: e.Rules()}
 	files := map[string]bool{}
 	for i := range inputs {
-		files[inputs[i].doc.File] = true
+		if !inputs[i].context {
+			files[inputs[i].doc.File] = true
+			res.Objects++
+		}
 	}
 	res.Files = len(files)
 	if len(inputs) == 0 {
@@ -296,7 +299,7 @@ func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error
 	found := make([][]Finding, len(inputs))
 	errs := make([]*diag.Error, len(inputs))
 	parallel.For(workers, len(inputs), func(_, i int) {
-		if ctx.Err() != nil || plans[i] == nil {
+		if ctx.Err() != nil || plans[i] == nil || inputs[i].context {
 			return
 		}
 		found[i], errs[i] = e.lintOne(ctx, plans[i], &inputs[i])

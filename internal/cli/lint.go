@@ -82,7 +82,7 @@ status 2; the other files are still linted and reported.
 	f.StringArrayVar(&opts.policies, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
 	f.StringArrayVar(&opts.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
 	f.BoolVar(&opts.noBuiltin, "no-builtin", false, "run only the custom policies")
-	f.Var(&opts.shard, "shard", "lint only shard `K/N` of the files (by a stable hash of each path); cross-object rules then see only that shard")
+	f.Var(&opts.shard, "shard", "lint only shard `K/N` of the files and service files (by a stable hash of each path); every manifest is read, so cross-object rules see them all")
 	f.StringVar(&opts.env, "env", "", "lint only environment `ENV` of service files (default: every environment)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 on findings at or above `SEVERITY`: error, warning, info or never")
 	return cmd
@@ -304,7 +304,24 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]polic
 		files = append(files, found...)
 	}
 	slices.Sort(files)
-	files = sh.pick(slices.Compact(files))
+	files = slices.Compact(files)
+	// A shard reads every file, and lints its own with the others as
+	// context, so that cross-object rules see what a whole run sees: the
+	// findings of the shards add up to the findings of one run. Input errors
+	// are each shard's own.
+	mine := map[string]bool{}
+	for _, f := range sh.pick(append(slices.Clone(files), stdinName)) {
+		mine[f] = true
+	}
+	own := func(name string, in []policies.Input, errs diag.List) ([]policies.Input, diag.List) {
+		if mine[name] {
+			return in, errs
+		}
+		for i := range in {
+			in[i] = in[i].AsContext()
+		}
+		return in, nil
+	}
 
 	var inputs []policies.Input
 	parse := func(conv *policies.Converter, name string, data []byte) ([]policies.Input, diag.List) {
@@ -323,6 +340,7 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]polic
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: stdinName}, Msg: err.Error()})
 		} else {
 			in, e := parse(&policies.Converter{}, stdinName, data)
+			in, e = own(stdinName, in, e)
 			inputs, errs = append(inputs, in...), append(errs, e...)
 		}
 	}
@@ -338,10 +356,11 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]polic
 	parallel.For(workers, len(files), func(w, i int) {
 		data, err := readBounded(env.abs(files[i]), env.limits.fileSize)
 		if err != nil {
-			slots[i].errs = diag.List{{Pos: diag.Pos{File: files[i]}, Msg: describeFSError(err)}}
+			_, slots[i].errs = own(files[i], nil, diag.List{{Pos: diag.Pos{File: files[i]}, Msg: describeFSError(err)}})
 			return
 		}
-		slots[i].inputs, slots[i].errs = parse(&convs[w], files[i], data)
+		in, e := parse(&convs[w], files[i], data)
+		slots[i].inputs, slots[i].errs = own(files[i], in, e)
 	})
 	n := len(inputs)
 	for _, s := range slots {

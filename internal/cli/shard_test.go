@@ -2,9 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dozen-dev/dozen/internal/corpus"
@@ -96,6 +99,97 @@ func TestShardFlag(t *testing.T) {
 	for _, p := range paths {
 		if seen[p] != 1 {
 			t.Errorf("%s in %d shards, want exactly 1", p, seen[p])
+		}
+	}
+}
+
+// TestLintShardsCompose lints manifests whose objects refer to each other
+// across files (each object in a file of its own, a share of them broken)
+// in one run and in three shards: the shards' findings and counts add up
+// to the whole run's, cross-object findings included.
+func TestLintShardsCompose(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 24 {
+		for j, doc := range strings.Split(string(corpus.Manifest(i)), "\n---\n") {
+			name := filepath.Join(dir, "manifests", fmt.Sprintf("app-%02d-%d.yaml", i, j))
+			if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(name, []byte(doc+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// A Service whose pods are in another file, and one whose pods are in
+	// no file: the first is fine only when the other file is seen.
+	for name, doc := range map[string]string{
+		"selects-app-00.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: extra, namespace: team-00}\nspec:\n  selector: {app.kubernetes.io/name: app-0000}\n  ports: [{port: 80}]\n",
+		"selects-none.yaml":   "apiVersion: v1\nkind: Service\nmetadata: {name: none, namespace: team-00}\nspec:\n  selector: {app.kubernetes.io/name: nothing}\n  ports: [{port: 80}]\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "manifests", name), []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type report struct {
+		Findings []map[string]any
+		Summary  map[string]int
+	}
+	lint := func(args ...string) report {
+		var stdout, stderr bytes.Buffer
+		env := &Env{Stdin: &bytes.Buffer{}, Stdout: &stdout, Stderr: &stderr, Dir: dir, Getenv: func(string) string { return "" }}
+		args = append([]string{"lint", "--format", "json", "--fail-on", "never"}, args...)
+		if code := Run(env, append(args, "manifests")); code != 0 {
+			t.Fatalf("dozen %v: exit %d\n%s", args, code, stderr.String())
+		}
+		var r report
+		if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	key := func(f map[string]any) string { b, _ := json.Marshal(f); return string(b) }
+	whole := lint()
+	want := map[string]bool{}
+	crossObject := 0
+	for _, f := range whole.Findings {
+		want[key(f)] = true
+		if f["rule"] == "service-selector" {
+			crossObject++
+		}
+	}
+	if crossObject != 1 {
+		t.Fatalf("the whole run has %d service-selector findings, want 1 (the Service that selects nothing)", crossObject)
+	}
+	got := map[string]bool{}
+	sums := map[string]int{}
+	for _, k := range []string{"1", "2", "3"} {
+		part := lint("--shard", k+"/3")
+		if part.Summary["objects"] == 0 || part.Summary["objects"] == whole.Summary["objects"] {
+			t.Errorf("shard %s/3 lints %d of %d objects: not a share", k, part.Summary["objects"], whole.Summary["objects"])
+		}
+		for _, f := range part.Findings {
+			if got[key(f)] {
+				t.Errorf("shard %s/3 repeats %s", k, key(f))
+			}
+			got[key(f)] = true
+		}
+		for _, n := range []string{"files", "objects", "findings"} {
+			sums[n] += part.Summary[n]
+		}
+	}
+	for f := range want {
+		if !got[f] {
+			t.Errorf("no shard finds %s", f)
+		}
+	}
+	for f := range got {
+		if !want[f] {
+			t.Errorf("a shard finds %s, which the whole run does not", f)
+		}
+	}
+	for _, n := range []string{"files", "objects", "findings"} {
+		if sums[n] != whole.Summary[n] {
+			t.Errorf("the shards' %s add up to %d, the whole run has %d", n, sums[n], whole.Summary[n])
 		}
 	}
 }
