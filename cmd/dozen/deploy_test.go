@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"debug/elf"
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -229,45 +231,51 @@ func formatFile(cmds [][]string, format string) string {
 	return ""
 }
 
-// TestCIExampleGitHubActions: the sample workflow is a workflow, installs
-// dozen with go install, runs real dozen commands, and uploads the SARIF
-// file lint writes.
-func TestCIExampleGitHubActions(t *testing.T) {
-	data, err := os.ReadFile("../../examples/ci/github-actions.yaml")
+// workflow is the part of a GitHub Actions workflow the tests read.
+type workflow struct {
+	Name        string            `yaml:"name"`
+	On          map[string]any    `yaml:"on"`
+	Permissions map[string]string `yaml:"permissions"`
+	Jobs        map[string]struct {
+		If          string            `yaml:"if"`
+		RunsOn      string            `yaml:"runs-on"`
+		Permissions map[string]string `yaml:"permissions"`
+		Strategy    struct {
+			FailFast bool             `yaml:"fail-fast"`
+			Matrix   map[string][]int `yaml:"matrix"`
+		} `yaml:"strategy"`
+		Steps []struct {
+			Name string            `yaml:"name"`
+			If   string            `yaml:"if"`
+			Uses string            `yaml:"uses"`
+			Run  string            `yaml:"run"`
+			With map[string]string `yaml:"with"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+// readWorkflow reads an example workflow strictly (a misspelt key fails),
+// as YAML 1.2, the way GitHub reads it: `on` is a key, not a boolean.
+// It returns the workflow, the shell steps of its jobs in order of the
+// jobs' names, and the sarif_file of its upload-sarif step.
+func readWorkflow(t *testing.T, file string) (wf workflow, runs []string, sarifUpload string) {
+	t.Helper()
+	data, err := os.ReadFile("../../examples/ci/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Strict (KnownFields): a misspelt key fails.
-	var wf struct {
-		Name        string            `yaml:"name"`
-		On          map[string]any    `yaml:"on"`
-		Permissions map[string]string `yaml:"permissions"`
-		Jobs        map[string]struct {
-			RunsOn      string            `yaml:"runs-on"`
-			Permissions map[string]string `yaml:"permissions"`
-			Steps       []struct {
-				Name string            `yaml:"name"`
-				If   string            `yaml:"if"`
-				Uses string            `yaml:"uses"`
-				Run  string            `yaml:"run"`
-				With map[string]string `yaml:"with"`
-			} `yaml:"steps"`
-		} `yaml:"jobs"`
-	}
-	// YAML 1.2, as GitHub reads it: `on` is a key, not a boolean.
 	dec := kyaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&wf); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := wf.On["pull_request"]; !ok {
-		t.Error("the workflow does not run on pull requests")
+		t.Errorf("%s does not run on pull requests", file)
 	}
-	var runs []string
-	sarifUpload := ""
-	for _, job := range wf.Jobs {
+	for _, name := range slices.Sorted(maps.Keys(wf.Jobs)) {
+		job := wf.Jobs[name]
 		if job.RunsOn == "" {
-			t.Error("a job has no runs-on")
+			t.Errorf("%s: job %s has no runs-on", file, name)
 		}
 		for _, s := range job.Steps {
 			runs = append(runs, s.Run)
@@ -277,12 +285,62 @@ func TestCIExampleGitHubActions(t *testing.T) {
 		}
 	}
 	if !slices.Contains(runs, "go install github.com/dozen-dev/dozen/cmd/dozen@latest") {
-		t.Error("the workflow does not install dozen with go install ...@latest")
+		t.Errorf("%s does not install dozen with go install ...@latest", file)
 	}
+	return wf, runs, sarifUpload
+}
+
+// TestCIExampleGitHubActions: the sample workflow is a workflow, installs
+// dozen with go install, runs real dozen commands, and uploads the SARIF
+// file lint writes.
+func TestCIExampleGitHubActions(t *testing.T) {
+	_, runs, sarifUpload := readWorkflow(t, "github-actions.yaml")
 	cmds := ciCommands(runs)
 	checkCICommands(t, "github-actions.yaml", cmds)
 	if sarif := formatFile(cmds, "sarif"); sarif == "" || sarif != sarifUpload {
 		t.Errorf("lint writes SARIF to %q, upload-sarif uploads %q", sarif, sarifUpload)
+	}
+}
+
+// TestCIExampleShards: the sharded workflow's matrix and its --shard K/N
+// agree, and its commands, run for every shard of the matrix, check and
+// lint the repository and write the SARIF file each job uploads.
+func TestCIExampleShards(t *testing.T) {
+	const file = "github-actions-shards.yaml"
+	wf, runs, sarifUpload := readWorkflow(t, file)
+	shards := wf.Jobs["check"].Strategy.Matrix["shard"]
+	if len(shards) < 2 {
+		t.Fatalf("%s: the check job's matrix has shards %v", file, shards)
+	}
+	for i, k := range shards {
+		if k != i+1 {
+			t.Fatalf("%s: matrix shards %v, want 1 to N", file, shards)
+		}
+	}
+	n := len(shards)
+	sharded := 0
+	for k := 1; k <= n; k++ {
+		expand := func(s string) string { return strings.ReplaceAll(s, "${{ matrix.shard }}", strconv.Itoa(k)) }
+		var steps []string
+		for _, r := range runs {
+			steps = append(steps, expand(r))
+		}
+		cmds := ciCommands(steps)
+		for _, args := range cmds {
+			if i := slices.Index(args, "--shard"); i >= 0 {
+				sharded++
+				if i+1 >= len(args) || args[i+1] != fmt.Sprintf("%d/%d", k, n) {
+					t.Errorf("%s: dozen %s: want --shard %d/%d", file, strings.Join(args, " "), k, n)
+				}
+			}
+		}
+		checkCICommands(t, fmt.Sprintf("%s (shard %d/%d)", file, k, n), cmds)
+		if sarif := formatFile(cmds, "sarif"); sarif == "" || sarif != expand(sarifUpload) {
+			t.Errorf("%s: lint writes SARIF to %q, upload-sarif uploads %q", file, sarif, expand(sarifUpload))
+		}
+	}
+	if sharded == 0 {
+		t.Errorf("%s runs no dozen command with --shard", file)
 	}
 }
 
