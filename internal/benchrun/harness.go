@@ -360,6 +360,7 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		{"dozen vet, one service", "", []string{dozen, "vet", "examples/go-ok"}},
 		{"dozen render, one service", "", []string{dozen, "render", "--no-cache", "examples/go-ok"}},
 		{"cue export of its objects", "cue", []string{h.have["cue"], "export", plain}},
+		{"dozen lint, one service", "", []string{dozen, "lint", "examples/go-ok"}},
 		{"dozen lint, one file", "", []string{dozen, "lint", file}},
 		{"dozen lint, conftest's rules, one file", "", []string{dozen, "lint", "--no-builtin", "--policy", policy, file}},
 		{"decode floor, one file", "", []string{decode, file}},

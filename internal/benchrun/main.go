@@ -129,7 +129,7 @@ var (
 		lintGrowth:     []int{2500, 5000, 10000, 20000},
 		renderServices: []int{1, 200, 1000},
 		renderGrowth:   []int{125, 250, 500, 1000},
-		peerRenderMax:  200,
+		peerRenderMax:  1000,
 	}
 	quickSizes = sizes{
 		lintObjects:    []int{40},
