@@ -33,6 +33,10 @@ func (in Input) AsContext() Input {
 	return in
 }
 
+// Linted reports whether a lint evaluates the rules on in: false for
+// context (see AsContext).
+func (in *Input) Linted() bool { return !in.context }
+
 func newInput(doc manifest.Document, value ast.Value) Input {
 	apiVersion, kind, namespace, name := doc.Meta()
 	_, kindOK := doc.Object["kind"].(string)

@@ -27,7 +27,7 @@ import (
 //	  "summary": {
 //	    "files": 2,        // files linted
 //	    "objects": 8,      // objects linted
-//	    "rules": 49,       // rules that ran
+//	    "rules": 50,       // rules that ran
 //	    "findings": 3,     // findings listed above (suppressed ones are not)
 //	    "error": 2,        // of those, by severity
 //	    "warning": 1,

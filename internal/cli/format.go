@@ -96,7 +96,9 @@ func (env *Env) writeReports(outs []output, res *policies.Result, opts report.Op
 func reportOptions(inputs []policies.Input) report.Options {
 	opts := report.Options{Version: toolVersion()}
 	for i := range inputs {
-		opts.Checked = append(opts.Checked, report.Checked{File: inputs[i].File(), Object: inputs[i].Object()})
+		if inputs[i].Linted() { // not a shard's context
+			opts.Checked = append(opts.Checked, report.Checked{File: inputs[i].File(), Object: inputs[i].Object()})
+		}
 	}
 	return opts
 }

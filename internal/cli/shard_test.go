@@ -147,6 +147,14 @@ func TestLintShardsCompose(t *testing.T) {
 		}
 		return r
 	}
+	// testcases counts the JUnit report's test cases: one a linted object.
+	testcases := func(args ...string) int {
+		var stdout bytes.Buffer
+		env := &Env{Stdin: &bytes.Buffer{}, Stdout: &stdout, Stderr: &bytes.Buffer{}, Dir: dir, Getenv: func(string) string { return "" }}
+		Run(env, append(append([]string{"lint", "--format", "junit", "--fail-on", "never"}, args...), "manifests"))
+		return strings.Count(stdout.String(), "<testcase ")
+	}
+	wholeCases, shardCases := testcases(), 0
 	key := func(f map[string]any) string { b, _ := json.Marshal(f); return string(b) }
 	whole := lint()
 	want := map[string]bool{}
@@ -176,6 +184,10 @@ func TestLintShardsCompose(t *testing.T) {
 		for _, n := range []string{"files", "objects", "findings"} {
 			sums[n] += part.Summary[n]
 		}
+		shardCases += testcases("--shard", k+"/3")
+	}
+	if wholeCases == 0 || shardCases != wholeCases {
+		t.Errorf("the shards' JUnit reports have %d test cases, the whole run's %d", shardCases, wholeCases)
 	}
 	for f := range want {
 		if !got[f] {
