@@ -21,7 +21,8 @@ import (
 //	      "column": 9,
 //	      "path": "spec.template.spec.containers[0].image",  // "" when the rule gave none
 //	      "object": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "", "name": "web"},
-//	      "remediation": "..."
+//	      "remediation": "...",
+//	      "rendered": {"file": "rendered/prod/web.yaml", "line": 40, "column": 16}
 //	    }
 //	  ],
 //	  "summary": {
@@ -37,7 +38,11 @@ import (
 //	}
 //
 // Findings are sorted by file, line, column, rule and message; "findings" is
-// [] when there are none. Fields are only ever added.
+// [] when there are none. "rendered" is only on findings in objects dozen
+// rendered from a service file: file, line and column are then where the
+// service file sets the value, and "rendered" where the value is in the
+// rendered output (the file render writes, or its path in the tree when the
+// output went to stdout). Fields are only ever added.
 type JSON struct{}
 
 type jsonReport struct {
@@ -56,6 +61,13 @@ type jsonFinding struct {
 	Path        string          `json:"path"`
 	Object      policies.Object `json:"object"`
 	Remediation string          `json:"remediation"`
+	Rendered    *jsonPos        `json:"rendered,omitempty"`
+}
+
+type jsonPos struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
 }
 
 // Write implements Writer.
@@ -65,7 +77,7 @@ func (*JSON) Write(w io.Writer, res *policies.Result) error {
 		if f.Suppressed != nil {
 			continue
 		}
-		out.Findings = append(out.Findings, jsonFinding{
+		jf := jsonFinding{
 			Rule:        f.RuleID,
 			Severity:    string(f.Severity),
 			Message:     f.Message,
@@ -76,7 +88,11 @@ func (*JSON) Write(w io.Writer, res *policies.Result) error {
 			Path:        f.Path,
 			Object:      f.Object,
 			Remediation: f.Remediation,
-		})
+		}
+		if r := f.Related; r != nil {
+			jf.Rendered = &jsonPos{File: r.File, Line: r.Line, Column: r.Col}
+		}
+		out.Findings = append(out.Findings, jf)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -187,9 +187,16 @@ func TestJSONShape(t *testing.T) {
 	for k := range f {
 		keys = append(keys, k)
 	}
-	want := "column factor file line message object path remediation rule severity"
+	want := "column factor file line message object path remediation rendered rule severity"
 	if got := strings.Join(slices.Sorted(slices.Values(keys)), " "); got != want {
 		t.Errorf("finding keys: %s, want %s", got, want)
+	}
+	// The rendered position is only on findings in rendered objects.
+	if r, ok := f["rendered"].(map[string]any); !ok || r["file"] != "rendered/prod/web.yaml" || r["line"] != 17.0 || r["column"] != 9.0 {
+		t.Errorf("first finding's rendered position: %v", f["rendered"])
+	}
+	if _, ok := findings[1].(map[string]any)["rendered"]; ok {
+		t.Errorf("a finding in a manifest has a rendered position: %v", findings[1])
 	}
 	if f["file"] != "service.cue" || f["line"] != 7.0 || f["column"] != 10.0 {
 		t.Errorf("first finding position: %v %v %v", f["file"], f["line"], f["column"])
