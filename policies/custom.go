@@ -2,6 +2,7 @@ package policies
 
 import (
 	"cmp"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,8 +26,73 @@ type customRule struct {
 	name      string
 }
 
-// parseCustom parses custom policy modules (Rego v1, as conftest reads them
-// by default). Test files are not part of a lint.
+// RegoVersion is the Rego syntax of a custom policy, named as conftest's
+// --rego-version names it: v1, OPA 1.0's syntax and the default, or v0, the
+// syntax before it (deny[msg] { ... }, without contains and if). The
+// built-in rules are v1; OPA compiles modules of both versions together.
+type RegoVersion string
+
+const (
+	RegoV1 RegoVersion = "v1"
+	RegoV0 RegoVersion = "v0"
+)
+
+// ParseRegoVersion reads a Rego version as conftest's --rego-version does:
+// v0 or v1, in either case.
+func ParseRegoVersion(s string) (RegoVersion, error) {
+	switch strings.ToLower(s) {
+	case "v0":
+		return RegoV0, nil
+	case "v1":
+		return RegoV1, nil
+	}
+	return "", fmt.Errorf("unknown Rego version %q: want v0 or v1", s)
+}
+
+// ast returns the parser's Rego version; "" is v1.
+func (v RegoVersion) ast() ast.RegoVersion {
+	if v == RegoV0 {
+		return ast.RegoV0
+	}
+	return ast.RegoV1
+}
+
+// v0Hint follows the first error of a file that v1 refuses for its v0
+// syntax: conftest users meet it when they bring a pre-1.0 policy directory.
+const v0Hint = " (this is Rego v0 syntax: run with --rego-version v0)"
+
+// isV0Syntax reports whether a v1 parse error is about syntax that v0
+// accepts: rules without if, partial sets without contains.
+func isV0Syntax(msg string) bool {
+	return strings.HasPrefix(msg, "`if` keyword is required") ||
+		strings.HasPrefix(msg, "`contains` keyword is required")
+}
+
+// parseUser parses a custom policy or test module in its Rego version, with
+// METADATA annotations. When v1 refuses v0 syntax, the file's first such
+// error says how to read it as v0.
+func parseUser(m Module) (*ast.Module, diag.List) {
+	pm, err := ast.ParseModuleWithOpts(m.File, string(m.Source), ast.ParserOptions{
+		RegoVersion:       m.RegoVersion.ast(),
+		ProcessAnnotation: true,
+	})
+	if err == nil {
+		return pm, nil
+	}
+	errs := regoErrorList(err)
+	if m.RegoVersion.ast() == ast.RegoV1 {
+		for _, e := range errs {
+			if isV0Syntax(e.Msg) {
+				e.Msg += v0Hint
+				break
+			}
+		}
+	}
+	return nil, errs
+}
+
+// parseCustom parses custom policy modules, each in its Rego version. Test
+// files are not part of a lint.
 func parseCustom(mods []Module) ([]*ast.Module, error) {
 	var out []*ast.Module
 	var errs diag.List
@@ -34,9 +100,9 @@ func parseCustom(mods []Module) ([]*ast.Module, error) {
 		if strings.HasSuffix(m.File, "_test.rego") {
 			continue
 		}
-		pm, err := parseModule(m.File, m.Source)
+		pm, err := parseUser(m)
 		if err != nil {
-			errs = append(errs, regoErrorList(err)...)
+			errs = append(errs, err...)
 			continue
 		}
 		out = append(out, pm)

@@ -48,6 +48,8 @@ type Options struct {
 type Module struct {
 	File   string // the name errors and coverage use
 	Source []byte
+	// RegoVersion is the syntax Source is written in; "" is RegoV1.
+	RegoVersion RegoVersion
 }
 
 // Engine lints Kubernetes objects. It is safe for concurrent use.

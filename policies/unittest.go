@@ -74,8 +74,8 @@ func (r *TestReport) Count(s TestStatus) int {
 
 // RunTests runs the Rego unit tests (rules named test_*, in any module;
 // todo_test_* are skipped) of modules, as `opa test --coverage` does, with
-// the same capabilities and Rego version as a lint. The built-in library
-// (data.dozen.lib) and rules are available to the tests.
+// the same capabilities as a lint, each module in its Rego version. The
+// built-in library (data.dozen.lib) and rules are available to the tests.
 func RunTests(ctx context.Context, mods []Module) (*TestReport, error) {
 	cat, err := builtin()
 	if err != nil {
@@ -85,9 +85,9 @@ func RunTests(ctx context.Context, mods []Module) (*TestReport, error) {
 	policyFiles := map[string]*ast.Module{}
 	var errs diag.List
 	for _, m := range mods {
-		pm, err := parseModule(m.File, m.Source)
+		pm, err := parseUser(m)
 		if err != nil {
-			errs = append(errs, regoErrorList(err)...)
+			errs = append(errs, err...)
 			continue
 		}
 		modules[m.File] = pm

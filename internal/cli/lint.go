@@ -30,6 +30,7 @@ type lintOptions struct {
 	policies   []string
 	namespaces []string
 	noBuiltin  bool
+	rego       regoVersion
 	failOn     string
 	env        string
 	shard      shard
@@ -58,7 +59,9 @@ silence a rule with the annotation ignore.dozen.dev/<rule-id>: "<reason>".
 --policy loads custom Rego: conftest-style deny, violation and warn rules
 (strings, or objects with msg and, for a position, path) in package main or
 the packages given with --namespace. A conftest policy directory runs as it
-is.
+is. Policies are read as Rego v1; policies written in the Rego v0 syntax
+(deny[msg] { ... }, without contains and if) need --rego-version v0, as in
+conftest. The built-in rules are v1 either way.
 
 A file that cannot be read or parsed is reported on stderr and makes the exit
 status 2; the other files are still linted and reported.
@@ -70,7 +73,8 @@ status 2; the other files are still linted and reported.
   kustomize build overlays/prod | dozen lint -
   dozen lint --format json --fail-on warning k8s/
   dozen lint --format github --format sarif=dozen.sarif k8s/
-  dozen lint --policy policy/ --no-builtin manifests.yaml`,
+  dozen lint --policy policy/ --no-builtin manifests.yaml
+  dozen lint --policy policy/ --rego-version v0 k8s/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLint(cmd.Context(), env, args, &opts)
 		},
@@ -82,6 +86,7 @@ status 2; the other files are still linted and reported.
 	f.StringArrayVar(&opts.policies, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
 	f.StringArrayVar(&opts.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
 	f.BoolVar(&opts.noBuiltin, "no-builtin", false, "run only the custom policies")
+	addRegoVersionFlag(cmd, &opts.rego)
 	f.Var(&opts.shard, "shard", "lint only shard `K/N` of the files and service files (by a stable hash of each path); every manifest is read, so cross-object rules see them all")
 	f.StringVar(&opts.env, "env", "", "lint only environment `ENV` of service files (default: every environment)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 on findings at or above `SEVERITY`: error, warning, info or never")
@@ -179,6 +184,7 @@ func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts.rego.set(mods)
 	return policies.New(policies.Options{
 		Config:     cfg,
 		Policies:   mods,

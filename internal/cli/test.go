@@ -13,6 +13,7 @@ import (
 
 func newTestCmd(env *Env) *cobra.Command {
 	verbose := false
+	var rego regoVersion
 	cmd := &cobra.Command{
 		Use:   "test DIR...",
 		Short: "Run the Rego unit tests of custom policies, with coverage",
@@ -23,17 +24,23 @@ built-in library (data.dozen.lib) is available to the tests. It reports
 failures, a summary and line coverage of the policy files (test files are
 not counted).
 
+Files are read as Rego v1; --rego-version v0 reads policies and tests
+written in the Rego v0 syntax (deny[msg] { ... }, test_x { ... }), as in
+conftest.
+
 Exit status 1 when a test fails or errors.
 
 ` + exitCodesHelp,
 		Example: `  dozen test policy/
-  dozen test -v policy/ lib/`,
+  dozen test -v policy/ lib/
+  dozen test --rego-version v0 policy/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mods, err := env.readPolicies(args, true)
 			if err != nil {
 				return err
 			}
+			rego.set(mods)
 			rep, err := policies.RunTests(cmd.Context(), mods)
 			if err != nil {
 				return err
@@ -49,6 +56,7 @@ Exit status 1 when a test fails or errors.
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every test, and print() output")
+	addRegoVersionFlag(cmd, &rego)
 	return cmd
 }
 
