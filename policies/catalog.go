@@ -7,7 +7,8 @@
 // policies/<category>/<rule-id>/rule.rego, in package
 // dozen.rules.<category>.<rule_id>, with package METADATA giving its title,
 // description (the rationale) and, under custom, its id, category, factor,
-// severity, remediation and a failing (bad) and passing (good) example.
+// severity, remediation, a failing (bad) and passing (good) example and,
+// if it reads any, its parameters (custom.params: name → description).
 // Rules report findings with data.dozen.lib.result.fail(msg, path); the
 // engine turns the JSON path into file:line:col through manifest.Document.
 //
@@ -33,6 +34,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -99,6 +101,15 @@ type Rule struct {
 	Bad         string   `json:"bad,omitempty"`  // YAML manifest that breaks the rule
 	Good        string   `json:"good,omitempty"` // YAML manifest that passes it
 	DocsURL     string   `json:"docsUrl,omitempty"`
+	Params      []Param  `json:"params,omitempty"` // sorted by name; built-in rules only
+}
+
+// Param is a parameter a built-in rule reads from .dozen.yaml
+// (rules.<id>.params.<name>), as its METADATA declares it under
+// custom.params: a mapping of each name to a one-paragraph description.
+type Param struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
 }
 
 // CustomCategory is the category of rules loaded with --policy.
@@ -302,6 +313,13 @@ func ruleMetadata(name string, m *ast.Module) (Rule, error) {
 			problems = append(problems, f.key+" is missing")
 		}
 	}
+	if v, ok := a.Custom["params"]; ok {
+		params, err := ruleParams(v)
+		if err != nil {
+			problems = append(problems, "custom.params: "+err.Error())
+		}
+		r.Params = params
+	}
 	if !slices.ContainsFunc(m.Rules, func(r *ast.Rule) bool { return r.Head.Name.String() == "deny" }) {
 		problems = append(problems, "no deny rule")
 	}
@@ -309,6 +327,31 @@ func ruleMetadata(name string, m *ast.Module) (Rule, error) {
 		return Rule{}, fmt.Errorf("%s: %s", name, strings.Join(problems, "; "))
 	}
 	return r, nil
+}
+
+// paramName is the form of a parameter name: lower case, words joined by _.
+var paramName = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// ruleParams reads a rule's custom.params: a mapping of parameter names to
+// non-empty descriptions. The result is sorted by name.
+func ruleParams(v any) ([]Param, error) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil, fmt.Errorf("want a mapping of parameter names to descriptions, not %v", v)
+	}
+	var params []Param
+	for _, name := range sortedKeys(m) {
+		d, _ := m[name].(string)
+		d = strings.Join(strings.Fields(d), " ")
+		switch {
+		case !paramName.MatchString(name):
+			return nil, fmt.Errorf("parameter name %q is not lower_case_with_underscores", name)
+		case d == "":
+			return nil, fmt.Errorf("parameter %s has no description", name)
+		}
+		params = append(params, Param{Name: name, Description: d})
+	}
+	return params, nil
 }
 
 // workloadKindsRule is the library's map of the kinds that embed a pod

@@ -22,8 +22,10 @@ const ConfigFile = ".dozen.yaml"
 //	    severity: warning          # error, warning or info
 //	  host-network:
 //	    disabled: true
-//	  alpine-base-image:
-//	    params: {families: [alpine, scratch]}
+//	  alpine-image:
+//	    params: {allowed_families: [alpine, scratch]}
+//	  min-replicas:                # at least 2 replicas, 1 in namespaces *-dev
+//	    params: {min_replicas: 2, environments: {"*-dev": 1}}
 //	external:                      # names that exist outside the linted files
 //	  configmaps: [kube-root-ca.crt]
 //	  secrets: [registry-credentials]
@@ -35,7 +37,9 @@ const ConfigFile = ".dozen.yaml"
 //	    expires: 2026-12-31        # optional, YYYY-MM-DD, inclusive
 //
 // Rule ids are checked against the rules that run (built-in and custom)
-// when an Engine is built. The zero Config changes nothing.
+// when an Engine is built, and so are the parameter names of built-in rules,
+// against those the rule declares (Rule.Params; dozen explain RULE lists
+// them). The zero Config changes nothing.
 type Config struct {
 	File       string
 	Rules      map[string]RuleConfig
@@ -46,9 +50,10 @@ type Config struct {
 // RuleConfig changes one rule.
 type RuleConfig struct {
 	Disabled bool
-	Severity Severity       // "" keeps the rule's own
-	Params   map[string]any // data.dozen.config.params["<rule-id>"]
-	Pos      diag.Pos       // the rule's key in the file
+	Severity Severity            // "" keeps the rule's own
+	Params   map[string]any      // data.dozen.config.params["<rule-id>"]
+	Pos      diag.Pos            // the rule's key in the file
+	ParamPos map[string]diag.Pos // each parameter's key in the file
 }
 
 // External lists objects that exist in the cluster but not in the linted
@@ -118,7 +123,12 @@ func LoadConfig(file string, data []byte) (*Config, error) {
 				}
 				rc.Severity = sev
 			}
-			rc.Params, _ = r.mapping(at(p, "params"), m["params"])
+			if rc.Params, _ = r.mapping(at(p, "params"), m["params"]); len(rc.Params) > 0 {
+				rc.ParamPos = make(map[string]diag.Pos, len(rc.Params))
+				for k := range rc.Params {
+					rc.ParamPos[k] = r.pos(at(at(p, "params"), k))
+				}
+			}
 			cfg.Rules[id] = rc
 		}
 	}
@@ -315,11 +325,20 @@ func globMatch(pattern, s string) bool {
 	return ok
 }
 
-// check reports rule ids in the configuration that are not in ids.
-func (c *Config) check(ids []string) error {
+// check reports rule ids in the configuration that are not those of rules,
+// and parameters of built-in rules that the rule does not declare. Custom
+// rules declare no parameters, so theirs are not checked.
+func (c *Config) check(rules []Rule) error {
 	if c == nil {
 		return nil
 	}
+	ids := make([]string, len(rules))
+	byID := make(map[string]Rule, len(rules))
+	for i, r := range rules {
+		ids[i] = r.ID
+		byID[r.ID] = r
+	}
+	slices.Sort(ids)
 	unknown := func(id string) string {
 		msg := fmt.Sprintf("unknown rule %q", id)
 		if s := diag.Closest(id, ids); s != "" {
@@ -329,12 +348,37 @@ func (c *Config) check(ids []string) error {
 	}
 	var errs diag.List
 	for _, id := range sortedKeys(c.Rules) {
-		if !slices.Contains(ids, id) {
-			errs = append(errs, diag.Errorf(c.Rules[id].Pos, manifest.FormatPath([]any{"rules", id}), "%s", unknown(id)))
+		rc := c.Rules[id]
+		r, ok := byID[id]
+		if !ok {
+			errs = append(errs, diag.Errorf(rc.Pos, manifest.FormatPath([]any{"rules", id}), "%s", unknown(id)))
+			continue
+		}
+		if r.Category == CustomCategory {
+			continue
+		}
+		names := make([]string, len(r.Params))
+		for i, p := range r.Params {
+			names[i] = p.Name
+		}
+		for _, k := range sortedKeys(rc.Params) {
+			if slices.Contains(names, k) {
+				continue
+			}
+			msg := fmt.Sprintf("unknown parameter %q for %s", k, id)
+			if s := diag.Closest(k, names); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			if len(names) == 0 {
+				msg += "; it takes no parameters"
+			} else {
+				msg += "; parameters: " + strings.Join(names, ", ")
+			}
+			errs = append(errs, diag.Errorf(rc.ParamPos[k], manifest.FormatPath([]any{"rules", id, "params", k}), "%s", msg))
 		}
 	}
 	for i, x := range c.Exceptions {
-		if !slices.Contains(ids, x.Rule) {
+		if _, ok := byID[x.Rule]; !ok {
 			errs = append(errs, diag.Errorf(x.Pos, fmt.Sprintf("exceptions[%d].rule", i), "%s", unknown(x.Rule)))
 		}
 	}

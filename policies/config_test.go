@@ -15,9 +15,9 @@ rules:
     severity: warning
   host-network:
     disabled: true
-  alpine-base-image:
+  alpine-image:
     params:
-      families: [alpine, scratch]
+      allowed_families: [alpine, scratch]
 external:
   configmaps: [kube-root-ca.crt]
   secrets: [registry]
@@ -37,9 +37,13 @@ exceptions:
 	want := &Config{
 		File: "dir/.dozen.yaml",
 		Rules: map[string]RuleConfig{
-			"unpinned-image":    {Severity: SeverityWarning, Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 3, Col: 3}},
-			"host-network":      {Disabled: true, Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 5, Col: 3}},
-			"alpine-base-image": {Params: map[string]any{"families": []any{"alpine", "scratch"}}, Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 7, Col: 3}},
+			"unpinned-image": {Severity: SeverityWarning, Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 3, Col: 3}},
+			"host-network":   {Disabled: true, Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 5, Col: 3}},
+			"alpine-image": {
+				Params:   map[string]any{"allowed_families": []any{"alpine", "scratch"}},
+				Pos:      diag.Pos{File: "dir/.dozen.yaml", Line: 7, Col: 3},
+				ParamPos: map[string]diag.Pos{"allowed_families": {File: "dir/.dozen.yaml", Line: 9, Col: 7}},
+			},
 		},
 		External: External{ConfigMaps: []string{"kube-root-ca.crt"}, Secrets: []string{"registry"}},
 		Exceptions: []Exception{{
@@ -140,5 +144,41 @@ func TestLoadConfigErrors(t *testing.T) {
 				t.Errorf("error:\n%s\nwant:\n%s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestConfigUnknownParam checks that a parameter a built-in rule does not
+// declare is an error at its key, and that declared ones and those of
+// custom rules are not.
+func TestConfigUnknownParam(t *testing.T) {
+	in := `rules:
+  base-image-annotation:
+    params: {families: [scratch], allowed_families: [alpine]}
+  min-replicas:
+    params:
+      min_replicas: 2
+      environment: {dev: 1}
+  unpinned-image:
+    params: {allow_latest: true}
+`
+	cfg, err := LoadConfig(".dozen.yaml", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(Options{Config: cfg})
+	want := `.dozen.yaml:3:14: rules.base-image-annotation.params.families: unknown parameter "families" for base-image-annotation; parameters: allowed_families
+.dozen.yaml:7:7: rules.min-replicas.params.environment: unknown parameter "environment" for min-replicas (did you mean environments?); parameters: environments, min_replicas
+.dozen.yaml:9:14: rules.unpinned-image.params.allow_latest: unknown parameter "allow_latest" for unpinned-image; it takes no parameters`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+
+	rules := []Rule{{ID: "acme.warn", Category: CustomCategory}, {ID: "min-replicas", Params: []Param{{Name: "min_replicas"}}}}
+	ok := &Config{Rules: map[string]RuleConfig{
+		"acme.warn":    {Params: map[string]any{"max": 1}},
+		"min-replicas": {Params: map[string]any{"min_replicas": 3}},
+	}}
+	if err := ok.check(rules); err != nil {
+		t.Errorf("declared and custom parameters: %v", err)
 	}
 }

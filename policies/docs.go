@@ -29,7 +29,8 @@ func Markdown(rules []Rule) []byte {
 	b.WriteString("To silence a rule on one object, annotate the object with\n")
 	b.WriteString("`ignore.dozen.dev/<rule-id>: \"<reason>\"`; for a set of objects, add an exception (with a\n")
 	b.WriteString("reason, and optionally an expiry date) to `.dozen.yaml`. Severities can be changed and rules\n")
-	b.WriteString("disabled there too.\n\n")
+	b.WriteString("disabled there too, and the rules that take parameters list them: set them under\n")
+	b.WriteString("`rules: {<rule-id>: {params: {...}}}`.\n\n")
 
 	b.WriteString("| Rule | Category | Factor | Severity | Title |\n")
 	b.WriteString("|------|----------|--------|----------|-------|\n")
@@ -48,6 +49,12 @@ func Markdown(rules []Rule) []byte {
 			fmt.Fprintf(&b, "Severity: %s · Factor: %s · Category: %s\n\n", r.Severity, r.Factor, r.Category)
 			fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(r.Description))
 			fmt.Fprintf(&b, "**Remediation:** %s\n", strings.TrimSpace(r.Remediation))
+			if len(r.Params) > 0 {
+				b.WriteString("\n**Parameters:**\n\n")
+				for _, p := range r.Params {
+					fmt.Fprintf(&b, "- `%s`: %s\n", p.Name, p.Description)
+				}
+			}
 			if r.Bad != "" {
 				fmt.Fprintf(&b, "\nFails:\n\n```yaml\n%s```\n", r.Bad)
 			}

@@ -40,11 +40,12 @@ func TestMarkdown(t *testing.T) {
 	}, {
 		ID: "a-rule", Title: "First", Description: "Because.", Category: "portability", Factor: "VI. Processes",
 		Severity: SeverityError, Remediation: "Do this.", Bad: "kind: Bad\n", Good: "kind: Good\n",
+		Params: []Param{{Name: "max", Description: "Highest."}, {Name: "min", Description: "Lowest."}},
 	}}
 	md := string(Markdown(rules))
 	for _, want := range []string{
 		"| [`b-rule`](#b-rule) | custom-cat | XI. Logs | info | Pipes \\| in titles |\n",
-		"## Portability\n\n<a id=\"a-rule\"></a>\n\n### a-rule\n\n**First**\n\nSeverity: error · Factor: VI. Processes · Category: portability\n\nBecause.\n\n**Remediation:** Do this.\n\nFails:\n\n```yaml\nkind: Bad\n```\n\nPasses:\n\n```yaml\nkind: Good\n```\n",
+		"## Portability\n\n<a id=\"a-rule\"></a>\n\n### a-rule\n\n**First**\n\nSeverity: error · Factor: VI. Processes · Category: portability\n\nBecause.\n\n**Remediation:** Do this.\n\n**Parameters:**\n\n- `max`: Highest.\n- `min`: Lowest.\n\nFails:\n\n```yaml\nkind: Bad\n```\n\nPasses:\n\n```yaml\nkind: Good\n```\n",
 		"## custom-cat\n\n<a id=\"b-rule\"></a>",
 	} {
 		if !strings.Contains(md, want) {

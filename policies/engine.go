@@ -139,7 +139,7 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 	if len(e.rules) == 0 {
 		return nil, errors.New("no rules to run")
 	}
-	if err := e.cfg.check(sortedKeys(e.byID)); err != nil {
+	if err := e.cfg.check(e.rules); err != nil {
 		return nil, err
 	}
 

@@ -23,8 +23,8 @@ func newRulesCmd(env *Env) *cobra.Command {
 		Short: "List the built-in rules",
 		Long: `Rules lists the built-in rules: id, severity, category, twelve-factor
 factor and title. --format json prints every field of every rule, including
-rationale, remediation and examples; --format markdown prints the rule
-reference (policies/README.md).
+rationale, remediation, parameters and examples; --format markdown prints the
+rule reference (policies/README.md).
 
 ` + exitCodesHelp,
 		Example: `  dozen rules
@@ -67,8 +67,9 @@ func newExplainCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "explain RULE",
 		Short: "Explain a rule, with a failing and a passing example",
-		Long: `Explain prints a built-in rule: why it matters, how to fix a finding, and a
-manifest that breaks the rule next to one that passes.
+		Long: `Explain prints a built-in rule: why it matters, how to fix a finding, the
+parameters it takes from .dozen.yaml, if any, and a manifest that breaks the
+rule next to one that passes.
 
 ` + exitCodesHelp,
 		Example: `  dozen explain unpinned-image`,
@@ -102,6 +103,13 @@ func writeExplain(w io.Writer, r policies.Rule) error {
 	fmt.Fprintf(&b, "Severity: %s\nCategory: %s\nFactor:   %s\n\n", r.Severity, r.Category, r.Factor)
 	fmt.Fprintf(&b, "%s\n\n", wrap(r.Description, 76))
 	fmt.Fprintf(&b, "Remediation:\n%s\n", indent(wrap(r.Remediation, 74), "  "))
+	if len(r.Params) > 0 {
+		fmt.Fprintf(&b, "Parameters (.dozen.yaml: rules: {%s: {params: {...}}}):\n", r.ID)
+		for _, p := range r.Params {
+			fmt.Fprintf(&b, "  %s:\n%s", p.Name, indent(wrap(p.Description, 72), "    "))
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "Fails:\n%s\n", indent(r.Bad, "  "))
 	fmt.Fprintf(&b, "Passes:\n%s\n", indent(r.Good, "  "))
 	fmt.Fprintf(&b, "Docs: %s\n", r.DocsURL)

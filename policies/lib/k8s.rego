@@ -376,6 +376,28 @@ versions_agree(a, b) if {
 	array.slice(pa, 0, n) == array.slice(pb, 0, n)
 }
 
+# namespace_setting returns the number a table keyed by namespaces or glob
+# patterns of namespaces ({"*-dev": 1, "shop-prod": 3}) sets for namespace
+# ns: the entry named ns, else the highest of the entries whose pattern
+# matches it; undefined when none does or ns is not a string. Rules take
+# their per-environment parameters this way: dozen renders each environment
+# into the namespace it declares.
+namespace_setting(table, ns) := n if {
+	is_object(table)
+	n := table[ns]
+	is_number(n)
+} else := max(matches) if {
+	is_object(table)
+	is_string(ns)
+	matches := [n |
+		some pattern, n in table
+		is_number(n)
+		is_string(pattern)
+		glob.match(pattern, [], ns)
+	]
+	count(matches) > 0
+}
+
 # The linted bundle: every object of the run, for rules that look across
 # objects. Absent when the engine lints without one.
 default bundle := []

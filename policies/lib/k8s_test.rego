@@ -219,3 +219,14 @@ test_tag_family_pattern_lists_the_tag_tokens_passes if {
 	alternatives := split(trim_suffix(trim_prefix(k8s.tag_family_pattern, "(?:^|-)(alpine[0-9.]*|"), ")(?:-|$)"), "|")
 	{t | some t in alternatives} == object.keys(k8s.tag_token_families)
 }
+
+test_namespace_setting if {
+	table := {"*-dev": 1, "shop-prod": 3, "*-prod": 5, "x": "not a number"}
+	k8s.namespace_setting(table, "shop-prod") == 3
+	k8s.namespace_setting(table, "api-prod") == 5
+	k8s.namespace_setting(table, "api-dev") == 1
+	not k8s.namespace_setting(table, "staging")
+	not k8s.namespace_setting(table, "x")
+	not k8s.namespace_setting(table, null)
+	not k8s.namespace_setting([1], "shop-prod")
+}

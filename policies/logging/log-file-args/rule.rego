@@ -1,9 +1,11 @@
 # METADATA
 # title: Command line sends logs to a file
 # description: >-
-#   Flags such as --log-file, --log_dir, --logtostderr=false or
-#   -Dlogging.file.name, and shell redirections into .log files, make the
-#   process write its logs to files inside the container. A twelve-factor app
+#   Flags such as --log-file, --log_dir, --logtostderr=false, Spring Boot's
+#   logging.file.name and logging.file.path as arguments
+#   (--logging.file.name=app.log) or JVM properties (-Dlogging.file.name=app.log),
+#   and shell redirections into .log files, make the process write its logs to
+#   files inside the container. A twelve-factor app
 #   writes its event stream to stdout, where the platform collects it; files
 #   are lost with the container and fill its disk.
 # custom:
@@ -54,7 +56,10 @@ import data.dozen.lib.result
 
 file_flag := `(?i)^--?(log[-_]?file(name)?|log[-_]?dir|log[-_]?path|access[-_]?logfile|error[-_]?logfile)$`
 
-java_property := `^-Dlogging\.(file(\.name|\.path)?|path)$`
+# Spring Boot's logging.file.name and logging.file.path (and the older
+# logging.file and logging.path), as JVM system properties (-D) or as
+# Spring's command-line arguments (--).
+logging_property := `^(-D|--)logging\.(file(\.name|\.path)?|path)$`
 
 # Targets that are the process's standard streams, or nothing at all.
 standard_streams := {
@@ -98,7 +103,7 @@ deny contains result.fail(msg, t.path) if {
 	tokens := k8s.command_tokens(c)
 	some i, t in tokens
 	f := flag(tokens, i)
-	regex.match(java_property, f.name)
+	regex.match(logging_property, f.name)
 	to_file(f.value)
 	msg := sprintf("container %q property %s sends logs to a file", [k8s.container_name(c.container), f.text])
 }

@@ -32,6 +32,17 @@ test_java_property_fails if {
 	}} with input as pod({"command": ["java", "-Dlogging.file.name=app.log", "-jar", "app.jar"]})
 }
 
+test_spring_arguments_fails if {
+	log_file_args.deny == {
+		{"msg": `container "app" property --logging.file.name=/var/app/app.log sends logs to a file`, "path": ["spec", "containers", 0, "args", 0]},
+		{"msg": `container "app" property --logging.file.path=/var/log/app sends logs to a file`, "path": ["spec", "containers", 0, "args", 1]},
+	} with input as pod({"args": ["--logging.file.name=/var/app/app.log", "--logging.file.path=/var/log/app", "--server.port=8080"]})
+	log_file_args.deny == {{
+		"msg": `container "app" property -Dlogging.file.path=/var/log/app sends logs to a file`,
+		"path": ["spec", "containers", 0, "command", 1],
+	}} with input as pod({"command": ["java", "-Dlogging.file.path=/var/log/app", "-jar", "app.jar"]})
+}
+
 test_shell_redirect_fails if {
 	log_file_args.deny == {
 		{"msg": `container "app" redirects output to the file /var/log/app.log`, "path": ["spec", "containers", 0, "command", 2]},
@@ -46,4 +57,7 @@ test_stdout_targets_passes if {
 	]})
 	count(log_file_args.deny) == 0 with input as pod({"command": ["sh", "-c", "exec app 2>&1 > /dev/stdout"]})
 	count(log_file_args.deny) == 0 with input as pod({"args": ["--log-file"]})
+	count(log_file_args.deny) == 0 with input as pod({"args": [
+		"--logging.file.name=/dev/stdout", "--logging.level.root=INFO", "--logging.pattern.console=%m%n",
+	]})
 }

@@ -14,6 +14,11 @@
 #     min_replicas: >-
 #       Lowest acceptable minReplicas. Default: the min-replicas rule's
 #       min_replicas, else 2.
+#     environments: >-
+#       Lowest acceptable minReplicas per environment, in place of
+#       min_replicas, keyed by namespace or glob pattern of namespaces as the
+#       min-replicas rule's environments (an object's environment is its
+#       namespace). Default: the min-replicas rule's environments.
 #   remediation: Set spec.minReplicas to at least the minimum (2 by default).
 #   bad: |
 #     apiVersion: autoscaling/v2
@@ -47,20 +52,36 @@ min_replicas := n if {
 	is_number(n)
 }
 
+default environments := {}
+
+environments := e if {
+	e := data.dozen.config.params["hpa-min-replicas"].environments
+	is_object(e)
+} else := e if {
+	e := data.dozen.config.params["min-replicas"].environments
+	is_object(e)
+}
+
+# minimum is the input's lowest acceptable minReplicas, and the words that
+# say where it comes from.
+minimum := {"n": n, "why": sprintf(" for namespace %s", [input.metadata.namespace])} if {
+	n := k8s.namespace_setting(environments, input.metadata.namespace)
+} else := {"n": min_replicas, "why": ""}
+
 is_hpa if k8s.is_kind(input, "HorizontalPodAutoscaler", {"autoscaling"})
 
 deny contains result.fail(msg, ["spec", "minReplicas"]) if {
 	is_hpa
 	n := input.spec.minReplicas
 	is_number(n)
-	n < min_replicas
-	msg := sprintf("minReplicas is %v, below the minimum of %v", [n, min_replicas])
+	n < minimum.n
+	msg := sprintf("minReplicas is %v, below the minimum of %v%s", [n, minimum.n, minimum.why])
 }
 
 deny contains result.fail(msg, ["spec"]) if {
 	is_hpa
 	is_object(input.spec)
 	not "minReplicas" in object.keys(input.spec)
-	1 < min_replicas
-	msg := sprintf("minReplicas is not set (1 by default), below the minimum of %v", [min_replicas])
+	1 < minimum.n
+	msg := sprintf("minReplicas is not set (1 by default), below the minimum of %v%s", [minimum.n, minimum.why])
 }

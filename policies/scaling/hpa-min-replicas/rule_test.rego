@@ -22,3 +22,21 @@ test_min_replicas_two_passes if {
 	count(hpa_min_replicas.deny) == 0 with input as hpa({"minReplicas": 1})
 		with data.dozen.config as {"params": {"hpa-min-replicas": {"min_replicas": 1}, "min-replicas": {"min_replicas": 3}}}
 }
+
+in_namespace(namespace, spec) := object.union(hpa(spec), {"metadata": {"namespace": namespace}})
+
+test_environment_minimum_fails if {
+	hpa_min_replicas.deny == {{"msg": "minReplicas is 2, below the minimum of 3 for namespace shop-prod", "path": ["spec", "minReplicas"]}} with input as in_namespace("shop-prod", {"minReplicas": 2})
+		with data.dozen.config as {"params": {"hpa-min-replicas": {"environments": {"*-prod": 3}}}}
+
+	# The min-replicas rule's environments, when this rule has none.
+	hpa_min_replicas.deny == {{"msg": "minReplicas is not set (1 by default), below the minimum of 3 for namespace shop-prod", "path": ["spec"]}} with input as in_namespace("shop-prod", {})
+		with data.dozen.config as {"params": {"min-replicas": {"environments": {"shop-prod": 3}}}}
+}
+
+test_environment_minimum_passes if {
+	count(hpa_min_replicas.deny) == 0 with input as in_namespace("shop-dev", {"minReplicas": 1})
+		with data.dozen.config as {"params": {"min-replicas": {"environments": {"*-dev": 1}}}}
+	count(hpa_min_replicas.deny) == 0 with input as in_namespace("shop-dev", {})
+		with data.dozen.config as {"params": {"hpa-min-replicas": {"environments": {"*-dev": 1}}, "min-replicas": {"environments": {"*-dev": 5}}}}
+}

@@ -13,6 +13,14 @@
 #   kinds: [Deployment]
 #   params:
 #     min_replicas: Lowest acceptable spec.replicas. Default 2.
+#     environments: >-
+#       Lowest acceptable spec.replicas per environment, in place of
+#       min_replicas, such as {"*-dev": 1, shop-prod: 3}. An object's
+#       environment is its namespace (dozen renders each environment into the
+#       namespace it declares, and labels no object with it), so each key is a
+#       namespace or a glob pattern of namespaces. A key equal to the namespace
+#       wins; of several matching patterns, the highest minimum applies. An
+#       object without a namespace, or in no listed one, gets min_replicas.
 #   remediation: >-
 #     Set spec.replicas to at least the minimum, or add a
 #     HorizontalPodAutoscaler that targets the Deployment.
@@ -73,20 +81,37 @@ min_replicas := n if {
 	is_number(n)
 }
 
+default environments := {}
+
+environments := e if {
+	e := data.dozen.config.params["min-replicas"].environments
+	is_object(e)
+}
+
+# environment_minimum is the minimum the environments parameter sets for the
+# input's namespace.
+environment_minimum := k8s.namespace_setting(environments, input.metadata.namespace)
+
+# minimum is the input's lowest acceptable replica count, and the words that
+# say where it comes from.
+minimum := {"n": n, "why": sprintf(" for namespace %s", [input.metadata.namespace])} if {
+	n := environment_minimum
+} else := {"n": min_replicas, "why": ""}
+
 deny contains result.fail(msg, ["spec", "replicas"]) if {
 	k8s.is_kind(input, "Deployment", {"apps", "extensions"})
 	replicas := input.spec.replicas
 	is_number(replicas)
-	replicas < min_replicas
+	replicas < minimum.n
 	count(k8s.autoscalers_of(input)) == 0
-	msg := sprintf("replicas is %v, below the minimum of %v, and no HorizontalPodAutoscaler targets the Deployment", [replicas, min_replicas])
+	msg := sprintf("replicas is %v, below the minimum of %v%s, and no HorizontalPodAutoscaler targets the Deployment", [replicas, minimum.n, minimum.why])
 }
 
 deny contains result.fail(msg, ["spec"]) if {
 	k8s.is_kind(input, "Deployment", {"apps", "extensions"})
 	is_object(input.spec)
 	not "replicas" in object.keys(input.spec)
-	1 < min_replicas
+	1 < minimum.n
 	count(k8s.autoscalers_of(input)) == 0
-	msg := sprintf("replicas is not set (1 by default), below the minimum of %v, and no HorizontalPodAutoscaler targets the Deployment", [min_replicas])
+	msg := sprintf("replicas is not set (1 by default), below the minimum of %v%s, and no HorizontalPodAutoscaler targets the Deployment", [minimum.n, minimum.why])
 }

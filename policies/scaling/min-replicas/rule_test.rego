@@ -47,3 +47,41 @@ test_autoscaled_passes if {
 test_other_kinds_passes if {
 	count(min_replicas.deny) == 0 with input as {"apiVersion": "apps/v1", "kind": "StatefulSet", "spec": {"replicas": 1}}
 }
+
+in_namespace(namespace, spec) := object.union(deployment(spec), {"metadata": {"namespace": namespace}})
+
+environments := {"params": {"min-replicas": {"min_replicas": 3, "environments": {"*-dev": 1, "shop-staging": 2, "*-staging": 4}}}}
+
+test_environment_minimum_fails if {
+	min_replicas.deny == {{
+		"msg": "replicas is 1, below the minimum of 2 for namespace shop-staging, and no HorizontalPodAutoscaler targets the Deployment",
+		"path": ["spec", "replicas"],
+	}} with input as in_namespace("shop-staging", {"replicas": 1}) with data.dozen.config as environments
+
+	# Of several matching patterns, the highest minimum.
+	min_replicas.deny == {{
+		"msg": "replicas is not set (1 by default), below the minimum of 4 for namespace api-staging, and no HorizontalPodAutoscaler targets the Deployment",
+		"path": ["spec"],
+	}} with input as in_namespace("api-staging", {"template": {}}) with data.dozen.config as environments
+
+	# A namespace no key matches, and no namespace at all: min_replicas.
+	min_replicas.deny == {{
+		"msg": "replicas is 2, below the minimum of 3, and no HorizontalPodAutoscaler targets the Deployment",
+		"path": ["spec", "replicas"],
+	}} with input as in_namespace("shop-prod", {"replicas": 2}) with data.dozen.config as environments
+	count(min_replicas.deny) == 1 with input as {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 2}}
+		with data.dozen.config as environments
+}
+
+test_environment_minimum_passes if {
+	count(min_replicas.deny) == 0 with input as in_namespace("shop-dev", {"replicas": 1}) with data.dozen.config as environments
+	count(min_replicas.deny) == 0 with input as in_namespace("shop-dev", {"template": {}}) with data.dozen.config as environments
+	count(min_replicas.deny) == 0 with input as in_namespace("shop-staging", {"replicas": 2}) with data.dozen.config as environments
+
+	# Entries that are not numbers, and environments that is not a mapping,
+	# are ignored.
+	count(min_replicas.deny) == 0 with input as in_namespace("shop-dev", {"replicas": 2})
+		with data.dozen.config as {"params": {"min-replicas": {"environments": {"*-dev": "one"}}}}
+	count(min_replicas.deny) == 0 with input as in_namespace("shop-dev", {"replicas": 2})
+		with data.dozen.config as {"params": {"min-replicas": {"environments": [1]}}}
+}
