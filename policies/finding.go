@@ -70,6 +70,12 @@ type Result struct {
 	Files    int       // distinct files linted
 	Objects  int       // objects linted
 	Rules    []Rule    // the rules that ran, sorted by id
+
+	// InputErrors counts the inputs the caller could not read or parse
+	// (reported to the user as errors, not findings): reports show it
+	// beside the counts, so that a lint that read nothing does not look
+	// clean.
+	InputErrors int
 }
 
 // Failed reports whether an unsuppressed finding is at or above threshold.

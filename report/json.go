@@ -33,7 +33,8 @@ import (
 //	    "error": 2,        // of those, by severity
 //	    "warning": 1,
 //	    "info": 0,
-//	    "suppressed": 1    // findings silenced by an annotation or exception
+//	    "suppressed": 1,   // findings silenced by an annotation or exception
+//	    "inputErrors": 0   // files or documents that could not be read or parsed (errors on stderr)
 //	  }
 //	}
 //

@@ -81,11 +81,14 @@ type Summary struct {
 	Warnings   int `json:"warning"`
 	Infos      int `json:"info"`
 	Suppressed int `json:"suppressed"`
+	// InputErrors counts files or documents that could not be read or
+	// parsed, and so were not linted (their errors are on stderr).
+	InputErrors int `json:"inputErrors"`
 }
 
 // Summarize counts res.
 func Summarize(res *policies.Result) Summary {
-	s := Summary{Files: res.Files, Objects: res.Objects, Rules: len(res.Rules)}
+	s := Summary{Files: res.Files, Objects: res.Objects, Rules: len(res.Rules), InputErrors: res.InputErrors}
 	for _, f := range res.Findings {
 		if f.Suppressed != nil {
 			s.Suppressed++

@@ -206,7 +206,7 @@ func TestJSONShape(t *testing.T) {
 		t.Errorf("object: %v", obj)
 	}
 	sum := doc["summary"].(map[string]any)
-	wantSum := map[string]any{"files": 3.0, "objects": 7.0, "rules": 5.0, "findings": 5.0, "error": 3.0, "warning": 1.0, "info": 1.0, "suppressed": 1.0}
+	wantSum := map[string]any{"files": 3.0, "objects": 7.0, "rules": 5.0, "findings": 5.0, "error": 3.0, "warning": 1.0, "info": 1.0, "suppressed": 1.0, "inputErrors": 0.0}
 	for k, v := range wantSum {
 		if sum[k] != v {
 			t.Errorf("summary.%s = %v, want %v", k, sum[k], v)
@@ -221,5 +221,19 @@ func TestUnknownFormat(t *testing.T) {
 	_, err := New("yaml", Options{})
 	if err == nil || err.Error() != `unknown format "yaml" (valid formats: github, json, junit, sarif, text)` {
 		t.Errorf("error: %v", err)
+	}
+}
+
+// TestInputErrorsInSummary: a lint that could not read some inputs says so
+// in the summary, so that "No problems" never hides them.
+func TestInputErrorsInSummary(t *testing.T) {
+	for n, want := range map[int]string{
+		0: "No problems in 0 files, 0 objects.\n",
+		1: "No problems in 0 files, 0 objects; 1 input error (not linted).\n",
+		2: "No problems in 0 files, 0 objects; 2 input errors (not linted).\n",
+	} {
+		if got := string(write(t, "text", Options{}, &policies.Result{InputErrors: n})); got != want {
+			t.Errorf("%d input errors: %q, want %q", n, got, want)
+		}
 	}
 }

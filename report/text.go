@@ -13,10 +13,13 @@ import (
 // files), each as
 //
 //	deploy/web.yaml:17:9: error: unpinned-image: container "app" image "nginx" has no tag
-//	    Deployment/web spec.template.spec.containers[0].image
+//	    apps/v1 Deployment/web spec.template.spec.containers[0].image
+//	    factor: V. Build, release, run
 //	    fix: Reference an immutable version: ...
 //
-// then a summary line. Suppressed findings are only counted.
+// then a summary line. Suppressed findings are only counted; inputs that
+// could not be read are counted in the summary (their errors are on
+// stderr).
 type Text struct {
 	Color bool
 }
@@ -86,6 +89,9 @@ func (t *Text) finding(w io.Writer, f *policies.Finding) {
 	if f.Related != nil {
 		fmt.Fprintf(w, "    %s\n", t.paint(ansiDim, "rendered at "+f.Related.String()))
 	}
+	if f.Factor != "" {
+		fmt.Fprintf(w, "    factor: %s\n", f.Factor)
+	}
 	if f.Remediation != "" {
 		fmt.Fprintf(w, "    fix: %s\n", oneLine(f.Remediation))
 	}
@@ -113,6 +119,9 @@ func (t *Text) summary(s Summary) string {
 	if s.Suppressed > 0 {
 		fmt.Fprintf(&b, "; %d suppressed", s.Suppressed)
 	}
+	if s.InputErrors > 0 {
+		fmt.Fprintf(&b, "; %s", t.paint(ansiRed, plural(s.InputErrors, "input error")+" (not linted)"))
+	}
 	b.WriteString(".")
 	return b.String()
 }
@@ -124,17 +133,21 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// where names a finding's object and field path, e.g.
-// "Deployment/shop/web spec.template.spec.hostNetwork"; a finding on no
-// object (a schema error) has only its path.
+// where names a finding's object, with its apiVersion, and field path,
+// e.g. "apps/v1 Deployment/shop/web spec.template.spec.hostNetwork"; a
+// finding on no object (a schema error) has only its path.
 func where(f *policies.Finding) string {
 	if f.Object == (policies.Object{}) {
 		return f.Path
 	}
-	if f.Path == "" {
-		return f.Object.String()
+	obj := f.Object.String()
+	if f.Object.APIVersion != "" {
+		obj = f.Object.APIVersion + " " + obj
 	}
-	return f.Object.String() + " " + f.Path
+	if f.Path == "" {
+		return obj
+	}
+	return obj + " " + f.Path
 }
 
 // oneLine joins a folded paragraph into one line.

@@ -140,6 +140,7 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []outpu
 			return err
 		}
 	}
+	res.InputErrors = len(inputErrs)
 	if err := env.writeReports(outs, res, reportOptions(inputs), env.Stdout, env.color()); err != nil {
 		return err
 	}
