@@ -68,6 +68,16 @@ type rendered struct {
 		Add    []map[string]any `json:"add"`
 		Remove []string         `json:"remove"`
 	} `json:"environments"`
+
+	// generated holds the files of the generated layer (paths under
+	// generatedDir), encoded by the first writeGenerated: every
+	// environment's build starts from the same bytes.
+	generated []generatedFile
+}
+
+type generatedFile struct {
+	path string
+	data []byte
 }
 
 // The layers of one build live in kustomize's in-memory filesystem:
@@ -108,7 +118,25 @@ func render(svc *schema.Service) (*rendered, error) {
 
 // writeGenerated writes the kustomize base for r to generatedDir in fsys.
 func writeGenerated(fsys filesys.FileSystem, svc *schema.Service, r *rendered) error {
+	if r.generated == nil {
+		files, err := generatedLayer(svc, r)
+		if err != nil {
+			return err
+		}
+		r.generated = files
+	}
+	for _, f := range r.generated {
+		if err := fsys.WriteFile(f.path, f.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// generatedLayer encodes the files of the kustomize base for r.
+func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
 	dir := generatedDir
+	var files []generatedFile
 	var res bytes.Buffer
 	for i, o := range r.Objects {
 		if i > 0 {
@@ -116,7 +144,7 @@ func writeGenerated(fsys filesys.FileSystem, svc *schema.Service, r *rendered) e
 		}
 		b, err := json.Marshal(o)
 		if err != nil {
-			return fmt.Errorf("%s: encode object: %w", svc.File, err)
+			return nil, fmt.Errorf("%s: encode object: %w", svc.File, err)
 		}
 		res.Write(b)
 		res.WriteString("\n")
@@ -137,18 +165,18 @@ func writeGenerated(fsys filesys.FileSystem, svc *schema.Service, r *rendered) e
 		for _, kv := range []map[string]string{cm.Literals, cm.Files} {
 			for _, key := range sortedKeys(kv) {
 				p := path.Join("data", cm.Name, key)
-				if err := fsys.WriteFile(path.Join(dir, p), []byte(kv[key])); err != nil {
-					return err
-				}
+				files = append(files, generatedFile{path.Join(dir, p), []byte(kv[key])})
 				args.FileSources = append(args.FileSources, key+"="+p)
 			}
 		}
 		k.ConfigMapGenerator = append(k.ConfigMapGenerator, args)
 	}
-	if err := fsys.WriteFile(path.Join(dir, "resources.yaml"), res.Bytes()); err != nil {
-		return err
+	files = append(files, generatedFile{path.Join(dir, "resources.yaml"), res.Bytes()})
+	kb, err := yaml.Marshal(&k)
+	if err != nil {
+		return nil, fmt.Errorf("encode kustomization: %w", err)
 	}
-	return writeKustomization(fsys, dir, &k)
+	return append(files, generatedFile{path.Join(dir, "kustomization.yaml"), kb}), nil
 }
 
 func writeKustomization(fsys filesys.FileSystem, dir string, k *types.Kustomization) error {
