@@ -690,6 +690,23 @@ func TestIndexIsBundleIndex(t *testing.T) {
 	for _, r := range rules {
 		bundles = append(bundles, parse(t, r.ID+".yaml", r.Bad+"---\n"+r.Good))
 	}
+	// Budgets whose label counts differ between the whole bundle and its
+	// slices of 7: budget "p" shares x=common with ten budgets in later
+	// slices and y=rare with one, so the whole bundle indexes it under y,
+	// while its own slice, where both pairs are alone, would pick x.
+	pdb := func(name, labels string) string {
+		return "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: " + name + "}\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {" + labels + "}\n---\n"
+	}
+	var spread strings.Builder
+	spread.WriteString(pdb("p", "x: common, y: rare"))
+	for i := range 6 {
+		fmt.Fprintf(&spread, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d}\n---\n", i)
+	}
+	spread.WriteString(pdb("q", "y: rare, z: q"))
+	for i := range 9 {
+		spread.WriteString(pdb(fmt.Sprintf("r%d", i), fmt.Sprintf("x: common, n: r%d", i)))
+	}
+	bundles = append(bundles, parse(t, "spread.yaml", spread.String()))
 	ctx := context.Background()
 	for i, docs := range bundles {
 		var conv Converter

@@ -104,6 +104,10 @@ deny contains result.fail(msg, t.path) if {
 	some i, t in tokens
 	f := flag(tokens, i)
 	regex.match(logging_property, f.name)
+
+	# Properties are read only as name=value: Spring and the JVM take a
+	# value after a space for something else.
+	contains(t.value, "=")
 	to_file(f.value)
 	msg := sprintf("container %q property %s sends logs to a file", [k8s.container_name(c.container), f.text])
 }

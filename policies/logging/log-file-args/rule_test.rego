@@ -60,4 +60,7 @@ test_stdout_targets_passes if {
 	count(log_file_args.deny) == 0 with input as pod({"args": [
 		"--logging.file.name=/dev/stdout", "--logging.level.root=INFO", "--logging.pattern.console=%m%n",
 	]})
+
+	# Without =, Spring does not read the next argument as the value.
+	count(log_file_args.deny) == 0 with input as pod({"args": ["--logging.file.name", "/var/app/app.log"]})
 }

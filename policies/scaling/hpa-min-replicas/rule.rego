@@ -18,7 +18,9 @@
 #       Lowest acceptable minReplicas per environment, in place of
 #       min_replicas, keyed by namespace or glob pattern of namespaces as the
 #       min-replicas rule's environments (an object's environment is its
-#       namespace). Default: the min-replicas rule's environments.
+#       namespace). Without either parameter here, the min-replicas rule's
+#       environments, then its min_replicas, apply; a min_replicas set here
+#       beats the min-replicas rule's environments.
 #   remediation: Set spec.minReplicas to at least the minimum (2 by default).
 #   bad: |
 #     apiVersion: autoscaling/v2
@@ -42,31 +44,22 @@ package dozen.rules.scaling.hpa_min_replicas
 import data.dozen.lib.k8s
 import data.dozen.lib.result
 
-default min_replicas := 2
-
-min_replicas := n if {
-	n := data.dozen.config.params["hpa-min-replicas"].min_replicas
-	is_number(n)
-} else := n if {
-	n := data.dozen.config.params["min-replicas"].min_replicas
-	is_number(n)
-}
-
-default environments := {}
-
-environments := e if {
-	e := data.dozen.config.params["hpa-min-replicas"].environments
-	is_object(e)
-} else := e if {
-	e := data.dozen.config.params["min-replicas"].environments
-	is_object(e)
-}
-
+# The rule's own parameters come first, then the min-replicas rule's: for
+# each rule, its environments over its min_replicas. A min_replicas set on
+# this rule therefore beats environments inherited from min-replicas.
 # minimum is the input's lowest acceptable minReplicas, and the words that
 # say where it comes from.
 minimum := {"n": n, "why": sprintf(" for namespace %s", [input.metadata.namespace])} if {
-	n := k8s.namespace_setting(environments, input.metadata.namespace)
-} else := {"n": min_replicas, "why": ""}
+	n := k8s.namespace_setting(data.dozen.config.params["hpa-min-replicas"].environments, input.metadata.namespace)
+} else := {"n": n, "why": ""} if {
+	n := data.dozen.config.params["hpa-min-replicas"].min_replicas
+	is_number(n)
+} else := {"n": n, "why": sprintf(" for namespace %s", [input.metadata.namespace])} if {
+	n := k8s.namespace_setting(data.dozen.config.params["min-replicas"].environments, input.metadata.namespace)
+} else := {"n": n, "why": ""} if {
+	n := data.dozen.config.params["min-replicas"].min_replicas
+	is_number(n)
+} else := {"n": 2, "why": ""}
 
 is_hpa if k8s.is_kind(input, "HorizontalPodAutoscaler", {"autoscaling"})
 

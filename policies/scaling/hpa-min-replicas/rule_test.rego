@@ -39,4 +39,8 @@ test_environment_minimum_passes if {
 		with data.dozen.config as {"params": {"min-replicas": {"environments": {"*-dev": 1}}}}
 	count(hpa_min_replicas.deny) == 0 with input as in_namespace("shop-dev", {})
 		with data.dozen.config as {"params": {"hpa-min-replicas": {"environments": {"*-dev": 1}}, "min-replicas": {"environments": {"*-dev": 5}}}}
+
+	# This rule's own min_replicas beats the environments of min-replicas.
+	count(hpa_min_replicas.deny) == 0 with input as in_namespace("shop-prod", {"minReplicas": 1})
+		with data.dozen.config as {"params": {"hpa-min-replicas": {"min_replicas": 1}, "min-replicas": {"environments": {"*-prod": 3}}}}
 }
