@@ -71,10 +71,10 @@ type Result struct {
 	Objects  int       // objects linted
 	Rules    []Rule    // the rules that ran, sorted by id
 
-	// InputErrors counts the inputs the caller could not read or parse
-	// (reported to the user as errors, not findings): reports show it
-	// beside the counts, so that a lint that read nothing does not look
-	// clean.
+	// InputErrors counts the files (or stdin) the caller could not read,
+	// parse or render, in whole or in part (reported to the user as
+	// errors, not findings): reports show it beside the counts, so that a
+	// lint that read nothing does not look clean.
 	InputErrors int
 }
 

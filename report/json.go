@@ -34,7 +34,7 @@ import (
 //	    "warning": 1,
 //	    "info": 0,
 //	    "suppressed": 1,   // findings silenced by an annotation or exception
-//	    "inputErrors": 0   // files or documents that could not be read or parsed (errors on stderr)
+//	    "inputErrors": 0   // files that could not be read, parsed or rendered, in whole or in part (errors on stderr)
 //	  }
 //	}
 //

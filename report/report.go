@@ -81,8 +81,9 @@ type Summary struct {
 	Warnings   int `json:"warning"`
 	Infos      int `json:"info"`
 	Suppressed int `json:"suppressed"`
-	// InputErrors counts files or documents that could not be read or
-	// parsed, and so were not linted (their errors are on stderr).
+	// InputErrors counts the files (or stdin) that could not be read,
+	// parsed or rendered, in whole or in part, and so were not linted
+	// (their errors are on stderr).
 	InputErrors int `json:"inputErrors"`
 }
 

@@ -229,8 +229,8 @@ func TestUnknownFormat(t *testing.T) {
 func TestInputErrorsInSummary(t *testing.T) {
 	for n, want := range map[int]string{
 		0: "No problems in 0 files, 0 objects.\n",
-		1: "No problems in 0 files, 0 objects; 1 input error (not linted).\n",
-		2: "No problems in 0 files, 0 objects; 2 input errors (not linted).\n",
+		1: "No problems in 0 files, 0 objects; 1 file with input errors, not linted.\n",
+		2: "No problems in 0 files, 0 objects; 2 files with input errors, not linted.\n",
 	} {
 		if got := string(write(t, "text", Options{}, &policies.Result{InputErrors: n})); got != want {
 			t.Errorf("%d input errors: %q, want %q", n, got, want)

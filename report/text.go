@@ -17,9 +17,9 @@ import (
 //	    factor: V. Build, release, run
 //	    fix: Reference an immutable version: ...
 //
-// then a summary line. Suppressed findings are only counted; inputs that
-// could not be read are counted in the summary (their errors are on
-// stderr).
+// then a summary line. Suppressed findings are only counted; files that
+// could not be read, parsed or rendered are counted in the summary (their
+// errors are on stderr).
 type Text struct {
 	Color bool
 }
@@ -120,7 +120,7 @@ func (t *Text) summary(s Summary) string {
 		fmt.Fprintf(&b, "; %d suppressed", s.Suppressed)
 	}
 	if s.InputErrors > 0 {
-		fmt.Fprintf(&b, "; %s", t.paint(ansiRed, plural(s.InputErrors, "input error")+" (not linted)"))
+		fmt.Fprintf(&b, "; %s", t.paint(ansiRed, plural(s.InputErrors, "file")+" with input errors, not linted"))
 	}
 	b.WriteString(".")
 	return b.String()

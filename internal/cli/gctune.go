@@ -14,32 +14,34 @@ import (
 // the default a render spends about a third of its CPU time collecting,
 // most of it in cycles that find almost everything dead.
 //
-// After each cycle the tuner sets the next heap goal:
+// After each cycle the tuner sets the next heap goal (heapGoal). With the
+// floor and the ceiling both at 144 MiB, that is:
 //
-//   - twice the live heap (GOGC=100), but at least gcFloor, so a run with
-//     a small live heap collects far less often: rendering 1,000 services
-//     keeps 20 to 40 MB live, and a goal of gcFloor rather than twice that
-//     halves its collections (240 to 131 cycles, 4.1 to 3.2 s of collector
-//     CPU) while its peak memory stays that of its lint phase;
-//   - above gcCeiling, the larger of gcCeiling and one and a half times
-//     the live heap (GOGC=50): a large run (20,000 objects to lint, whose
-//     OPA values are about 95 to 110 MB live) trades some collector time
-//     for staying within the 300 MiB it is meant to fit in (the binary,
-//     the runtime and memory not yet returned add 110 to 130 MiB to the
-//     heap's goal);
-//   - twice the live heap again once the live heap itself is past
-//     gcCeiling: such a run cannot fit in 300 MiB anyway, and at GOGC=50
-//     a collector rescanning a large live heap makes the cost grow faster
+//   - 144 MiB while the live heap is under 96 MiB: a run with a small live
+//     heap collects far less often than at GOGC=100. Rendering 1,000
+//     services keeps 20 to 40 MB live; a goal of 144 MiB rather than 80
+//     (the floor before) halved its collections (240 to 131 cycles, 4.1 to
+//     3.2 s of collector CPU), while its peak memory stays that of its
+//     lint phase;
+//   - one and a half times the live heap from 96 to 144 MiB (GOGC=50): a
+//     large run (20,000 objects to lint, whose OPA values are about 95 to
+//     110 MB live) trades some collector time for staying within the
+//     300 MiB it is meant to fit in (the binary, the runtime and memory not
+//     yet returned add 110 to 130 MiB to the heap's goal);
+//   - twice the live heap (GOGC=100) once the live heap itself is past
+//     144 MiB: such a run cannot fit in 300 MiB anyway, and at GOGC=50 a
+//     collector rescanning a large live heap makes the cost grow faster
 //     than the work, so the premium stays within a band of sizes (see
 //     BENCHMARKS.md);
 //   - never more than half the memory limit (--limit memory) unless the
 //     live heap needs it; the runtime's own limit, set to the same budget,
 //     makes the collector run as the heap nears it whatever the goal.
 //
-// The floor and the ceiling are the same size: below it, the goal is the
-// ceiling itself. They are kept apart because they answer different
-// questions (how often a small heap is collected; how far a large one may
-// grow), and the policy's test varies them separately.
+// heapGoal takes the floor and the ceiling apart (the goal is twice the
+// live heap but at least the floor, and above the ceiling, while the live
+// heap is under it, the larger of the ceiling and 1.5x the live heap):
+// they answer different questions (how often a small heap is collected;
+// how far a large one may grow), and its test varies them separately.
 //
 // It is on only in the real process, for the commands that read input, and
 // only when the user has not chosen a GOGC of their own.

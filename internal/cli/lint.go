@@ -87,7 +87,7 @@ status 2; the other files are still linted and reported.
 	f.StringArrayVar(&opts.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
 	f.BoolVar(&opts.noBuiltin, "no-builtin", false, "run only the custom policies")
 	addRegoVersionFlag(cmd, &opts.rego)
-	f.Var(&opts.shard, "shard", "lint only shard `K/N` of the files and service files (by a stable hash of each path); every manifest is read, so cross-object rules see them all")
+	f.Var(&opts.shard, "shard", "lint only shard `K/N` of the files and service files (by a stable hash of each path); every manifest is read as context for cross-object rules, but only the shard's service files are rendered")
 	f.StringVar(&opts.env, "env", "", "lint only environment `ENV` of service files (default: every environment)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 on findings at or above `SEVERITY`: error, warning, info or never")
 	return cmd
@@ -129,7 +129,19 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 // and returns the error that carries the exit status: input errors (exit
 // 2, printed by Main) first, then findings at or above failOn (exit 1).
 func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []output, failOn policies.Severity, inputs []policies.Input, inputErrs diag.List) error {
-	status := env.newProgress(fmt.Sprintf("linting %d objects", len(inputs)), len(inputs)/lintStatusPer)
+	// The files the errors so far are in could not be linted (in whole or
+	// in part); errors the evaluation adds below are not about inputs.
+	badFiles := map[string]bool{}
+	for _, e := range inputErrs {
+		badFiles[e.Pos.File] = true
+	}
+	linted := 0
+	for i := range inputs {
+		if inputs[i].Linted() {
+			linted++
+		}
+	}
+	status := env.newProgress(fmt.Sprintf("linting %d objects", linted), linted/lintStatusPer)
 	status.show()
 	res, err := eng.LintInputs(ctx, inputs)
 	status.stop()
@@ -140,7 +152,7 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []outpu
 			return err
 		}
 	}
-	res.InputErrors = len(inputErrs)
+	res.InputErrors = len(badFiles)
 	if err := env.writeReports(outs, res, reportOptions(inputs), env.Stdout, env.color()); err != nil {
 		return err
 	}
@@ -344,7 +356,8 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]polic
 	if stdin {
 		data, err := io.ReadAll(io.LimitReader(env.Stdin, int64(env.limits.fileSize)+1))
 		if err != nil {
-			errs = append(errs, &diag.Error{Pos: diag.Pos{File: stdinName}, Msg: err.Error()})
+			_, e := own(stdinName, nil, diag.List{{Pos: diag.Pos{File: stdinName}, Msg: err.Error()}})
+			errs = append(errs, e...)
 		} else {
 			in, e := parse(&policies.Converter{}, stdinName, data)
 			in, e = own(stdinName, in, e)

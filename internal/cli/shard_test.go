@@ -104,9 +104,9 @@ func TestShardFlag(t *testing.T) {
 }
 
 // TestLintShardsCompose lints manifests whose objects refer to each other
-// across files (each object in a file of its own, a share of them broken)
-// in one run and in three shards: the shards' findings and counts add up
-// to the whole run's, cross-object findings included.
+// across files (each object in a file of its own, a share of them broken),
+// and service files, in one run and in three shards: the shards' findings
+// and counts add up to the whole run's, cross-object findings included.
 func TestLintShardsCompose(t *testing.T) {
 	dir := t.TempDir()
 	for i := range 24 {
@@ -129,6 +129,11 @@ func TestLintShardsCompose(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "manifests", name), []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// Service files beside them, each rendered by its own shard: their
+	// objects refer only to each other, so their findings compose too.
+	if err := corpus.Write(filepath.Join(dir, "manifests", "services"), 6); err != nil {
+		t.Fatal(err)
 	}
 	type report struct {
 		Findings []map[string]any
@@ -164,6 +169,15 @@ func TestLintShardsCompose(t *testing.T) {
 		if f["rule"] == "service-selector" {
 			crossObject++
 		}
+	}
+	fromServices := 0
+	for _, f := range whole.Findings {
+		if file, _ := f["file"].(string); strings.HasSuffix(file, "service.yaml") {
+			fromServices++
+		}
+	}
+	if fromServices == 0 {
+		t.Fatal("no finding on the service files: the test does not cover them")
 	}
 	if crossObject != 1 {
 		t.Fatalf("the whole run has %d service-selector findings, want 1 (the Service that selects nothing)", crossObject)
