@@ -56,6 +56,20 @@ func (r *Result) Origin(obj map[string]any) func(path []any) (diag.Pos, bool) {
 	return NewOrigin(r.pos).For(obj, r.Env)
 }
 
+// OriginKey returns bytes that change whenever what Origin maps does: the
+// positions of the service file it maps to, and the environment. Caches
+// of lint findings, whose positions come from Origin, put it in their key.
+func (r *Result) OriginKey() ([]byte, error) {
+	var b []byte
+	if r.pos != nil {
+		var err error
+		if b, err = r.pos.MarshalJSON(); err != nil {
+			return nil, err
+		}
+	}
+	return append(append(b, 0), r.Env...), nil
+}
+
 // rendered is the output of #Render: objects plus ConfigMap generator inputs.
 type rendered struct {
 	Objects    []map[string]any `json:"objects"`

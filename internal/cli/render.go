@@ -76,8 +76,10 @@ file. It never writes.
 Rendered services are cached across runs, keyed by a hash of everything a
 render depends on: the dozen binary, the service file's name and content, its
 overlay directories, --env/--all-envs and --limit. A service found there is
-not rendered again; what comes out is the same, byte for byte (lint always
-runs). The cache is in $DOZEN_CACHE, or dozen/ in the user cache directory
+not rendered again; what comes out is the same, byte for byte. The lint of
+the render is cached whole: it is taken from the cache only when every
+rendered file, the configuration and the date are those of a cached run.
+The cache is in $DOZEN_CACHE, or dozen/ in the user cache directory
 (~/.cache/dozen on Linux); entries unused for 5 days are deleted.
 --no-cache, or DOZEN_CACHE=off, renders everything.
 

@@ -2,17 +2,20 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
 	"runtime"
 	"slices"
+	"time"
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
 	"github.com/dozen-dev/dozen/internal/parallel"
 	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/policies"
+	"github.com/dozen-dev/dozen/report"
 )
 
 // renderedName is the file name a rendered result is reported under: the
@@ -102,18 +105,9 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err != nil {
 		return err
 	}
-	inputs, err := renderedDocs(results, yamls, opts.output, opts.allEnvs)
+	res, checked, err := env.lintResults(eng, results, yamls, opts)
 	if err != nil {
 		return err
-	}
-	status := env.newProgress(fmt.Sprintf("linting %d objects", len(inputs)), len(inputs)/lintStatusPer)
-	status.show()
-	res, err := eng.LintInputs(context.Background(), inputs)
-	status.stop()
-	if err != nil {
-		if _, ok := err.(diag.List); !ok || res == nil {
-			return err
-		}
 	}
 	outs, err := parseFormats("dozen render", opts.formats)
 	if err != nil {
@@ -123,11 +117,62 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 		outs = []output{{format: "text"}} // the default: findings, when there are any
 	}
 	color := env.StderrTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
-	if err := env.writeReports(outs, res, reportOptions(inputs), env.Stderr, color); err != nil {
+	ropts := report.Options{Version: toolVersion(), Checked: checked}
+	if err := env.writeReports(outs, res, ropts, env.Stderr, color); err != nil {
 		return err
 	}
 	if failOn != "" && res.Failed(failOn) {
 		return withExit(ExitFindings, fmt.Errorf("render: findings at or above %s: nothing written (--no-lint skips linting)", failOn))
 	}
 	return nil
+}
+
+// lintResults lints rendered results, or takes the lint of the same
+// results from the cache (lintcache.go), and returns the result and the
+// objects linted.
+func (env *Env) lintResults(eng *policies.Engine, results []*generate.Result, yamls [][]byte, opts *renderOptions) (*policies.Result, []report.Checked, error) {
+	var cache *dirCache
+	key := ""
+	if opts.cache {
+		var salt string
+		if cache, salt = env.renderCache(); cache != nil {
+			cfg, err := env.loadConfig(opts.config)
+			if err != nil {
+				return nil, nil, err
+			}
+			names := make([]string, len(results))
+			for i, r := range results {
+				names[i] = renderedName(opts.output, r, opts.allEnvs)
+			}
+			key = lintCacheKey(salt, fmt.Sprintf("%+v", env.limits), cfg, time.Now(), results, yamls, names)
+		}
+	}
+	if key != "" {
+		if data, ok := cache.Get(key); ok {
+			var e lintEntry
+			if json.Unmarshal(data, &e) == nil {
+				return &policies.Result{Findings: e.Findings, Files: e.Files, Objects: e.Objects, Rules: eng.Rules()}, e.Checked, nil
+			}
+		}
+	}
+	inputs, err := renderedDocs(results, yamls, opts.output, opts.allEnvs)
+	if err != nil {
+		return nil, nil, err
+	}
+	status := env.newProgress(fmt.Sprintf("linting %d objects", len(inputs)), len(inputs)/lintStatusPer)
+	status.show()
+	res, err := eng.LintInputs(context.Background(), inputs)
+	status.stop()
+	if err != nil {
+		if _, ok := err.(diag.List); !ok || res == nil {
+			return nil, nil, err
+		}
+	}
+	checked := reportOptions(inputs).Checked
+	if key != "" && err == nil {
+		if data, err := json.Marshal(lintEntry{Files: res.Files, Objects: res.Objects, Findings: res.Findings, Checked: checked}); err == nil {
+			cache.Put(key, data)
+		}
+	}
+	return res, checked, nil
 }

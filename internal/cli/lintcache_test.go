@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/policies"
+)
+
+// TestLintCache: render keeps the lint of a render whole, answers from it
+// when nothing changed (shown by changing the entry), and lints again with
+// --no-cache or another configuration.
+func TestLintCache(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"--format", "json", "--fail-on", "never", "examples/multi-process"}
+	_, want := renderWith(t, dir, args...)
+	if !strings.Contains(want, `"rule": "secret-ref"`) {
+		t.Fatalf("the example gives no secret-ref finding to test with:\n%s", want)
+	}
+	var lintEntries []string
+	for _, p := range cacheEntries(t, dir) {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw[sumLen+1:]), `"Findings"`) {
+			lintEntries = append(lintEntries, p)
+		}
+	}
+	if len(lintEntries) != 1 {
+		t.Fatalf("%d lint entries in the cache, want 1", len(lintEntries))
+	}
+
+	// Change the entry (and its checksum): a run that reads it shows it.
+	raw, _ := os.ReadFile(lintEntries[0])
+	var e lintEntry
+	if err := json.Unmarshal(raw[sumLen+1:], &e); err != nil {
+		t.Fatal(err)
+	}
+	for i := range e.Findings {
+		e.Findings[i].Message = "from the lint cache"
+	}
+	data, _ := json.Marshal(e)
+	sum := sha256.Sum256(data)
+	if err := os.WriteFile(lintEntries[0], append([]byte(hex.EncodeToString(sum[:])+"\n"), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := renderWith(t, dir, args...); !strings.Contains(got, "from the lint cache") {
+		t.Fatalf("the second render's lint did not come from the cache:\n%s", got)
+	}
+	if _, got := renderWith(t, dir, append([]string{"--no-cache"}, args...)...); got != want {
+		t.Errorf("--no-cache read the lint cache:\n%s", got)
+	}
+
+	// Another configuration is another key: the rule it disables is gone,
+	// and nothing comes from the changed entry.
+	cfg := filepath.Join(t.TempDir(), "dozen.yaml")
+	if err := os.WriteFile(cfg, []byte("rules:\n  secret-ref: {disabled: true}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, got := renderWith(t, dir, append([]string{"--config", cfg}, args...)...)
+	if strings.Contains(got, "from the lint cache") || strings.Contains(got, `"rule": "secret-ref"`) {
+		t.Errorf("a render with another configuration used the cached lint:\n%s", got)
+	}
+}
+
+// TestLintCacheKey: every input of the lint of a render is in its key.
+func TestLintCacheKey(t *testing.T) {
+	results := []*generate.Result{{Service: "a", File: "a/service.cue", Env: "dev"}, {Service: "b", File: "b/service.cue", Env: "dev"}}
+	yamls := [][]byte{[]byte("kind: A\n"), []byte("kind: B\n")}
+	names := []string{"dev/a.yaml", "dev/b.yaml"}
+	today := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	cfg := &policies.Config{}
+	base := lintCacheKey("bin", "limits", cfg, today, results, yamls, names)
+	if base == "" || base != lintCacheKey("bin", "limits", cfg, today.Add(time.Hour), results, yamls, names) {
+		t.Fatalf("the key is empty or not stable within a day: %q", base)
+	}
+	other := func(f func() string) string { return f() }
+	for name, key := range map[string]string{
+		"binary":        lintCacheKey("bin2", "limits", cfg, today, results, yamls, names),
+		"limits":        lintCacheKey("bin", "limits2", cfg, today, results, yamls, names),
+		"configuration": lintCacheKey("bin", "limits", &policies.Config{File: ".dozen.yaml"}, today, results, yamls, names),
+		"date":          lintCacheKey("bin", "limits", cfg, today.AddDate(0, 0, 1), results, yamls, names),
+		"YAML":          lintCacheKey("bin", "limits", cfg, today, results, [][]byte{yamls[0], []byte("kind: C\n")}, names),
+		"name":          lintCacheKey("bin", "limits", cfg, today, results, yamls, []string{"dev/a.yaml", "dev/c.yaml"}),
+		"service file": other(func() string {
+			r := []*generate.Result{results[0], {Service: "b", File: "c/service.cue", Env: "dev"}}
+			return lintCacheKey("bin", "limits", cfg, today, r, yamls, names)
+		}),
+		"environment": other(func() string {
+			r := []*generate.Result{results[0], {Service: "b", File: "b/service.cue", Env: "prod"}}
+			return lintCacheKey("bin", "limits", cfg, today, r, yamls, names)
+		}),
+		"order": lintCacheKey("bin", "limits", cfg, today, []*generate.Result{results[1], results[0]}, [][]byte{yamls[1], yamls[0]}, []string{names[1], names[0]}),
+	} {
+		if key == base {
+			t.Errorf("a change of %s keeps the key", name)
+		}
+	}
+}
