@@ -47,8 +47,14 @@ type dirCache struct {
 }
 
 // renderCache opens the render cache, or returns nil when it is off or
-// cannot be used; salt names this binary.
+// cannot be used; salt names this binary. It is opened once a run.
 func (env *Env) renderCache() (c *dirCache, salt string) {
+	env.cacheOnce.Do(func() { env.cache, env.cacheSalt = env.openCache() })
+	return env.cache, env.cacheSalt
+}
+
+// openCache opens the cache directory (see renderCache).
+func (env *Env) openCache() (c *dirCache, salt string) {
 	if env.Getenv == nil {
 		return nil, "" // an in-process run without an environment
 	}
@@ -150,6 +156,9 @@ func (c *dirCache) Get(key string) ([]byte, bool) {
 
 // Put implements generate.Cache.
 func (c *dirCache) Put(key string, data []byte) {
+	if len(data) > cacheMaxEntry-2*sha256.Size-1 {
+		return // Get would never read it
+	}
 	sum := sha256.Sum256(data)
 	c.write(c.path(key), append(append([]byte(hex.EncodeToString(sum[:])), '\n'), data...))
 }

@@ -24,6 +24,25 @@ func TestLintCache(t *testing.T) {
 	if !strings.Contains(want, `"rule": "secret-ref"`) {
 		t.Fatalf("the example gives no secret-ref finding to test with:\n%s", want)
 	}
+	// A run from the cache gives the same reports as the run that filled
+	// it, in every format.
+	reports := t.TempDir()
+	formats := func(run string) []string {
+		return []string{"--format", "json", "--format", "sarif=" + filepath.Join(reports, run+".sarif"), "--format", "junit=" + filepath.Join(reports, run+".xml"), "--fail-on", "never", "examples/multi-process"}
+	}
+	coldDir := t.TempDir()
+	_, cold := renderWith(t, coldDir, formats("cold")...)
+	_, warm := renderWith(t, coldDir, formats("warm")...)
+	if cold != want || warm != want {
+		t.Errorf("the JSON report of a run from the cache differs:\n%s\n---\n%s", cold, warm)
+	}
+	for _, ext := range []string{".sarif", ".xml"} {
+		c, err1 := os.ReadFile(filepath.Join(reports, "cold"+ext))
+		w, err2 := os.ReadFile(filepath.Join(reports, "warm"+ext))
+		if err1 != nil || err2 != nil || string(c) != string(w) || len(c) == 0 {
+			t.Errorf("the %s report of a run from the cache differs (%v, %v)", ext, err1, err2)
+		}
+	}
 	var lintEntries []string
 	for _, p := range cacheEntries(t, dir) {
 		raw, err := os.ReadFile(p)
@@ -82,7 +101,6 @@ func TestLintCacheKey(t *testing.T) {
 	if base == "" || base != lintCacheKey("bin", "limits", cfg, today.Add(time.Hour), results, yamls, names) {
 		t.Fatalf("the key is empty or not stable within a day: %q", base)
 	}
-	other := func(f func() string) string { return f() }
 	for name, key := range map[string]string{
 		"binary":        lintCacheKey("bin2", "limits", cfg, today, results, yamls, names),
 		"limits":        lintCacheKey("bin", "limits2", cfg, today, results, yamls, names),
@@ -90,18 +108,52 @@ func TestLintCacheKey(t *testing.T) {
 		"date":          lintCacheKey("bin", "limits", cfg, today.AddDate(0, 0, 1), results, yamls, names),
 		"YAML":          lintCacheKey("bin", "limits", cfg, today, results, [][]byte{yamls[0], []byte("kind: C\n")}, names),
 		"name":          lintCacheKey("bin", "limits", cfg, today, results, yamls, []string{"dev/a.yaml", "dev/c.yaml"}),
-		"service file": other(func() string {
+		"service file": func() string {
 			r := []*generate.Result{results[0], {Service: "b", File: "c/service.cue", Env: "dev"}}
 			return lintCacheKey("bin", "limits", cfg, today, r, yamls, names)
-		}),
-		"environment": other(func() string {
+		}(),
+		"environment": func() string {
 			r := []*generate.Result{results[0], {Service: "b", File: "b/service.cue", Env: "prod"}}
 			return lintCacheKey("bin", "limits", cfg, today, r, yamls, names)
-		}),
-		"order": lintCacheKey("bin", "limits", cfg, today, []*generate.Result{results[1], results[0]}, [][]byte{yamls[1], yamls[0]}, []string{names[1], names[0]}),
+		}(),
+		"exception": lintCacheKey("bin", "limits", &policies.Config{Exceptions: []policies.Exception{{Rule: "min-replicas", Reason: "r", Expires: "2026-12-01"}}}, today, results, yamls, names),
+		"order":     lintCacheKey("bin", "limits", cfg, today, []*generate.Result{results[1], results[0]}, [][]byte{yamls[1], yamls[0]}, []string{names[1], names[0]}),
 	} {
 		if key == base {
 			t.Errorf("a change of %s keeps the key", name)
 		}
+	}
+}
+
+// TestLintCachePositions: a service file changed only above the fields
+// (a comment line: the same rendered YAML) moves its findings, and the run
+// after the change reports the new lines, not the cached ones.
+func TestLintCachePositions(t *testing.T) {
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(repo, "examples/multi-process/service.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := filepath.Join(t.TempDir(), "svc")
+	if err := os.MkdirAll(svc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(svc, "service.yaml")
+	if err := os.WriteFile(file, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	args := []string{"--format", "json", "--fail-on", "never", svc}
+	_, before := renderWith(t, cache, args...)
+	if err := os.WriteFile(file, append([]byte("# a comment moves every line down\n"), src...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, after := renderWith(t, cache, args...)
+	_, uncached := renderWith(t, cache, append([]string{"--no-cache"}, args...)...)
+	if after == before || after != uncached {
+		t.Errorf("after a comment line, the findings are not those of an uncached run:\n%s\n---\n%s", after, uncached)
 	}
 }

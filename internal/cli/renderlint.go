@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
@@ -101,11 +102,19 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err != nil {
 		return err
 	}
-	eng, err := env.lintEngine(&lintOptions{config: opts.config})
+	// One configuration and one date for the engine and the cache key:
+	// read twice, a file saved meanwhile or midnight passing between the
+	// reads would file findings under a key they do not belong to.
+	cfg, err := env.loadConfig(opts.config)
 	if err != nil {
 		return err
 	}
-	res, checked, err := env.lintResults(eng, results, yamls, opts)
+	today := time.Now()
+	eng, err := policies.New(policies.Options{Config: cfg, Today: today})
+	if err != nil {
+		return err
+	}
+	res, checked, evalErrs, err := env.lintResults(eng, cfg, today, results, yamls, opts)
 	if err != nil {
 		return err
 	}
@@ -121,58 +130,69 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err := env.writeReports(outs, res, ropts, env.Stderr, color); err != nil {
 		return err
 	}
+	if len(evalErrs) > 0 {
+		// A rule that fails at run time is a bug, here as in lint: the
+		// findings are incomplete, so nothing is written.
+		return withExit(ExitInvalid, evalErrs.Sort())
+	}
 	if failOn != "" && res.Failed(failOn) {
 		return withExit(ExitFindings, fmt.Errorf("render: findings at or above %s: nothing written (--no-lint skips linting)", failOn))
 	}
 	return nil
 }
 
-// lintResults lints rendered results, or takes the lint of the same
-// results from the cache (lintcache.go), and returns the result and the
-// objects linted.
-func (env *Env) lintResults(eng *policies.Engine, results []*generate.Result, yamls [][]byte, opts *renderOptions) (*policies.Result, []report.Checked, error) {
+// lintResults lints rendered results with eng (built on cfg for today),
+// or takes the lint of the same results from the cache (lintcache.go), and
+// returns the result, the objects linted and the evaluation errors of
+// rules that failed at run time (a lint with any is not cached).
+func (env *Env) lintResults(eng *policies.Engine, cfg *policies.Config, today time.Time, results []*generate.Result, yamls [][]byte, opts *renderOptions) (*policies.Result, []report.Checked, diag.List, error) {
 	var cache *dirCache
 	key := ""
 	if opts.cache {
 		var salt string
 		if cache, salt = env.renderCache(); cache != nil {
-			cfg, err := env.loadConfig(opts.config)
-			if err != nil {
-				return nil, nil, err
-			}
 			names := make([]string, len(results))
+			valid := true
 			for i, r := range results {
 				names[i] = renderedName(opts.output, r, opts.allEnvs)
+				// JSON would change invalid UTF-8 in the file names the
+				// findings carry: such a lint is not cached.
+				valid = valid && utf8.ValidString(names[i]) && utf8.ValidString(r.File)
 			}
-			key = lintCacheKey(salt, fmt.Sprintf("%+v", env.limits), cfg, time.Now(), results, yamls, names)
+			if valid {
+				key = lintCacheKey(salt, fmt.Sprintf("%+v", env.limits), cfg, today, results, yamls, names)
+			}
 		}
 	}
 	if key != "" {
 		if data, ok := cache.Get(key); ok {
 			var e lintEntry
 			if json.Unmarshal(data, &e) == nil {
-				return &policies.Result{Findings: e.Findings, Files: e.Files, Objects: e.Objects, Rules: eng.Rules()}, e.Checked, nil
+				return &policies.Result{Findings: e.Findings, Files: e.Files, Objects: e.Objects, Rules: eng.Rules()}, e.Checked, nil, nil
 			}
 		}
 	}
 	inputs, err := renderedDocs(results, yamls, opts.output, opts.allEnvs)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	status := env.newProgress(fmt.Sprintf("linting %d objects", len(inputs)), len(inputs)/lintStatusPer)
 	status.show()
 	res, err := eng.LintInputs(context.Background(), inputs)
 	status.stop()
+	var evalErrs diag.List
 	if err != nil {
-		if _, ok := err.(diag.List); !ok || res == nil {
-			return nil, nil, err
+		l, ok := err.(diag.List)
+		if !ok || res == nil {
+			return nil, nil, nil, err
 		}
+		evalErrs = l
 	}
 	checked := reportOptions(inputs).Checked
-	if key != "" && err == nil {
+	if key != "" && len(evalErrs) == 0 {
 		if data, err := json.Marshal(lintEntry{Files: res.Files, Objects: res.Objects, Findings: res.Findings, Checked: checked}); err == nil {
 			cache.Put(key, data)
 		}
 	}
-	return res, checked, nil
+	return res, checked, evalErrs, nil
 }

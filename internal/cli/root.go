@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,10 @@ type Env struct {
 
 	limits limits       // input limits, set by --limit
 	memory *memoryGuard // the memory limit's watchdog; nil in-process (Run)
+
+	cacheOnce sync.Once // renderCache opens the cache once a run
+	cache     *dirCache
+	cacheSalt string
 }
 
 // ctx returns the run's context.
