@@ -2,7 +2,6 @@ package policies
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -113,10 +112,7 @@ func TestRunTestsRegoV0(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, r := range report.Results {
-		got = append(got, fmt.Sprintf("%s %s.%s %s", r.Pos, r.Package, r.Name, r.Status))
-	}
+	got := testResults(report)
 	want := []string{
 		"testdata/conftest-v0/kubernetes_test.rego:5:1 main_test.test_deployment_without_run_as_non_root_is_denied pass",
 		"testdata/conftest-v0/kubernetes_test.rego:13:1 main_test.test_service_cluster_ip_is_allowed pass",

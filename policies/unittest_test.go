@@ -7,15 +7,21 @@ import (
 	"testing"
 )
 
+// testResults lists a report's results as "position package.name status".
+func testResults(report *TestReport) []string {
+	var got []string
+	for _, r := range report.Results {
+		got = append(got, fmt.Sprintf("%s %s.%s %s", r.Pos, r.Package, r.Name, r.Status))
+	}
+	return got
+}
+
 func TestRunTests(t *testing.T) {
 	report, err := RunTests(context.Background(), readModules(t, "conftest"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, r := range report.Results {
-		got = append(got, fmt.Sprintf("%s %s.%s %s", r.Pos, r.Package, r.Name, r.Status))
-	}
+	got := testResults(report)
 	want := []string{
 		"testdata/conftest/kubernetes_test.rego:5:1 main_test.test_deployment_without_run_as_non_root_is_denied pass",
 		"testdata/conftest/kubernetes_test.rego:13:1 main_test.test_service_cluster_ip_is_allowed pass",

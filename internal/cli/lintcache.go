@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"hash"
 	"time"
 
 	"github.com/dozen-dev/dozen/generate"
@@ -38,30 +37,30 @@ type lintEntry struct {
 // cannot be made (then nothing is cached).
 func lintCacheKey(salt, limits string, cfg *policies.Config, today time.Time, results []*generate.Result, yamls [][]byte, names []string) string {
 	h := sha256.New()
-	field := func(h hash.Hash, b []byte) { // length-prefixed: no two inputs run together
+	field := func(b []byte) { // length-prefixed: no two inputs run together
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
 		h.Write(n[:])
 		h.Write(b)
 	}
-	field(h, []byte("dozen lint of a render, version 1"))
-	field(h, []byte(salt))
-	field(h, []byte(limits))
+	field([]byte("dozen lint of a render, version 1"))
+	field([]byte(salt))
+	field([]byte(limits))
 	c, err := json.Marshal(cfg)
 	if err != nil {
 		return ""
 	}
-	field(h, c)
-	field(h, []byte(today.Format(time.DateOnly)))
+	field(c)
+	field([]byte(today.Format(time.DateOnly)))
 	for i, r := range results {
 		origin, err := r.OriginKey()
 		if err != nil {
 			return ""
 		}
-		field(h, []byte(names[i]))
-		field(h, []byte(r.File))
-		field(h, origin)
-		field(h, yamls[i])
+		field([]byte(names[i]))
+		field([]byte(r.File))
+		field(origin)
+		field(yamls[i])
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
