@@ -87,7 +87,7 @@ func BenchmarkParse(b *testing.B) {
 	defer reportCPU(b, cpuTime())
 	for b.Loop() {
 		for i, data := range files {
-			if _, err := manifest.Parse(fmt.Sprintf("corpus/app-%04d.yaml", i), data); err != nil {
+			if _, err := manifest.Parse(fmt.Sprintf("corpus/svc-%04d.yaml", i), data); err != nil {
 				b.Fatal(err)
 			}
 		}

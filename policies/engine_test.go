@@ -477,11 +477,11 @@ func lintConverted(t *testing.T, eng *Engine, docs []manifest.Document) *Result 
 func TestLintInputs(t *testing.T) {
 	cfg, err := LoadConfig(".dozen.yaml", []byte(`exceptions:
 - rule: unpinned-image
-  match: {name: "app-00*"}
+  match: {name: "svc-00*"}
   container: "a*"
   reason: vendored
 - rule: readiness-probe
-  match: {namespace: "team-1*"}
+  match: {namespace: "pro*", name: "svc-001*"}
   reason: staging
 `))
 	if err != nil {
@@ -536,7 +536,7 @@ func TestLintInputs(t *testing.T) {
 func corpusDocs(files int) []manifest.Document {
 	var docs []manifest.Document
 	for i := range files {
-		d, err := manifest.Parse(fmt.Sprintf("corpus/app-%04d.yaml", i), corpus.Manifest(i))
+		d, err := manifest.Parse(fmt.Sprintf("corpus/svc-%04d.yaml", i), corpus.Manifest(i))
 		if err != nil {
 			panic(err)
 		}

@@ -346,7 +346,7 @@ func (h *harness) measure(rep *report, sz sizes) error {
 	if err := corpus.WriteManifests(one, 1); err != nil {
 		return err
 	}
-	file := filepath.Join(one, "app-0000.yaml")
+	file := filepath.Join(one, "svc-0000.yaml")
 	repo, err := os.Getwd()
 	if err != nil {
 		return err

@@ -230,7 +230,7 @@ func (r *report) markdown() string {
 	}
 	b.WriteString("\n")
 
-	b.WriteString("### Lint throughput\n\nThe manifest corpus of `internal/corpus` (files of a Deployment, Service, ConfigMap and Ingress; a known share breaking known rules). conftest and `dozen lint --no-builtin --policy` run the same Rego rules (`testdata/bench/conftest-policy`); `dozen lint` runs its built-in rules (`dozen rules` lists them); kube-score runs its own checks; the decode floor reads and decodes the files with positions and does nothing else.\n\n")
+	b.WriteString("### Lint throughput\n\nThe manifest corpus of `internal/corpus`: the services of the render corpus below, each written by hand as plain YAML for its prod environment (a file of a Deployment, Service, ConfigMap and Ingress per service; a known share breaking known rules). conftest and `dozen lint --no-builtin --policy` run the same Rego rules (`testdata/bench/conftest-policy`); `dozen lint` runs its built-in rules (`dozen rules` lists them); kube-score runs its own checks; the decode floor reads and decodes the files with positions and does nothing else.\n\n")
 	r.table(&b, "lint", "objects")
 	b.WriteString("| objects | conftest / dozen, same rules (wall, CPU) | dozen lint / decode floor (wall, CPU) | kube-score / dozen lint (wall, CPU) |\n|---:|---|---|---|\n")
 	for _, n := range r.sizes("lint", "conftest") {

@@ -109,9 +109,11 @@ func TestShardFlag(t *testing.T) {
 // and counts add up to the whole run's, cross-object findings included.
 func TestLintShardsCompose(t *testing.T) {
 	dir := t.TempDir()
-	for i := range 24 {
+	// Manifests of services 100 to 123, so that no object is also one of
+	// the service files' below.
+	for i := 100; i < 124; i++ {
 		for j, doc := range strings.Split(string(corpus.Manifest(i)), "\n---\n") {
-			name := filepath.Join(dir, "manifests", fmt.Sprintf("app-%02d-%d.yaml", i, j))
+			name := filepath.Join(dir, "manifests", fmt.Sprintf("svc-%04d-%d.yaml", i, j))
 			if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -123,8 +125,8 @@ func TestLintShardsCompose(t *testing.T) {
 	// A Service whose pods are in another file, and one whose pods are in
 	// no file: the first is fine only when the other file is seen.
 	for name, doc := range map[string]string{
-		"selects-app-00.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: extra, namespace: team-00}\nspec:\n  selector: {app.kubernetes.io/name: app-0000}\n  ports: [{port: 80}]\n",
-		"selects-none.yaml":   "apiVersion: v1\nkind: Service\nmetadata: {name: none, namespace: team-00}\nspec:\n  selector: {app.kubernetes.io/name: nothing}\n  ports: [{port: 80}]\n",
+		"selects-svc-0100.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: extra, namespace: prod}\nspec:\n  selector: {app.kubernetes.io/name: svc-0100}\n  ports: [{port: 80}]\n",
+		"selects-none.yaml":     "apiVersion: v1\nkind: Service\nmetadata: {name: none, namespace: prod}\nspec:\n  selector: {app.kubernetes.io/name: nothing}\n  ports: [{port: 80}]\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, "manifests", name), []byte(doc), 0o644); err != nil {
 			t.Fatal(err)

@@ -15,9 +15,9 @@ import (
 // a worker-only service, and a multi-process service with admin processes
 // and backing services.
 func Service(i int) []byte {
-	name := fmt.Sprintf("svc-%04d", i)
+	name := serviceName(i)
 	var b strings.Builder
-	fmt.Fprintf(&b, "name: %s\nimage: registry.example.com/team-%d/%s:1.%d.%d\nbaseImage: alpine:3.20\n", name, i%7, name, i%10, i%3)
+	fmt.Fprintf(&b, "name: %s\nimage: %s:%s\nbaseImage: %s\n", name, imageRepo(i), imageTag(i), baseImage)
 	switch i % 4 {
 	case 0:
 		b.WriteString("port: 8080\n")
@@ -69,10 +69,20 @@ environments:
     namespace: staging
   prod:
     namespace: prod
-    image: {tag: "1.%d.%d-release"}
-`, i, i%10, i%3)
+    image: {tag: %q}
+`, i, prodTag(i))
 	return []byte(b.String())
 }
+
+// What service i is, shared by its service file and its plain manifests.
+func serviceName(i int) string { return fmt.Sprintf("svc-%04d", i) }
+func imageRepo(i int) string {
+	return fmt.Sprintf("registry.example.com/team-%d/%s", i%7, serviceName(i))
+}
+func imageTag(i int) string { return fmt.Sprintf("1.%d.%d", i%10, i%3) }
+func prodTag(i int) string  { return imageTag(i) + "-release" }
+
+const baseImage = "alpine:3.20"
 
 // Write writes n services into dir/svc-NNNN/service.yaml.
 func Write(dir string, n int) error {

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -28,12 +29,78 @@ func TestCorpusRenders(t *testing.T) {
 	}
 }
 
+// TestManifestsAreTheServices renders the prod environment of a service of
+// each shape and checks that its plain manifests say the same: name,
+// namespace, image (with its tag unless the file breaks unpinned-image),
+// base image and config.
+func TestManifestsAreTheServices(t *testing.T) {
+	for i := range 12 {
+		results, err := generate.Run([]generate.Source{{File: "service.yaml", Data: Service(i)}}, generate.Options{Env: "prod"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered := map[string]map[string]any{} // kind → the first object of that kind
+		for _, o := range results[0].Objects {
+			if rendered[o.Kind] == nil {
+				rendered[o.Kind] = o.Data
+			}
+		}
+		docs, err := manifest.Parse("m.yaml", Manifest(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain := map[string]map[string]any{}
+		for _, d := range docs {
+			_, kind, ns, name := d.Meta()
+			if name != results[0].Service || ns != "prod" {
+				t.Errorf("service %d: %s %s/%s, want %s in namespace prod", i, kind, ns, name, results[0].Service)
+			}
+			plain[kind] = d.Object
+		}
+		wantImage := get(rendered["Deployment"], "spec", "template", "spec", "containers", 0, "image")
+		if Breakage(i) == "unpinned-image" {
+			wantImage = strings.Split(wantImage.(string), ":")[0]
+		}
+		for _, field := range []struct {
+			what      string
+			got, want any
+		}{
+			{"image", get(plain["Deployment"], "spec", "template", "spec", "containers", 0, "image"), wantImage},
+			{"base image", get(plain["Deployment"], "spec", "template", "metadata", "annotations", "dozen.dev/base-image"),
+				get(rendered["Deployment"], "spec", "template", "metadata", "annotations", "dozen.dev/base-image")},
+			{"config", plain["ConfigMap"]["data"], rendered["ConfigMap"]["data"]},
+		} {
+			if !reflect.DeepEqual(field.got, field.want) || field.want == nil {
+				t.Errorf("service %d: plain %s %v, rendered %v", i, field.what, field.got, field.want)
+			}
+		}
+	}
+}
+
+// get reads a path of keys and indices in a decoded object.
+func get(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
 // TestManifests parses manifest files and counts the rules they break on
 // purpose, so the benchmarks know what they measure.
 func TestManifests(t *testing.T) {
 	breaks := map[string]int{}
 	for i := range 100 {
-		docs, err := manifest.Parse(fmt.Sprintf("app-%04d.yaml", i), Manifest(i))
+		docs, err := manifest.Parse(fmt.Sprintf("svc-%04d.yaml", i), Manifest(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +122,7 @@ func TestManifests(t *testing.T) {
 	if err := WriteManifests(dir, 3); err != nil {
 		t.Fatal(err)
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, "app-0002.yaml")); err != nil || string(data) != string(Manifest(2)) {
-		t.Errorf("WriteManifests: app-0002.yaml: %v", err)
+	if data, err := os.ReadFile(filepath.Join(dir, "svc-0002.yaml")); err != nil || string(data) != string(Manifest(2)) {
+		t.Errorf("WriteManifests: svc-0002.yaml: %v", err)
 	}
 }

@@ -29,20 +29,25 @@ func Breakage(i int) string {
 	return ""
 }
 
-// Manifest returns manifest file i of a corpus: a YAML stream of a
-// Deployment, a Service, a ConfigMap and an Ingress for one application,
-// written the way people write them (block style, labels, probes,
-// resources). The objects reference each other (selector, envFrom, Ingress
-// backend) and all resolve within the file. The Deployment breaks the rule
-// Breakage(i) names, if any. Every Deployment runs 2 replicas and the corpus
-// has no PodDisruptionBudgets, so dozen's pdb-missing warning fires on each.
+// Manifest returns manifest file i of a corpus: service i (Service(i))
+// written by hand as plain YAML for its prod environment, the way people
+// write manifests (block style, labels, probes, resources). It has the
+// service's name, namespace, image with its prod tag, base image and
+// config, as a YAML stream of four objects: a Deployment of the service's
+// web process on port 8080, its Service, the ConfigMap of its config and
+// an Ingress for <name>.example.com. Every file has the four, whatever
+// the service's shape, so that N files hold 4N objects. The objects
+// reference each other (selector, envFrom, Ingress backend) and all
+// resolve within the file. The Deployment breaks the rule Breakage(i)
+// names, if any. Every Deployment runs 2 replicas and the corpus has no
+// PodDisruptionBudgets, so dozen's pdb-missing warning fires on each.
 func Manifest(i int) []byte {
-	name := fmt.Sprintf("app-%04d", i)
-	ns := fmt.Sprintf("team-%02d", i%50)
-	image := fmt.Sprintf("registry.example.com/team-%02d/%s:1.%d.%d", i%50, name, i%10, i%7)
+	name := serviceName(i)
+	const ns = "prod"
+	image := imageRepo(i) + ":" + prodTag(i)
 	breaks := Breakage(i)
 	if breaks == "unpinned-image" {
-		image = fmt.Sprintf("registry.example.com/team-%02d/%s", i%50, name)
+		image = imageRepo(i)
 	}
 
 	var c strings.Builder // the container, indented for its place in the list
@@ -95,6 +100,11 @@ func Manifest(i int) []byte {
 `
 	}
 
+	backing := "" // the URLs of backing services are config too
+	if i%4 == 3 {
+		backing = "  CACHE_URL: redis://cache:6379\n"
+	}
+
 	return fmt.Appendf(nil, `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -113,7 +123,7 @@ spec:
       labels:
         app.kubernetes.io/name: %[1]s
       annotations:
-        dozen.dev/base-image: alpine:3.20
+        dozen.dev/base-image: %[6]s
     spec:
       containers:
 %[3]s%[4]s---
@@ -136,9 +146,8 @@ metadata:
   name: %[1]s
   namespace: %[2]s
 data:
-  LOG_LEVEL: info
-  LOG_FORMAT: json
-  UPSTREAM_URL: https://api.example.com/v%[5]d
+%[7]s  LOG_LEVEL: info
+  SERVICE_INDEX: "%[5]d"
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -157,17 +166,17 @@ spec:
                 name: %[1]s
                 port:
                   number: 80
-`, name, ns, c.String(), volumes, i%3+1)
+`, name, ns, c.String(), volumes, i, baseImage, backing)
 }
 
 // WriteManifests writes files manifest files (Manifest(0) to
-// Manifest(files-1)) to dir/app-NNNN.yaml: 4 objects each.
+// Manifest(files-1)) to dir/svc-NNNN.yaml: 4 objects each.
 func WriteManifests(dir string, files int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	for i := range files {
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("app-%04d.yaml", i)), Manifest(i), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, serviceName(i)+".yaml"), Manifest(i), 0o644); err != nil {
 			return err
 		}
 	}

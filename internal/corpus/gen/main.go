@@ -9,7 +9,8 @@
 //
 // writes N plain Kubernetes manifest files (a Deployment, Service,
 // ConfigMap and Ingress each, a known share breaking known rules) to
-// DIR/app-NNNN.yaml.
+// DIR/svc-NNNN.yaml: service NNNN written by hand for its prod
+// environment.
 package main
 
 import (
