@@ -602,7 +602,15 @@ func groupIndex(sets []indexEntries, version *ast.Term) (ast.Object, error) {
 func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input) ([]Finding, *diag.Error) {
 	doc, obj := &in.doc, in.obj
 	fail := func(format string, args ...any) *diag.Error {
-		return diag.Errorf(doc.Pos(nil), "", "evaluate policies on %s: %s", obj, fmt.Sprintf(format, args...))
+		// A rendered object's error is at its service file, as its
+		// findings are: the rendered file may never be written.
+		pos, what := doc.Pos(nil), obj.String()
+		if doc.Origin != nil {
+			if origin, ok := doc.Origin(in.object(), nil); ok {
+				pos, what = origin, fmt.Sprintf("%s (rendered at %s)", obj, pos)
+			}
+		}
+		return diag.Errorf(pos, "", "evaluate policies on %s: %s", what, fmt.Sprintf(format, args...))
 	}
 	rs, err := p.pq.Eval(ctx, rego.EvalParsedInput(in.value))
 	if err != nil {

@@ -25,15 +25,40 @@ import (
 )
 
 type lintOptions struct {
-	formats    []string
-	config     string
-	policies   []string
+	formats   []string
+	config    string
+	custom    customPolicies
+	noBuiltin bool
+	failOn    string
+	env       string
+	shard     shard
+}
+
+// customPolicies are the flags that load custom Rego policies, the same
+// for lint and render: --policy, --namespace and --rego-version.
+type customPolicies struct {
+	paths      []string
 	namespaces []string
-	noBuiltin  bool
 	rego       regoVersion
-	failOn     string
-	env        string
-	shard      shard
+}
+
+// addPolicyFlags adds --policy, --namespace and --rego-version.
+func addPolicyFlags(cmd *cobra.Command, p *customPolicies) {
+	f := cmd.Flags()
+	f.StringArrayVar(&p.paths, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
+	f.StringArrayVar(&p.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
+	addRegoVersionFlag(cmd, &p.rego)
+}
+
+// load reads the policies' Rego files (not their tests), marked with
+// their syntax version.
+func (p *customPolicies) load(env *Env) ([]policies.Module, error) {
+	mods, err := env.readPolicies(p.paths, false)
+	if err != nil {
+		return nil, err
+	}
+	p.rego.set(mods)
+	return mods, nil
 }
 
 func newLintCmd(env *Env) *cobra.Command {
@@ -83,10 +108,8 @@ status 2; the other files are still linted and reported.
 	f.StringArrayVar(&opts.formats, "format", []string{"text"}, formatUsage)
 	f.StringVar(&opts.config, "config", "", "configuration `FILE` (default: .dozen.yaml from the working directory upward)")
 	addLimitFlag(cmd, env)
-	f.StringArrayVar(&opts.policies, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
-	f.StringArrayVar(&opts.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
+	addPolicyFlags(cmd, &opts.custom)
 	f.BoolVar(&opts.noBuiltin, "no-builtin", false, "run only the custom policies")
-	addRegoVersionFlag(cmd, &opts.rego)
 	f.Var(&opts.shard, "shard", "lint only shard `K/N` of the files and service files (by a stable hash of each path); every manifest is read as context for cross-object rules, but only the shard's service files are rendered")
 	f.StringVar(&opts.env, "env", "", "lint only environment `ENV` of service files (default: every environment)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 on findings at or above `SEVERITY`: error, warning, info or never")
@@ -105,7 +128,7 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	if err != nil {
 		return err
 	}
-	if opts.noBuiltin && len(opts.policies) == 0 {
+	if opts.noBuiltin && len(opts.custom.paths) == 0 {
 		return usageError("dozen lint: --no-builtin needs --policy")
 	}
 	eng, err := env.lintEngine(opts)
@@ -193,15 +216,14 @@ func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	mods, err := env.readPolicies(opts.policies, false)
+	mods, err := opts.custom.load(env)
 	if err != nil {
 		return nil, err
 	}
-	opts.rego.set(mods)
 	return policies.New(policies.Options{
 		Config:     cfg,
 		Policies:   mods,
-		Namespaces: opts.namespaces,
+		Namespaces: opts.custom.namespaces,
 		NoBuiltin:  opts.noBuiltin,
 		Today:      time.Now(),
 	})

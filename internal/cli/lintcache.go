@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dozen-dev/dozen/generate"
@@ -16,7 +18,9 @@ import (
 // object, so findings are only known to be the same when everything is.
 // The key holds everything the findings depend on: the binary (with the
 // built-in rules; the render cache's salt), the configuration as loaded,
-// today's date (exceptions expire), and, for every rendered result in
+// the custom policies (each file's name, syntax and source) and the
+// packages whose rules run, today's date (exceptions expire), and, for
+// every rendered result in
 // order, the name its findings are reported under, its service file and
 // environment, its YAML and the service-file positions its findings map
 // back to. A run after a commit that changed nothing (a re-run of CI, a
@@ -33,9 +37,9 @@ type lintEntry struct {
 	Checked  []report.Checked
 }
 
-// lintCacheKey returns the key of the lint of results, or "" when one
-// cannot be made (then nothing is cached).
-func lintCacheKey(salt, limits string, cfg *policies.Config, today time.Time, results []*generate.Result, yamls [][]byte, names []string) string {
+// lintCacheKey returns the key of the lint of results by an engine built
+// from setup, or "" when one cannot be made (then nothing is cached).
+func lintCacheKey(salt, limits string, setup policies.Options, results []*generate.Result, yamls [][]byte, names []string) string {
 	h := sha256.New()
 	field := func(b []byte) { // length-prefixed: no two inputs run together
 		var n [8]byte
@@ -43,15 +47,22 @@ func lintCacheKey(salt, limits string, cfg *policies.Config, today time.Time, re
 		h.Write(n[:])
 		h.Write(b)
 	}
-	field([]byte("dozen lint of a render, version 1"))
+	field([]byte("dozen lint of a render, version 2"))
 	field([]byte(salt))
 	field([]byte(limits))
-	c, err := json.Marshal(cfg)
+	c, err := json.Marshal(setup.Config)
 	if err != nil {
 		return ""
 	}
 	field(c)
-	field([]byte(today.Format(time.DateOnly)))
+	field([]byte(strconv.Itoa(len(setup.Policies))))
+	for _, m := range setup.Policies {
+		field([]byte(m.File))
+		field([]byte(m.RegoVersion))
+		field(m.Source)
+	}
+	field([]byte(strings.Join(setup.Namespaces, "\x00")))
+	field([]byte(setup.Today.Format(time.DateOnly)))
 	for i, r := range results {
 		origin, err := r.OriginKey()
 		if err != nil {

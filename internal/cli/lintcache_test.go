@@ -97,31 +97,60 @@ func TestLintCacheKey(t *testing.T) {
 	names := []string{"dev/a.yaml", "dev/b.yaml"}
 	today := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	cfg := &policies.Config{}
-	base := lintCacheKey("bin", "limits", cfg, today, results, yamls, names)
-	if base == "" || base != lintCacheKey("bin", "limits", cfg, today.Add(time.Hour), results, yamls, names) {
+	setup := policies.Options{Config: cfg, Today: today}
+	policy := policies.Module{File: "policy/deny.rego", Source: []byte("package main\n")}
+	withPolicy := func(f func(o *policies.Options)) string {
+		o := setup
+		f(&o)
+		return lintCacheKey("bin", "limits", o, results, yamls, names)
+	}
+	base := lintCacheKey("bin", "limits", setup, results, yamls, names)
+	if base == "" || base != lintCacheKey("bin", "limits", policies.Options{Config: cfg, Today: today.Add(time.Hour)}, results, yamls, names) {
 		t.Fatalf("the key is empty or not stable within a day: %q", base)
 	}
+	seen := map[string]string{} // key → the change that gave it
 	for name, key := range map[string]string{
-		"binary":        lintCacheKey("bin2", "limits", cfg, today, results, yamls, names),
-		"limits":        lintCacheKey("bin", "limits2", cfg, today, results, yamls, names),
-		"configuration": lintCacheKey("bin", "limits", &policies.Config{File: ".dozen.yaml"}, today, results, yamls, names),
-		"date":          lintCacheKey("bin", "limits", cfg, today.AddDate(0, 0, 1), results, yamls, names),
-		"YAML":          lintCacheKey("bin", "limits", cfg, today, results, [][]byte{yamls[0], []byte("kind: C\n")}, names),
-		"name":          lintCacheKey("bin", "limits", cfg, today, results, yamls, []string{"dev/a.yaml", "dev/c.yaml"}),
+		"binary":        lintCacheKey("bin2", "limits", setup, results, yamls, names),
+		"limits":        lintCacheKey("bin", "limits2", setup, results, yamls, names),
+		"configuration": lintCacheKey("bin", "limits", policies.Options{Config: &policies.Config{File: ".dozen.yaml"}, Today: today}, results, yamls, names),
+		"date":          lintCacheKey("bin", "limits", policies.Options{Config: cfg, Today: today.AddDate(0, 0, 1)}, results, yamls, names),
+		"YAML":          lintCacheKey("bin", "limits", setup, results, [][]byte{yamls[0], []byte("kind: C\n")}, names),
+		"name":          lintCacheKey("bin", "limits", setup, results, yamls, []string{"dev/a.yaml", "dev/c.yaml"}),
 		"service file": func() string {
 			r := []*generate.Result{results[0], {Service: "b", File: "c/service.cue", Env: "dev"}}
-			return lintCacheKey("bin", "limits", cfg, today, r, yamls, names)
+			return lintCacheKey("bin", "limits", setup, r, yamls, names)
 		}(),
 		"environment": func() string {
 			r := []*generate.Result{results[0], {Service: "b", File: "b/service.cue", Env: "prod"}}
-			return lintCacheKey("bin", "limits", cfg, today, r, yamls, names)
+			return lintCacheKey("bin", "limits", setup, r, yamls, names)
 		}(),
-		"exception": lintCacheKey("bin", "limits", &policies.Config{Exceptions: []policies.Exception{{Rule: "min-replicas", Reason: "r", Expires: "2026-12-01"}}}, today, results, yamls, names),
-		"order":     lintCacheKey("bin", "limits", cfg, today, []*generate.Result{results[1], results[0]}, [][]byte{yamls[1], yamls[0]}, []string{names[1], names[0]}),
+		"exception": lintCacheKey("bin", "limits", policies.Options{Config: &policies.Config{Exceptions: []policies.Exception{{Rule: "min-replicas", Reason: "r", Expires: "2026-12-01"}}}, Today: today}, results, yamls, names),
+		"policy":    withPolicy(func(o *policies.Options) { o.Policies = []policies.Module{policy} }),
+		"policy file": withPolicy(func(o *policies.Options) {
+			p := policy
+			p.File = "policy/other.rego"
+			o.Policies = []policies.Module{p}
+		}),
+		"policy source": withPolicy(func(o *policies.Options) {
+			p := policy
+			p.Source = []byte("package other\n")
+			o.Policies = []policies.Module{p}
+		}),
+		"policy syntax": withPolicy(func(o *policies.Options) {
+			p := policy
+			p.RegoVersion = policies.RegoV0
+			o.Policies = []policies.Module{p}
+		}),
+		"namespaces": withPolicy(func(o *policies.Options) { o.Namespaces = []string{"k8s"} }),
+		"order":      lintCacheKey("bin", "limits", setup, []*generate.Result{results[1], results[0]}, [][]byte{yamls[1], yamls[0]}, []string{names[1], names[0]}),
 	} {
 		if key == base {
 			t.Errorf("a change of %s keeps the key", name)
 		}
+		if other, ok := seen[key]; ok {
+			t.Errorf("a change of %s and one of %s give the same key", name, other)
+		}
+		seen[key] = name
 	}
 }
 

@@ -25,6 +25,7 @@ type renderOptions struct {
 	noLint   bool
 	failOn   string
 	config   string
+	custom   customPolicies
 	shard    shard
 	formats  []string
 	noCache  bool // render only: --no-cache (lint and graph do not cache)
@@ -62,10 +63,12 @@ error DIR is unchanged. dozen's files that the new render does not produce
 (a removed service) are deleted; files dozen did not write are never touched.
 
 Render lints what it renders with the built-in policies (and .dozen.yaml,
-or --config): findings go to stderr, each at the line of the service file
-that set the value, with the rendered position beside it. A finding at or
-above --fail-on (default error) makes the exit status 1 and nothing is
-written. --no-lint skips linting.
+or --config), and with custom Rego policies given with --policy, loaded as
+dozen lint loads them (--namespace, --rego-version): findings go to
+stderr, each at the line of the service file that set the value, with the
+rendered position beside it. A finding at or above --fail-on (default
+error) makes the exit status 1 and nothing is written; so does a rule that
+fails at run time, with exit status 2. --no-lint skips linting.
 
 ` + fmt.Sprintf(formatsHelp, "stderr (one at most: stdout\ncarries the manifests)", "dozen render -o rendered/") + `
 
@@ -78,7 +81,8 @@ render depends on: the dozen binary, the service file's name and content, its
 overlay directories, --env/--all-envs and --limit. A service found there is
 not rendered again; what comes out is the same, byte for byte. The lint of
 the render is cached whole: it is taken from the cache only when every
-rendered file, the configuration and the date are those of a cached run.
+rendered file, the configuration, the custom policies and the date are
+those of a cached run.
 The cache is in $DOZEN_CACHE, or dozen/ in the user cache directory
 (~/.cache/dozen on Linux); entries unused for 5 days are deleted.
 --no-cache, or DOZEN_CACHE=off, renders everything.
@@ -104,7 +108,10 @@ input gives the same bytes.
 
   # Write every environment to rendered/, then check it in CI
   dozen render --all-envs -o rendered/ services/
-  dozen render --all-envs --check -o rendered/ services/`,
+  dozen render --all-envs --check -o rendered/ services/
+
+  # Gate the render on the team's own Rego policies too
+  dozen render --policy policy/ -o rendered/ services/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.allEnvs && opts.env != "" {
 				return usageError("--env and --all-envs cannot be used together")
@@ -117,6 +124,9 @@ input gives the same bytes.
 			}
 			if len(opts.formats) > 0 && opts.noLint {
 				return usageError("--format reports the lint: it cannot be used with --no-lint")
+			}
+			if len(opts.custom.paths) > 0 && opts.noLint {
+				return usageError("--policy adds rules to the lint: it cannot be used with --no-lint")
 			}
 			if _, err := parseFormats("dozen render", opts.formats); err != nil {
 				return err
@@ -136,6 +146,7 @@ input gives the same bytes.
 	f.BoolVar(&opts.noCache, "no-cache", false, "render every service, not taking unchanged ones from the cache ($DOZEN_CACHE)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 and write nothing on findings at or above `SEVERITY`: error, warning, info or never")
 	f.StringVar(&opts.config, "config", "", "lint configuration `FILE` (default: .dozen.yaml from the working directory upward)")
+	addPolicyFlags(cmd, &opts.custom)
 	addLimitFlag(cmd, env)
 	f.StringArrayVar(&opts.formats, "format", nil, formatUsage+" (default: text on stderr when there are findings)")
 	return cmd

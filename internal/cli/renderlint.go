@@ -102,19 +102,24 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err != nil {
 		return err
 	}
-	// One configuration and one date for the engine and the cache key:
-	// read twice, a file saved meanwhile or midnight passing between the
-	// reads would file findings under a key they do not belong to.
+	// One read of the configuration, the policies and the date for the
+	// engine and the cache key: read twice, a file saved meanwhile or
+	// midnight passing between the reads would file findings under a key
+	// they do not belong to.
 	cfg, err := env.loadConfig(opts.config)
 	if err != nil {
 		return err
 	}
-	today := time.Now()
-	eng, err := policies.New(policies.Options{Config: cfg, Today: today})
+	mods, err := opts.custom.load(env)
 	if err != nil {
 		return err
 	}
-	res, checked, evalErrs, err := env.lintResults(eng, cfg, today, results, yamls, opts)
+	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: opts.custom.namespaces, Today: time.Now()}
+	eng, err := policies.New(setup)
+	if err != nil {
+		return err
+	}
+	res, checked, evalErrs, err := env.lintResults(eng, setup, results, yamls, opts)
 	if err != nil {
 		return err
 	}
@@ -141,11 +146,11 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	return nil
 }
 
-// lintResults lints rendered results with eng (built on cfg for today),
-// or takes the lint of the same results from the cache (lintcache.go), and
+// lintResults lints rendered results with eng (built from setup), or
+// takes the lint of the same results from the cache (lintcache.go), and
 // returns the result, the objects linted and the evaluation errors of
 // rules that failed at run time (a lint with any is not cached).
-func (env *Env) lintResults(eng *policies.Engine, cfg *policies.Config, today time.Time, results []*generate.Result, yamls [][]byte, opts *renderOptions) (*policies.Result, []report.Checked, diag.List, error) {
+func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, results []*generate.Result, yamls [][]byte, opts *renderOptions) (*policies.Result, []report.Checked, diag.List, error) {
 	var cache *dirCache
 	key := ""
 	if opts.cache {
@@ -160,7 +165,7 @@ func (env *Env) lintResults(eng *policies.Engine, cfg *policies.Config, today ti
 				valid = valid && utf8.ValidString(names[i]) && utf8.ValidString(r.File)
 			}
 			if valid {
-				key = lintCacheKey(salt, fmt.Sprintf("%+v", env.limits), cfg, today, results, yamls, names)
+				key = lintCacheKey(salt, fmt.Sprintf("%+v", env.limits), setup, results, yamls, names)
 			}
 		}
 	}
