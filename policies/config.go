@@ -35,6 +35,10 @@ const ConfigFile = ".dozen.yaml"
 //	    container: shipper         # optional
 //	    reason: the node agent reads the host's logs   # required
 //	    expires: 2026-12-31        # optional, YYYY-MM-DD, inclusive
+//	policies:                      # custom Rego every lint and render runs
+//	  paths: [policy/]             # as --policy; relative to this file
+//	  namespaces: [main, acme]     # as --namespace (default main)
+//	  rego_version: v0             # as --rego-version (default v1)
 //
 // Rule ids are checked against the rules that run (built-in and custom)
 // when an Engine is built, and so are the parameter names of built-in rules,
@@ -45,6 +49,18 @@ type Config struct {
 	Rules      map[string]RuleConfig
 	External   External
 	Exceptions []Exception
+	Policies   CustomPolicies
+}
+
+// CustomPolicies is the policies section: custom Rego policies that run
+// in every lint and render under the file, as the command-line flags
+// --policy, --namespace and --rego-version would load them (a flag given
+// replaces its setting here, as in conftest). The CLI reads the files.
+type CustomPolicies struct {
+	Paths       []string   // as written: relative to the file's directory
+	PathPos     []diag.Pos // each path's position in the file
+	Namespaces  []string
+	RegoVersion RegoVersion // "" is v1
 }
 
 // RuleConfig changes one rule.
@@ -105,7 +121,7 @@ func LoadConfig(file string, data []byte) (*Config, error) {
 		return nil, diag.Errorf(docs[1].Pos(nil), "", "configuration must be a single YAML document")
 	}
 	r := &configReader{doc: &docs[0]}
-	root := r.object(nil, docs[0].Object, "rules", "external", "exceptions")
+	root := r.object(nil, docs[0].Object, "rules", "external", "exceptions", "policies")
 	if rules, ok := r.mapping([]any{"rules"}, root["rules"]); ok {
 		for _, id := range sortedKeys(rules) {
 			p := []any{"rules", id}
@@ -142,6 +158,26 @@ func LoadConfig(file string, data []byte) (*Config, error) {
 			if x, ok := r.exception([]any{"exceptions", i}, v); ok {
 				cfg.Exceptions = append(cfg.Exceptions, x)
 			}
+		}
+	}
+	if pol, ok := r.mapping([]any{"policies"}, root["policies"]); ok {
+		p := []any{"policies"}
+		pol = r.object(p, pol, "paths", "namespaces", "rego_version")
+		for i, v := range r.strings(at(p, "paths"), pol["paths"]) {
+			if v == "" {
+				r.errorf(at(at(p, "paths"), i), "want a directory or file, not an empty string")
+				continue
+			}
+			cfg.Policies.Paths = append(cfg.Policies.Paths, v)
+			cfg.Policies.PathPos = append(cfg.Policies.PathPos, r.pos(at(at(p, "paths"), i)))
+		}
+		cfg.Policies.Namespaces = r.strings(at(p, "namespaces"), pol["namespaces"])
+		if s, ok := r.str(at(p, "rego_version"), pol["rego_version"]); ok {
+			v, err := ParseRegoVersion(s)
+			if err != nil {
+				r.errorf(at(p, "rego_version"), "want v0 or v1, not %q", s)
+			}
+			cfg.Policies.RegoVersion = v
 		}
 	}
 	if len(r.errs) > 0 {

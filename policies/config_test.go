@@ -29,6 +29,10 @@ exceptions:
   expires: 2026-12-31
 - rule: privileged
   reason: "  CNI plugin  "
+policies:
+  paths: [policy/, ../shared/acme.rego]
+  namespaces: [main, acme]
+  rego_version: V0
 `
 	cfg, err := LoadConfig("dir/.dozen.yaml", []byte(in))
 	if err != nil {
@@ -55,6 +59,12 @@ exceptions:
 			Rule: "privileged", Reason: "CNI plugin",
 			Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 19, Col: 3},
 		}},
+		Policies: CustomPolicies{
+			Paths:       []string{"policy/", "../shared/acme.rego"},
+			PathPos:     []diag.Pos{{File: "dir/.dozen.yaml", Line: 22, Col: 11}, {File: "dir/.dozen.yaml", Line: 22, Col: 20}},
+			Namespaces:  []string{"main", "acme"},
+			RegoVersion: RegoV0,
+		},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -72,7 +82,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	}{{
 		name: "unknown top-level key",
 		in:   "rule:\n  x: {}\n",
-		want: `c.yaml:1:1: rule: unknown key "rule" (known keys: rules, external, exceptions)`,
+		want: `c.yaml:1:1: rule: unknown key "rule" (known keys: rules, external, exceptions, policies)`,
 	}, {
 		name: "unknown rule key",
 		in:   "rules:\n  x:\n    level: warning\n",
@@ -106,6 +116,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		in:   "exceptions:\n- rule: x\n  reason: r\n  match: {kind: A, labels: {a: b}}\n  until: 2026-01-01\n",
 		want: `c.yaml:4:20: exceptions[0].match.labels: unknown key "labels" (known keys: kind, namespace, name)` + "\n" +
 			`c.yaml:5:3: exceptions[0].until: unknown key "until" (known keys: rule, match, container, reason, expires)`,
+	}, {
+		name: "policies with an empty path and an unknown key",
+		in:   "policies:\n  paths: [policy/, \"\"]\n  namespace: [acme]\n",
+		want: `c.yaml:2:20: policies.paths[1]: want a directory or file, not an empty string` + "\n" +
+			`c.yaml:3:3: policies.namespace: unknown key "namespace" (known keys: paths, namespaces, rego_version)`,
 	}, {
 		name: "bad glob",
 		in:   "exceptions:\n- rule: x\n  reason: r\n  match: {name: \"[\"}\n",

@@ -51,14 +51,45 @@ func addPolicyFlags(cmd *cobra.Command, p *customPolicies) {
 }
 
 // load reads the policies' Rego files (not their tests), marked with
-// their syntax version.
-func (p *customPolicies) load(env *Env) ([]policies.Module, error) {
-	mods, err := env.readPolicies(p.paths, false)
-	if err != nil {
-		return nil, err
+// their syntax version, and returns them with the packages whose rules
+// run. The policies section of cfg (.dozen.yaml) supplies what the flags
+// do not: a flag given replaces its setting there, as in conftest.
+func (p *customPolicies) load(env *Env, cfg *policies.Config) ([]policies.Module, []string, error) {
+	paths, namespaces, version := p.paths, p.namespaces, p.rego.v
+	if cfg != nil {
+		if len(paths) == 0 && len(cfg.Policies.Paths) > 0 {
+			// Relative to the configuration file, wherever dozen runs; a
+			// path that is not there is an error at its line.
+			var errs diag.List
+			dir := filepath.Dir(cfg.File)
+			for i, path := range cfg.Policies.Paths {
+				if !filepath.IsAbs(path) {
+					path = filepath.Join(dir, path)
+				}
+				if _, err := os.Stat(env.abs(path)); err != nil {
+					errs = append(errs, &diag.Error{Pos: cfg.Policies.PathPos[i], Path: fmt.Sprintf("policies.paths[%d]", i), Msg: fmt.Sprintf("%s: %s", path, describeFSError(err))})
+				}
+				paths = append(paths, path)
+			}
+			if err := errs.Sort().Err(); err != nil {
+				return nil, nil, err
+			}
+		}
+		if len(namespaces) == 0 {
+			namespaces = cfg.Policies.Namespaces
+		}
+		if version == "" {
+			version = cfg.Policies.RegoVersion
+		}
 	}
-	p.rego.set(mods)
-	return mods, nil
+	mods, err := env.readPolicies(paths, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range mods {
+		mods[i].RegoVersion = version
+	}
+	return mods, namespaces, nil
 }
 
 func newLintCmd(env *Env) *cobra.Command {
@@ -86,7 +117,10 @@ silence a rule with the annotation ignore.dozen.dev/<rule-id>: "<reason>".
 the packages given with --namespace. A conftest policy directory runs as it
 is. Policies are read as Rego v1; policies written in the Rego v0 syntax
 (deny[msg] { ... }, without contains and if) need --rego-version v0, as in
-conftest. The built-in rules are v1 either way.
+conftest. The built-in rules are v1 either way. .dozen.yaml can name the
+policies instead (policies: paths, namespaces, rego_version; paths relative
+to the file), for every lint and render under it; a flag replaces its
+setting there.
 
 A file that cannot be read or parsed is reported on stderr and makes the exit
 status 2; the other files are still linted and reported.
@@ -127,9 +161,6 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	failOn, err := parseFailOn(opts.failOn)
 	if err != nil {
 		return err
-	}
-	if opts.noBuiltin && len(opts.custom.paths) == 0 {
-		return usageError("dozen lint: --no-builtin needs --policy")
 	}
 	eng, err := env.lintEngine(opts)
 	if err != nil {
@@ -216,14 +247,17 @@ func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	mods, err := opts.custom.load(env)
+	mods, namespaces, err := opts.custom.load(env, cfg)
 	if err != nil {
 		return nil, err
+	}
+	if opts.noBuiltin && len(mods) == 0 {
+		return nil, usageError("dozen lint: --no-builtin needs --policy (or policies in .dozen.yaml)")
 	}
 	return policies.New(policies.Options{
 		Config:     cfg,
 		Policies:   mods,
-		Namespaces: opts.custom.namespaces,
+		Namespaces: namespaces,
 		NoBuiltin:  opts.noBuiltin,
 		Today:      time.Now(),
 	})

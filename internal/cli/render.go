@@ -63,8 +63,9 @@ error DIR is unchanged. dozen's files that the new render does not produce
 (a removed service) are deleted; files dozen did not write are never touched.
 
 Render lints what it renders with the built-in policies (and .dozen.yaml,
-or --config), and with custom Rego policies given with --policy, loaded as
-dozen lint loads them (--namespace, --rego-version): findings go to
+or --config), and with custom Rego policies given with --policy or named
+in .dozen.yaml, loaded as dozen lint loads them (--namespace,
+--rego-version): findings go to
 stderr, each at the line of the service file that set the value, with the
 rendered position beside it. A finding at or above --fail-on (default
 error) makes the exit status 1 and nothing is written; so does a rule that

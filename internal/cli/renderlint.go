@@ -110,11 +110,11 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err != nil {
 		return err
 	}
-	mods, err := opts.custom.load(env)
+	mods, namespaces, err := opts.custom.load(env, cfg)
 	if err != nil {
 		return err
 	}
-	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: opts.custom.namespaces, Today: time.Now()}
+	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: namespaces, Today: time.Now()}
 	eng, err := policies.New(setup)
 	if err != nil {
 		return err
