@@ -3,7 +3,6 @@ package schema
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestLoadLimits checks that a service file beyond the size or nesting
@@ -139,10 +138,12 @@ func TestLoadAliasedValue(t *testing.T) {
 		src += "  " + c + ": &" + c + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+",", 10), ",") + "]\n"
 		prev = c
 	}
-	start := time.Now()
 	_, err = s.Load("service.yaml", []byte(src))
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("Load took %v", d)
+	// The hang was the printing: each error showed the whole expanded
+	// value. The error must show a bounded cut of it, whatever the value's
+	// size (checked by size, not by time: tests do not time).
+	if err != nil && len(err.Error()) > 2000 {
+		t.Errorf("the error is %d bytes long: values are printed whole", len(err.Error()))
 	}
 	want := `service.yaml:8:9: config.d: [[[["x","x","x","x","x","x","x","x","x","x"],["x","x","x"... is a list, want bool`
 	if err == nil || !strings.Contains(err.Error(), want) {
