@@ -281,9 +281,10 @@ image_ref_pattern := `(?s)^(?:([^/@]*[.:][^/@]*|localhost)/)?((?:[^/@]*/)*)([^/:
 
 # image_family returns the base image family (and version, "" when unknown)
 # that an image reference shows, as {"family", "version"}: by the image's own
-# name (alpine:3.20, debian:12), a distroless or chainguard path, or a tag
-# variant (node:20-alpine3.20, python:3.12-slim-bookworm). Undefined when the
-# reference does not show its base (myorg/app:1.2.3).
+# name (alpine:3.20, debian:12, ubi9/ubi-minimal), a distroless or chainguard
+# path, or a tag variant (node:20-alpine3.20, python:3.12-slim-bookworm,
+# redis:7.2-debian-12, cuda:12.3-runtime-ubuntu22.04, temurin:21-ubi9-minimal).
+# Undefined when the reference does not show its base (myorg/app:1.2.3).
 image_family(image) := f if {
 	ref := image_ref(image)
 	f := family_from_name(ref)
@@ -304,12 +305,17 @@ family_from_name(ref) := {"family": ref.name, "version": version_of_tag(ref.tag)
 	regex.match(`(^|/)distroless(/|$)`, ref.repository)
 } else := {"family": "wolfi", "version": ""} if {
 	regex.match(`(^|/)chainguard(/|$)`, ref.repository)
+} else := {"family": "ubi", "version": ""} if {
+	# Red Hat's Universal Base Images: ubi9, ubi9/ubi-minimal, ubi8-micro.
+	regex.match(`(^|/)ubi[0-9]*(-minimal|-micro|-init)?(/|$)`, ref.repository)
 }
 
 version_of_tag(tag) := "" if tag == "latest" else := tag
 
 # tag_token_families maps the tokens of a tag that show its base, other than
-# alpine and alpineX.Y, to the family and version they show.
+# a distribution's name with or without its version run on (alpine,
+# alpine3.20, debian, ubuntu22.04, ubi9; tag_distributions), to the family
+# and version they show.
 tag_token_families := {
 	"trixie": {"family": "debian", "version": "trixie"},
 	"bookworm": {"family": "debian", "version": "bookworm"},
@@ -326,12 +332,21 @@ tag_token_families := {
 	"distroless": {"family": "distroless", "version": ""},
 }
 
-# tag_family_pattern finds the first token of a tag that is alpine, alpineX.Y
-# or a key of tag_token_families (a test keeps the two lists together).
-tag_family_pattern := `(?:^|-)(alpine[0-9.]*|trixie|bookworm|bullseye|buster|stretch|slim|noble|jammy|focal|bionic|windowsservercore|nanoserver|distroless)(?:-|$)`
+# tag_distributions are the distributions a tag token names, alone or with
+# the version run on (alpine3.20, ubuntu22.04, ubi9, centos7).
+tag_distributions := `alpine|debian|ubuntu|ubi|centos|rockylinux|almalinux|amazonlinux|oraclelinux|fedora|opensuse`
 
-family_from_tag_token(t) := {"family": "alpine", "version": substring(t, 6, -1)} if {
-	regex.match(`^alpine[0-9.]*$`, t)
+# tag_family_pattern finds the first token of a tag (split on "-") that is
+# one of tag_distributions, with or without a version, or a key of
+# tag_token_families.
+tag_family_pattern := concat("", [
+	`(?:^|-)((?:`, tag_distributions, `)[0-9.]*|`,
+	concat("|", sort(object.keys(tag_token_families))),
+	`)(?:-|$)`,
+])
+
+family_from_tag_token(t) := {"family": m[1], "version": m[2]} if {
+	m := regex.find_all_string_submatch_n(concat("", [`^(`, tag_distributions, `)([0-9.]*)$`]), t, 1)[0]
 } else := tag_token_families[t]
 
 # base_image_annotation_key is the annotation that declares a workload's base

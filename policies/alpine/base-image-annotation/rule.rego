@@ -14,7 +14,9 @@
 #   params:
 #     allowed_families: >-
 #       Base image families accepted, such as alpine, scratch or distroless.
-#       Default: [alpine].
+#       Default: alpine-image's allowed_families (which bases a team accepts
+#       is one decision, whether the reference or the annotation shows the
+#       base), or [alpine].
 #   remediation: >-
 #     Rebuild the image on Alpine and set the annotation to the base it uses,
 #     e.g. dozen.dev/base-image: alpine:3.20.
@@ -61,6 +63,9 @@ default allowed_families := ["alpine"]
 
 allowed_families := f if {
 	f := data.dozen.config.params["base-image-annotation"].allowed_families
+	is_array(f)
+} else := f if {
+	f := data.dozen.config.params["alpine-image"].allowed_families
 	is_array(f)
 }
 

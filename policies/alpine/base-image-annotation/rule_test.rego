@@ -36,6 +36,17 @@ test_scratch_allowed_by_config_passes if {
 		with data.dozen.config as {"params": {"base-image-annotation": {"allowed_families": ["alpine", "scratch"]}}}
 }
 
+test_scratch_allowed_by_alpine_image_config_passes if {
+	# One list of accepted bases serves both rules, unless this one has its own.
+	count(base_image_annotation.deny) == 0 with input as deployment("scratch")
+		with data.dozen.config as {"params": {"alpine-image": {"allowed_families": ["alpine", "scratch"]}}}
+	count(base_image_annotation.deny) == 1 with input as deployment("scratch")
+		with data.dozen.config as {"params": {
+			"alpine-image": {"allowed_families": ["alpine", "scratch"]},
+			"base-image-annotation": {"allowed_families": ["alpine"]},
+		}}
+}
+
 test_non_workload_passes if {
 	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"annotations": {"dozen.dev/base-image": "debian"}}}
 	count(base_image_annotation.deny) == 0 with input as cm
