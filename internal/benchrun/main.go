@@ -123,9 +123,13 @@ type sizes struct {
 	peerRenderMax  int   // the peer pipeline runs up to this many services
 }
 
+// issue4Objects is the size of the corpus issue 4 sets its lint goals on:
+// 2,000 files of 4 objects.
+const issue4Objects = 8000
+
 var (
 	fullSizes = sizes{
-		lintObjects:    []int{1000, 5000, 20000},
+		lintObjects:    []int{1000, 5000, issue4Objects, 20000},
 		lintGrowth:     []int{2500, 5000, 10000, 20000},
 		renderServices: []int{1, 200, 1000},
 		renderGrowth:   []int{125, 250, 500, 1000},
