@@ -118,7 +118,7 @@ func cachedResults(c Cache, key string, src Source) ([]*Result, bool) {
 		if r.File != src.File || r.YAML == nil || !utf8.ValidString(r.Env) || !utf8.ValidString(r.Service) {
 			return nil, false
 		}
-		results[i] = &Result{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: slices.Clip(r.YAML), pos: e.Pos}
+		results[i] = &Result{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: slices.Clip(r.YAML), pos: e.Pos, overlay: src.Overlays[r.Env]}
 	}
 	return results, true
 }

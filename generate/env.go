@@ -158,7 +158,7 @@ func renderEnv(svc *schema.Service, pos *schema.Positions, r *rendered, env stri
 		}
 		return nil, err
 	}
-	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: objs, pos: pos}, nil
+	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: objs, pos: pos, overlay: overlay}, nil
 }
 
 // writeEnvLayer writes baseDir: the kustomization for env as declared in

@@ -47,18 +47,22 @@ type Result struct {
 	// (Options.Encode).
 	YAML []byte
 
-	pos *schema.Positions
+	pos     *schema.Positions
+	overlay *Overlay // the environment's overlay directory, if it has one
 }
 
 // Origin returns, for one of r's objects, the mapping from its fields to
 // the service-file lines that set them (see Origin).
 func (r *Result) Origin(obj map[string]any) func(path []any) (diag.Pos, bool) {
-	return NewOrigin(r.pos).For(obj, r.Env)
+	o := NewOrigin(r.pos)
+	o.overlay = r.overlay
+	return o.For(obj, r.Env)
 }
 
 // OriginKey returns bytes that change whenever what Origin maps does: the
-// positions of the service file it maps to, and the environment. Caches
-// of lint findings, whose positions come from Origin, put it in their key.
+// positions of the service file it maps to, the environment, and the
+// environment's overlay files. Caches of lint findings, whose positions
+// come from Origin, put it in their key.
 func (r *Result) OriginKey() ([]byte, error) {
 	var b []byte
 	if r.pos != nil {
@@ -67,7 +71,15 @@ func (r *Result) OriginKey() ([]byte, error) {
 			return nil, err
 		}
 	}
-	return append(append(b, 0), r.Env...), nil
+	b = append(append(b, 0), r.Env...)
+	if r.overlay != nil {
+		o, err := json.Marshal(r.overlay) // its map's keys come sorted
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, 0), o...)
+	}
+	return b, nil
 }
 
 // rendered is the output of #Render: objects plus ConfigMap generator inputs.

@@ -3,6 +3,9 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"path"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dozen-dev/dozen/diag"
@@ -13,12 +16,16 @@ import (
 // file that set it, so a finding on rendered output points where the user
 // can fix it. It tries, in order: a value the file sets that equals the
 // field's value under the same key (the image line, for an image rule);
-// the same distinctive string under another key; the environment's
-// setting for the object's process; a field the file sets under the same
-// key in the object's process; the object's process; the service's name.
+// the line of the environment's overlay directory that sets the value (an
+// image's newTag, a patch's field); the same distinctive string under
+// another key; the environment's
+// setting for the object's process; a patch of the environment that names
+// the field's key; a field the file sets under the same key in the
+// object's process; the object's process; the service's name.
 type Origin struct {
-	pos    *schema.Positions
-	leaves []schema.Leaf
+	pos     *schema.Positions
+	leaves  []schema.Leaf
+	overlay *Overlay
 }
 
 // NewOrigin traces fields back to the service file indexed by pos.
@@ -45,6 +52,9 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 						return l.Pos, true
 					}
 				}
+				if p, ok := o.inOverlay(key, v); ok {
+					return p, true
+				}
 				// The same string under another name (a Secret's name set
 				// as backing.database.secret.secret), when it is distinctive.
 				if _, isString := v.(string); isString && len(val) > 5 {
@@ -66,6 +76,16 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 			for _, l := range o.leaves {
 				if strings.HasPrefix(l.Path, prefix) {
 					return l.Pos, true
+				}
+			}
+			// A field that only a patch sets (hostNetwork: true, a JSON
+			// patch adding /spec/.../hostPID): the patch that names it.
+			// Only for a value, not a mapping or list a patch may have
+			// only changed part of, and not for the keys every patch
+			// names to say what it patches.
+			if v, ok := valueAt(obj, path); ok && isScalar(v) && !patchTargetKeys[key] {
+				if p, ok := o.patchNaming(env, key); ok {
+					return p, true
 				}
 			}
 		}
@@ -101,6 +121,100 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 		}
 		return o.pos.NamePos, true
 	}
+}
+
+// inOverlay returns the position in the environment's overlay files of
+// the line that sets a field key to v, found by its text: a string value
+// whole (or, for an image, its tag or digest, as images: entries set
+// them), another scalar as "key: value". The files are searched in name
+// order; the value must stand as a token of its own on the line.
+func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
+	if o.overlay == nil || !isScalar(v) || v == nil {
+		return diag.Pos{}, false
+	}
+	var needles []string
+	if s, ok := v.(string); ok {
+		if len(s) >= 4 {
+			needles = append(needles, s)
+		}
+		if key == "image" {
+			if i := strings.LastIndex(s, "@"); i >= 0 {
+				needles = append(needles, s[i+1:])
+			} else if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
+				needles = append(needles, "newTag: "+s[i+1:], `newTag: "`+s[i+1:]+`"`)
+			}
+		}
+	} else if b, err := json.Marshal(v); err == nil {
+		needles = append(needles, key+": "+string(b))
+	}
+	names := make([]string, 0, len(o.overlay.Files))
+	for name := range o.overlay.Files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, needle := range needles {
+		for _, name := range names {
+			for i, line := range strings.Split(string(o.overlay.Files[name]), "\n") {
+				if col := tokenIndex(line, needle); col >= 0 {
+					return diag.Pos{File: path.Join(o.overlay.Dir, name), Line: i + 1, Col: col + 1}, true
+				}
+			}
+		}
+	}
+	return diag.Pos{}, false
+}
+
+// tokenIndex returns the index of needle in line where it stands as a
+// token (not inside a longer word), or -1.
+func tokenIndex(line, needle string) int {
+	for from := 0; ; {
+		i := strings.Index(line[from:], needle)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		before, after := i == 0 || !isWordByte(line[i-1]), i+len(needle) == len(line) || !isWordByte(line[i+len(needle)])
+		if before && after {
+			return i
+		}
+		from = i + 1
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '-' || c == '.' || c == '/' || c == ':' || c == '@' ||
+		'0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// patchTargetKeys are the keys a strategic merge patch names to say which
+// object it patches.
+var patchTargetKeys = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "name": true, "namespace": true}
+
+func isScalar(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return false
+	}
+	return true
+}
+
+// patchNaming returns the position of the first patch of environment env
+// that names key: as a mapping key in a strategic merge patch, or as a
+// segment of a JSON patch operation's path.
+func (o *Origin) patchNaming(env, key string) (diag.Pos, bool) {
+	prefix := "environments." + env + ".patches."
+	q := regexp.QuoteMeta(key)
+	names := regexp.MustCompile(`(?m)^[ \t-]*["']?` + q + `["']?[ \t]*:|/` + q + `(?:/|["'\s]|$)`)
+	for _, l := range o.leaves {
+		if !strings.HasPrefix(l.Path, prefix) || !strings.HasSuffix(l.Path, ".patch") {
+			continue
+		}
+		var text string
+		if json.Unmarshal([]byte(l.Value), &text) == nil && names.MatchString(text) {
+			return l.Pos, true
+		}
+	}
+	return diag.Pos{}, false
 }
 
 func lastKey(path []any) string {
