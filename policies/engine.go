@@ -300,11 +300,15 @@ func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error
 
 	found := make([][]Finding, len(inputs))
 	errs := make([]*diag.Error, len(inputs))
-	parallel.For(workers, len(inputs), func(_, i int) {
+	caches := make([]*vcache, workers) // one a worker, reused object after object
+	parallel.For(workers, len(inputs), func(w, i int) {
 		if ctx.Err() != nil || plans[i] == nil || inputs[i].context {
 			return
 		}
-		found[i], errs[i] = e.lintOne(ctx, plans[i], &inputs[i])
+		if caches[w] == nil {
+			caches[w] = newVCache()
+		}
+		found[i], errs[i] = e.lintOne(ctx, plans[i], &inputs[i], caches[w])
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -598,8 +602,9 @@ func groupIndex(sets []indexEntries, version *ast.Term) (ast.Object, error) {
 	return index, nil
 }
 
-// lintOne evaluates the rules of p on one document.
-func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input) ([]Finding, *diag.Error) {
+// lintOne evaluates the rules of p on one document, with vc as the
+// evaluation's cache of virtual documents.
+func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input, vc *vcache) ([]Finding, *diag.Error) {
 	doc, obj := &in.doc, in.obj
 	fail := func(format string, args ...any) *diag.Error {
 		// A rendered object's error is at its service file, as its
@@ -612,7 +617,8 @@ func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input) ([]Finding, *d
 		}
 		return diag.Errorf(pos, "", "evaluate policies on %s: %s", what, fmt.Sprintf(format, args...))
 	}
-	rs, err := p.pq.Eval(ctx, rego.EvalParsedInput(in.value))
+	vc.reset()
+	rs, err := p.pq.Eval(ctx, rego.EvalParsedInput(in.value), rego.EvalVirtualCache(vc))
 	if err != nil {
 		return nil, fail("%v", err)
 	}
