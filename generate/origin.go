@@ -203,11 +203,14 @@ func isScalar(v any) bool {
 // segment of a JSON patch operation's path.
 func (o *Origin) patchNaming(env, key string) (diag.Pos, bool) {
 	prefix := "environments." + env + ".patches."
-	q := regexp.QuoteMeta(key)
-	names := regexp.MustCompile(`(?m)^[ \t-]*["']?` + q + `["']?[ \t]*:|/` + q + `(?:/|["'\s]|$)`)
+	var names *regexp.Regexp // compiled for the first patch
 	for _, l := range o.leaves {
 		if !strings.HasPrefix(l.Path, prefix) || !strings.HasSuffix(l.Path, ".patch") {
 			continue
+		}
+		if names == nil {
+			q := regexp.QuoteMeta(key)
+			names = regexp.MustCompile(`(?m)^[ \t-]*["']?` + q + `["']?[ \t]*:|/` + q + `(?:/|["'\s]|$)`)
 		}
 		var text string
 		if json.Unmarshal([]byte(l.Value), &text) == nil && names.MatchString(text) {
