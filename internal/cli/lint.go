@@ -42,6 +42,25 @@ type customPolicies struct {
 	rego       regoVersion
 }
 
+// configPolicyPaths returns the policy paths of cfg's policies section,
+// relative to the configuration file wherever dozen runs; a path that is
+// not there is an error at its line.
+func (env *Env) configPolicyPaths(cfg *policies.Config) ([]string, error) {
+	var paths []string
+	var errs diag.List
+	dir := filepath.Dir(cfg.File)
+	for i, path := range cfg.Policies.Paths {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		if _, err := os.Stat(env.abs(path)); err != nil {
+			errs = append(errs, &diag.Error{Pos: cfg.Policies.PathPos[i], Path: fmt.Sprintf("policies.paths[%d]", i), Msg: fmt.Sprintf("%s: %s", path, describeFSError(err))})
+		}
+		paths = append(paths, path)
+	}
+	return paths, errs.Sort().Err()
+}
+
 // addPolicyFlags adds --policy, --namespace and --rego-version.
 func addPolicyFlags(cmd *cobra.Command, p *customPolicies) {
 	f := cmd.Flags()
@@ -57,21 +76,9 @@ func addPolicyFlags(cmd *cobra.Command, p *customPolicies) {
 func (p *customPolicies) load(env *Env, cfg *policies.Config) ([]policies.Module, []string, error) {
 	paths, namespaces, version := p.paths, p.namespaces, p.rego.v
 	if cfg != nil {
-		if len(paths) == 0 && len(cfg.Policies.Paths) > 0 {
-			// Relative to the configuration file, wherever dozen runs; a
-			// path that is not there is an error at its line.
-			var errs diag.List
-			dir := filepath.Dir(cfg.File)
-			for i, path := range cfg.Policies.Paths {
-				if !filepath.IsAbs(path) {
-					path = filepath.Join(dir, path)
-				}
-				if _, err := os.Stat(env.abs(path)); err != nil {
-					errs = append(errs, &diag.Error{Pos: cfg.Policies.PathPos[i], Path: fmt.Sprintf("policies.paths[%d]", i), Msg: fmt.Sprintf("%s: %s", path, describeFSError(err))})
-				}
-				paths = append(paths, path)
-			}
-			if err := errs.Sort().Err(); err != nil {
+		if len(paths) == 0 {
+			var err error
+			if paths, err = env.configPolicyPaths(cfg); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -34,13 +34,6 @@ func (r *regoVersion) Set(s string) error {
 // Type names the flag's values in help.
 func (r *regoVersion) Type() string { return "v0|v1" }
 
-// set marks mods as written in the version.
-func (r *regoVersion) set(mods []policies.Module) {
-	for i := range mods {
-		mods[i].RegoVersion = r.v
-	}
-}
-
 // addRegoVersionFlag adds --rego-version to a command that loads custom
 // policies, and completes its values.
 func addRegoVersionFlag(cmd *cobra.Command, r *regoVersion) {

@@ -13,9 +13,10 @@ import (
 
 func newTestCmd(env *Env) *cobra.Command {
 	verbose := false
+	config := ""
 	var rego regoVersion
 	cmd := &cobra.Command{
-		Use:   "test DIR...",
+		Use:   "test [DIR...]",
 		Short: "Run the Rego unit tests of custom policies, with coverage",
 		Long: `Test runs the Rego unit tests (rules named test_*; todo_test_* are skipped)
 in the .rego files under each DIR, as opa test does, with the same
@@ -28,19 +29,41 @@ Files are read as Rego v1; --rego-version v0 reads policies and tests
 written in the Rego v0 syntax (deny[msg] { ... }, test_x { ... }), as in
 conftest.
 
+Without DIR, test runs the tests of the policies .dozen.yaml names
+(policies: paths, and its rego_version unless the flag is given), the
+policies every lint and render under it runs.
+
 Exit status 1 when a test fails or errors.
 
 ` + exitCodesHelp,
 		Example: `  dozen test policy/
   dozen test -v policy/ lib/
-  dozen test --rego-version v0 policy/`,
-		Args: cobra.MinimumNArgs(1),
+  dozen test --rego-version v0 policy/
+  dozen test                # the policies .dozen.yaml names`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			version := rego.v
+			if len(args) == 0 {
+				cfg, err := env.loadConfig(config)
+				if err != nil {
+					return err
+				}
+				if cfg == nil || len(cfg.Policies.Paths) == 0 {
+					return usageError("dozen test: name the policy directories, or list them under policies: paths in .dozen.yaml")
+				}
+				if args, err = env.configPolicyPaths(cfg); err != nil {
+					return err
+				}
+				if version == "" {
+					version = cfg.Policies.RegoVersion
+				}
+			}
 			mods, err := env.readPolicies(args, true)
 			if err != nil {
 				return err
 			}
-			rego.set(mods)
+			for i := range mods {
+				mods[i].RegoVersion = version
+			}
 			rep, err := policies.RunTests(cmd.Context(), mods)
 			if err != nil {
 				return err
@@ -56,6 +79,7 @@ Exit status 1 when a test fails or errors.
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every test, and print() output")
+	cmd.Flags().StringVar(&config, "config", "", "configuration `FILE` naming the policies when no DIR is given (default: .dozen.yaml from the working directory upward)")
 	addRegoVersionFlag(cmd, &rego)
 	return cmd
 }
