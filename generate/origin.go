@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/schema"
 )
@@ -52,9 +54,6 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 						return l.Pos, true
 					}
 				}
-				if p, ok := o.inOverlay(key, v); ok {
-					return p, true
-				}
 				// The same string under another name (a Secret's name set
 				// as backing.database.secret.secret), when it is distinctive.
 				if _, isString := v.(string); isString && len(val) > 5 {
@@ -63,6 +62,9 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 							return l.Pos, true
 						}
 					}
+				}
+				if p, ok := o.inOverlay(key, v); ok {
+					return p, true
 				}
 			}
 		}
@@ -84,7 +86,7 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 			// only changed part of, and not for the keys every patch
 			// names to say what it patches.
 			if v, ok := valueAt(obj, path); ok && isScalar(v) && !patchTargetKeys[key] {
-				if p, ok := o.patchNaming(env, key); ok {
+				if p, ok := o.patchNaming(env, key, v); ok {
 					return p, true
 				}
 			}
@@ -124,23 +126,23 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 }
 
 // inOverlay returns the position in the environment's overlay files of
-// the line that sets a field key to v, found by its text: a string value
-// whole (or, for an image, its tag or digest, as images: entries set
-// them), another scalar as "key: value". The files are searched in name
-// order; the value must stand as a token of its own on the line.
+// the line that sets a field key to the scalar v: "key: value" (the value
+// quoted or not), or, for an image, the images: entry's newTag or digest
+// with the image's tag or digest. Comments are not searched; the files
+// are searched in name order.
 func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 	if o.overlay == nil || !isScalar(v) || v == nil {
 		return diag.Pos{}, false
 	}
 	var needles []string
 	if s, ok := v.(string); ok {
-		if len(s) >= 4 {
-			needles = append(needles, s)
+		if s != "" {
+			needles = append(needles, key+": "+s, key+`: "`+s+`"`, key+": '"+s+"'")
 		}
 		if key == "image" {
-			if i := strings.LastIndex(s, "@"); i >= 0 {
-				needles = append(needles, s[i+1:])
-			} else if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
+			if i := strings.LastIndex(s, "@"); i >= 0 && i+1 < len(s) {
+				needles = append(needles, "digest: "+s[i+1:], `digest: "`+s[i+1:]+`"`)
+			} else if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") && i+1 < len(s) {
 				needles = append(needles, "newTag: "+s[i+1:], `newTag: "`+s[i+1:]+`"`)
 			}
 		}
@@ -155,7 +157,7 @@ func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 	for _, needle := range needles {
 		for _, name := range names {
 			for i, line := range strings.Split(string(o.overlay.Files[name]), "\n") {
-				if col := tokenIndex(line, needle); col >= 0 {
+				if col := tokenIndex(uncommented(line), needle); col >= 0 {
 					return diag.Pos{File: path.Join(o.overlay.Dir, name), Line: i + 1, Col: col + 1}, true
 				}
 			}
@@ -164,10 +166,25 @@ func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 	return diag.Pos{}, false
 }
 
+// uncommented returns a YAML line without its comment: from a "#" at the
+// start of the line or after a blank. (A "#" inside a quoted value after
+// a blank is cut too: such a value is not found, which is safe.)
+func uncommented(line string) string {
+	for i := 0; i < len(line); i++ {
+		if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+			return line[:i]
+		}
+	}
+	return line
+}
+
 // tokenIndex returns the index of needle in line where it stands as a
-// token (not inside a longer word), or -1.
+// token (not inside a longer word), or -1. An empty needle is never found.
 func tokenIndex(line, needle string) int {
-	for from := 0; ; {
+	if needle == "" {
+		return -1
+	}
+	for from := 0; from < len(line); {
 		i := strings.Index(line[from:], needle)
 		if i < 0 {
 			return -1
@@ -179,10 +196,14 @@ func tokenIndex(line, needle string) int {
 		}
 		from = i + 1
 	}
+	return -1
 }
 
+// isWordByte reports whether c can be part of a word, a path or a version:
+// letters, digits, the punctuation of image references, and every byte of
+// a multi-byte UTF-8 character.
 func isWordByte(c byte) bool {
-	return c == '_' || c == '-' || c == '.' || c == '/' || c == ':' || c == '@' ||
+	return c == '_' || c == '-' || c == '.' || c == '/' || c == ':' || c == '@' || c >= 0x80 ||
 		'0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
@@ -199,25 +220,67 @@ func isScalar(v any) bool {
 }
 
 // patchNaming returns the position of the first patch of environment env
-// that names key: as a mapping key in a strategic merge patch, or as a
-// segment of a JSON patch operation's path.
-func (o *Origin) patchNaming(env, key string) (diag.Pos, bool) {
+// that sets the field key to the scalar v: a JSON patch with an add or
+// replace operation whose path ends in key and whose value is v, or a
+// strategic merge patch with the line "key: v".
+func (o *Origin) patchNaming(env, key string, v any) (diag.Pos, bool) {
+	want, err := json.Marshal(v)
+	if err != nil {
+		return diag.Pos{}, false
+	}
+	text := string(want)
+	if s, ok := v.(string); ok {
+		text = s
+	}
 	prefix := "environments." + env + ".patches."
-	var names *regexp.Regexp // compiled for the first patch
+	var line *regexp.Regexp // compiled for the first strategic merge patch
 	for _, l := range o.leaves {
 		if !strings.HasPrefix(l.Path, prefix) || !strings.HasSuffix(l.Path, ".patch") {
 			continue
 		}
-		if names == nil {
-			q := regexp.QuoteMeta(key)
-			names = regexp.MustCompile(`(?m)^[ \t-]*["']?` + q + `["']?[ \t]*:|/` + q + `(?:/|["'\s]|$)`)
+		var patch string
+		if json.Unmarshal([]byte(l.Value), &patch) != nil {
+			continue
 		}
-		var text string
-		if json.Unmarshal([]byte(l.Value), &text) == nil && names.MatchString(text) {
+		if ops, ok := jsonPatch(patch); ok {
+			for _, op := range ops {
+				p, _ := op["path"].(string)
+				got, err := json.Marshal(op["value"])
+				if (op["op"] == "add" || op["op"] == "replace") && lastPointerToken(p) == key && err == nil && string(got) == string(want) {
+					return l.Pos, true
+				}
+			}
+			continue
+		}
+		if line == nil {
+			line = regexp.MustCompile(`(?m)^[ \t-]*["']?` + regexp.QuoteMeta(key) + `["']?[ \t]*:[ \t]*["']?` + regexp.QuoteMeta(text) + `["']?[ \t]*(?:#.*)?$`)
+		}
+		if line.MatchString(patch) {
 			return l.Pos, true
 		}
 	}
 	return diag.Pos{}, false
+}
+
+// jsonPatch reads a patch as a JSON 6902 patch: a list of operations, each
+// with an op. Anything else is a strategic merge patch.
+func jsonPatch(patch string) ([]map[string]any, bool) {
+	var ops []map[string]any
+	if yaml.Unmarshal([]byte(patch), &ops) != nil || len(ops) == 0 {
+		return nil, false
+	}
+	for _, op := range ops {
+		if _, ok := op["op"].(string); !ok {
+			return nil, false
+		}
+	}
+	return ops, true
+}
+
+// lastPointerToken returns the last token of a JSON pointer, unescaped.
+func lastPointerToken(p string) string {
+	t := p[strings.LastIndex(p, "/")+1:]
+	return strings.NewReplacer("~1", "/", "~0", "~").Replace(t)
 }
 
 func lastKey(path []any) string {
