@@ -54,8 +54,10 @@ type Config struct {
 
 // CustomPolicies is the policies section: custom Rego policies that run
 // in every lint and render under the file, as the command-line flags
-// --policy, --namespace and --rego-version would load them (a flag given
-// replaces its setting here, as in conftest). The CLI reads the files.
+// --policy, --namespace and --rego-version would load them. --policy
+// replaces the section (its namespaces and version describe its own
+// paths); the other two flags replace those settings. The CLI reads the
+// files.
 type CustomPolicies struct {
 	Paths       []string   // as written: relative to the file's directory
 	PathPos     []diag.Pos // each path's position in the file
@@ -163,13 +165,22 @@ func LoadConfig(file string, data []byte) (*Config, error) {
 	if pol, ok := r.mapping([]any{"policies"}, root["policies"]); ok {
 		p := []any{"policies"}
 		pol = r.object(p, pol, "paths", "namespaces", "rego_version")
-		for i, v := range r.strings(at(p, "paths"), pol["paths"]) {
-			if v == "" {
-				r.errorf(at(at(p, "paths"), i), "want a directory or file, not an empty string")
+		list, _ := r.list(at(p, "paths"), pol["paths"])
+		for i, e := range list {
+			ep := at(at(p, "paths"), i)
+			v, ok := r.str(ep, e)
+			switch {
+			case !ok:
+				if e == nil {
+					r.errorf(ep, "want a directory or file, not null")
+				}
+				continue
+			case v == "":
+				r.errorf(ep, "want a directory or file, not an empty string")
 				continue
 			}
 			cfg.Policies.Paths = append(cfg.Policies.Paths, v)
-			cfg.Policies.PathPos = append(cfg.Policies.PathPos, r.pos(at(at(p, "paths"), i)))
+			cfg.Policies.PathPos = append(cfg.Policies.PathPos, r.pos(ep))
 		}
 		cfg.Policies.Namespaces = r.strings(at(p, "namespaces"), pol["namespaces"])
 		if s, ok := r.str(at(p, "rego_version"), pol["rego_version"]); ok {

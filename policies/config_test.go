@@ -122,6 +122,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		want: `c.yaml:2:20: policies.paths[1]: want a directory or file, not an empty string` + "\n" +
 			`c.yaml:3:3: policies.namespace: unknown key "namespace" (known keys: paths, namespaces, rego_version)`,
 	}, {
+		name: "policies with paths that are not strings",
+		in:   "policies:\n  paths: [1, \"\", ~]\n",
+		want: `c.yaml:2:11: policies.paths[0]: want a string, not a number` + "\n" +
+			`c.yaml:2:14: policies.paths[1]: want a directory or file, not an empty string` + "\n" +
+			`c.yaml:2:18: policies.paths[2]: want a directory or file, not null`,
+	}, {
 		name: "bad glob",
 		in:   "exceptions:\n- rule: x\n  reason: r\n  match: {name: \"[\"}\n",
 		want: `c.yaml:4:11: exceptions[0].match.name: bad pattern "[": syntax error in pattern`,

@@ -53,8 +53,13 @@ func (env *Env) configPolicyPaths(cfg *policies.Config) ([]string, error) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(dir, path)
 		}
+		at := func(msg string) {
+			errs = append(errs, &diag.Error{Pos: cfg.Policies.PathPos[i], Path: fmt.Sprintf("policies.paths[%d]", i), Msg: path + ": " + msg})
+		}
 		if _, err := os.Stat(env.abs(path)); err != nil {
-			errs = append(errs, &diag.Error{Pos: cfg.Policies.PathPos[i], Path: fmt.Sprintf("policies.paths[%d]", i), Msg: fmt.Sprintf("%s: %s", path, describeFSError(err))})
+			at(describeFSError(err))
+		} else if files, _ := env.walk(path, func(name string) bool { return strings.HasSuffix(name, ".rego") }); len(files) == 0 {
+			at("no Rego files (*.rego) in this directory or below")
 		}
 		paths = append(paths, path)
 	}
@@ -71,16 +76,16 @@ func addPolicyFlags(cmd *cobra.Command, p *customPolicies) {
 
 // load reads the policies' Rego files (not their tests), marked with
 // their syntax version, and returns them with the packages whose rules
-// run. The policies section of cfg (.dozen.yaml) supplies what the flags
-// do not: a flag given replaces its setting there, as in conftest.
+// run. Without --policy, the policies section of cfg (.dozen.yaml) names
+// them, with its namespaces and rego_version unless --namespace or
+// --rego-version is given. With --policy the section is not used: its
+// namespaces and version describe its own paths.
 func (p *customPolicies) load(env *Env, cfg *policies.Config) ([]policies.Module, []string, error) {
 	paths, namespaces, version := p.paths, p.namespaces, p.rego.v
-	if cfg != nil {
-		if len(paths) == 0 {
-			var err error
-			if paths, err = env.configPolicyPaths(cfg); err != nil {
-				return nil, nil, err
-			}
+	if len(paths) == 0 && cfg != nil && len(cfg.Policies.Paths) > 0 {
+		var err error
+		if paths, err = env.configPolicyPaths(cfg); err != nil {
+			return nil, nil, err
 		}
 		if len(namespaces) == 0 {
 			namespaces = cfg.Policies.Namespaces
@@ -126,8 +131,9 @@ is. Policies are read as Rego v1; policies written in the Rego v0 syntax
 (deny[msg] { ... }, without contains and if) need --rego-version v0, as in
 conftest. The built-in rules are v1 either way. .dozen.yaml can name the
 policies instead (policies: paths, namespaces, rego_version; paths relative
-to the file), for every lint and render under it; a flag replaces its
-setting there.
+to the file), for every lint and render under it. --policy replaces the
+section (its namespaces and rego_version describe its own paths);
+--namespace and --rego-version replace those settings.
 
 A file that cannot be read or parsed is reported on stderr and makes the exit
 status 2; the other files are still linted and reported.

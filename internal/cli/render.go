@@ -126,8 +126,15 @@ input gives the same bytes.
 			if len(opts.formats) > 0 && opts.noLint {
 				return usageError("--format reports the lint: it cannot be used with --no-lint")
 			}
-			if len(opts.custom.paths) > 0 && opts.noLint {
-				return usageError("--policy adds rules to the lint: it cannot be used with --no-lint")
+			if opts.noLint {
+				for _, f := range []struct {
+					flag string
+					set  bool
+				}{{"--policy", len(opts.custom.paths) > 0}, {"--namespace", len(opts.custom.namespaces) > 0}, {"--rego-version", opts.custom.rego.v != ""}} {
+					if f.set {
+						return usageError("%s is about the lint's custom policies: it cannot be used with --no-lint", f.flag)
+					}
+				}
 			}
 			if _, err := parseFormats("dozen render", opts.formats); err != nil {
 				return err
