@@ -127,8 +127,9 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 
 // inOverlay returns the position in the environment's overlay files of
 // the line that sets a field key to the scalar v: "key: value" (the value
-// quoted or not), or, for an image, the images: entry's newTag or digest
-// with the image's tag or digest. Comments are not searched; the files
+// quoted or not), a JSON patch operation's "value: value" for a string,
+// or, for an image, the images: entry's newTag or digest with the image's
+// tag or digest. Comments are not searched; the files
 // are searched in name order.
 func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 	if o.overlay == nil || !isScalar(v) || v == nil {
@@ -138,6 +139,10 @@ func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 	if s, ok := v.(string); ok {
 		if s != "" {
 			needles = append(needles, key+": "+s, key+`: "`+s+`"`, key+": '"+s+"'")
+		}
+		if s != "" && key != "value" {
+			// A JSON patch operation that sets the field.
+			needles = append(needles, "value: "+s, `value: "`+s+`"`, "value: '"+s+"'")
 		}
 		if key == "image" {
 			if i := strings.LastIndex(s, "@"); i >= 0 && i+1 < len(s) {
