@@ -18,12 +18,12 @@ import (
 // file that set it, so a finding on rendered output points where the user
 // can fix it. It tries, in order: a value the file sets that equals the
 // field's value under the same key (the image line, for an image rule);
-// the line of the environment's overlay directory that sets the value (an
-// image's newTag, a patch's field); the same distinctive string under
-// another key; the environment's
-// setting for the object's process; a patch of the environment that names
-// the field's key; a field the file sets under the same key in the
-// object's process; the object's process; the service's name.
+// the same distinctive string under another key; the line of the
+// environment's overlay directory that sets the value (an image's newTag,
+// a patch's field); the environment's setting for the object's process; a
+// patch of the environment that sets the field to the value; a field the
+// file sets under the same key in the object's process; the object's
+// process; the service's name.
 type Origin struct {
 	pos     *schema.Positions
 	leaves  []schema.Leaf
@@ -129,8 +129,8 @@ func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos,
 // the line that sets a field key to the scalar v: "key: value" (the value
 // quoted or not), a JSON patch operation's "value: value" for a string,
 // or, for an image, the images: entry's newTag or digest with the image's
-// tag or digest. Comments are not searched; the files
-// are searched in name order.
+// tag or digest. Comments are not searched; the files are searched in
+// name order, the likeliest search string first.
 func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 	if o.overlay == nil || !isScalar(v) || v == nil {
 		return diag.Pos{}, false
@@ -154,16 +154,26 @@ func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 	} else if b, err := json.Marshal(v); err == nil {
 		needles = append(needles, key+": "+string(b))
 	}
+	if len(needles) == 0 {
+		return diag.Pos{}, false
+	}
 	names := make([]string, 0, len(o.overlay.Files))
 	for name := range o.overlay.Files {
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	lines := make([][]string, len(names)) // each file's lines, comments cut
+	for i, name := range names {
+		lines[i] = strings.Split(string(o.overlay.Files[name]), "\n")
+		for j := range lines[i] {
+			lines[i][j] = uncommented(lines[i][j])
+		}
+	}
 	for _, needle := range needles {
-		for _, name := range names {
-			for i, line := range strings.Split(string(o.overlay.Files[name]), "\n") {
-				if col := tokenIndex(uncommented(line), needle); col >= 0 {
-					return diag.Pos{File: path.Join(o.overlay.Dir, name), Line: i + 1, Col: col + 1}, true
+		for i, name := range names {
+			for j, line := range lines[i] {
+				if col := tokenIndex(line, needle); col >= 0 {
+					return diag.Pos{File: path.Join(o.overlay.Dir, name), Line: j + 1, Col: col + 1}, true
 				}
 			}
 		}

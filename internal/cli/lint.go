@@ -74,18 +74,17 @@ func addPolicyFlags(cmd *cobra.Command, p *customPolicies) {
 	addRegoVersionFlag(cmd, &p.rego)
 }
 
-// load reads the policies' Rego files (not their tests), marked with
-// their syntax version, and returns them with the packages whose rules
-// run. Without --policy, the policies section of cfg (.dozen.yaml) names
-// them, with its namespaces and rego_version unless --namespace or
-// --rego-version is given. With --policy the section is not used: its
-// namespaces and version describe its own paths.
-func (p *customPolicies) load(env *Env, cfg *policies.Config) ([]policies.Module, []string, error) {
-	paths, namespaces, version := p.paths, p.namespaces, p.rego.v
+// resolve returns the paths of the custom policies, the packages whose
+// rules run and the policies' syntax version. Without --policy, the
+// policies section of cfg (.dozen.yaml) names them, with its namespaces
+// and rego_version unless --namespace or --rego-version is given. With
+// --policy the section is not used: its namespaces and version describe
+// its own paths.
+func (p *customPolicies) resolve(env *Env, cfg *policies.Config) (paths, namespaces []string, version policies.RegoVersion, err error) {
+	paths, namespaces, version = p.paths, p.namespaces, p.rego.v
 	if len(paths) == 0 && cfg != nil && len(cfg.Policies.Paths) > 0 {
-		var err error
 		if paths, err = env.configPolicyPaths(cfg); err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		if len(namespaces) == 0 {
 			namespaces = cfg.Policies.Namespaces
@@ -94,12 +93,19 @@ func (p *customPolicies) load(env *Env, cfg *policies.Config) ([]policies.Module
 			version = cfg.Policies.RegoVersion
 		}
 	}
-	mods, err := env.readPolicies(paths, false)
+	return paths, namespaces, version, nil
+}
+
+// load reads the custom policies' Rego files (not their tests) and
+// returns them with the packages whose rules run (see resolve).
+func (p *customPolicies) load(env *Env, cfg *policies.Config) ([]policies.Module, []string, error) {
+	paths, namespaces, version, err := p.resolve(env, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	for i := range mods {
-		mods[i].RegoVersion = version
+	mods, err := env.readPolicies(paths, false, version)
+	if err != nil {
+		return nil, nil, err
 	}
 	return mods, namespaces, nil
 }
@@ -314,9 +320,9 @@ func (env *Env) findConfig() string {
 }
 
 // readPolicies reads the Rego files of each path: a .rego file, or a
-// directory searched recursively (hidden directories skipped). Test files
-// are included only when tests is set.
-func (env *Env) readPolicies(paths []string, tests bool) ([]policies.Module, error) {
+// directory searched recursively (hidden directories skipped), as written
+// in the Rego version. Test files are included only when tests is set.
+func (env *Env) readPolicies(paths []string, tests bool, version policies.RegoVersion) ([]policies.Module, error) {
 	var mods []policies.Module
 	var errs diag.List
 	for _, arg := range paths {
@@ -336,7 +342,7 @@ func (env *Env) readPolicies(paths []string, tests bool) ([]policies.Module, err
 				errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
 				continue
 			}
-			mods = append(mods, policies.Module{File: f, Source: data})
+			mods = append(mods, policies.Module{File: f, Source: data, RegoVersion: version})
 		}
 	}
 	return mods, errs.Sort().Err()

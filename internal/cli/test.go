@@ -41,28 +41,24 @@ Exit status 1 when a test fails or errors.
   dozen test --rego-version v0 policy/
   dozen test                # the policies .dozen.yaml names`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			version := rego.v
+			var cfg *policies.Config // read only to name the policies
 			if len(args) == 0 {
-				cfg, err := env.loadConfig(config)
-				if err != nil {
+				var err error
+				if cfg, err = env.loadConfig(config); err != nil {
 					return err
 				}
 				if cfg == nil || len(cfg.Policies.Paths) == 0 {
 					return usageError("dozen test: name the policy directories, or list them under policies: paths in .dozen.yaml")
 				}
-				if args, err = env.configPolicyPaths(cfg); err != nil {
-					return err
-				}
-				if version == "" {
-					version = cfg.Policies.RegoVersion
-				}
 			}
-			mods, err := env.readPolicies(args, true)
+			custom := customPolicies{paths: args, rego: rego}
+			paths, _, version, err := custom.resolve(env, cfg)
 			if err != nil {
 				return err
 			}
-			for i := range mods {
-				mods[i].RegoVersion = version
+			mods, err := env.readPolicies(paths, true, version)
+			if err != nil {
+				return err
 			}
 			rep, err := policies.RunTests(cmd.Context(), mods)
 			if err != nil {
