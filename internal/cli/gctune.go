@@ -14,28 +14,35 @@ import (
 // the default a render spends about a third of its CPU time collecting,
 // most of it in cycles that find almost everything dead.
 //
-// After each cycle the tuner sets the next heap goal (heapGoal). With the
-// floor and the ceiling both at 144 MiB, that is:
+// After each cycle the tuner sets the collector for the next one, by the
+// live heap:
 //
-//   - 144 MiB while the live heap is under 96 MiB: a run with a small live
-//     heap collects far less often than at GOGC=100. Rendering 1,000
-//     services keeps 20 to 40 MB live; a goal of 144 MiB rather than 80
-//     (the floor before) halved its collections (240 to 131 cycles, 4.1 to
-//     3.2 s of collector CPU), while its peak memory stays that of its
-//     lint phase;
-//   - one and a half times the live heap from 96 to 144 MiB (GOGC=50): a
-//     large run (20,000 objects to lint, whose OPA values are about 95 to
-//     110 MB live) trades some collector time for staying within the
-//     300 MiB it is meant to fit in (the binary, the runtime and memory not
-//     yet returned add 110 to 130 MiB to the heap's goal);
-//   - twice the live heap (GOGC=100) once the live heap itself is past
-//     144 MiB: such a run cannot fit in 300 MiB anyway, and at GOGC=50 a
+//   - up to half of gcBudget (224 MiB) live, the collector is paced by
+//     memory, not by a percentage: the runtime's memory limit is the
+//     budget and the percentage is off, so a cycle starts only when the
+//     memory the runtime holds nears the budget (GOGC=off with GOMEMLIMIT,
+//     in the terms of Go's GC guide). The budget is what the 300 MiB peak
+//     RSS goal leaves once the binary's pages are counted (about 55 MiB).
+//     Near its limit the runtime returns freed pages to the system, so the
+//     heap gets more of the same RSS than a heap goal gives it (a goal of
+//     168 MiB peaked at 285 to 302 MiB). Linting 20,000 objects, whose OPA
+//     values keep about 90 MB live, now collects about half as often as
+//     with the 144 MiB goal before, for 12% less CPU; rendering 1,000
+//     services 7% less; peak RSS 275 MiB (BENCHMARKS.md, fifth session);
+//   - past half the budget, pacing by memory would collect again and again
+//     for little (the runtime caps such a collector at half the CPU, and
+//     the run crawls), so the memory limit goes back to --limit memory and
+//     the heap goal is heapGoal's: one and a half times the live heap up to
+//     144 MiB live (GOGC=50), a run that large trading some collector time
+//     for staying near 300 MiB; twice the live heap (GOGC=100) past 144 MiB
+//     live, since such a run cannot fit in 300 MiB anyway and at GOGC=50 a
 //     collector rescanning a large live heap makes the cost grow faster
-//     than the work, so the premium stays within a band of sizes (see
-//     BENCHMARKS.md);
-//   - never more than half the memory limit (--limit memory) unless the
-//     live heap needs it; the runtime's own limit, set to the same budget,
-//     makes the collector run as the heap nears it whatever the goal.
+//     than the work; never more than half the memory limit unless the live
+//     heap needs it (the runtime's limit, the same, makes the collector run
+//     as the heap nears it whatever the goal);
+//   - with GOMEMLIMIT set, the memory limit is the user's: the tuner sets
+//     only heapGoal's percentage (a small heap's goal is then the floor,
+//     144 MiB).
 //
 // heapGoal takes the floor and the ceiling apart (the goal is twice the
 // live heap but at least the floor, and above the ceiling, while the live
@@ -47,19 +54,22 @@ import (
 // only when the user has not chosen a GOGC of their own.
 
 const (
+	gcBudget  = 224 << 20
 	gcFloor   = 144 << 20
 	gcCeiling = 144 << 20
 )
 
 // gcTuner sets the collector's percentage after every cycle.
 type gcTuner struct {
-	floor   uint64
-	ceiling uint64
-	limit   uint64 // the memory limit: the goal never passes half of it
-	stopped atomic.Bool
-	sample  []metrics.Sample
-	percent atomic.Int64 // the last percentage set, for tests
-	runs    atomic.Int64 // how many times tune ran, for tests
+	floor    uint64
+	ceiling  uint64
+	limit    uint64 // the memory limit: the goal never passes half of it
+	budget   uint64 // pace by memory up to this much; 0 when GOMEMLIMIT is set
+	stopped  atomic.Bool
+	sample   []metrics.Sample
+	percent  atomic.Int64  // the last percentage set, for tests
+	memLimit atomic.Uint64 // the last memory limit set
+	runs     atomic.Int64  // how many times tune ran, for tests
 }
 
 // startGCTuner starts tuning unless GOGC is set in the environment, and
@@ -69,6 +79,9 @@ func startGCTuner(limit int, getenv func(string) string) *gcTuner {
 		return nil
 	}
 	t := &gcTuner{floor: gcFloor, ceiling: gcCeiling, limit: uint64(limit), sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	if getenv == nil || getenv("GOMEMLIMIT") == "" {
+		t.budget = min(gcBudget, uint64(limit))
+	}
 	t.tune()
 	t.arm()
 	return t
@@ -111,18 +124,42 @@ func (t *gcTuner) arm() {
 	})
 }
 
-// tune sets the percentage that makes the next goal the one described at
-// the top of this file.
-func (t *gcTuner) tune() {
-	metrics.Read(t.sample)
+// settings returns what the tuner sets for a live heap of live bytes: the
+// percentage (-1: off) and the runtime's memory limit (0: leave it).
+func (t *gcTuner) settings(live uint64) (percent int64, memLimit uint64) {
+	if t.budget > 0 && live <= t.budget/2 {
+		return -1, t.budget
+	}
 	// Below 4 MiB the runtime's goal is its minimum heap (4 MiB) scaled by
 	// the percentage, not the live heap; before the first cycle the live
 	// heap reads 0.
-	live := max(t.sample[0].Value.Uint64(), 4<<20)
-	percent := int64((heapGoal(live, t.floor, t.ceiling, t.limit) - live) * 100 / live)
+	live = max(live, 4<<20)
+	percent = int64((heapGoal(live, t.floor, t.ceiling, t.limit) - live) * 100 / live)
+	if t.budget > 0 {
+		memLimit = t.limit
+	}
+	return percent, memLimit
+}
+
+// tune sets the collector for the next cycle (see the top of this file).
+func (t *gcTuner) tune() {
+	metrics.Read(t.sample)
+	percent, memLimit := t.settings(t.sample[0].Value.Uint64())
+	setLimit := func() {
+		if memLimit != 0 && memLimit != t.memLimit.Load() {
+			debug.SetMemoryLimit(int64(memLimit))
+			t.memLimit.Store(memLimit)
+		}
+	}
+	// The collector is never off without the budget as its limit: turning
+	// it off, the budget goes first; turning it on, the percentage does.
+	if percent < 0 {
+		setLimit()
+	}
 	if percent != t.percent.Load() {
 		debug.SetGCPercent(int(percent))
 		t.percent.Store(percent)
 	}
+	setLimit()
 	t.runs.Add(1)
 }

@@ -78,8 +78,10 @@ func newMemoryGuard(env *Env) *memoryGuard {
 }
 
 // start sets the runtime's memory limit to limit bytes (unless the user
-// set GOMEMLIMIT), so that the collector works harder near it, and starts
-// the watchdog. Only the first call counts; a nil guard does nothing.
+// set GOMEMLIMIT), so that the collector works harder near it, starts the
+// collector's tuner (which lowers the runtime's limit to its budget while
+// the live heap is small, gctune.go) and starts the watchdog. Only the
+// first call counts; a nil guard does nothing.
 func (g *memoryGuard) start(limit int, getenv func(string) string) {
 	if g == nil {
 		return
