@@ -56,8 +56,10 @@ namespace_of(obj) := ns if {
 
 # same_namespace is true when a and b are in one namespace. An object without
 # a namespace is taken to share the namespace of the other, as it would when
-# applied with `kubectl apply -n`.
-same_namespace(a, b) if count({namespace_of(a), namespace_of(b)} - {""}) < 2
+# applied with `kubectl apply -n`. {a's, b's, ""} has three members only when
+# the two differ and neither is empty (one set, no difference: this runs for
+# every candidate of every lookup).
+same_namespace(a, b) if count({namespace_of(a), namespace_of(b), ""}) < 3
 
 # workload_of returns obj's entry of workload_kinds; undefined for objects
 # that are not workloads.

@@ -126,6 +126,8 @@ test_selectors_passes if {
 test_same_namespace_passes if {
 	k8s.same_namespace({"metadata": {"namespace": "a"}}, {"metadata": {"namespace": "a"}})
 	k8s.same_namespace({"metadata": {}}, {"metadata": {"namespace": "a"}})
+	k8s.same_namespace({"metadata": {"namespace": "a"}}, {"metadata": {}})
+	k8s.same_namespace({"metadata": {}}, {"metadata": {}})
 	not k8s.same_namespace({"metadata": {"namespace": "b"}}, {"metadata": {"namespace": "a"}})
 }
 
