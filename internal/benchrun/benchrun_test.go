@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +97,53 @@ func TestGoalsAndGrowth(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestAddRoundRunsRowsInTurns: the rows of a group run one after another
+// in rounds (after a round that warms the page cache), so that the same
+// load falls on each; results keep the rows' order, and a row whose peer
+// is missing is skipped, not run.
+func TestAddRoundRunsRowsInTurns(t *testing.T) {
+	dir := t.TempDir()
+	// A stand-in for /usr/bin/time -f FORMAT -o FILE COMMAND...: it writes
+	// a measure to FILE and runs the command.
+	fake := filepath.Join(dir, "time")
+	script := "#!/bin/sh\nout=$4\nshift 4\necho '0.50 0.25 0.25 1024' > \"$out\"\nexec \"$@\"\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{work: dir, bin: filepath.Join(dir, "bin"), timeBin: fake, have: map[string]string{},
+		missing: map[string]string{"kube-score": "could not be installed"}}
+	log := filepath.Join(dir, "log")
+	rep := &report{}
+	err := h.addRound(rep, "lint", dir, 2, []row{
+		{name: "a", size: 10, argv: []string{"sh", "-c", "echo a >> " + log}},
+		{name: "kube-score", size: 10, needs: []string{"kube-score"}, argv: []string{"sh", "-c", "echo k >> " + log}},
+		{name: "b", size: 10, argv: []string{"sh", "-c", "echo b >> " + log}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "a\nb\na\nb\na\nb\n" {
+		t.Errorf("runs in order %q, want a warming round and two rounds of a then b", got)
+	}
+	if len(rep.Results) != 3 {
+		t.Fatalf("got %d results, want 3", len(rep.Results))
+	}
+	for i, want := range []string{"a", "kube-score", "b"} {
+		if r := rep.Results[i]; r.Name != want || r.Group != "lint" || r.Size != 10 {
+			t.Errorf("result %d: %+v, want %s", i, r, want)
+		}
+	}
+	if r := rep.Results[1]; r.Skip != "kube-score could not be installed" || r.Wall != 0 {
+		t.Errorf("the missing peer's row: %+v", r)
+	}
+	if r := rep.Results[0]; r.RSSKiB != 1024 || r.Wall <= 0 || r.Skip != "" {
+		t.Errorf("a timed row: %+v", r)
 	}
 }

@@ -110,49 +110,42 @@ type result struct {
 	RSSKiB int64         `json:"rssKiB"`
 }
 
-// time runs argv in dir count times (once more first, to warm the page
-// cache, not counted) and returns the medians. Exit statuses 0 and 1
-// (findings) count as success; output goes to the bin bucket.
-func (h *harness) time(dir string, count int, argv ...string) (result, error) {
-	var samples []sample
-	for i := range count + 1 {
-		out := filepath.Join(h.work, "time.out")
-		cmd := exec.Command(h.timeBin, append([]string{"-f", "%e %U %S %M", "-o", out}, argv...)...)
-		cmd.Dir = dir
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		start := time.Now()
-		err := cmd.Run()
-		wall := time.Since(start)
-		var exit *exec.ExitError
-		if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
-			return result{}, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, tail(stderr.Bytes()))
-		}
-		b, err := os.ReadFile(out)
-		if err != nil {
-			return result{}, err
-		}
-		s, err := parseTime(b)
-		if err != nil {
-			return result{}, fmt.Errorf("%s: %v", strings.Join(argv, " "), err)
-		}
-		// /usr/bin/time counts in hundredths of a second: too coarse for
-		// a start-up. The wall time is taken here (it includes starting
-		// /usr/bin/time, well under a millisecond), and the CPU time from
-		// the rusage wait4 returns for /usr/bin/time, which includes the
-		// command it waited for, in microseconds. Peak RSS comes from
-		// /usr/bin/time: a small C process, so the command's figure is not
-		// raised by this Go process's memory, which a child started by
-		// vfork would inherit as its peak.
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			s.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		}
-		s.Wall = wall
-		if i > 0 {
-			samples = append(samples, s)
-		}
+// runOnce runs argv in dir under /usr/bin/time and returns what it took.
+// Exit statuses 0 and 1 (findings) count as success.
+func (h *harness) runOnce(dir string, argv ...string) (sample, error) {
+	out := filepath.Join(h.work, "time.out")
+	cmd := exec.Command(h.timeBin, append([]string{"-f", "%e %U %S %M", "-o", out}, argv...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+		return sample{}, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, tail(stderr.Bytes()))
 	}
-	return median(samples), nil
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return sample{}, err
+	}
+	s, err := parseTime(b)
+	if err != nil {
+		return sample{}, fmt.Errorf("%s: %v", strings.Join(argv, " "), err)
+	}
+	// /usr/bin/time counts in hundredths of a second: too coarse for a
+	// start-up. The wall time is taken here (it includes starting
+	// /usr/bin/time, well under a millisecond), and the CPU time from the
+	// rusage wait4 returns for /usr/bin/time, which includes the command
+	// it waited for, in microseconds. Peak RSS comes from /usr/bin/time: a
+	// small C process, so the command's figure is not raised by this Go
+	// process's memory, which a child started by vfork would inherit as
+	// its peak.
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		s.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	s.Wall = wall
+	return s, nil
 }
 
 // tail returns the last lines of a command's error output.
@@ -205,24 +198,57 @@ func median(s []sample) result {
 	}
 }
 
-// add times a command and records it in rep; a peer that is missing is
-// recorded as skipped.
-func (h *harness) add(rep *report, group, name string, size int, dir string, count int, needs string, argv ...string) error {
-	r := result{Group: group, Name: name, Size: size, Cmd: display(h, argv)}
-	if needs != "" {
-		if _, ok := h.have[needs]; !ok {
-			r.Skip = needs + " " + h.missing[needs]
-			rep.Results = append(rep.Results, r)
-			return nil
+// row is one command to time: a row of the report.
+type row struct {
+	name  string
+	size  int
+	needs []string // peers it runs; it is skipped when one is missing
+	argv  []string
+}
+
+// addRound times the rows of one group, all run in dir, and records them
+// in rep in their order. Each row runs once to warm the page cache (not
+// counted), then count rounds run every row once each, in turns: the
+// machine is shared, and a neighbour's load then falls on all the rows
+// of a round alike, so the ratios between them (dozen and its peers, or
+// the decode floor) hold even when the absolute figures move. The report
+// gives each row the median of each measure. A row whose peer is missing
+// is recorded as skipped.
+func (h *harness) addRound(rep *report, group, dir string, count int, rows []row) error {
+	results := make([]result, len(rows))
+	samples := make([][]sample, len(rows))
+	var runs []int // the rows that run
+	for i, r := range rows {
+		results[i] = result{Group: group, Name: r.name, Size: r.size, Cmd: display(h, r.argv)}
+		for _, p := range r.needs {
+			if _, ok := h.have[p]; !ok {
+				results[i].Skip = p + " " + h.missing[p]
+				break
+			}
+		}
+		if results[i].Skip == "" {
+			runs = append(runs, i)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "benchrun: %s %s (%d)\n", group, name, size)
-	m, err := h.time(dir, count, argv...)
-	if err != nil {
-		return err
+	for round := range count + 1 {
+		for _, i := range runs {
+			if round == 0 {
+				fmt.Fprintf(os.Stderr, "benchrun: %s %s (%d)\n", group, rows[i].name, rows[i].size)
+			}
+			s, err := h.runOnce(dir, rows[i].argv...)
+			if err != nil {
+				return err
+			}
+			if round > 0 {
+				samples[i] = append(samples[i], s)
+			}
+		}
 	}
-	r.Wall, r.CPU, r.RSSKiB = m.Wall, m.CPU, m.RSSKiB
-	rep.Results = append(rep.Results, r)
+	for _, i := range runs {
+		m := median(samples[i])
+		results[i].Wall, results[i].CPU, results[i].RSSKiB = m.Wall, m.CPU, m.RSSKiB
+	}
+	rep.Results = append(rep.Results, results...)
 	return nil
 }
 
@@ -273,22 +299,18 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		if err != nil {
 			return err
 		}
-		if err := h.add(rep, "lint", "decode floor", n, h.work, count, "", decode, dir); err != nil {
-			return err
+		rows := []row{
+			{name: "decode floor", size: n, argv: []string{decode, dir}},
+			{name: "dozen lint", size: n, argv: []string{dozen, "lint", "--format", "json", dir}},
 		}
-		if err := h.add(rep, "lint", "dozen lint", n, h.work, count, "", dozen, "lint", "--format", "json", dir); err != nil {
-			return err
+		if slices.Contains(sz.lintObjects, n) {
+			rows = append(rows,
+				row{name: "dozen lint, conftest's rules", size: n, argv: []string{dozen, "lint", "--no-builtin", "--policy", policy, "--format", "json", dir}},
+				row{name: "conftest", size: n, needs: []string{"conftest"}, argv: append([]string{h.have["conftest"], "test", "--no-color", "--output", "json", "--policy", policy}, files...)},
+				row{name: "kube-score", size: n, needs: []string{"kube-score"}, argv: append([]string{h.have["kube-score"], "score", "--output-format", "ci"}, files...)},
+			)
 		}
-		if !slices.Contains(sz.lintObjects, n) {
-			continue
-		}
-		if err := h.add(rep, "lint", "dozen lint, conftest's rules", n, h.work, count, "", dozen, "lint", "--no-builtin", "--policy", policy, "--format", "json", dir); err != nil {
-			return err
-		}
-		if err := h.add(rep, "lint", "conftest", n, h.work, count, "conftest", append([]string{h.have["conftest"], "test", "--no-color", "--output", "json", "--policy", policy}, files...)...); err != nil {
-			return err
-		}
-		if err := h.add(rep, "lint", "kube-score", n, h.work, count, "kube-score", append([]string{h.have["kube-score"], "score", "--output-format", "ci"}, files...)...); err != nil {
+		if err := h.addRound(rep, "lint", h.work, count, rows); err != nil {
 			return err
 		}
 	}
@@ -311,30 +333,22 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		out := filepath.Join(dir, "rendered")
 		// --no-cache: every counted run renders every service. The warm
 		// row has a cache of its own, which the uncounted first run fills.
-		if err := h.add(rep, "render", "dozen render --all-envs", n, dir, count, "", dozen, "render", "--all-envs", "--no-cache", "--format", "json", "-o", out, "services"); err != nil {
-			return err
-		}
-		if err := h.add(rep, "render", "dozen render --all-envs --no-lint", n, dir, count, "", dozen, "render", "--all-envs", "--no-cache", "--no-lint", "-o", out, "services"); err != nil {
-			return err
+		rows := []row{
+			{name: "dozen render --all-envs", size: n, argv: []string{dozen, "render", "--all-envs", "--no-cache", "--format", "json", "-o", out, "services"}},
+			{name: "dozen render --all-envs --no-lint", size: n, argv: []string{dozen, "render", "--all-envs", "--no-cache", "--no-lint", "-o", out, "services"}},
 		}
 		if slices.Contains(sz.renderServices, n) {
-			if err := h.add(rep, "render", "dozen render --all-envs, warm cache", n, dir, count, "", "env", "DOZEN_CACHE="+filepath.Join(dir, "cache"), dozen, "render", "--all-envs", "--format", "json", "-o", out, "services"); err != nil {
+			rows = append(rows, row{name: "dozen render --all-envs, warm cache", size: n, argv: []string{"env", "DOZEN_CACHE=" + filepath.Join(dir, "cache"), dozen, "render", "--all-envs", "--format", "json", "-o", out, "services"}})
+		}
+		if slices.Contains(sz.renderServices, n) && n <= sz.peerRenderMax {
+			script, err := h.peerTree(s, dir, n)
+			if err != nil {
 				return err
 			}
+			rows = append(rows, row{name: "cue export + kustomize build", size: n, needs: []string{"cue", "kustomize"}, argv: []string{"sh", script}})
 		}
-		if !slices.Contains(sz.renderServices, n) || n > sz.peerRenderMax {
-			continue
-		}
-		script, err := h.peerTree(s, dir, n)
-		if err != nil {
+		if err := h.addRound(rep, "render", dir, count, rows); err != nil {
 			return err
-		}
-		if _, ok := h.have["cue"]; ok {
-			if err := h.add(rep, "render", "cue export + kustomize build", n, dir, count, "kustomize", "sh", script); err != nil {
-				return err
-			}
-		} else {
-			rep.Results = append(rep.Results, result{Group: "render", Name: "cue export + kustomize build", Size: n, Skip: "cue " + h.missing["cue"]})
 		}
 	}
 
@@ -352,26 +366,18 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		return err
 	}
 	plain := filepath.Join(repo, "testdata/bench/go-ok-plain.cue")
-	for _, c := range []struct {
-		name, needs string
-		argv        []string
-	}{
-		{"dozen version", "", []string{dozen, "version"}},
-		{"dozen vet, one service", "", []string{dozen, "vet", "examples/go-ok"}},
-		{"dozen render, one service", "", []string{dozen, "render", "--no-cache", "examples/go-ok"}},
-		{"cue export of its objects", "cue", []string{h.have["cue"], "export", plain}},
-		{"dozen lint, one service", "", []string{dozen, "lint", "examples/go-ok"}},
-		{"dozen lint, one file", "", []string{dozen, "lint", file}},
-		{"dozen lint, conftest's rules, one file", "", []string{dozen, "lint", "--no-builtin", "--policy", policy, file}},
-		{"decode floor, one file", "", []string{decode, file}},
-		{"conftest, one file", "conftest", []string{h.have["conftest"], "test", "--no-color", "--policy", policy, file}},
-		{"kube-score, one file", "kube-score", []string{h.have["kube-score"], "score", "--output-format", "ci", file}},
-	} {
-		if err := h.add(rep, "latency", c.name, 0, repo, count, c.needs, c.argv...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return h.addRound(rep, "latency", repo, count, []row{
+		{name: "dozen version", argv: []string{dozen, "version"}},
+		{name: "dozen vet, one service", argv: []string{dozen, "vet", "examples/go-ok"}},
+		{name: "dozen render, one service", argv: []string{dozen, "render", "--no-cache", "examples/go-ok"}},
+		{name: "cue export of its objects", needs: []string{"cue"}, argv: []string{h.have["cue"], "export", plain}},
+		{name: "dozen lint, one service", argv: []string{dozen, "lint", "examples/go-ok"}},
+		{name: "dozen lint, one file", argv: []string{dozen, "lint", file}},
+		{name: "dozen lint, conftest's rules, one file", argv: []string{dozen, "lint", "--no-builtin", "--policy", policy, file}},
+		{name: "decode floor, one file", argv: []string{decode, file}},
+		{name: "conftest, one file", needs: []string{"conftest"}, argv: []string{h.have["conftest"], "test", "--no-color", "--policy", policy, file}},
+		{name: "kube-score, one file", needs: []string{"kube-score"}, argv: []string{h.have["kube-score"], "score", "--output-format", "ci", file}},
+	})
 }
 
 // peerTree writes, beside the service corpus in dir, the tree the peer

@@ -223,7 +223,7 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "%s\n\n", title)
 	fmt.Fprintf(&b, "Date: %s. Machine: %s. %s. Load average %s at the start, %s at the end.\n", r.Date, r.Machine, r.Go, r.LoadAt[0], r.LoadAt[1])
 	fmt.Fprintf(&b, "Peers: %s.\n\n", strings.Join(r.Peers, ", "))
-	fmt.Fprintf(&b, "Command: `make bench` (`go run ./internal/benchrun -count %d -write BENCHMARKS.md`). Each command runs as a whole process under `/usr/bin/time`, once to warm the page cache and then %d times; the tables show the median of each measure (wall time, CPU time as user + system, peak RSS). The machine is shared: read the ratios between rows of one run, not the absolute figures across runs.\n\n", r.Count, r.Count)
+	fmt.Fprintf(&b, "Command: `make bench` (`go run ./internal/benchrun -count %d -write BENCHMARKS.md`). Each command runs as a whole process under `/usr/bin/time`, once to warm the page cache and then %d times; the commands of one table section and size (one group: dozen, its peers and the floor on the same input) run in turns, one run of each per round, so that a neighbour's load falls on all of them alike. The tables show the median of each measure (wall time, CPU time as user + system, peak RSS). The machine is shared: read the ratios between rows of one run, not the absolute figures across runs.\n\n", r.Count, r.Count)
 
 	b.WriteString("### Goals\n\n| goal | measured | |\n|---|---|---|\n")
 	for _, g := range r.goals() {
