@@ -28,7 +28,8 @@ import (
 //     168 MiB peaked at 285 to 302 MiB). Linting 20,000 objects, whose OPA
 //     values keep about 90 MB live, now collects about half as often as
 //     with the 144 MiB goal before, for 12% less CPU; rendering 1,000
-//     services 7% less; peak RSS 275 MiB (BENCHMARKS.md, fifth session);
+//     services about 9% less; peak RSS 275 MiB (BENCHMARKS.md, fifth
+//     session);
 //   - past half the budget, pacing by memory would collect again and again
 //     for little (the runtime caps such a collector at half the CPU, and
 //     the run crawls), so the memory limit goes back to --limit memory and
@@ -59,7 +60,8 @@ const (
 	gcCeiling = 144 << 20
 )
 
-// gcTuner sets the collector's percentage after every cycle.
+// gcTuner sets the collector's percentage and the runtime's memory limit
+// after every cycle.
 type gcTuner struct {
 	floor    uint64
 	ceiling  uint64
