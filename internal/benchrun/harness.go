@@ -217,7 +217,6 @@ type row struct {
 func (h *harness) addRound(rep *report, group, dir string, count int, rows []row) error {
 	results := make([]result, len(rows))
 	samples := make([][]sample, len(rows))
-	var runs []int // the rows that run
 	for i, r := range rows {
 		results[i] = result{Group: group, Name: r.name, Size: r.size, Cmd: display(h, r.argv)}
 		for _, p := range r.needs {
@@ -226,12 +225,12 @@ func (h *harness) addRound(rep *report, group, dir string, count int, rows []row
 				break
 			}
 		}
-		if results[i].Skip == "" {
-			runs = append(runs, i)
-		}
 	}
 	for round := range count + 1 {
-		for _, i := range runs {
+		for i := range rows {
+			if results[i].Skip != "" {
+				continue
+			}
 			if round == 0 {
 				fmt.Fprintf(os.Stderr, "benchrun: %s %s (%d)\n", group, rows[i].name, rows[i].size)
 			}
@@ -244,7 +243,10 @@ func (h *harness) addRound(rep *report, group, dir string, count int, rows []row
 			}
 		}
 	}
-	for _, i := range runs {
+	for i := range rows {
+		if results[i].Skip != "" {
+			continue
+		}
 		m := median(samples[i])
 		results[i].Wall, results[i].CPU, results[i].RSSKiB = m.Wall, m.CPU, m.RSSKiB
 	}

@@ -347,8 +347,12 @@ tag_family_pattern := concat("", [
 	`)(?:-|$)`,
 ])
 
+# tag_distribution_token matches a whole token that names a distribution,
+# capturing the distribution and the version run on.
+tag_distribution_token := concat("", [`^(`, tag_distributions, `)([0-9.]*)$`])
+
 family_from_tag_token(t) := {"family": m[1], "version": m[2]} if {
-	m := regex.find_all_string_submatch_n(concat("", [`^(`, tag_distributions, `)([0-9.]*)$`]), t, 1)[0]
+	m := regex.find_all_string_submatch_n(tag_distribution_token, t, 1)[0]
 } else := tag_token_families[t]
 
 # base_image_annotation_key is the annotation that declares a workload's base
