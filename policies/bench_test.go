@@ -108,3 +108,16 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadCompiled measures loading the built-in rules compiled from
+// a cache entry (precompiled.go): the peer of BenchmarkCompile, which a
+// lint pays instead when the cache holds them.
+func BenchmarkLoadCompiled(b *testing.B) {
+	_, data := compiledEntry(b)
+	defer reportCPU(b, cpuTime())
+	for b.Loop() {
+		if _, err := decodeCatalog(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -42,6 +42,9 @@ type Options struct {
 	// Today is the date exceptions expire against; zero means the current
 	// date. Tests set it.
 	Today time.Time
+	// Cache, when set, keeps the built-in rules compiled across runs
+	// (precompiled.go). Only an engine without custom policies uses it.
+	Cache Cache
 }
 
 // Module is one Rego source file.
@@ -86,7 +89,11 @@ func New(opts Options) (*Engine, error) {
 	if opts.NoBuiltin {
 		return newWith(nil, opts)
 	}
-	cat, err := builtin()
+	load := builtin
+	if opts.Cache != nil && len(opts.Policies) == 0 {
+		load = func() (*catalog, error) { return precompiledBuiltin(opts.Cache) }
+	}
+	cat, err := load()
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/policies"
 )
 
 // render's content cache keeps each rendered service (its YAML in every
@@ -24,10 +25,17 @@ import (
 // everything it depends on (lintcache.go): a rule may look across every
 // object.
 //
+// The same directory keeps the built-in rules compiled (policies.Cache), for
+// every lint and render that runs them without custom policies: loading
+// them compiled saves most of what a lint of one file costs. That entry's
+// key is what the binary embeds (the rules' sources, OPA's version), so it
+// needs no hash of the binary.
+//
 // The directory is $DOZEN_CACHE, or dozen/ in the user's cache directory
 // ($XDG_CACHE_HOME or ~/.cache on Linux). DOZEN_CACHE=off or --no-cache
 // turns the cache off. A cache that cannot be used (no directory, no
-// permission, a damaged entry) is never an error: the run renders.
+// permission, a damaged entry) is never an error: the run renders, or
+// compiles the rules.
 // Entries unused for cacheMaxAge are deleted, looked for at most once a
 // day, as Go's build cache does. The directory is trusted as the user's
 // own: whoever can write to it decides what render prints.
@@ -49,40 +57,67 @@ type dirCache struct {
 // renderCache opens the render cache, or returns nil when it is off or
 // cannot be used; salt names this binary. It is opened once a run.
 func (env *Env) renderCache() (c *dirCache, salt string) {
-	env.cacheOnce.Do(func() { env.cache, env.cacheSalt = env.openCache() })
-	return env.cache, env.cacheSalt
+	c = env.cacheDir()
+	if c == nil {
+		return nil, ""
+	}
+	env.saltOnce.Do(func() {
+		id, err := c.binaryID()
+		if err != nil {
+			return
+		}
+		// CUE's evaluator reads these from the process environment: they
+		// can change what renders (CUE_DEBUG=opendef turns closedness off).
+		env.cacheSalt = id + "\x00CUE_DEBUG=" + os.Getenv("CUE_DEBUG") + "\x00CUE_EXPERIMENT=" + os.Getenv("CUE_EXPERIMENT")
+	})
+	if env.cacheSalt == "" {
+		return nil, ""
+	}
+	return c, env.cacheSalt
 }
 
-// openCache opens the cache directory (see renderCache).
-func (env *Env) openCache() (c *dirCache, salt string) {
+// cacheDir opens the cache directory once a run, or returns nil when the
+// cache is off or cannot be used. Entries keyed by what the binary holds
+// in memory (the compiled built-in rules, policies.Cache) need no salt,
+// and so no hash of the binary.
+func (env *Env) cacheDir() *dirCache {
+	env.cacheOnce.Do(func() { env.cache = env.openCache() })
+	return env.cache
+}
+
+// rulesCache is the cache of the compiled built-in rules: the cache
+// directory, or nil (a nil *dirCache would not be a nil policies.Cache).
+func (env *Env) rulesCache() policies.Cache {
+	if c := env.cacheDir(); c != nil {
+		return c
+	}
+	return nil
+}
+
+// openCache opens the cache directory (see cacheDir).
+func (env *Env) openCache() *dirCache {
 	if env.Getenv == nil {
-		return nil, "" // an in-process run without an environment
+		return nil // an in-process run without an environment
 	}
 	dir := env.Getenv("DOZEN_CACHE")
 	switch {
 	case dir == "off":
-		return nil, ""
+		return nil
 	case dir == "":
 		base, err := os.UserCacheDir()
 		if err != nil {
-			return nil, ""
+			return nil
 		}
 		dir = filepath.Join(base, "dozen")
 	default:
 		dir = env.abs(dir)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "render"), 0o755); err != nil {
-		return nil, ""
+		return nil
 	}
-	c = &dirCache{dir: dir, now: time.Now}
-	id, err := c.binaryID()
-	if err != nil {
-		return nil, ""
-	}
+	c := &dirCache{dir: dir, now: time.Now}
 	c.trim()
-	// CUE's evaluator reads these from the process environment: they can
-	// change what renders (CUE_DEBUG=opendef turns closedness off).
-	return c, id + "\x00CUE_DEBUG=" + os.Getenv("CUE_DEBUG") + "\x00CUE_EXPERIMENT=" + os.Getenv("CUE_EXPERIMENT")
+	return c
 }
 
 // binaryID is the SHA-256 of the running executable. Where the system

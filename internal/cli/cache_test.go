@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dozen-dev/dozen/policies"
 )
 
 // renderWith runs dozen render in-process with DOZEN_CACHE set to cache.
@@ -136,5 +139,88 @@ func TestRenderCacheTrim(t *testing.T) {
 	}
 	if got := cacheEntries(t, dir); len(got) != 1 || got[0] != entries[1] {
 		t.Errorf("after the trim: %v, want %v", got, entries[1:])
+	}
+}
+
+// lintWith runs dozen lint in-process in dir with DOZEN_CACHE set to cache
+// and returns stdout.
+func lintWith(t *testing.T, dir, cache string, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &errOut, Dir: dir, Getenv: func(k string) string {
+		if k == "DOZEN_CACHE" {
+			return cache
+		}
+		return ""
+	}}
+	if code := Run(env, append([]string{"lint", "--fail-on", "never"}, args...)); code != 0 {
+		t.Fatalf("lint %v: exit %d\n%s", args, code, errOut.String())
+	}
+	return out.String()
+}
+
+// TestRulesCache: lint keeps the built-in rules compiled in the cache
+// without hashing the binary, answers from the entry (shown by changing a
+// remediation in it), compiles again past a damaged entry, and never reads
+// it with --no-cache.
+func TestRulesCache(t *testing.T) {
+	work, cache := t.TempDir(), t.TempDir()
+	// The host-network rule's failing example, and the start of its
+	// remediation, which the test changes in the entry.
+	rules, err := policies.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rules, func(r policies.Rule) bool { return r.ID == "host-network" })
+	if i < 0 {
+		t.Fatal("no host-network rule")
+	}
+	if err := os.WriteFile(filepath.Join(work, "web.yaml"), []byte(rules[i].Bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	remediation := rules[i].Remediation[:18]
+	want := lintWith(t, work, cache, "web.yaml")
+	if !strings.Contains(want, remediation) {
+		t.Fatalf("no host-network finding to test with:\n%s", want)
+	}
+	entries := cacheEntries(t, cache)
+	if len(entries) != 1 {
+		t.Fatalf("%d cache entries after a lint, want 1", len(entries))
+	}
+	if memo, _ := filepath.Glob(filepath.Join(cache, "exe", "*")); len(memo) != 0 {
+		t.Errorf("lint hashed the binary: %v", memo)
+	}
+	stored, err := os.ReadFile(entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lintWith(t, work, cache, "web.yaml"); got != want {
+		t.Errorf("a lint with the rules from the cache differs:\n%s\nwant\n%s", got, want)
+	}
+
+	// Change the remediation in the entry (the same length, so the entry
+	// stays whole) and its checksum: a lint that reads it shows it.
+	changed := "FROM THE CACHE REM" // as long as remediation: the entry stays whole
+	data := []byte(strings.ReplaceAll(string(stored[sumLen+1:]), remediation, changed))
+	sum := sha256.Sum256(data)
+	if err := os.WriteFile(entries[0], append([]byte(hex.EncodeToString(sum[:])+"\n"), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := lintWith(t, work, cache, "web.yaml"); !strings.Contains(got, changed) {
+		t.Fatalf("the lint did not load the rules from the cache:\n%s", got)
+	}
+	if got := lintWith(t, work, cache, "--no-cache", "web.yaml"); got != want {
+		t.Errorf("--no-cache read the cache:\n%s", got)
+	}
+
+	// A damaged entry is compiled again and replaced.
+	if err := os.WriteFile(entries[0], []byte("damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := lintWith(t, work, cache, "web.yaml"); got != want {
+		t.Errorf("a lint past a damaged entry differs:\n%s", got)
+	}
+	if again, err := os.ReadFile(entries[0]); err != nil || !bytes.Equal(again, stored) {
+		t.Errorf("the damaged entry was not replaced with the compiled rules (%v)", err)
 	}
 }

@@ -115,6 +115,9 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 		return err
 	}
 	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: namespaces, Today: time.Now()}
+	if opts.cache {
+		setup.Cache = env.rulesCache()
+	}
 	eng, err := policies.New(setup)
 	if err != nil {
 		return err

@@ -37,8 +37,9 @@ type Env struct {
 	limits limits       // input limits, set by --limit
 	memory *memoryGuard // the memory limit's watchdog; nil in-process (Run)
 
-	cacheOnce sync.Once // renderCache opens the cache once a run
+	cacheOnce sync.Once // cacheDir opens the cache once a run
 	cache     *dirCache
+	saltOnce  sync.Once // renderCache names the binary once a run
 	cacheSalt string
 }
 

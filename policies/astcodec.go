@@ -1,0 +1,554 @@
+package policies
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// The compiled catalogue's encoding: modules as OPA's compiler leaves them,
+// with every node's position (file, row, column), so that loading them
+// skips both parsing and the compiler's rewriting stages, and an error at
+// run time still names the rule's own line. Only what compiled built-in
+// modules hold is encoded; anything else (imports, a node type this code
+// does not know) is an error, and the catalogue is then compiled from
+// source on every run, as without a cache. Comments and annotations are
+// left out: the rules' metadata travels beside the modules.
+//
+// The layout is a string table (every name, string and file once) and then
+// the modules, in unsigned varints: lengths, indices in the string table,
+// rows and columns.
+
+// Node tags.
+const (
+	tagNull byte = iota
+	tagTrue
+	tagFalse
+	tagNumber
+	tagString
+	tagVar
+	tagRef
+	tagArray
+	tagObject
+	tagSet
+	tagCall
+	tagArrayCompr
+	tagSetCompr
+	tagObjectCompr
+
+	exprTerm  // Expr.Terms is one *Term
+	exprCall  // []*Term: a call, or a unification
+	exprEvery // *Every
+	exprSome  // *SomeDecl
+)
+
+type astEncoder struct {
+	buf  []byte
+	strs map[string]uint64
+	list []string
+}
+
+// encodeModules encodes modules, sorted by name.
+func encodeModules(names []string, modules map[string]*ast.Module) ([]byte, error) {
+	e := &astEncoder{strs: map[string]uint64{}}
+	e.uint(uint64(len(names)))
+	for _, name := range names {
+		if err := e.module(name, modules[name]); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	var out []byte
+	out = binary.AppendUvarint(out, uint64(len(e.list)))
+	for _, s := range e.list {
+		out = binary.AppendUvarint(out, uint64(len(s)))
+		out = append(out, s...)
+	}
+	return append(out, e.buf...), nil
+}
+
+func (e *astEncoder) uint(n uint64) { e.buf = binary.AppendUvarint(e.buf, n) }
+
+func (e *astEncoder) str(s string) {
+	i, ok := e.strs[s]
+	if !ok {
+		i = uint64(len(e.list))
+		e.strs[s] = i
+		e.list = append(e.list, s)
+	}
+	e.uint(i)
+}
+
+func (e *astEncoder) flag(b bool) {
+	if b {
+		e.buf = append(e.buf, 1)
+	} else {
+		e.buf = append(e.buf, 0)
+	}
+}
+
+func (e *astEncoder) loc(l *ast.Location) {
+	if l == nil {
+		e.uint(0)
+		return
+	}
+	e.uint(1)
+	e.str(l.File)
+	e.uint(uint64(l.Row))
+	e.uint(uint64(l.Col))
+}
+
+func (e *astEncoder) module(name string, m *ast.Module) error {
+	if len(m.Imports) > 0 {
+		return errors.New("imports left after compiling")
+	}
+	e.str(name)
+	if err := e.terms(m.Package.Path); err != nil {
+		return err
+	}
+	e.loc(m.Package.Location)
+	e.uint(uint64(len(m.Rules)))
+	for _, r := range m.Rules {
+		if err := e.rule(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *astEncoder) rule(r *ast.Rule) error {
+	e.flag(r.Default)
+	e.loc(r.Location)
+	h := r.Head
+	e.str(string(h.Name))
+	if err := e.terms(h.Reference); err != nil {
+		return err
+	}
+	if err := e.terms(h.Args); err != nil {
+		return err
+	}
+	if err := e.optTerm(h.Key); err != nil {
+		return err
+	}
+	if err := e.optTerm(h.Value); err != nil {
+		return err
+	}
+	e.flag(h.Assign)
+	e.loc(h.Location)
+	if err := e.body(r.Body); err != nil {
+		return err
+	}
+	e.flag(r.Else != nil)
+	if r.Else != nil {
+		return e.rule(r.Else)
+	}
+	return nil
+}
+
+func (e *astEncoder) body(b ast.Body) error {
+	e.uint(uint64(len(b)))
+	for _, x := range b {
+		if err := e.expr(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *astEncoder) expr(x *ast.Expr) error {
+	e.uint(uint64(x.Index))
+	e.flag(x.Generated)
+	e.flag(x.Negated)
+	e.loc(x.Location)
+	var err error
+	switch t := x.Terms.(type) {
+	case *ast.Term:
+		e.buf = append(e.buf, exprTerm)
+		err = e.term(t)
+	case []*ast.Term:
+		e.buf = append(e.buf, exprCall)
+		err = e.terms(t)
+	case *ast.Every:
+		e.buf = append(e.buf, exprEvery)
+		if err = e.optTerm(t.Key); err == nil {
+			if err = e.term(t.Value); err == nil {
+				if err = e.term(t.Domain); err == nil {
+					err = e.body(t.Body)
+				}
+			}
+		}
+		e.loc(t.Location)
+	case *ast.SomeDecl:
+		e.buf = append(e.buf, exprSome)
+		err = e.terms(t.Symbols)
+		e.loc(t.Location)
+	default:
+		return fmt.Errorf("expression of type %T", x.Terms)
+	}
+	if err != nil {
+		return err
+	}
+	e.uint(uint64(len(x.With)))
+	for _, w := range x.With {
+		if err := e.term(w.Target); err != nil {
+			return err
+		}
+		if err := e.term(w.Value); err != nil {
+			return err
+		}
+		e.loc(w.Location)
+	}
+	return nil
+}
+
+func (e *astEncoder) optTerm(t *ast.Term) error {
+	e.flag(t != nil)
+	if t == nil {
+		return nil
+	}
+	return e.term(t)
+}
+
+func (e *astEncoder) terms(ts []*ast.Term) error {
+	e.uint(uint64(len(ts)))
+	for _, t := range ts {
+		if err := e.term(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *astEncoder) term(t *ast.Term) error {
+	if t == nil {
+		return errors.New("missing term")
+	}
+	var err error
+	switch v := t.Value.(type) {
+	case ast.Null:
+		e.buf = append(e.buf, tagNull)
+	case ast.Boolean:
+		if v {
+			e.buf = append(e.buf, tagTrue)
+		} else {
+			e.buf = append(e.buf, tagFalse)
+		}
+	case ast.Number:
+		e.buf = append(e.buf, tagNumber)
+		e.str(string(v))
+	case ast.String:
+		e.buf = append(e.buf, tagString)
+		e.str(string(v))
+	case ast.Var:
+		e.buf = append(e.buf, tagVar)
+		e.str(string(v))
+	case ast.Ref:
+		e.buf = append(e.buf, tagRef)
+		err = e.terms(v)
+	case ast.Call:
+		e.buf = append(e.buf, tagCall)
+		err = e.terms(v)
+	case *ast.Array:
+		e.buf = append(e.buf, tagArray)
+		e.uint(uint64(v.Len()))
+		v.Foreach(func(x *ast.Term) {
+			if err == nil {
+				err = e.term(x)
+			}
+		})
+	case ast.Set:
+		e.buf = append(e.buf, tagSet)
+		e.uint(uint64(v.Len()))
+		v.Foreach(func(x *ast.Term) {
+			if err == nil {
+				err = e.term(x)
+			}
+		})
+	case ast.Object:
+		e.buf = append(e.buf, tagObject)
+		e.uint(uint64(v.Len()))
+		v.Foreach(func(k, x *ast.Term) {
+			if err == nil {
+				if err = e.term(k); err == nil {
+					err = e.term(x)
+				}
+			}
+		})
+	case *ast.ArrayComprehension:
+		e.buf = append(e.buf, tagArrayCompr)
+		if err = e.term(v.Term); err == nil {
+			err = e.body(v.Body)
+		}
+	case *ast.SetComprehension:
+		e.buf = append(e.buf, tagSetCompr)
+		if err = e.term(v.Term); err == nil {
+			err = e.body(v.Body)
+		}
+	case *ast.ObjectComprehension:
+		e.buf = append(e.buf, tagObjectCompr)
+		if err = e.term(v.Key); err == nil {
+			if err = e.term(v.Value); err == nil {
+				err = e.body(v.Body)
+			}
+		}
+	default:
+		return fmt.Errorf("term of type %T", t.Value)
+	}
+	if err != nil {
+		return err
+	}
+	e.loc(t.Location)
+	return nil
+}
+
+// astDecoder reads what astEncoder wrote. Every read is bounds-checked: a
+// damaged encoding is an error, never a panic.
+type astDecoder struct {
+	data []byte
+	strs []string
+	err  error
+	// locs holds the positions read, one allocation for many.
+	locs []ast.Location
+}
+
+var errCorrupt = errors.New("compiled catalogue: damaged encoding")
+
+// decodeModules decodes what encodeModules wrote.
+func decodeModules(data []byte) (map[string]*ast.Module, error) {
+	d := &astDecoder{data: data}
+	n := d.uint()
+	if n > uint64(len(data)) {
+		return nil, errCorrupt
+	}
+	d.strs = make([]string, 0, n)
+	for range n {
+		l := d.uint()
+		if d.err != nil || l > uint64(len(d.data)) {
+			return nil, errCorrupt
+		}
+		d.strs = append(d.strs, string(d.data[:l]))
+		d.data = d.data[l:]
+	}
+	count := d.uint()
+	modules := map[string]*ast.Module{}
+	for i := uint64(0); i < count && d.err == nil; i++ {
+		name := d.str()
+		m := d.module()
+		if d.err == nil {
+			modules[name] = m
+		}
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if len(d.data) != 0 {
+		return nil, errCorrupt
+	}
+	return modules, nil
+}
+
+func (d *astDecoder) fail() {
+	if d.err == nil {
+		d.err = errCorrupt
+	}
+	d.data = nil
+}
+
+func (d *astDecoder) uint() uint64 {
+	n, k := binary.Uvarint(d.data)
+	if k <= 0 {
+		d.fail()
+		return 0
+	}
+	d.data = d.data[k:]
+	return n
+}
+
+// count reads a length; each element takes at least one byte, so a length
+// beyond the data left is damage (and no allocation is made for it).
+func (d *astDecoder) count() int {
+	n := d.uint()
+	if n > uint64(len(d.data)) {
+		d.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (d *astDecoder) byte() byte {
+	if len(d.data) == 0 {
+		d.fail()
+		return 0
+	}
+	b := d.data[0]
+	d.data = d.data[1:]
+	return b
+}
+
+func (d *astDecoder) flag() bool { return d.byte() == 1 }
+
+func (d *astDecoder) str() string {
+	i := d.uint()
+	if i >= uint64(len(d.strs)) {
+		d.fail()
+		return ""
+	}
+	return d.strs[i]
+}
+
+func (d *astDecoder) loc() *ast.Location {
+	if d.uint() == 0 {
+		return nil
+	}
+	if len(d.locs) == cap(d.locs) {
+		d.locs = make([]ast.Location, 0, 256)
+	}
+	d.locs = append(d.locs, ast.Location{File: d.str(), Row: int(d.uint()), Col: int(d.uint())})
+	return &d.locs[len(d.locs)-1]
+}
+
+func (d *astDecoder) module() *ast.Module {
+	m := &ast.Module{Package: &ast.Package{}}
+	m.Package.Path = ast.Ref(d.terms())
+	m.Package.Location = d.loc()
+	n := d.count()
+	m.Rules = make([]*ast.Rule, 0, n)
+	for range n {
+		if d.err != nil {
+			return nil
+		}
+		m.Rules = append(m.Rules, d.rule(m))
+	}
+	ast.SetModuleRegoVersion(m, ast.RegoV1)
+	return m
+}
+
+func (d *astDecoder) rule(m *ast.Module) *ast.Rule {
+	r := &ast.Rule{Module: m, Default: d.flag(), Location: d.loc(), Head: &ast.Head{}}
+	r.Head.Name = ast.Var(d.str())
+	r.Head.Reference = ast.Ref(d.terms())
+	r.Head.Args = ast.Args(d.terms())
+	r.Head.Key = d.optTerm()
+	r.Head.Value = d.optTerm()
+	r.Head.Assign = d.flag()
+	r.Head.Location = d.loc()
+	r.Body = d.body()
+	if d.flag() && d.err == nil {
+		r.Else = d.rule(m)
+	}
+	return r
+}
+
+func (d *astDecoder) body() ast.Body {
+	n := d.count()
+	b := make(ast.Body, 0, n)
+	for range n {
+		if d.err != nil {
+			return nil
+		}
+		b = append(b, d.expr())
+	}
+	return b
+}
+
+func (d *astDecoder) expr() *ast.Expr {
+	x := &ast.Expr{Index: int(d.uint()), Generated: d.flag(), Negated: d.flag(), Location: d.loc()}
+	switch d.byte() {
+	case exprTerm:
+		x.Terms = d.term()
+	case exprCall:
+		x.Terms = d.terms()
+	case exprEvery:
+		ev := &ast.Every{Key: d.optTerm(), Value: d.term(), Domain: d.term(), Body: d.body()}
+		ev.Location = d.loc()
+		x.Terms = ev
+	case exprSome:
+		s := &ast.SomeDecl{Symbols: d.terms()}
+		s.Location = d.loc()
+		x.Terms = s
+	default:
+		d.fail()
+		return x
+	}
+	if n := d.count(); n > 0 {
+		x.With = make([]*ast.With, 0, n)
+		for range n {
+			w := &ast.With{Target: d.term(), Value: d.term()}
+			w.Location = d.loc()
+			x.With = append(x.With, w)
+		}
+	}
+	return x
+}
+
+func (d *astDecoder) optTerm() *ast.Term {
+	if !d.flag() {
+		return nil
+	}
+	return d.term()
+}
+
+func (d *astDecoder) terms() []*ast.Term {
+	n := d.count()
+	ts := make([]*ast.Term, 0, n)
+	for range n {
+		if d.err != nil {
+			return nil
+		}
+		ts = append(ts, d.term())
+	}
+	return ts
+}
+
+func (d *astDecoder) term() *ast.Term {
+	if d.err != nil {
+		return ast.NullTerm()
+	}
+	var v ast.Value
+	switch d.byte() {
+	case tagNull:
+		v = ast.Null{}
+	case tagTrue:
+		v = ast.Boolean(true)
+	case tagFalse:
+		v = ast.Boolean(false)
+	case tagNumber:
+		v = ast.Number(d.str())
+	case tagString:
+		v = ast.String(d.str())
+	case tagVar:
+		v = ast.Var(d.str())
+	case tagRef:
+		v = ast.Ref(d.terms())
+	case tagCall:
+		v = ast.Call(d.terms())
+	case tagArray:
+		v = ast.NewArray(d.terms()...)
+	case tagSet:
+		v = ast.NewSet(d.terms()...)
+	case tagObject:
+		n := d.count()
+		pairs := make([][2]*ast.Term, 0, n)
+		for range n {
+			if d.err != nil {
+				break
+			}
+			pairs = append(pairs, [2]*ast.Term{d.term(), d.term()})
+		}
+		v = ast.NewObject(pairs...)
+	case tagArrayCompr:
+		v = &ast.ArrayComprehension{Term: d.term(), Body: d.body()}
+	case tagSetCompr:
+		v = &ast.SetComprehension{Term: d.term(), Body: d.body()}
+	case tagObjectCompr:
+		v = &ast.ObjectComprehension{Key: d.term(), Value: d.term(), Body: d.body()}
+	default:
+		d.fail()
+		return ast.NullTerm()
+	}
+	if d.err != nil {
+		return ast.NullTerm()
+	}
+	return &ast.Term{Value: v, Location: d.loc()}
+}
