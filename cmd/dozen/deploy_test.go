@@ -291,14 +291,26 @@ func readWorkflow(t *testing.T, file string) (wf workflow, runs []string, sarifU
 }
 
 // TestCIExampleGitHubActions: the sample workflow is a workflow, installs
-// dozen with go install, runs real dozen commands, and uploads the SARIF
-// file lint writes.
+// dozen with go install, restores dozen's cache, runs real dozen commands,
+// and uploads the SARIF file lint writes.
 func TestCIExampleGitHubActions(t *testing.T) {
-	_, runs, sarifUpload := readWorkflow(t, "github-actions.yaml")
+	wf, runs, sarifUpload := readWorkflow(t, "github-actions.yaml")
 	cmds := ciCommands(runs)
 	checkCICommands(t, "github-actions.yaml", cmds)
 	if sarif := formatFile(cmds, "sarif"); sarif == "" || sarif != sarifUpload {
 		t.Errorf("lint writes SARIF to %q, upload-sarif uploads %q", sarif, sarifUpload)
+	}
+	// The cache step keeps dozen's default cache directory on Linux, and
+	// comes before the first dozen command.
+	cached, ran := false, false
+	for _, s := range wf.Jobs["check"].Steps {
+		ran = ran || strings.HasPrefix(s.Run, "dozen ")
+		if strings.HasPrefix(s.Uses, "actions/cache@") {
+			cached = s.With["path"] == "~/.cache/dozen" && s.With["key"] != "" && !ran
+		}
+	}
+	if !cached {
+		t.Error("github-actions.yaml does not restore ~/.cache/dozen before running dozen")
 	}
 }
 
@@ -344,8 +356,9 @@ func TestCIExampleShards(t *testing.T) {
 	}
 }
 
-// TestCIExampleGitLab: the sample pipeline installs dozen, runs real dozen
-// commands, and reports the JUnit file lint writes.
+// TestCIExampleGitLab: the sample pipeline installs dozen, caches dozen's
+// cache directory, runs real dozen commands, and reports the JUnit file
+// lint writes.
 func TestCIExampleGitLab(t *testing.T) {
 	data, err := os.ReadFile("../../examples/ci/gitlab-ci.yml")
 	if err != nil {
@@ -367,7 +380,12 @@ func TestCIExampleGitLab(t *testing.T) {
 				JUnit string `json:"junit"`
 			} `json:"reports"`
 		} `json:"artifacts"`
-		Rules []map[string]string `json:"rules"`
+		Rules     []map[string]string `json:"rules"`
+		Variables map[string]string   `json:"variables"`
+		Cache     struct {
+			Key   string   `json:"key"`
+			Paths []string `json:"paths"`
+		} `json:"cache"`
 	}
 	b, err := yaml.Marshal(pipeline["dozen"])
 	if err != nil {
@@ -387,6 +405,11 @@ func TestCIExampleGitLab(t *testing.T) {
 	checkCICommands(t, "gitlab-ci.yml", cmds)
 	if junit := formatFile(cmds, "junit"); junit == "" || junit != job.Artifacts.Reports.JUnit || job.Artifacts.When != "always" {
 		t.Errorf("lint writes JUnit to %q, artifacts:reports:junit is %q (when: %q, want always)", junit, job.Artifacts.Reports.JUnit, job.Artifacts.When)
+	}
+	// GitLab caches paths inside the project: DOZEN_CACHE is one, cached.
+	dir, ok := strings.CutPrefix(job.Variables["DOZEN_CACHE"], "$CI_PROJECT_DIR/")
+	if !ok || !slices.Contains(job.Cache.Paths, dir+"/") {
+		t.Errorf("DOZEN_CACHE is %q, cache:paths %v: want a directory of the project, cached", job.Variables["DOZEN_CACHE"], job.Cache.Paths)
 	}
 }
 
