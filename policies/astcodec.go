@@ -302,15 +302,26 @@ func (e *astEncoder) term(t *ast.Term) error {
 	return nil
 }
 
-// astDecoder reads what astEncoder wrote. Every read is bounds-checked: a
-// damaged encoding is an error, never a panic.
+// astDecoder reads what astEncoder wrote. Every read is bounds-checked, no
+// list is allocated for more than a few elements before they are read,
+// and nesting is limited: a damaged encoding is an error, never a panic,
+// and costs memory in proportion to its size.
 type astDecoder struct {
-	data []byte
-	strs []string
-	err  error
+	data  []byte
+	strs  []string
+	err   error
+	depth int // of terms, bodies and else chains being read
 	// locs holds the positions read, one allocation for many.
 	locs []ast.Location
 }
+
+// maxDepth is the deepest nesting the decoder reads: the built-in modules
+// nest a few dozen levels at most.
+const maxDepth = 500
+
+// prealloc is the most elements a list is allocated for before they are
+// read; longer ones grow as they are read.
+const prealloc = 16
 
 var errCorrupt = errors.New("compiled catalogue: damaged encoding")
 
@@ -321,7 +332,7 @@ func decodeModules(data []byte) (map[string]*ast.Module, error) {
 	if n > uint64(len(data)) {
 		return nil, errCorrupt
 	}
-	d.strs = make([]string, 0, n)
+	d.strs = make([]string, 0, min(n, 1<<12))
 	for range n {
 		l := d.uint()
 		if d.err != nil || l > uint64(len(d.data)) {
@@ -366,7 +377,7 @@ func (d *astDecoder) uint() uint64 {
 }
 
 // count reads a length; each element takes at least one byte, so a length
-// beyond the data left is damage (and no allocation is made for it).
+// beyond the data left is damage.
 func (d *astDecoder) count() int {
 	n := d.uint()
 	if n > uint64(len(d.data)) {
@@ -375,6 +386,19 @@ func (d *astDecoder) count() int {
 	}
 	return int(n)
 }
+
+// enter starts reading a nested node, and fails past maxDepth; leave ends
+// it.
+func (d *astDecoder) enter() bool {
+	d.depth++
+	if d.depth > maxDepth {
+		d.fail()
+		return false
+	}
+	return d.err == nil
+}
+
+func (d *astDecoder) leave() { d.depth-- }
 
 func (d *astDecoder) byte() byte {
 	if len(d.data) == 0 {
@@ -413,7 +437,7 @@ func (d *astDecoder) module() *ast.Module {
 	m.Package.Path = ast.Ref(d.terms())
 	m.Package.Location = d.loc()
 	n := d.count()
-	m.Rules = make([]*ast.Rule, 0, n)
+	m.Rules = make([]*ast.Rule, 0, min(n, prealloc))
 	for range n {
 		if d.err != nil {
 			return nil
@@ -425,6 +449,10 @@ func (d *astDecoder) module() *ast.Module {
 }
 
 func (d *astDecoder) rule(m *ast.Module) *ast.Rule {
+	defer d.leave()
+	if !d.enter() {
+		return &ast.Rule{Module: m, Head: &ast.Head{}}
+	}
 	r := &ast.Rule{Module: m, Default: d.flag(), Location: d.loc(), Head: &ast.Head{}}
 	r.Head.Name = ast.Var(d.str())
 	r.Head.Reference = ast.Ref(d.terms())
@@ -441,8 +469,12 @@ func (d *astDecoder) rule(m *ast.Module) *ast.Rule {
 }
 
 func (d *astDecoder) body() ast.Body {
+	defer d.leave()
+	if !d.enter() {
+		return nil
+	}
 	n := d.count()
-	b := make(ast.Body, 0, n)
+	b := make(ast.Body, 0, min(n, prealloc))
 	for range n {
 		if d.err != nil {
 			return nil
@@ -472,8 +504,11 @@ func (d *astDecoder) expr() *ast.Expr {
 		return x
 	}
 	if n := d.count(); n > 0 {
-		x.With = make([]*ast.With, 0, n)
+		x.With = make([]*ast.With, 0, min(n, prealloc))
 		for range n {
+			if d.err != nil {
+				break
+			}
 			w := &ast.With{Target: d.term(), Value: d.term()}
 			w.Location = d.loc()
 			x.With = append(x.With, w)
@@ -491,7 +526,7 @@ func (d *astDecoder) optTerm() *ast.Term {
 
 func (d *astDecoder) terms() []*ast.Term {
 	n := d.count()
-	ts := make([]*ast.Term, 0, n)
+	ts := make([]*ast.Term, 0, min(n, prealloc))
 	for range n {
 		if d.err != nil {
 			return nil
@@ -502,7 +537,8 @@ func (d *astDecoder) terms() []*ast.Term {
 }
 
 func (d *astDecoder) term() *ast.Term {
-	if d.err != nil {
+	defer d.leave()
+	if !d.enter() {
 		return ast.NullTerm()
 	}
 	var v ast.Value
@@ -529,7 +565,7 @@ func (d *astDecoder) term() *ast.Term {
 		v = ast.NewSet(d.terms()...)
 	case tagObject:
 		n := d.count()
-		pairs := make([][2]*ast.Term, 0, n)
+		pairs := make([][2]*ast.Term, 0, min(n, prealloc))
 		for range n {
 			if d.err != nil {
 				break

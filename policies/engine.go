@@ -42,9 +42,13 @@ type Options struct {
 	// Today is the date exceptions expire against; zero means the current
 	// date. Tests set it.
 	Today time.Time
-	// Cache, when set, keeps the built-in rules compiled across runs
-	// (precompiled.go). Only an engine without custom policies uses it.
+	// Cache, when set with CacheSalt, keeps the built-in rules compiled
+	// across runs (precompiled.go). Only an engine without custom policies
+	// uses it.
 	Cache Cache
+	// CacheSalt names the binary: an entry is read only by the binary that
+	// wrote it.
+	CacheSalt string
 }
 
 // Module is one Rego source file.
@@ -90,8 +94,8 @@ func New(opts Options) (*Engine, error) {
 		return newWith(nil, opts)
 	}
 	load := builtin
-	if opts.Cache != nil && len(opts.Policies) == 0 {
-		load = func() (*catalog, error) { return precompiledBuiltin(opts.Cache) }
+	if opts.Cache != nil && opts.CacheSalt != "" && len(opts.Policies) == 0 {
+		load = func() (*catalog, error) { return precompiledBuiltin(opts.Cache, opts.CacheSalt) }
 	}
 	cat, err := load()
 	if err != nil {

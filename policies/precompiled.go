@@ -7,11 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"runtime/debug"
 	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/version"
 )
 
 // Cache keeps the built-in rules compiled across runs. An implementation
@@ -31,17 +29,14 @@ type Cache interface {
 // stages have nothing left to do for: the modules are the same, so the
 // findings are (TestPrecompiledEngineLintsTheSame).
 //
-// The key is what the compiled modules depend on: the embedded rule
-// sources, OPA (its version and, where the binary records it, its module
-// checksum), the built-in functions policies may call, and the format of
-// an entry. Computing it reads only what the binary holds in memory, so a
-// run on a machine with an empty cache (a fresh CI runner) pays a
-// fraction of a millisecond for it; hashing the binary, as render's cache
-// does, would cost a tenth of a second. A binary built with OPA replaced
-// by a local copy, whose changes no checksum names, does not use it.
+// An entry is read only by the binary that wrote it: the key holds
+// Options.CacheSalt, which names the binary (the CLI gives Go's build ID,
+// a hash of everything the binary was built from, read from the
+// executable's header, so a run on a machine with an empty cache does not
+// hash the whole binary), with the embedded rule sources and the format
+// of an entry.
 
-// catalogueFormat changes whenever an entry's layout, or what New compiles
-// the built-in rules with, changes.
+// catalogueFormat changes whenever an entry's layout changes.
 const catalogueFormat = "dozen compiled catalogue 1"
 
 // loadStages are the compiler stages run on modules loaded compiled:
@@ -55,24 +50,10 @@ var loadStages = []ast.StageID{
 	ast.StageBuildComprehensionIndices,
 }
 
-// catalogueKey returns the cache key of the compiled built-in catalogue,
-// or "" when this binary cannot name what it was built with.
-func catalogueKey() string {
-	opa := "github.com/open-policy-agent/opa " + version.Version
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range bi.Deps {
-			if d.Path != "github.com/open-policy-agent/opa" {
-				continue
-			}
-			if d.Replace != nil {
-				d = d.Replace
-			}
-			if d.Sum == "" {
-				return "" // a local copy: no checksum names its changes
-			}
-			opa += " " + d.Sum
-		}
-	}
+// catalogueKey returns the cache key of the catalogue compiled from the
+// rule tree in fsys by the binary salt names, or "" when it cannot be
+// read.
+func catalogueKey(fsys fs.FS, salt string) string {
 	h := sha256.New()
 	field := func(s string) {
 		var n [8]byte
@@ -81,15 +62,12 @@ func catalogueKey() string {
 		h.Write([]byte(s))
 	}
 	field(catalogueFormat)
-	field(opa)
-	for _, b := range Capabilities().Builtins {
-		field(b.Name)
-	}
-	err := fs.WalkDir(ruleFS, ".", func(name string, d fs.DirEntry, err error) error {
+	field(salt)
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		src, err := fs.ReadFile(ruleFS, name)
+		src, err := fs.ReadFile(fsys, name)
 		field(name)
 		field(string(src))
 		return err
@@ -112,8 +90,8 @@ type catalogueMeta struct {
 // precompiledBuiltin returns the built-in catalogue with its compiler,
 // from the cache when it holds it; otherwise it compiles the catalogue and
 // stores it. A damaged or unreadable entry is a miss.
-func precompiledBuiltin(c Cache) (*catalog, error) {
-	key := catalogueKey()
+func precompiledBuiltin(c Cache, salt string) (*catalog, error) {
+	key := catalogueKey(ruleFS, salt)
 	if key != "" {
 		if data, ok := c.Get(key); ok {
 			if cat, err := decodeCatalog(data); err == nil {
@@ -186,11 +164,28 @@ func decodeCatalog(data []byte) (*catalog, error) {
 		}
 		cat.pkgs[r.ID] = ref
 	}
-	skip := slices.DeleteFunc(ast.AllStages(), func(s ast.StageID) bool { return slices.Contains(loadStages, s) })
-	compiler := newCompiler().WithSkipStages(skip...)
-	if compiler.Compile(modules); compiler.Failed() {
-		return nil, fmt.Errorf("load compiled built-in policies: %v", compiler.Errors)
+	compiler, err := compileLoaded(modules)
+	if err != nil {
+		return nil, err
 	}
 	cat.compiled = func() (*ast.Compiler, error) { return compiler, nil }
 	return cat, nil
+}
+
+// compileLoaded runs loadStages on modules decoded from an entry. OPA's
+// compiler expects modules its parser made: on some shapes no parser
+// makes (a rule head whose reference starts with a string) it panics. An
+// entry that decodes to one is damaged, and so is a miss.
+func compileLoaded(modules map[string]*ast.Module) (compiler *ast.Compiler, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			compiler, err = nil, fmt.Errorf("load compiled built-in policies: %v", r)
+		}
+	}()
+	skip := slices.DeleteFunc(ast.AllStages(), func(s ast.StageID) bool { return slices.Contains(loadStages, s) })
+	compiler = newCompiler().WithSkipStages(skip...)
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil, fmt.Errorf("load compiled built-in policies: %v", compiler.Errors)
+	}
+	return compiler, nil
 }

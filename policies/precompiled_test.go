@@ -2,16 +2,23 @@ package policies
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"maps"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/dozen-dev/dozen/manifest"
 )
+
+// testSalt names the binary in the tests' cache keys.
+const testSalt = "the test binary"
 
 // memCache is a Cache in memory that counts what it served.
 type memCache struct {
@@ -162,23 +169,86 @@ func TestCatalogueCodecDamage(t *testing.T) {
 			t.Fatalf("cut at %d of %d bytes: no error", n, len(data))
 		}
 	}
-	// A changed byte in the modules may still decode (a different string,
-	// a different row); it must not panic.
+	// A changed byte may still decode (a different string, a different
+	// row) and compile, or fail to; it must not panic.
+	for i := len(data) / 3; i < len(data); i += 1499 {
+		bad := slices.Clone(data)
+		bad[i] ^= 0xff
+		decodeCatalog(bad)
+	}
+	// A rule head whose reference starts with a string, which the parser
+	// never makes: OPA's compiler panics on it, the load reports it.
 	var names []string
-	for name := range compiler.Modules {
+	modules := map[string]*ast.Module{}
+	for name, m := range compiler.Modules {
 		names = append(names, name)
+		modules[name] = m.Copy()
 	}
 	slices.Sort(names)
-	mods, err := encodeModules(names, compiler.Modules)
+	for _, r := range modules[names[0]].Rules {
+		r.Head.Reference[0] = ast.StringTerm(string(r.Head.Reference[0].Value.(ast.Var)))
+	}
+	mods, err := encodeModules(names, modules)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < len(mods); i += 211 {
-		bad := slices.Clone(mods)
-		bad[i] ^= 0xff
-		decodeModules(bad)
+	n, k := binary.Uvarint(data)
+	crafted := append(slices.Clone(data[:k+int(n)]), mods...)
+	if _, err := decodeCatalog(crafted); err == nil {
+		t.Error("a rule head starting with a string loaded")
 	}
-	t.Logf("entry of %d bytes, modules %d", len(data), len(mods))
+}
+
+// TestCatalogueCodecNesting: an encoding that nests lists deeper than any
+// module does, each claiming as many elements as there are bytes left, is
+// damage, and decoding it allocates in proportion to its size.
+func TestCatalogueCodecNesting(t *testing.T) {
+	// A string table of one name, one module of that name, and a package
+	// path of arrays in arrays.
+	data := []byte{1, 1, 'm', 1, 0, 1}
+	for range 2 * maxDepth {
+		data = append(data, tagArray)
+		data = binary.AppendUvarint(data, 1<<14)
+	}
+	data = append(data, make([]byte, 1<<14)...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := decodeModules(data)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("decoding %d bytes allocated %d", len(data), alloc)
+	}
+}
+
+// TestCatalogueKey: the key names the binary (the salt) and the rule
+// sources, and only them.
+func TestCatalogueKey(t *testing.T) {
+	tree := fstest.MapFS{
+		"lib/k8s.rego":                        {Data: []byte("package dozen.lib.k8s\n")},
+		"portability/host-pid/rule.rego":      {Data: []byte("package dozen.rules.portability.host_pid\n")},
+		"portability/host-pid/rule_test.rego": {Data: []byte("package dozen.rules.portability.host_pid_test\n")},
+	}
+	key := catalogueKey(tree, "build 1")
+	if key == "" || catalogueKey(tree, "build 1") != key {
+		t.Fatalf("key %q is not stable", key)
+	}
+	if catalogueKey(tree, "build 2") == key {
+		t.Error("another binary has the same key")
+	}
+	changed := maps.Clone(tree)
+	changed["lib/k8s.rego"] = &fstest.MapFile{Data: []byte("package dozen.lib.k8s\n\nx := 1\n")}
+	if catalogueKey(changed, "build 1") == key {
+		t.Error("another rule source has the same key")
+	}
+	moved := maps.Clone(tree)
+	delete(moved, "portability/host-pid/rule.rego")
+	moved["portability/host-ipc/rule.rego"] = tree["portability/host-pid/rule.rego"]
+	if catalogueKey(moved, "build 1") == key {
+		t.Error("a rule source under another name has the same key")
+	}
 }
 
 // TestPrecompiledEngineLintsTheSame lints with an engine that compiled
@@ -187,14 +257,14 @@ func TestCatalogueCodecDamage(t *testing.T) {
 // examples.
 func TestPrecompiledEngineLintsTheSame(t *testing.T) {
 	cache := newMemCache()
-	fresh, err := New(Options{Today: testToday, Cache: cache})
+	fresh, err := New(Options{Today: testToday, Cache: cache, CacheSalt: testSalt})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cache.puts != 1 || cache.hits != 0 {
 		t.Fatalf("first engine: %d puts, %d hits; want the catalogue stored", cache.puts, cache.hits)
 	}
-	loaded, err := New(Options{Today: testToday, Cache: cache})
+	loaded, err := New(Options{Today: testToday, Cache: cache, CacheSalt: testSalt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,16 +316,13 @@ func builtinCompiler(t *testing.T) (*ast.Compiler, error) {
 // TestPrecompiledDamagedEntry gives New a cache whose entry is damaged:
 // it compiles from source, lints as usual and replaces the entry.
 func TestPrecompiledDamagedEntry(t *testing.T) {
-	key := catalogueKey()
+	key := catalogueKey(ruleFS, testSalt)
 	if key == "" {
 		t.Fatal("no key for the catalogue")
 	}
-	if catalogueKey() != key {
-		t.Fatal("the key changes between calls")
-	}
 	cache := newMemCache()
 	cache.entries[key] = []byte("\x05{\"rules\"not an entry")
-	eng, err := New(Options{Today: testToday, Cache: cache})
+	eng, err := New(Options{Today: testToday, Cache: cache, CacheSalt: testSalt})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -213,6 +214,23 @@ func TestRulesCache(t *testing.T) {
 		t.Errorf("--no-cache read the cache:\n%s", got)
 	}
 
+	// Custom policies compile with the rules: such a lint leaves the cache
+	// alone, and does not even make its directory.
+	policy := filepath.Join(work, "policy")
+	if err := os.MkdirAll(policy, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(policy, "main.rego"), []byte("package main\n\ndeny contains \"always\" if true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unused := filepath.Join(t.TempDir(), "unused")
+	if got := lintWith(t, work, unused, "--policy", policy, "web.yaml"); !strings.Contains(got, "always") {
+		t.Fatalf("the custom policy did not run:\n%s", got)
+	}
+	if _, err := os.Stat(unused); !os.IsNotExist(err) {
+		t.Errorf("a lint with custom policies made the cache directory (%v)", err)
+	}
+
 	// A damaged entry is compiled again and replaced.
 	if err := os.WriteFile(entries[0], []byte("damaged"), 0o644); err != nil {
 		t.Fatal(err)
@@ -222,5 +240,49 @@ func TestRulesCache(t *testing.T) {
 	}
 	if again, err := os.ReadFile(entries[0]); err != nil || !bytes.Equal(again, stored) {
 		t.Errorf("the damaged entry was not replaced with the compiled rules (%v)", err)
+	}
+}
+
+// TestGoBuildID reads the build ID of the test binary (an ELF note here)
+// as go tool buildid does, and one written at the start of a file as
+// Mach-O and PE binaries hold it.
+func TestGoBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Fatalf("go tool buildid: %v", err)
+	}
+	want := strings.TrimSpace(string(out))
+	if got := goBuildID(exe); got != want || got == "" {
+		t.Errorf("build ID of %s: %q, want %q", exe, got, want)
+	}
+
+	dir := t.TempDir()
+	const id = "abcdefghijklmnopqrst/uvwxyzABCDEFGHIJ_-01"
+	raw := filepath.Join(dir, "raw")
+	if err := os.WriteFile(raw, []byte("MZ\x00\x01 text \xff Go build ID: \""+id+"\"\n \xff more"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := goBuildID(raw); got != id {
+		t.Errorf("raw build ID: %q, want %q", got, id)
+	}
+	for name, data := range map[string]string{
+		"none":      "MZ no build ID here",
+		"unclosed":  "\xff Go build ID: \"" + id,
+		"not an id": "\xff Go build ID: \"a b\"\n \xff",
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := goBuildID(p); got != "" {
+			t.Errorf("%s: build ID %q, want none", name, got)
+		}
+	}
+	if got := goBuildID(filepath.Join(dir, "missing")); got != "" {
+		t.Errorf("missing file: build ID %q", got)
 	}
 }

@@ -288,7 +288,7 @@ func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
 		Today:      time.Now(),
 	}
 	if !opts.noCache {
-		setup.Cache = env.rulesCache()
+		env.rulesCache(&setup)
 	}
 	return policies.New(setup)
 }

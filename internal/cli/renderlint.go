@@ -116,7 +116,7 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	}
 	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: namespaces, Today: time.Now()}
 	if opts.cache {
-		setup.Cache = env.rulesCache()
+		env.rulesCache(&setup)
 	}
 	eng, err := policies.New(setup)
 	if err != nil {
