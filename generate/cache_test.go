@@ -6,36 +6,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/dozen-dev/dozen/internal/corpus"
+	"github.com/dozen-dev/dozen/internal/memcache"
 	"github.com/dozen-dev/dozen/schema"
 )
-
-// memCache is a Cache in memory that counts what it is asked.
-type memCache struct {
-	mu         sync.Mutex
-	m          map[string][]byte
-	hits, puts int
-}
-
-func (c *memCache) Get(key string) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	d, ok := c.m[key]
-	if ok {
-		c.hits++
-	}
-	return d, ok
-}
-
-func (c *memCache) Put(key string, data []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[key] = data
-	c.puts++
-}
 
 // cacheSources is every example (with its overlays) and corpus shape.
 func cacheSources(t *testing.T) []Source {
@@ -79,7 +55,7 @@ func cacheSources(t *testing.T) []Source {
 // returns exactly the first run's results, positions included, without
 // rendering; a damaged entry is rendered again.
 func TestCacheGivesWhatARenderGives(t *testing.T) {
-	c := &memCache{m: map[string][]byte{}}
+	c := memcache.New()
 	compared := 0
 	defer func() {
 		if compared < 16 {
@@ -89,20 +65,20 @@ func TestCacheGivesWhatARenderGives(t *testing.T) {
 	for _, src := range cacheSources(t) {
 		for _, opts := range []Options{{Encode: true}, {Encode: true, AllEnvs: true}} {
 			opts.Cache, opts.CacheSalt = c, "test"
-			c.hits, c.puts = 0, 0
+			c.Hits, c.Puts = 0, 0
 			first, err := Run([]Source{src}, opts)
 			if err != nil {
 				continue // the examples that show errors: nothing is cached
 			}
-			if c.puts != 1 || c.hits != 0 {
-				t.Fatalf("%s: first run: %d puts, %d hits; want 1 put", src.File, c.puts, c.hits)
+			if c.Puts != 1 || c.Hits != 0 {
+				t.Fatalf("%s: first run: %d puts, %d hits; want 1 put", src.File, c.Puts, c.Hits)
 			}
 			second, err := Run([]Source{src}, opts)
 			if err != nil {
 				t.Fatalf("%s: from the cache: %v", src.File, err)
 			}
-			if c.hits != 1 || c.puts != 1 {
-				t.Fatalf("%s: second run: %d hits, %d puts; want it answered from the cache", src.File, c.hits, c.puts)
+			if c.Hits != 1 || c.Puts != 1 {
+				t.Fatalf("%s: second run: %d hits, %d puts; want it answered from the cache", src.File, c.Hits, c.Puts)
 			}
 			if !reflect.DeepEqual(first, second) {
 				t.Fatalf("%s: the cache gave other results:\n%+v\n%+v", src.File, first[0], second[0])
@@ -113,7 +89,7 @@ func TestCacheGivesWhatARenderGives(t *testing.T) {
 			compared++
 
 			key := cacheKey(src, opts)
-			c.m[key] = []byte(`{"version":1,"results":[`) // cut short
+			c.Entries[key] = []byte(`{"version":1,"results":[`) // cut short
 			third, err := Run([]Source{src}, opts)
 			if err != nil || !reflect.DeepEqual(first, third) {
 				t.Fatalf("%s: after a damaged entry: %v", src.File, err)

@@ -44,10 +44,13 @@ const (
 	exprSome  // *SomeDecl
 )
 
+// astEncoder writes modules. Like the decoder, it keeps the first error
+// and writes nothing more after it.
 type astEncoder struct {
 	buf  []byte
 	strs map[string]uint64
 	list []string
+	err  error
 }
 
 // encodeModules encodes modules, sorted by name.
@@ -55,8 +58,8 @@ func encodeModules(names []string, modules map[string]*ast.Module) ([]byte, erro
 	e := &astEncoder{strs: map[string]uint64{}}
 	e.uint(uint64(len(names)))
 	for _, name := range names {
-		if err := e.module(name, modules[name]); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+		if e.module(name, modules[name]); e.err != nil {
+			return nil, fmt.Errorf("%s: %w", name, e.err)
 		}
 	}
 	var out []byte
@@ -68,7 +71,15 @@ func encodeModules(names []string, modules map[string]*ast.Module) ([]byte, erro
 	return append(out, e.buf...), nil
 }
 
+func (e *astEncoder) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
 func (e *astEncoder) uint(n uint64) { e.buf = binary.AppendUvarint(e.buf, n) }
+
+func (e *astEncoder) tag(t byte) { e.buf = append(e.buf, t) }
 
 func (e *astEncoder) str(s string) {
 	i, ok := e.strs[s]
@@ -82,9 +93,9 @@ func (e *astEncoder) str(s string) {
 
 func (e *astEncoder) flag(b bool) {
 	if b {
-		e.buf = append(e.buf, 1)
+		e.tag(1)
 	} else {
-		e.buf = append(e.buf, 0)
+		e.tag(0)
 	}
 }
 
@@ -99,207 +110,156 @@ func (e *astEncoder) loc(l *ast.Location) {
 	e.uint(uint64(l.Col))
 }
 
-func (e *astEncoder) module(name string, m *ast.Module) error {
+func (e *astEncoder) module(name string, m *ast.Module) {
 	if len(m.Imports) > 0 {
-		return errors.New("imports left after compiling")
+		e.fail(errors.New("imports left after compiling"))
+		return
 	}
 	e.str(name)
-	if err := e.terms(m.Package.Path); err != nil {
-		return err
-	}
+	e.terms(m.Package.Path)
 	e.loc(m.Package.Location)
 	e.uint(uint64(len(m.Rules)))
 	for _, r := range m.Rules {
-		if err := e.rule(r); err != nil {
-			return err
-		}
+		e.rule(r)
 	}
-	return nil
 }
 
-func (e *astEncoder) rule(r *ast.Rule) error {
+func (e *astEncoder) rule(r *ast.Rule) {
 	e.flag(r.Default)
 	e.loc(r.Location)
 	h := r.Head
 	e.str(string(h.Name))
-	if err := e.terms(h.Reference); err != nil {
-		return err
-	}
-	if err := e.terms(h.Args); err != nil {
-		return err
-	}
-	if err := e.optTerm(h.Key); err != nil {
-		return err
-	}
-	if err := e.optTerm(h.Value); err != nil {
-		return err
-	}
+	e.terms(h.Reference)
+	e.terms(h.Args)
+	e.optTerm(h.Key)
+	e.optTerm(h.Value)
 	e.flag(h.Assign)
 	e.loc(h.Location)
-	if err := e.body(r.Body); err != nil {
-		return err
-	}
+	e.body(r.Body)
 	e.flag(r.Else != nil)
 	if r.Else != nil {
-		return e.rule(r.Else)
+		e.rule(r.Else)
 	}
-	return nil
 }
 
-func (e *astEncoder) body(b ast.Body) error {
+func (e *astEncoder) body(b ast.Body) {
 	e.uint(uint64(len(b)))
 	for _, x := range b {
-		if err := e.expr(x); err != nil {
-			return err
-		}
+		e.expr(x)
 	}
-	return nil
 }
 
-func (e *astEncoder) expr(x *ast.Expr) error {
+func (e *astEncoder) expr(x *ast.Expr) {
 	e.uint(uint64(x.Index))
 	e.flag(x.Generated)
 	e.flag(x.Negated)
 	e.loc(x.Location)
-	var err error
 	switch t := x.Terms.(type) {
 	case *ast.Term:
-		e.buf = append(e.buf, exprTerm)
-		err = e.term(t)
+		e.tag(exprTerm)
+		e.term(t)
 	case []*ast.Term:
-		e.buf = append(e.buf, exprCall)
-		err = e.terms(t)
+		e.tag(exprCall)
+		e.terms(t)
 	case *ast.Every:
-		e.buf = append(e.buf, exprEvery)
-		if err = e.optTerm(t.Key); err == nil {
-			if err = e.term(t.Value); err == nil {
-				if err = e.term(t.Domain); err == nil {
-					err = e.body(t.Body)
-				}
-			}
-		}
+		e.tag(exprEvery)
+		e.optTerm(t.Key)
+		e.term(t.Value)
+		e.term(t.Domain)
+		e.body(t.Body)
 		e.loc(t.Location)
 	case *ast.SomeDecl:
-		e.buf = append(e.buf, exprSome)
-		err = e.terms(t.Symbols)
+		e.tag(exprSome)
+		e.terms(t.Symbols)
 		e.loc(t.Location)
 	default:
-		return fmt.Errorf("expression of type %T", x.Terms)
-	}
-	if err != nil {
-		return err
+		e.fail(fmt.Errorf("expression of type %T", x.Terms))
+		return
 	}
 	e.uint(uint64(len(x.With)))
 	for _, w := range x.With {
-		if err := e.term(w.Target); err != nil {
-			return err
-		}
-		if err := e.term(w.Value); err != nil {
-			return err
-		}
+		e.term(w.Target)
+		e.term(w.Value)
 		e.loc(w.Location)
 	}
-	return nil
 }
 
-func (e *astEncoder) optTerm(t *ast.Term) error {
+func (e *astEncoder) optTerm(t *ast.Term) {
 	e.flag(t != nil)
-	if t == nil {
-		return nil
+	if t != nil {
+		e.term(t)
 	}
-	return e.term(t)
 }
 
-func (e *astEncoder) terms(ts []*ast.Term) error {
+func (e *astEncoder) terms(ts []*ast.Term) {
 	e.uint(uint64(len(ts)))
 	for _, t := range ts {
-		if err := e.term(t); err != nil {
-			return err
-		}
+		e.term(t)
 	}
-	return nil
 }
 
-func (e *astEncoder) term(t *ast.Term) error {
+func (e *astEncoder) term(t *ast.Term) {
 	if t == nil {
-		return errors.New("missing term")
+		e.fail(errors.New("missing term"))
+		return
 	}
-	var err error
 	switch v := t.Value.(type) {
 	case ast.Null:
-		e.buf = append(e.buf, tagNull)
+		e.tag(tagNull)
 	case ast.Boolean:
 		if v {
-			e.buf = append(e.buf, tagTrue)
+			e.tag(tagTrue)
 		} else {
-			e.buf = append(e.buf, tagFalse)
+			e.tag(tagFalse)
 		}
 	case ast.Number:
-		e.buf = append(e.buf, tagNumber)
+		e.tag(tagNumber)
 		e.str(string(v))
 	case ast.String:
-		e.buf = append(e.buf, tagString)
+		e.tag(tagString)
 		e.str(string(v))
 	case ast.Var:
-		e.buf = append(e.buf, tagVar)
+		e.tag(tagVar)
 		e.str(string(v))
 	case ast.Ref:
-		e.buf = append(e.buf, tagRef)
-		err = e.terms(v)
+		e.tag(tagRef)
+		e.terms(v)
 	case ast.Call:
-		e.buf = append(e.buf, tagCall)
-		err = e.terms(v)
+		e.tag(tagCall)
+		e.terms(v)
 	case *ast.Array:
-		e.buf = append(e.buf, tagArray)
+		e.tag(tagArray)
 		e.uint(uint64(v.Len()))
-		v.Foreach(func(x *ast.Term) {
-			if err == nil {
-				err = e.term(x)
-			}
-		})
+		v.Foreach(e.term)
 	case ast.Set:
-		e.buf = append(e.buf, tagSet)
+		e.tag(tagSet)
 		e.uint(uint64(v.Len()))
-		v.Foreach(func(x *ast.Term) {
-			if err == nil {
-				err = e.term(x)
-			}
-		})
+		v.Foreach(e.term)
 	case ast.Object:
-		e.buf = append(e.buf, tagObject)
+		e.tag(tagObject)
 		e.uint(uint64(v.Len()))
 		v.Foreach(func(k, x *ast.Term) {
-			if err == nil {
-				if err = e.term(k); err == nil {
-					err = e.term(x)
-				}
-			}
+			e.term(k)
+			e.term(x)
 		})
 	case *ast.ArrayComprehension:
-		e.buf = append(e.buf, tagArrayCompr)
-		if err = e.term(v.Term); err == nil {
-			err = e.body(v.Body)
-		}
+		e.tag(tagArrayCompr)
+		e.term(v.Term)
+		e.body(v.Body)
 	case *ast.SetComprehension:
-		e.buf = append(e.buf, tagSetCompr)
-		if err = e.term(v.Term); err == nil {
-			err = e.body(v.Body)
-		}
+		e.tag(tagSetCompr)
+		e.term(v.Term)
+		e.body(v.Body)
 	case *ast.ObjectComprehension:
-		e.buf = append(e.buf, tagObjectCompr)
-		if err = e.term(v.Key); err == nil {
-			if err = e.term(v.Value); err == nil {
-				err = e.body(v.Body)
-			}
-		}
+		e.tag(tagObjectCompr)
+		e.term(v.Key)
+		e.term(v.Value)
+		e.body(v.Body)
 	default:
-		return fmt.Errorf("term of type %T", t.Value)
-	}
-	if err != nil {
-		return err
+		e.fail(fmt.Errorf("term of type %T", t.Value))
+		return
 	}
 	e.loc(t.Location)
-	return nil
 }
 
 // astDecoder reads what astEncoder wrote. Every read is bounds-checked, no

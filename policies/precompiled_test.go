@@ -8,44 +8,17 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
-	"sync"
 	"testing"
 	"testing/fstest"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/dozen-dev/dozen/internal/memcache"
 	"github.com/dozen-dev/dozen/manifest"
 )
 
 // testSalt names the binary in the tests' cache keys.
 const testSalt = "the test binary"
-
-// memCache is a Cache in memory that counts what it served.
-type memCache struct {
-	mu      sync.Mutex
-	entries map[string][]byte
-	hits    int
-	puts    int
-}
-
-func newMemCache() *memCache { return &memCache{entries: map[string][]byte{}} }
-
-func (c *memCache) Get(key string) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	b, ok := c.entries[key]
-	if ok {
-		c.hits++
-	}
-	return b, ok
-}
-
-func (c *memCache) Put(key string, data []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.entries[key] = data
-	c.puts++
-}
 
 // positions lists the position of every rule, head, expression and term
 // of m, in walk order.
@@ -148,6 +121,23 @@ func TestCatalogueCodecRoundTrip(t *testing.T) {
 					t.Errorf("%s: rule %s does not point at its module", name, e.Head.Name)
 				}
 			}
+		}
+	}
+}
+
+// TestCatalogueCodecRefuses: what compiled built-in modules never hold
+// is not encoded, and the catalogue is then compiled on every run.
+func TestCatalogueCodecRefuses(t *testing.T) {
+	for name, src := range map[string]string{
+		"imports":  "package p\nimport data.q\nx := q.y\n",
+		"template": "package p\nx := $\"a{input.b}\"\n",
+	} {
+		m, err := ast.ParseModuleWithOpts(name+".rego", src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := encodeModules([]string{name}, map[string]*ast.Module{name: m}); err == nil {
+			t.Errorf("%s: encoded", name)
 		}
 	}
 }
@@ -256,20 +246,20 @@ func TestCatalogueKey(t *testing.T) {
 // results are the same, on the benchmark corpus and on every rule's
 // examples.
 func TestPrecompiledEngineLintsTheSame(t *testing.T) {
-	cache := newMemCache()
+	cache := memcache.New()
 	fresh, err := New(Options{Today: testToday, Cache: cache, CacheSalt: testSalt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cache.puts != 1 || cache.hits != 0 {
-		t.Fatalf("first engine: %d puts, %d hits; want the catalogue stored", cache.puts, cache.hits)
+	if cache.Puts != 1 || cache.Hits != 0 {
+		t.Fatalf("first engine: %d puts, %d hits; want the catalogue stored", cache.Puts, cache.Hits)
 	}
 	loaded, err := New(Options{Today: testToday, Cache: cache, CacheSalt: testSalt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cache.hits != 1 || cache.puts != 1 {
-		t.Fatalf("second engine: %d puts, %d hits; want the catalogue loaded", cache.puts, cache.hits)
+	if cache.Hits != 1 || cache.Puts != 1 {
+		t.Fatalf("second engine: %d puts, %d hits; want the catalogue loaded", cache.Puts, cache.Hits)
 	}
 	if c, _ := builtinCompiler(t); loaded.compiler == c {
 		t.Fatal("the second engine uses the compiler built from source")
@@ -320,8 +310,8 @@ func TestPrecompiledDamagedEntry(t *testing.T) {
 	if key == "" {
 		t.Fatal("no key for the catalogue")
 	}
-	cache := newMemCache()
-	cache.entries[key] = []byte("\x05{\"rules\"not an entry")
+	cache := memcache.New()
+	cache.Entries[key] = []byte("\x05{\"rules\"not an entry")
 	eng, err := New(Options{Today: testToday, Cache: cache, CacheSalt: testSalt})
 	if err != nil {
 		t.Fatal(err)
@@ -329,10 +319,10 @@ func TestPrecompiledDamagedEntry(t *testing.T) {
 	if c, _ := builtinCompiler(t); eng.compiler != c {
 		t.Fatal("a damaged entry was used")
 	}
-	if cache.puts != 1 {
-		t.Fatalf("%d puts: want the entry replaced", cache.puts)
+	if cache.Puts != 1 {
+		t.Fatalf("%d puts: want the entry replaced", cache.Puts)
 	}
-	if _, err := decodeCatalog(cache.entries[key]); err != nil {
+	if _, err := decodeCatalog(cache.Entries[key]); err != nil {
 		t.Fatalf("replaced entry: %v", err)
 	}
 	res, err := eng.Lint(context.Background(), corpusDocs(5))

@@ -80,9 +80,9 @@ func (env *Env) renderCache() (c *dirCache, salt string) {
 }
 
 // cacheDir opens the cache directory once a run, or returns nil when the
-// cache is off or cannot be used. Entries keyed by what the binary holds
-// in memory (the compiled built-in rules, policies.Cache) need no salt,
-// and so no hash of the binary.
+// cache is off or cannot be used. It does not name the binary: the render
+// cache hashes it (renderCache), the compiled rules read its build ID
+// (rulesCache).
 func (env *Env) cacheDir() *dirCache {
 	env.cacheOnce.Do(func() { env.cache = env.openCache() })
 	return env.cache
