@@ -23,7 +23,7 @@ type Cache interface {
 }
 
 // cacheVersion changes whenever what an entry holds changes.
-const cacheVersion = 1
+const cacheVersion = 2
 
 // cacheKey is the key of src's results under opts: a hash of everything a
 // render of src depends on. The code and the schema that render it are in
@@ -81,6 +81,9 @@ type cachedResult struct {
 	NamePos diag.Pos `json:"namePos"`
 	Env     string   `json:"env"`
 	YAML    []byte   `json:"yaml"`
+	// Namespaces is Result.Namespaces. A wrong value costs no finding:
+	// policies.Engine.LintParts checks the namespaces it is given.
+	Namespaces []string `json:"namespaces"`
 }
 
 // storeResults puts results, encoded and all of one service, in c.
@@ -93,7 +96,7 @@ func storeResults(c Cache, key string, results []*Result) {
 		if r.YAML == nil || r.pos != e.Pos {
 			return
 		}
-		e.Results = append(e.Results, cachedResult{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: r.YAML})
+		e.Results = append(e.Results, cachedResult{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: r.YAML, Namespaces: r.Namespaces})
 	}
 	data, err := json.Marshal(e)
 	if err != nil {
@@ -118,7 +121,7 @@ func cachedResults(c Cache, key string, src Source) ([]*Result, bool) {
 		if r.File != src.File || r.YAML == nil || !utf8.ValidString(r.Env) || !utf8.ValidString(r.Service) {
 			return nil, false
 		}
-		results[i] = &Result{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: slices.Clip(r.YAML), pos: e.Pos, overlay: src.Overlays[r.Env]}
+		results[i] = &Result{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: slices.Clip(r.YAML), Namespaces: r.Namespaces, pos: e.Pos, overlay: src.Overlays[r.Env]}
 	}
 	return results, true
 }

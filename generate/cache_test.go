@@ -10,6 +10,7 @@ import (
 
 	"github.com/dozen-dev/dozen/internal/corpus"
 	"github.com/dozen-dev/dozen/internal/memcache"
+	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/schema"
 )
 
@@ -158,5 +159,43 @@ func TestCacheKey(t *testing.T) {
 		if cacheKey(s, o) == base {
 			t.Errorf("%s: same key", name)
 		}
+	}
+}
+
+// TestResultNamespaces: an encoded result names the namespaces of the
+// objects in its YAML, "" for an object without one, as a lint that splits
+// a bundle by namespace needs; a result from the cache names them too
+// (TestCacheGivesWhatARenderGives compares the two runs whole).
+func TestResultNamespaces(t *testing.T) {
+	named, unnamed := 0, 0
+	for _, src := range cacheSources(t) {
+		results, err := Run([]Source{src}, Options{Encode: true, AllEnvs: true})
+		if err != nil {
+			continue
+		}
+		for _, r := range results {
+			docs, err := manifest.Parse(r.File, r.YAML)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, d := range docs {
+				_, _, ns, _ := d.Meta()
+				want = append(want, ns)
+			}
+			slices.Sort(want)
+			want = slices.Compact(want)
+			if !slices.Equal(r.Namespaces, want) {
+				t.Errorf("%s (%s): Namespaces %q, the YAML has %q", src.File, r.Env, r.Namespaces, want)
+			}
+			if slices.Contains(want, "") {
+				unnamed++
+			} else {
+				named++
+			}
+		}
+	}
+	if named == 0 || unnamed == 0 {
+		t.Errorf("%d results with namespaces, %d with an object without one: want both", named, unnamed)
 	}
 }

@@ -46,6 +46,11 @@ type Result struct {
 	// YAML is YAML(Objects), set instead of Objects when Run encodes
 	// (Options.Encode).
 	YAML []byte
+	// Namespaces are the namespaces of the objects, sorted and distinct,
+	// "" standing for an object without one: what a lint that takes a
+	// bundle namespace by namespace needs to know before it decodes YAML.
+	// Run sets it when it encodes; nil when unknown.
+	Namespaces []string
 
 	pos     *schema.Positions
 	overlay *Overlay // the environment's overlay directory, if it has one

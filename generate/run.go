@@ -160,9 +160,21 @@ func encode(results []*Result) error {
 		if err != nil {
 			return err
 		}
+		r.Namespaces = namespacesOf(r.Objects)
 		r.YAML, r.Objects = y, nil
 	}
 	return nil
+}
+
+// namespacesOf returns the distinct namespaces of objs, sorted, with ""
+// for an object without one; never nil.
+func namespacesOf(objs []Object) []string {
+	ns := make([]string, 0, 1)
+	for _, o := range objs {
+		ns = append(ns, o.Namespace)
+	}
+	slices.Sort(ns)
+	return slices.Clip(slices.Compact(ns))
 }
 
 // renderOne renders one source for the environments opts selects.

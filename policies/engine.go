@@ -68,6 +68,7 @@ type Engine struct {
 	cfg      *Config
 	today    time.Time
 	index    bool // evaluate indexRule once per lint
+	custom   bool // custom policies run (see NamespaceLocal)
 
 	// indexSlice, when set, is the size of the slices the index is built
 	// in, for tests.
@@ -125,6 +126,7 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.custom = len(custom) > 0
 	if cat == nil {
 		cat = &catalog{}
 		if refersToDozen(custom) {
@@ -285,6 +287,93 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 
 // LintInputs is Lint for documents already converted (see Converter).
 func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error) {
+	res, err := e.lint(ctx, inputs)
+	if res != nil {
+		maskSecrets(res.Findings, secretValues(inputs))
+		slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
+	}
+	return res, err
+}
+
+// NamespaceLocal reports whether the engine's rules look across objects
+// only within one namespace: true when only built-in rules run. The
+// built-in rules reach other objects through the library's lookups alone
+// (bundle_named, autoscalers_of, workloads_selected_by, pdbs_selecting
+// and the like), which keep to the object's namespace, and
+// TestRulesLookUpThroughTheLibrary holds them to it. A custom rule may
+// read the whole bundle.
+func (e *Engine) NamespaceLocal() bool { return !e.custom }
+
+// LintParts lints a bundle given in parts, loading each part, linting it
+// and dropping it before the next, so that the values of one part only
+// are held at a time: a lint of many namespaces (a render of every
+// environment) then keeps a fraction of the heap live, and the collector
+// marks that much less. load(i) returns part i; it may be called again.
+//
+// The result is LintInputs' on every part at once. That holds when no
+// object can see an object of another part: the engine's rules are
+// NamespaceLocal, every object has a namespace, and no namespace is in two
+// parts. LintParts checks each part as it loads it, and when a part breaks
+// that (or the rules are not NamespaceLocal) it lints every part at once
+// instead.
+func (e *Engine) LintParts(ctx context.Context, n int, load func(i int) ([]Input, error)) (*Result, error) {
+	if !e.NamespaceLocal() || n < 2 {
+		return e.lintAtOnce(ctx, n, load)
+	}
+	res := &Result{Rules: e.Rules()}
+	var secrets []string
+	var errs diag.List
+	partOf := map[string]int{} // namespace -> part
+	files := map[string]bool{} // a file's objects may be in several parts
+	for i := range n {
+		inputs, err := load(i)
+		if err != nil {
+			return nil, err
+		}
+		for j := range inputs {
+			ns := inputs[j].obj.Namespace
+			if p, seen := partOf[ns]; ns == "" || seen && p != i {
+				return e.lintAtOnce(ctx, n, load)
+			}
+			partOf[ns] = i
+			if inputs[j].Linted() {
+				files[inputs[j].doc.File] = true
+			}
+		}
+		part, err := e.lint(ctx, inputs)
+		if err != nil {
+			l, ok := err.(diag.List)
+			if !ok || part == nil {
+				return nil, err
+			}
+			errs = append(errs, l...)
+		}
+		res.Findings = append(res.Findings, part.Findings...)
+		res.Objects += part.Objects
+		secrets = append(secrets, secretValues(inputs)...)
+	}
+	res.Files = len(files)
+	maskSecrets(res.Findings, secrets)
+	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
+	return res, errs.Sort().Err()
+}
+
+// lintAtOnce loads every part and lints them as one bundle.
+func (e *Engine) lintAtOnce(ctx context.Context, n int, load func(i int) ([]Input, error)) (*Result, error) {
+	var all []Input
+	for i := range n {
+		inputs, err := load(i)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, inputs...)
+	}
+	return e.LintInputs(ctx, all)
+}
+
+// lint lints inputs as one bundle. The findings are neither masked nor
+// sorted: the callers do both over everything they lint.
+func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 	res := &Result{Rules: e.Rules()}
 	files := map[string]bool{}
 	for i := range inputs {
@@ -331,8 +420,6 @@ func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error
 			all = append(all, errs[i])
 		}
 	}
-	maskSecrets(res.Findings, inputs)
-	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
 	return res, all.Sort().Err()
 }
 

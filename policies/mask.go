@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"cmp"
 	"encoding/base64"
 	"slices"
 	"strings"
@@ -53,18 +54,21 @@ func secretValues(inputs []Input) []string {
 			})
 		}
 	}
-	// Longest first, so a value is masked before any shorter one inside it.
-	slices.SortFunc(vals, func(a, b string) int { return len(b) - len(a) })
-	return slices.Compact(vals)
+	return vals
 }
 
-// maskSecrets hides Secret values in the findings' messages, whatever rule
-// (built-in or custom) wrote them, so no report format can show them.
-func maskSecrets(findings []Finding, inputs []Input) {
-	vals := secretValues(inputs)
+// maskSecrets hides the Secret values vals (secretValues) in the findings'
+// messages, whatever rule (built-in or custom) wrote them, so no report
+// format can show them. The values are masked longest first, so a value
+// is masked before any shorter one inside it, and values of one length in
+// the order of their bytes: the same values mask alike in whatever order
+// they come.
+func maskSecrets(findings []Finding, vals []string) {
 	if len(vals) == 0 {
 		return
 	}
+	slices.SortFunc(vals, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	vals = slices.Compact(vals)
 	for i := range findings {
 		for _, v := range vals {
 			findings[i].Message = strings.ReplaceAll(findings[i].Message, v, Masked)

@@ -180,13 +180,30 @@ func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, result
 			}
 		}
 	}
-	inputs, err := renderedDocs(results, yamls, opts.output, opts.allEnvs)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	status := env.newProgress(fmt.Sprintf("linting %d objects", len(inputs)), len(inputs)/lintStatusPer)
+	// The results are linted namespace by namespace when the rules allow
+	// it (policies.Engine.LintParts): each part's objects are decoded,
+	// linted and dropped before the next part's.
+	parts := namespaceParts(results)
+	checkedOf := make([][]report.Checked, len(results)) // by result
+	status := env.newProgress(fmt.Sprintf("linting %d rendered files", len(results)), len(parts))
 	status.show()
-	res, err := eng.LintInputs(context.Background(), inputs)
+	res, err := eng.LintParts(context.Background(), len(parts), func(p int) ([]policies.Input, error) {
+		rs := make([]*generate.Result, len(parts[p]))
+		ys := make([][]byte, len(parts[p]))
+		byName := map[string]int{}
+		for j, i := range parts[p] {
+			rs[j], ys[j] = results[i], yamls[i]
+			byName[renderedName(opts.output, results[i], opts.allEnvs)] = i
+			checkedOf[i] = nil
+		}
+		inputs, err := renderedDocs(rs, ys, opts.output, opts.allEnvs)
+		for _, c := range reportOptions(inputs).Checked {
+			i := byName[c.File]
+			checkedOf[i] = append(checkedOf[i], c)
+		}
+		status.step()
+		return inputs, err
+	})
 	status.stop()
 	var evalErrs diag.List
 	if err != nil {
@@ -196,11 +213,70 @@ func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, result
 		}
 		evalErrs = l
 	}
-	checked := reportOptions(inputs).Checked
+	checked := slices.Concat(checkedOf...)
 	if key != "" && len(evalErrs) == 0 {
 		if data, err := json.Marshal(lintEntry{Files: res.Files, Objects: res.Objects, Findings: res.Findings, Checked: checked}); err == nil {
 			cache.Put(key, data)
 		}
 	}
 	return res, checked, evalErrs, nil
+}
+
+// namespaceParts splits results into the parts a lint can take one at a
+// time (policies.Engine.LintParts): results that share a namespace are in
+// one part, and a result whose namespaces are unknown, or that has an
+// object without a namespace (which the rules let see every namespace),
+// puts everything in one part. Parts are in the order of their first
+// result, each in the results' order. A render of every environment,
+// with a namespace each, gives a part per environment.
+func namespaceParts(results []*generate.Result) [][]int {
+	all := [][]int{make([]int, len(results))}
+	for i := range results {
+		all[0][i] = i
+	}
+	// Union-find over the results, joined through their namespaces.
+	parent := make([]int, len(results))
+	for i := range parent {
+		parent[i] = i
+	}
+	var root func(int) int
+	root = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	first := map[string]int{} // namespace -> a result in it
+	for i, r := range results {
+		if r.Namespaces == nil || slices.Contains(r.Namespaces, "") {
+			return all
+		}
+		for _, ns := range r.Namespaces {
+			j, seen := first[ns]
+			if !seen {
+				first[ns] = i
+				continue
+			}
+			if a, b := root(i), root(j); a != b {
+				parent[max(a, b)] = min(a, b)
+			}
+		}
+	}
+	var parts [][]int
+	partOf := map[int]int{} // root -> part
+	for i := range results {
+		r := root(i)
+		p, ok := partOf[r]
+		if !ok {
+			p = len(parts)
+			partOf[r] = p
+			parts = append(parts, nil)
+		}
+		parts[p] = append(parts[p], i)
+	}
+	if len(parts) == 0 {
+		return all
+	}
+	return parts
 }
