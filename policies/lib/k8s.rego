@@ -631,7 +631,11 @@ computed_entry("pdbs", "unlabelled", "*") := [i |
 ]
 
 # index_objects_at returns the bundle objects at index[table][k1][k2] that
-# share obj's namespace.
+# share obj's namespace. Every lookup below that returns objects goes
+# through it, and rules look across objects through these lookups only: so
+# no object sees another namespace's, and the engine may lint a bundle
+# namespace by namespace (policies.Engine.NamespaceLocal;
+# TestRulesLookUpThroughTheLibrary holds the rules to it).
 index_objects_at(table, k1, k2, obj) := [o |
 	some i in index_entry(table, k1, k2)
 	o := data.dozen.bundle[i]
