@@ -185,7 +185,9 @@ func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, result
 	// linted and dropped before the next part's.
 	parts := namespaceParts(results)
 	checkedOf := make([][]report.Checked, len(results)) // by result
-	status := env.newProgress(fmt.Sprintf("linting %d rendered files", len(results)), len(parts))
+	// The status line is the label alone, as lint's is: a part is too
+	// large a step to count.
+	status := env.newProgress(fmt.Sprintf("linting %d rendered files", len(results)), len(results))
 	status.show()
 	res, err := eng.LintParts(context.Background(), len(parts), func(p int) ([]policies.Input, error) {
 		rs := make([]*generate.Result, len(parts[p]))
@@ -201,7 +203,6 @@ func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, result
 			i := byName[c.File]
 			checkedOf[i] = append(checkedOf[i], c)
 		}
-		status.step()
 		return inputs, err
 	})
 	status.stop()
