@@ -63,6 +63,12 @@ func yamlOf(results []*generate.Result) [][]byte {
 // Results are parsed on every core, each into its own slot, and gathered
 // in order.
 func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnvs bool) ([]policies.Input, error) {
+	slots, err := renderedSlots(results, yamls, dir, allEnvs)
+	return slices.Concat(slots...), err
+}
+
+// renderedSlots is renderedDocs with each result's documents apart.
+func renderedSlots(results []*generate.Result, yamls [][]byte, dir string, allEnvs bool) ([][]policies.Input, error) {
 	slots := make([][]policies.Input, len(results))
 	errs := make([]error, len(results))
 	workers := min(runtime.GOMAXPROCS(0), len(results))
@@ -90,7 +96,7 @@ func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnv
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return slices.Concat(slots...), nil
+	return slots, nil
 }
 
 // lintRendered lints rendered results and writes the reports --format asks
@@ -192,18 +198,17 @@ func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, result
 	res, err := eng.LintParts(context.Background(), len(parts), func(p int) ([]policies.Input, error) {
 		rs := make([]*generate.Result, len(parts[p]))
 		ys := make([][]byte, len(parts[p]))
-		byName := map[string]int{}
 		for j, i := range parts[p] {
 			rs[j], ys[j] = results[i], yamls[i]
-			byName[renderedName(opts.output, results[i], opts.allEnvs)] = i
-			checkedOf[i] = nil
 		}
-		inputs, err := renderedDocs(rs, ys, opts.output, opts.allEnvs)
-		for _, c := range reportOptions(inputs).Checked {
-			i := byName[c.File]
-			checkedOf[i] = append(checkedOf[i], c)
+		slots, err := renderedSlots(rs, ys, opts.output, opts.allEnvs)
+		if err != nil {
+			return nil, err
 		}
-		return inputs, err
+		for j, i := range parts[p] {
+			checkedOf[i] = reportOptions(slots[j]).Checked // a part loaded again replaces its own
+		}
+		return slices.Concat(slots...), nil
 	})
 	status.stop()
 	var evalErrs diag.List

@@ -90,7 +90,29 @@ func TestLintResultsByNamespace(t *testing.T) {
 		t.Errorf("by namespace: %d findings, %d objects, %d files; at once: %d, %d, %d",
 			len(got.Findings), got.Objects, got.Files, len(want.Findings), want.Objects, want.Files)
 	}
-	if wantChecked := reportOptions(inputs).Checked; !reflect.DeepEqual(checked, wantChecked) {
+	wantChecked := reportOptions(inputs).Checked
+	if !reflect.DeepEqual(checked, wantChecked) {
 		t.Errorf("checked %d objects in another order or another set than the %d of a lint at once", len(checked), len(wantChecked))
+	}
+
+	// A result that names the wrong namespace (a damaged cache entry, say)
+	// makes a part whose objects are in another part's namespace:
+	// LintParts then loads every part again and lints them at once, and
+	// the objects checked are listed once each still.
+	wrong := *results[0]
+	wrong.Namespaces = []string{"elsewhere"}
+	misnamed := append([]*generate.Result{&wrong}, results[1:]...)
+	if parts := namespaceParts(misnamed); len(parts) != 4 {
+		t.Fatalf("%d parts with a misnamed result, want 4", len(parts))
+	}
+	got, checked, evalErrs, err = env.lintResults(eng, setup, misnamed, yamls, opts)
+	if err != nil || len(evalErrs) > 0 {
+		t.Fatal(err, evalErrs)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("with a misnamed result: %d findings, %d objects; at once: %d, %d", len(got.Findings), got.Objects, len(want.Findings), want.Objects)
+	}
+	if !reflect.DeepEqual(checked, wantChecked) {
+		t.Errorf("with a misnamed result: checked %d objects, a lint at once %d", len(checked), len(wantChecked))
 	}
 }
