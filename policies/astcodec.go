@@ -283,6 +283,21 @@ const maxDepth = 500
 // read; longer ones grow as they are read.
 const prealloc = 16
 
+// readList reads n elements with elem, stopping at the first error (the
+// decode then fails whole). It allocates for at most prealloc of them
+// before they are read, so a damaged count costs memory in proportion to
+// the input, not to the count.
+func readList[T any](d *astDecoder, n int, elem func() T) []T {
+	out := make([]T, 0, min(n, prealloc))
+	for range n {
+		if d.err != nil {
+			break
+		}
+		out = append(out, elem())
+	}
+	return out
+}
+
 var errCorrupt = errors.New("compiled catalogue: damaged encoding")
 
 // decodeModules decodes what encodeModules wrote.
@@ -396,14 +411,7 @@ func (d *astDecoder) module() *ast.Module {
 	m := &ast.Module{Package: &ast.Package{}}
 	m.Package.Path = ast.Ref(d.terms())
 	m.Package.Location = d.loc()
-	n := d.count()
-	m.Rules = make([]*ast.Rule, 0, min(n, prealloc))
-	for range n {
-		if d.err != nil {
-			return nil
-		}
-		m.Rules = append(m.Rules, d.rule(m))
-	}
+	m.Rules = readList(d, d.count(), func() *ast.Rule { return d.rule(m) })
 	ast.SetModuleRegoVersion(m, ast.RegoV1)
 	return m
 }
@@ -433,15 +441,7 @@ func (d *astDecoder) body() ast.Body {
 	if !d.enter() {
 		return nil
 	}
-	n := d.count()
-	b := make(ast.Body, 0, min(n, prealloc))
-	for range n {
-		if d.err != nil {
-			return nil
-		}
-		b = append(b, d.expr())
-	}
-	return b
+	return readList(d, d.count(), d.expr)
 }
 
 func (d *astDecoder) expr() *ast.Expr {
@@ -464,15 +464,11 @@ func (d *astDecoder) expr() *ast.Expr {
 		return x
 	}
 	if n := d.count(); n > 0 {
-		x.With = make([]*ast.With, 0, min(n, prealloc))
-		for range n {
-			if d.err != nil {
-				break
-			}
+		x.With = readList(d, n, func() *ast.With {
 			w := &ast.With{Target: d.term(), Value: d.term()}
 			w.Location = d.loc()
-			x.With = append(x.With, w)
-		}
+			return w
+		})
 	}
 	return x
 }
@@ -485,15 +481,7 @@ func (d *astDecoder) optTerm() *ast.Term {
 }
 
 func (d *astDecoder) terms() []*ast.Term {
-	n := d.count()
-	ts := make([]*ast.Term, 0, min(n, prealloc))
-	for range n {
-		if d.err != nil {
-			return nil
-		}
-		ts = append(ts, d.term())
-	}
-	return ts
+	return readList(d, d.count(), d.term)
 }
 
 func (d *astDecoder) term() *ast.Term {
@@ -524,15 +512,7 @@ func (d *astDecoder) term() *ast.Term {
 	case tagSet:
 		v = ast.NewSet(d.terms()...)
 	case tagObject:
-		n := d.count()
-		pairs := make([][2]*ast.Term, 0, min(n, prealloc))
-		for range n {
-			if d.err != nil {
-				break
-			}
-			pairs = append(pairs, [2]*ast.Term{d.term(), d.term()})
-		}
-		v = ast.NewObject(pairs...)
+		v = ast.NewObject(readList(d, d.count(), func() [2]*ast.Term { return [2]*ast.Term{d.term(), d.term()} })...)
 	case tagArrayCompr:
 		v = &ast.ArrayComprehension{Term: d.term(), Body: d.body()}
 	case tagSetCompr:

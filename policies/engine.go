@@ -289,10 +289,16 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error) {
 	res, err := e.lint(ctx, inputs)
 	if res != nil {
-		maskSecrets(res.Findings, secretValues(inputs))
-		slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
+		finish(res, secretValues(inputs))
 	}
 	return res, err
+}
+
+// finish does what a lint does last, over everything it linted: it masks
+// the Secret values secrets in the findings and sorts them.
+func finish(res *Result, secrets []string) {
+	maskSecrets(res.Findings, secrets)
+	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
 }
 
 // NamespaceLocal reports whether the engine's rules look across objects
@@ -353,8 +359,7 @@ func (e *Engine) LintParts(ctx context.Context, n int, load func(i int) ([]Input
 		secrets = append(secrets, secretValues(inputs)...)
 	}
 	res.Files = len(files)
-	maskSecrets(res.Findings, secrets)
-	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
+	finish(res, secrets)
 	return res, errs.Sort().Err()
 }
 
