@@ -121,3 +121,23 @@ func BenchmarkLoadCompiled(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPlanRules measures planning the built-in rules for the
+// evaluator of plans (irvm.go), which a lint of irMinObjects objects or
+// more pays once.
+func BenchmarkPlanRules(b *testing.B) {
+	e, err := New(Options{Today: testToday})
+	if err != nil {
+		b.Fatal(err)
+	}
+	q, err := e.irQuery()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reportCPU(b, cpuTime())
+	for b.Loop() {
+		if _, err := e.planRules(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

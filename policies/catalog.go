@@ -320,8 +320,15 @@ func ruleMetadata(name string, m *ast.Module) (Rule, error) {
 		}
 		r.Params = params
 	}
-	if !slices.ContainsFunc(m.Rules, func(r *ast.Rule) bool { return r.Head.Name.String() == "deny" }) {
+	// deny is a set, empty when nothing is found and so never undefined:
+	// the engine's plan of the rules reads every rule's deny as it is.
+	switch {
+	case !slices.ContainsFunc(m.Rules, func(r *ast.Rule) bool { return r.Head.Name.String() == "deny" }):
 		problems = append(problems, "no deny rule")
+	case slices.ContainsFunc(m.Rules, func(r *ast.Rule) bool {
+		return r.Head.Name.String() == "deny" && r.Head.RuleKind() != ast.MultiValue
+	}):
+		problems = append(problems, "deny is not a set of results (deny contains ...)")
 	}
 	if len(problems) > 0 {
 		return Rule{}, fmt.Errorf("%s: %s", name, strings.Join(problems, "; "))

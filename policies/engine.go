@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -77,7 +78,21 @@ type Engine struct {
 	// everyKind evaluates every rule on every object, whatever kinds the
 	// rules declare; tests compare it with the dispatch by kind.
 	everyKind bool
+
+	// ir plans every slot at once, for the evaluator of plans (irvm.go);
+	// nil when custom policies run, which topdown evaluates. allSlots are
+	// the plan's slots: every one.
+	ir       func() (*irPlan, error)
+	allSlots []int
+	// irMin is the least number of objects a lint evaluates with the plan
+	// rather than topdown; 0 means irMinObjects. Tests set it.
+	irMin int
 }
+
+// irMinObjects is the least number of objects a lint evaluates with the
+// evaluator of plans: planning the rules costs about as much as topdown's
+// evaluation of this many objects more than the plan's.
+const irMinObjects = 128
 
 // slot is one rule the engine evaluates (or one exception rule).
 type slot struct {
@@ -204,6 +219,12 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 		if e.compiler, err = cat.compiled(); err != nil {
 			return nil, err
 		}
+		e.allSlots = all
+		q, err := e.irQuery()
+		if err != nil {
+			return nil, err
+		}
+		e.ir = sync.OnceValues(func() (*irPlan, error) { return e.planRules(q) })
 		return e, nil
 	}
 	// Custom policies compile with the library, which they may import, and
@@ -397,24 +418,41 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := inmem.NewFromASTObject(data)
-	plans, err := e.plan(ctx, store, inputs)
-	if err != nil {
-		return nil, err
-	}
-
 	found := make([][]Finding, len(inputs))
 	errs := make([]*diag.Error, len(inputs))
-	caches := make([]*vcache, workers) // one a worker, reused object after object
-	parallel.For(workers, len(inputs), func(w, i int) {
-		if ctx.Err() != nil || plans[i] == nil || inputs[i].context {
-			return
+	if p := e.irFor(res.Objects); p != nil {
+		// The planned deny functions of the rules that apply to each
+		// object's kind, called one after another.
+		dataTerm := ast.NewTerm(data)
+		fns := e.irFuncs(p, inputs)
+		vms := make([]*irVM, workers) // one a worker, reused object after object
+		parallel.For(workers, len(inputs), func(w, i int) {
+			if ctx.Err() != nil || inputs[i].context {
+				return
+			}
+			if vms[w] == nil {
+				vms[w] = newIRVM(p.prog)
+			}
+			values, err := vms[w].evalFuncs(ctx, ast.NewTerm(inputs[i].value), dataTerm, fns[i])
+			found[i], errs[i] = e.findings(e.allSlots, values, true, err, &inputs[i])
+		})
+	} else {
+		plans, err := e.plan(ctx, inmem.NewFromASTObject(data), inputs)
+		if err != nil {
+			return nil, err
 		}
-		if caches[w] == nil {
-			caches[w] = newVCache()
-		}
-		found[i], errs[i] = e.lintOne(ctx, plans[i], &inputs[i], caches[w])
-	})
+		caches := make([]*vcache, workers) // one a worker, reused object after object
+		parallel.For(workers, len(inputs), func(w, i int) {
+			if ctx.Err() != nil || plans[i] == nil || inputs[i].context {
+				return
+			}
+			if caches[w] == nil {
+				caches[w] = newVCache()
+			}
+			values, err := evalTopdown(ctx, plans[i], &inputs[i], caches[w])
+			found[i], errs[i] = e.findings(plans[i].slots, values, false, err, &inputs[i])
+		})
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -426,6 +464,107 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 		}
 	}
 	return res, all.Sort().Err()
+}
+
+// irPlan is the plan of the built-in rules: the program, and the index of
+// each slot's deny function in it.
+type irPlan struct {
+	prog *irProgram
+	deny []int
+}
+
+// planRules plans the query q of every slot's deny set, and finds the
+// functions the planner made of them. The planner names a rule's function
+// after its reference, in its first group of functions (g0).
+func (e *Engine) planRules(q ast.Body) (*irPlan, error) {
+	prog, err := planIR(context.Background(), e.compiler, q)
+	if err != nil {
+		return nil, err
+	}
+	p := &irPlan{prog: prog, deny: make([]int, len(e.slots))}
+	for j, s := range e.slots {
+		f, ok := prog.byName["g0."+s.ref]
+		if !ok {
+			return nil, fmt.Errorf("the plan has no function for %s", s.ref)
+		}
+		p.deny[j] = f
+	}
+	return p, nil
+}
+
+// evalIndex is withIndex's query on the plan: the index rules evaluated
+// on the data document data, with no input.
+func (p *irPlan) evalIndex(ctx context.Context, data ast.Object, rules []ast.Ref) ([]*ast.Term, error) {
+	fns := make([]int, len(rules))
+	for i, rule := range rules {
+		f, ok := p.prog.byName["g0."+rule.String()]
+		switch {
+		case ok:
+			fns[i] = f
+		case rule.Equal(indexVersionRule):
+			return nil, nil // undefined
+		default:
+			fns[i] = -1 // absent: no entries
+		}
+	}
+	values, err := newIRVM(p.prog).evalFuncs(ctx, nil, ast.NewTerm(data), fns)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ast.Term, len(values))
+	for i, v := range values {
+		switch {
+		case v != nil:
+			out[i] = v
+		case rules[i].Equal(indexVersionRule):
+			return nil, nil // undefined
+		default:
+			out[i] = ast.SetTerm()
+		}
+	}
+	return out, nil
+}
+
+// irFor returns the plan to evaluate a lint of n objects with, or nil to
+// evaluate them with topdown: when custom policies run, when n is small,
+// or when the rules could not be planned.
+func (e *Engine) irFor(n int) *irPlan {
+	if e.ir == nil || n < cmp.Or(e.irMin, irMinObjects) {
+		return nil
+	}
+	p, err := e.ir()
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
+// irFuncs returns, for each input, the functions of the plan its
+// evaluation calls, one a slot (-1 for none): the deny sets of the rules
+// that apply to its kind, every rule's for an input whose kind is not a
+// string. Inputs of one kind share a slice.
+func (e *Engine) irFuncs(p *irPlan, inputs []Input) [][]int {
+	out := make([][]int, len(inputs))
+	byKind := map[string][]int{}
+	for i := range inputs {
+		key := "kind:" + inputs[i].obj.Kind
+		if !inputs[i].kindOK || e.everyKind {
+			key = "any"
+		}
+		fns, seen := byKind[key]
+		if !seen {
+			fns = make([]int, len(e.slots))
+			for j, s := range e.slots {
+				fns[j] = -1
+				if key == "any" || s.kinds == nil || s.kinds[inputs[i].obj.Kind] {
+					fns[j] = p.deny[j]
+				}
+			}
+			byKind[key] = fns
+		}
+		out[i] = fns
+	}
+	return out
 }
 
 // plan is the prepared query that evaluates a set of rules on one object
@@ -498,6 +637,31 @@ func (e *Engine) query(slots []int) (ast.Body, error) {
 		return nil, fmt.Errorf("build policy query: %w", err)
 	}
 	return body, nil
+}
+
+// irQuery builds the query the evaluator of plans runs: an array of every
+// slot's deny set. A built-in rule's deny is a set of results, never
+// undefined (the catalogue checks it), so the query needs no comprehension
+// to tell undefined from empty.
+func (e *Engine) irQuery() (ast.Body, error) {
+	terms := make([]*ast.Term, len(e.slots))
+	for i, s := range e.slots {
+		if s.rule < 0 || e.rules[s.rule].Category == CustomCategory {
+			return nil, errors.New("only built-in rules are planned")
+		}
+		ref, err := ast.ParseRef(s.ref)
+		if err != nil {
+			return nil, fmt.Errorf("build policy query: %w", err)
+		}
+		terms[i] = ast.NewTerm(ref)
+	}
+	if e.index {
+		// The index's rules, for withIndex.
+		for _, ref := range []ast.Ref{indexVersionRule, indexEntriesRule, indexGlobalRule} {
+			terms = append(terms, ast.NewTerm(ref))
+		}
+	}
+	return ast.NewBody(ast.NewExpr(ast.ArrayTerm(terms...))), nil
 }
 
 // data builds the data document: data.dozen.bundle and data.dozen.config.
@@ -585,7 +749,18 @@ func (e *Engine) withIndex(ctx context.Context, data ast.Object, inputs []Input)
 		tasks[1].lo = -1 // one slice: the whole bundle, with the global task
 		tasks = tasks[1:]
 	}
-	query := func(store ast.Object, terms ...*ast.Term) ([]*ast.Term, error) {
+	// query evaluates the rules on the data document store: the version's
+	// value, and for the other rules the set of their values (empty when
+	// the rule is undefined or absent). A nil result is undefined.
+	query := func(store ast.Object, rules ...ast.Ref) ([]*ast.Term, error) {
+		terms := make([]*ast.Term, len(rules))
+		for i, rule := range rules {
+			terms[i] = ast.NewTerm(rule)
+			if !rule.Equal(indexVersionRule) {
+				x := ast.VarTerm("x")
+				terms[i] = ast.SetComprehensionTerm(x, ast.NewBody(ast.NewExpr(ast.NewTerm(rule.Append(x)))))
+			}
+		}
 		rs, err := rego.New(
 			rego.Compiler(e.compiler),
 			rego.Store(inmem.NewFromASTObject(store)),
@@ -602,23 +777,22 @@ func (e *Engine) withIndex(ctx context.Context, data ast.Object, inputs []Input)
 		}
 		return elems(t), nil
 	}
-	// every returns the query's term for a set of the rule's values, empty
-	// when the rule is undefined or absent.
-	every := func(rule ast.Ref) *ast.Term {
-		x := ast.VarTerm("x")
-		return ast.SetComprehensionTerm(x, ast.NewBody(ast.NewExpr(ast.NewTerm(rule.Append(x)))))
+	if p := e.irFor(len(inputs)); p != nil {
+		query = func(store ast.Object, rules ...ast.Ref) ([]*ast.Term, error) {
+			return p.evalIndex(ctx, store, rules)
+		}
 	}
 	parallel.For(min(workers, len(tasks)), len(tasks), func(_, i int) {
 		t := tasks[i]
 		if t.lo < 0 { // the whole bundle: the global entries and the version
-			terms := []*ast.Term{ast.NewTerm(indexVersionRule), every(indexGlobalRule)}
+			rules := []ast.Ref{indexVersionRule, indexGlobalRule}
 			if len(tasks) == 1 {
-				terms = append(terms, every(indexEntriesRule))
+				rules = append(rules, indexEntriesRule)
 			}
-			t.sets, t.err = query(data, terms...)
+			t.sets, t.err = query(data, rules...)
 			return
 		}
-		t.sets, t.err = query(e.data(inputs[t.lo:t.hi]), every(indexEntriesRule))
+		t.sets, t.err = query(e.data(inputs[t.lo:t.hi]), indexEntriesRule)
 	})
 	var version *ast.Term
 	var entries []indexEntries
@@ -705,9 +879,35 @@ func groupIndex(sets []indexEntries, version *ast.Term) (ast.Object, error) {
 	return index, nil
 }
 
-// lintOne evaluates the rules of p on one document, with vc as the
-// evaluation's cache of virtual documents.
-func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input, vc *vcache) ([]Finding, *diag.Error) {
+// evalTopdown evaluates the rules of p on one document with OPA's
+// interpreter, with vc as the evaluation's cache of virtual documents, and
+// returns the query's array of slots.
+func evalTopdown(ctx context.Context, p *plan, in *Input, vc *vcache) ([]*ast.Term, error) {
+	vc.reset()
+	rs, err := p.pq.Eval(ctx, rego.EvalParsedInput(in.value), rego.EvalVirtualCache(vc))
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, fmt.Errorf("query gave %d results", len(rs))
+	}
+	term, ok := rs[0].Expressions[0].Value.(*ast.Term)
+	if !ok || term == nil {
+		return nil, fmt.Errorf("query gave %v", rs[0].Expressions[0].Value)
+	}
+	slots, ok := term.Value.(*ast.Array)
+	if !ok || slots.Len() != len(p.slots) {
+		return nil, fmt.Errorf("query gave %v", term)
+	}
+	return elems(term), nil
+}
+
+// findings reads the findings on one document from the values evaluated
+// for the slots (Engine.slots indices), or makes the evaluation's error err
+// a positioned one. Each value is an array of the slot's value or of none
+// (the query's comprehensions), or, direct, the value itself (nil for
+// none; the deny sets of the plan, see irFuncs).
+func (e *Engine) findings(slotIdx []int, slots []*ast.Term, direct bool, err error, in *Input) ([]Finding, *diag.Error) {
 	doc, obj := &in.doc, in.obj
 	fail := func(format string, args ...any) *diag.Error {
 		// A rendered object's error is at its service file, as its
@@ -720,32 +920,22 @@ func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input, vc *vcache) ([
 		}
 		return diag.Errorf(pos, "", "evaluate policies on %s: %s", what, fmt.Sprintf(format, args...))
 	}
-	vc.reset()
-	rs, err := p.pq.Eval(ctx, rego.EvalParsedInput(in.value), rego.EvalVirtualCache(vc))
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return nil, fail("query gave %d results", len(rs))
-	}
-	term, ok := rs[0].Expressions[0].Value.(*ast.Term)
-	if !ok || term == nil {
-		return nil, fail("query gave %v", rs[0].Expressions[0].Value)
-	}
-	slots, ok := term.Value.(*ast.Array)
-	if !ok || slots.Len() != len(p.slots) {
-		return nil, fail("query gave %v", term)
+	if len(slots) != len(slotIdx) {
+		return nil, fail("query gave %d values for %d rules", len(slots), len(slotIdx))
 	}
 
 	// Conftest exception rules name the rules (without their deny_/warn_/
 	// violation_ prefix) that do not apply to this object.
 	var excepted map[string]bool
-	for i, j := range p.slots {
+	for i, j := range slotIdx {
 		s := &e.slots[j]
 		if s.rule >= 0 {
 			continue
 		}
-		for _, value := range elems(slots.Elem(i)) { // the exception set
+		for _, value := range elems(slots[i]) { // the exception set
 			for _, names := range elems(value) { // an array of rule names
 				for _, n := range elems(names) {
 					if s, ok := n.Value.(ast.String); ok {
@@ -762,14 +952,20 @@ func (e *Engine) lintOne(ctx context.Context, p *plan, in *Input, vc *vcache) ([
 	var out []Finding
 	var evalErr *diag.Error
 	var object map[string]any // decoded for the first origin that needs it
-	for i, j := range p.slots {
+	for i, j := range slotIdx {
 		s := &e.slots[j]
 		if s.rule < 0 {
 			continue
 		}
 		rule := &e.rules[s.rule]
-		// Each slot holds [value] or [] (undefined).
-		for _, value := range elems(slots.Elem(i)) {
+		// Each slot holds [value] or [] (undefined); in a plan's query,
+		// the value.
+		values := elems(slots[i])
+		if direct {
+			one := [1]*ast.Term{slots[i]}
+			values = one[:]
+		}
+		for _, value := range values {
 			for _, r := range elems(value) {
 				msg, path, err := readResult(r)
 				if err != nil {

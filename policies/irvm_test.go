@@ -1,0 +1,343 @@
+package policies
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/ir"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/dozen-dev/dozen/manifest"
+)
+
+// bothEngines returns two engines on the built-in rules and cfg: one that
+// evaluates every lint with the plan (irvm.go), however few its objects,
+// and one that evaluates every lint with topdown.
+func bothEngines(t *testing.T, cfg *Config) (planned, interpreted *Engine) {
+	t.Helper()
+	var err error
+	if planned, err = New(Options{Today: testToday, Config: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	planned.irMin = 1
+	if interpreted, err = New(Options{Today: testToday, Config: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	interpreted.ir = nil
+	return planned, interpreted
+}
+
+// TestIRLintsAsTopdown lints the corpus, every rule's examples and the
+// corpus spread over namespaces with both evaluators, with the default
+// configuration and with one that sets every rule's parameters, disables
+// a rule and changes a severity, and expects the same result.
+func TestIRLintsAsTopdown(t *testing.T) {
+	cfg, err := LoadConfig(".dozen.yaml", []byte(`rules:
+  alpine-image:
+    params: {allowed_families: [alpine, scratch]}
+  base-image-annotation:
+    params: {allowed_families: [alpine, distroless]}
+  min-replicas:
+    params: {min_replicas: 3, environments: {"ns-*": 1, ns-2: 4}}
+  hpa-min-replicas:
+    params: {min_replicas: 4}
+  node-selector:
+    params: {allowed_node_labels: [kubernetes.io/arch, pool]}
+  session-affinity: {disabled: true}
+  readiness-probe: {severity: info}
+external:
+  configmaps: [shared-config]
+  secrets: [db-credentials]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := corpusDocs(200)
+	rules, err := Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		for _, ex := range []string{r.Bad, r.Good} {
+			ds, err := manifest.Parse(r.ID+".yaml", []byte(ex))
+			if err != nil {
+				t.Fatalf("%s: %v", r.ID, err)
+			}
+			docs = append(docs, ds...)
+		}
+	}
+	spread, _ := partsCorpus(t)
+	for _, c := range []struct {
+		name string
+		cfg  *Config
+		docs []manifest.Document
+	}{
+		{"corpus and examples", nil, docs},
+		{"configured", cfg, docs},
+		{"namespaces", cfg, spread},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			planned, interpreted := bothEngines(t, c.cfg)
+			want, err := interpreted.Lint(context.Background(), c.docs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := planned.Lint(context.Background(), c.docs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want.Findings) < 100 {
+				t.Fatalf("only %d findings: the inputs break rules", len(want.Findings))
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("the plan lints differently: %d findings, want %d", len(got.Findings), len(want.Findings))
+				for i := range min(len(got.Findings), len(want.Findings)) {
+					if !reflect.DeepEqual(got.Findings[i], want.Findings[i]) {
+						t.Fatalf("first difference:\n got %+v\nwant %+v", got.Findings[i], want.Findings[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestIRPlansTheCatalogue checks that the built-in rules plan, with a
+// function for every rule's deny set and for the index, and that a lint
+// of enough objects, and only that, uses the plan.
+func TestIRPlansTheCatalogue(t *testing.T) {
+	e, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.ir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.deny) != len(e.slots) {
+		t.Fatalf("%d deny functions for %d rules", len(p.deny), len(e.slots))
+	}
+	for _, ref := range []ast.Ref{indexVersionRule, indexEntriesRule} {
+		if _, ok := p.prog.byName["g0."+ref.String()]; !ok {
+			t.Errorf("the plan has no function for %s", ref)
+		}
+	}
+	if e.irFor(irMinObjects-1) != nil || e.irFor(irMinObjects) != p {
+		t.Errorf("a lint of %d objects and more should use the plan, and of fewer not", irMinObjects)
+	}
+
+	custom, err := New(Options{Today: testToday, Policies: []Module{{File: "p.rego", Source: []byte("package main\ndeny contains \"x\" if input.kind == \"Pod\"\n")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if custom.irFor(1<<20) != nil {
+		t.Error("an engine with custom policies uses the plan")
+	}
+}
+
+// TestIRStatements evaluates queries that reach each kind of statement of
+// a plan with both evaluators: iteration over arrays, objects and sets,
+// negation, else chains, functions with several bodies, comprehensions,
+// `with`, defaults, built-in functions that fail, and conflicts.
+func TestIRStatements(t *testing.T) {
+	const module = `package t
+
+import rego.v1
+
+default level := "none"
+
+level := "high" if input.n > 10
+else := "mid" if input.n > 5
+else := "low"
+
+evens contains x if {
+	some x in input.list
+	x % 2 == 0
+}
+
+keys contains k if some k, _ in input.obj
+
+members contains m if some m in {"a", "b", input.s}
+
+f(x) := "small" if x < 3
+
+f(x) := "big" if x >= 3
+
+g(x) := y if {
+	y := x * 2
+	y > 4
+}
+
+absent if not input.missing
+
+none_big if every x in input.list { x < 100 }
+
+pairs := {k: v | some k, v in input.obj; v > 1}
+
+doubled := [y | some x in input.list; y := g(x)]
+
+bad_number := to_number(input.s)
+
+with_input := y if {
+	y := level with input as {"n": 7}
+}
+
+conflict := x if some x in input.list
+
+merged := object.union(input.obj, {"z": 26})
+
+nested := [[a, b] | some a in input.list; some b in input.list; a < b]
+
+path contains ["spec", i, "name"] if {
+	some i, c in input.containers
+	startswith(c.name, "side")
+}
+
+lookup := data.extra[input.s].value
+
+memo_with := [a, b] if {
+	a := level
+	b := level with input as {"n": 1}
+}
+`
+	mod, err := ast.ParseModuleWithOpts("t.rego", module, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiler := newCompiler()
+	if compiler.Compile(map[string]*ast.Module{"t.rego": mod}); compiler.Failed() {
+		t.Fatal(compiler.Errors)
+	}
+	data := ast.MustParseTerm(`{"extra": {"a": {"value": 1}, "q": {"value": 2}}}`)
+	inputs := []string{
+		`{"n": 12, "list": [1, 2, 3, 4], "obj": {"a": 1, "b": 2, "c": 3}, "s": "q", "containers": [{"name": "app"}, {"name": "sidecar"}]}`,
+		`{"n": 6, "list": [4], "obj": {}, "s": "a", "missing": true}`,
+		`{"n": 1, "list": [], "s": "12", "containers": []}`,
+		`{"list": [1, 200], "obj": {"x": 5}}`,
+		`{"list": "abc", "obj": 3, "n": "x"}`,
+		`{}`,
+	}
+	var errs, defined int
+	for _, rule := range []string{"level", "evens", "keys", "members", "absent", "none_big", "pairs", "doubled",
+		"bad_number", "with_input", "conflict", "merged", "nested", "path", "lookup", "memo_with", "f(input.n)", "g(input.n)"} {
+		query := ast.MustParseBodyWithOpts("x := data.t."+rule, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		prog, err := planIR(context.Background(), compiler, query)
+		if err != nil {
+			t.Fatalf("%s: %v", rule, err)
+		}
+		pq, err := rego.New(rego.Compiler(compiler), rego.ParsedQuery(query), rego.Store(inmem.NewFromASTObject(data.Value.(ast.Object))),
+			rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil })).PrepareForEval(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range inputs {
+			input := ast.MustParseTerm(in)
+			var want []string
+			rs, wantErr := pq.Eval(context.Background(), rego.EvalParsedInput(input.Value))
+			for _, r := range rs {
+				want = append(want, r.Bindings["x"].(*ast.Term).String())
+			}
+			set, gotErr := newIRVM(prog).eval(context.Background(), input, data)
+			var got []string
+			if set != nil {
+				set.Foreach(func(r *ast.Term) {
+					got = append(got, r.Value.(ast.Object).Get(ast.StringTerm("x")).String())
+				})
+			}
+			if (gotErr != nil) != (wantErr != nil) || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s on %s:\n got %v (error %v)\nwant %v (error %v)", rule, in, got, gotErr, want, wantErr)
+			}
+			if wantErr != nil {
+				errs++
+			}
+			if len(want) > 0 {
+				defined++
+			}
+		}
+	}
+	// The cases are worth comparing: conflict fails on the first input,
+	// and most of the others have values.
+	if errs == 0 || defined < 65 {
+		t.Errorf("%d errors and %d defined results: the cases do not reach what they should", errs, defined)
+	}
+}
+
+// TestIRRefusesWhatItDoesNotRun checks that a plan with a statement the
+// evaluator does not run is refused when loaded rather than run wrongly.
+func TestIRRefusesWhatItDoesNotRun(t *testing.T) {
+	const module = "package t\n\nimport rego.v1\n\nr := x if x := input.a with input.b as 1\n"
+	mod := ast.MustParseModuleWithOpts(module, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	compiler := newCompiler()
+	if compiler.Compile(map[string]*ast.Module{"t.rego": mod}); compiler.Failed() {
+		t.Fatal(compiler.Errors)
+	}
+	_, err := planIR(context.Background(), compiler, ast.MustParseBody("x = data.t.r"))
+	if err == nil || !strings.Contains(err.Error(), "not supported") {
+		t.Errorf("error %v, want a statement not supported", err)
+	}
+}
+
+// TestIRBreaks runs hand-made plans whose breaks leave a scan's body, a
+// scan, the block around it, a negation and a block of a BlockStmt, the
+// ways the planner may combine them, and checks what each leaves run.
+func TestIRBreaks(t *testing.T) {
+	local := func(n int) ir.Operand { return ir.Operand{Value: ir.Local(n)} }
+	add := func(n int) ir.Stmt { return &ir.ResultSetAddStmt{Value: ir.Local(n)} }
+	num := func(v int64, n int) ir.Stmt { return &ir.MakeNumberIntStmt{Value: v, Target: ir.Local(n)} }
+	brk := func(i uint32) ir.Stmt { return &ir.BreakStmt{Index: i} }
+	block := func(stmts ...ir.Stmt) *ir.Block { return &ir.Block{Stmts: stmts} }
+	scan := func(body ...ir.Stmt) ir.Stmt {
+		return &ir.ScanStmt{Source: ir.Input, Key: 2, Value: 3, Block: block(body...)}
+	}
+	for _, c := range []struct {
+		name   string
+		blocks []*ir.Block
+		want   string
+	}{
+		{"a scan's body runs on each element", []*ir.Block{block(scan(add(3)))}, "{1, 2, 3}"},
+		{"break 0 goes on to the next element", []*ir.Block{block(scan(add(3), brk(0), num(9, 4), add(4)))}, "{1, 2, 3}"},
+		{"an undefined statement goes on to the next element", []*ir.Block{block(scan(
+			&ir.EqualStmt{A: local(3), B: local(2)}, add(3)))}, "set()"},
+		{"break 1 ends the scan", []*ir.Block{block(scan(add(3), brk(1)), num(7, 4), add(4))}, "{1, 7}"},
+		{"break 2 leaves the block around the scan", []*ir.Block{
+			block(scan(add(3), brk(2)), num(7, 4), add(4)),
+			block(num(8, 4), add(4)),
+		}, "{1, 8}"},
+		{"a BlockStmt's block left with break 0 goes on to its next block", []*ir.Block{block(
+			&ir.BlockStmt{Blocks: []*ir.Block{block(brk(0), num(5, 4), add(4)), block(num(6, 4), add(4))}},
+			num(7, 4), add(4))}, "{6, 7}"},
+		{"break 1 leaves the block holding the BlockStmt", []*ir.Block{
+			block(&ir.BlockStmt{Blocks: []*ir.Block{block(brk(1)), block(num(6, 4), add(4))}}, num(7, 4), add(4)),
+			block(num(8, 4), add(4)),
+		}, "{8}"},
+		{"a negation holds when its block is undefined", []*ir.Block{block(
+			&ir.NotStmt{Block: block(brk(0))}, num(5, 4), add(4))}, "{5}"},
+		{"a negation fails when its block runs to its end", []*ir.Block{block(
+			&ir.NotStmt{Block: block()}, num(5, 4), add(4))}, "set()"},
+		{"break 1 in a negation leaves the block around it", []*ir.Block{
+			block(&ir.NotStmt{Block: block(brk(1))}, num(5, 4), add(4)),
+			block(num(8, 4), add(4)),
+		}, "{8}"},
+		{"break 2 in a negation leaves two blocks around it", []*ir.Block{
+			block(&ir.BlockStmt{Blocks: []*ir.Block{block(&ir.NotStmt{Block: block(brk(2))}, num(5, 4), add(4))}}, num(7, 4), add(4)),
+			block(num(8, 4), add(4)),
+		}, "{8}"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			prog, err := loadIR(&ir.Policy{Static: &ir.Static{}, Plans: &ir.Plans{Plans: []*ir.Plan{{Name: "p", Blocks: c.blocks}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := newIRVM(prog).eval(context.Background(), ast.MustParseTerm("[1, 2, 3]"), ast.ObjectTerm())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != c.want {
+				t.Errorf("got %v, want %s", got, c.want)
+			}
+		})
+	}
+}
