@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -149,6 +150,9 @@ type vmOperand struct {
 	konst *ast.Term // set for a constant
 }
 
+// noOperand is the operand a statement does not have.
+var noOperand = vmOperand{local: -1}
+
 type vmStmt struct {
 	op      vmOp
 	a, b    vmOperand // source, key or value; the second operand
@@ -168,14 +172,17 @@ type vmBlock struct{ stmts []vmStmt }
 
 // vmFunc is a planned function (or the query's plan).
 type vmFunc struct {
-	name    string
-	params  []int32 // the locals the arguments go to: input, data, then the rule's
-	ret     int32   // the local whose value it returns; -1 for the plan
-	blocks  []*vmBlock
-	locals  int // how many locals its calls need
-	memo    int // the function's memo slot, or -1
-	index   int // in irProgram.funcs
-	planned *ir.Func
+	name   string
+	params []int32 // the locals the arguments go to: input, data, then the rule's
+	ret    int32   // the local whose value it returns; -1 for the plan
+	blocks []*vmBlock
+	locals int // how many locals its calls need
+	memo   int // the function's memo slot, or -1
+	// constant: a function of input and data that reads neither (see
+	// markConstants).
+	constant bool
+	index    int // in irProgram.funcs
+	planned  *ir.Func
 }
 
 // loadIR translates a plan.
@@ -229,7 +236,62 @@ func loadIR(p *ir.Policy) (*irProgram, error) {
 	for i, f := range l.prog.funcs {
 		l.prog.byName[f.name] = i
 	}
+	markConstants(l.prog.funcs)
 	return l.prog, nil
+}
+
+// markConstants marks the functions of input and data alone whose value
+// depends on neither (a rule that is a table of constants): they read
+// neither document, except to pass them on to functions that do not read
+// them either, and use no `with`. A VM keeps their values across
+// evaluations.
+func markConstants(funcs []*vmFunc) {
+	free := make(map[*vmFunc]bool, len(funcs)) // reads neither document
+	for _, f := range funcs {
+		free[f] = true
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, f := range funcs {
+			if free[f] && readsDocs(f, f.blocks, free) {
+				free[f], changed = false, true
+			}
+		}
+	}
+	for _, f := range funcs {
+		f.constant = free[f] && len(f.params) == 2
+	}
+}
+
+// readsDocs reports whether blocks of f read f's input or data, or pass
+// them to a function that is not free of them.
+func readsDocs(f *vmFunc, blocks []*vmBlock, free map[*vmFunc]bool) bool {
+	doc := func(o vmOperand) bool {
+		return o.konst == nil && (o.local == f.params[0] || o.local == f.params[1])
+	}
+	for _, b := range blocks {
+		for i := range b.stmts {
+			st := &b.stmts[i]
+			switch {
+			case st.op == opWith:
+				return true
+			case st.op == opCall:
+				for j, a := range st.args {
+					if doc(a) && (j >= 2 || !free[st.fn]) {
+						return true
+					}
+				}
+			case doc(st.a) || doc(st.b):
+				return true
+			case st.op == opBuiltin && slices.ContainsFunc(st.args, doc):
+				return true
+			}
+			if readsDocs(f, st.blocks, free) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func slicesMax(s []int32) int {
@@ -295,7 +357,7 @@ func (l *irLoader) block(b *ir.Block) (*vmBlock, error) {
 }
 
 func (l *irLoader) stmt(s ir.Stmt) (vmStmt, error) {
-	var st vmStmt
+	st := vmStmt{a: noOperand, b: noOperand}
 	var err error
 	ops := func(dst ...*vmOperand) func(src ...ir.Operand) {
 		return func(src ...ir.Operand) {
@@ -450,8 +512,9 @@ type irVM struct {
 	results ast.Set
 	bctx    topdown.BuiltinContext
 	args    []*ast.Term
-	out     *ast.Term // a built-in function's result
-	ret     *ast.Term // the value a function returns
+	out     *ast.Term             // a built-in function's result
+	ret     *ast.Term             // the value a function returns
+	consts  map[*vmFunc]*ast.Term // constant functions' values, kept across evaluations
 	iter    func(*ast.Term) error
 	scans   []*scanner  // by depth, reused
 	depth   int         // of the scans in progress
@@ -461,7 +524,7 @@ type irVM struct {
 }
 
 func newIRVM(prog *irProgram) *irVM {
-	vm := &irVM{prog: prog}
+	vm := &irVM{prog: prog, consts: map[*vmFunc]*ast.Term{}}
 	vm.iter = func(t *ast.Term) error {
 		vm.out = t
 		return nil
@@ -591,6 +654,11 @@ func (vm *irVM) call(f *vmFunc, args []vmOperand, caller []*ast.Term) *ast.Term 
 	if f.memo >= 0 && vm.memoSet[f.memo] {
 		return vm.memo[f.memo]
 	}
+	if f.constant {
+		if v, ok := vm.consts[f]; ok {
+			return v
+		}
+	}
 	base := len(vm.stack)
 	vm.stack = append(vm.stack, make([]*ast.Term, f.locals)...)
 	locals := vm.stack[base:]
@@ -602,6 +670,9 @@ func (vm *irVM) call(f *vmFunc, args []vmOperand, caller []*ast.Term) *ast.Term 
 	vm.stack = vm.stack[:base]
 	if f.memo >= 0 && vm.err == nil {
 		vm.memo[f.memo], vm.memoSet[f.memo] = v, true
+		if f.constant {
+			vm.consts[f] = v
+		}
 	}
 	return v
 }

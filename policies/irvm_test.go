@@ -341,3 +341,60 @@ func TestIRBreaks(t *testing.T) {
 		})
 	}
 }
+
+// TestIRConstants checks which functions a VM keeps across evaluations:
+// rules that read neither input nor data, directly or through the rules
+// they call, and use no `with`.
+func TestIRConstants(t *testing.T) {
+	const module = `package t
+
+import rego.v1
+
+table := {"a": {"b": [1, 2]}, "c": {"d"}}
+
+size := count(table) + 1
+
+direct := input.x
+
+indirect := [direct, size]
+
+from_data := data.t.table
+
+with_input := y if {
+	y := size with input as 1
+}
+
+result := [table, size, direct, indirect, from_data, with_input]
+`
+	mod := ast.MustParseModuleWithOpts(module, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	compiler := newCompiler()
+	if compiler.Compile(map[string]*ast.Module{"t.rego": mod}); compiler.Failed() {
+		t.Fatal(compiler.Errors)
+	}
+	prog, err := planIR(context.Background(), compiler, ast.MustParseBody("x = data.t.result"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"table": true, "size": true, "direct": false, "indirect": false, "with_input": false, "result": false}
+	for name, constant := range want {
+		i, ok := prog.byName["g0.data.t."+name]
+		if !ok {
+			t.Fatalf("no function for %s", name)
+		}
+		if got := prog.funcs[i].constant; got != constant {
+			t.Errorf("%s: constant %v, want %v", name, got, constant)
+		}
+	}
+	// One VM, two inputs: the constants are kept, the rest evaluated again.
+	vm := newIRVM(prog)
+	for _, x := range []string{"1", "2"} {
+		got, err := vm.eval(context.Background(), ast.MustParseTerm(`{"x": `+x+`}`), ast.ObjectTerm())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := `{{"x": [{"a": {"b": [1, 2]}, "c": {"d"}}, 3, ` + x + `, [` + x + `, 3], {"a": {"b": [1, 2]}, "c": {"d"}}, 3]}}`
+		if got.String() != w {
+			t.Errorf("input x = %s: got %v, want %s", x, got, w)
+		}
+	}
+}
