@@ -181,8 +181,11 @@ type vmFunc struct {
 	// constant: a function of input and data that reads neither (see
 	// markConstants).
 	constant bool
-	index    int // in irProgram.funcs
-	planned  *ir.Func
+	// pure: a function of arguments besides input and data, that reads
+	// neither: its value depends on its arguments alone.
+	pure    bool
+	index   int // in irProgram.funcs
+	planned *ir.Func
 }
 
 // loadIR translates a plan.
@@ -260,6 +263,7 @@ func markConstants(funcs []*vmFunc) {
 	}
 	for _, f := range funcs {
 		f.constant = free[f] && len(f.params) == 2
+		f.pure = free[f] && len(f.params) > 2
 	}
 }
 
@@ -515,6 +519,7 @@ type irVM struct {
 	out     *ast.Term             // a built-in function's result
 	ret     *ast.Term             // the value a function returns
 	consts  map[*vmFunc]*ast.Term // constant functions' values, kept across evaluations
+	pure    pureMemo
 	iter    func(*ast.Term) error
 	scans   []*scanner  // by depth, reused
 	depth   int         // of the scans in progress
@@ -524,7 +529,7 @@ type irVM struct {
 }
 
 func newIRVM(prog *irProgram) *irVM {
-	vm := &irVM{prog: prog, consts: map[*vmFunc]*ast.Term{}}
+	vm := &irVM{prog: prog, consts: map[*vmFunc]*ast.Term{}, pure: pureMemo{}}
 	vm.iter = func(t *ast.Term) error {
 		vm.out = t
 		return nil
@@ -659,6 +664,13 @@ func (vm *irVM) call(f *vmFunc, args []vmOperand, caller []*ast.Term) *ast.Term 
 			return v
 		}
 	}
+	var key int
+	if f.pure {
+		key = argsHash(args[2:], caller)
+		if v, ok := vm.pure.get(f, key, args[2:], caller); ok {
+			return v
+		}
+	}
 	base := len(vm.stack)
 	vm.stack = append(vm.stack, make([]*ast.Term, f.locals)...)
 	locals := vm.stack[base:]
@@ -674,7 +686,71 @@ func (vm *irVM) call(f *vmFunc, args []vmOperand, caller []*ast.Term) *ast.Term 
 			vm.consts[f] = v
 		}
 	}
+	if f.pure && vm.err == nil {
+		vm.pure.put(f, key, args[2:], caller, v)
+	}
 	return v
+}
+
+// pureMemo holds the values of pure functions by their arguments, across
+// evaluations: the library's parsers of image references, API versions
+// and the like see the same arguments object after object. Each
+// function's entries are dropped when they reach pureMemoSize, which
+// bounds the memory.
+type pureMemo map[*vmFunc]map[int][]pureEntry
+
+type pureEntry struct {
+	args []*ast.Term
+	v    *ast.Term // nil: undefined
+}
+
+const pureMemoSize = 4096
+
+func argsHash(args []vmOperand, locals []*ast.Term) int {
+	h := 0
+	for _, a := range args {
+		v := value(a, locals)
+		if v == nil {
+			return 0
+		}
+		h = h*31 + v.Hash()
+	}
+	return h
+}
+
+func (m pureMemo) get(f *vmFunc, key int, args []vmOperand, locals []*ast.Term) (*ast.Term, bool) {
+	for _, e := range m[f][key] {
+		if sameArgs(e.args, args, locals) {
+			return e.v, true
+		}
+	}
+	return nil, false
+}
+
+func (m pureMemo) put(f *vmFunc, key int, args []vmOperand, locals []*ast.Term, v *ast.Term) {
+	byKey := m[f]
+	if byKey == nil || len(byKey) >= pureMemoSize {
+		byKey = map[int][]pureEntry{}
+		m[f] = byKey
+	}
+	vals := make([]*ast.Term, len(args))
+	for i, a := range args {
+		if vals[i] = value(a, locals); vals[i] == nil {
+			return
+		}
+	}
+	byKey[key] = append(byKey[key], pureEntry{vals, v})
+}
+
+// sameArgs reports whether the operands' values equal vals.
+func sameArgs(vals []*ast.Term, args []vmOperand, locals []*ast.Term) bool {
+	for i, a := range args {
+		v := value(a, locals)
+		if v == nil || (v != vals[i] && v.Value.Compare(vals[i].Value) != 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func value(o vmOperand, locals []*ast.Term) *ast.Term {

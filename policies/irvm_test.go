@@ -2,7 +2,9 @@ package policies
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -364,7 +366,11 @@ with_input := y if {
 	y := size with input as 1
 }
 
-result := [table, size, direct, indirect, from_data, with_input]
+double(n) := n * 2
+
+plus_input(n) := n + input.x
+
+result := [table, size, direct, indirect, from_data, with_input, double(3), double(input.x), plus_input(3)]
 `
 	mod := ast.MustParseModuleWithOpts(module, ast.ParserOptions{RegoVersion: ast.RegoV1})
 	compiler := newCompiler()
@@ -385,14 +391,21 @@ result := [table, size, direct, indirect, from_data, with_input]
 			t.Errorf("%s: constant %v, want %v", name, got, constant)
 		}
 	}
-	// One VM, two inputs: the constants are kept, the rest evaluated again.
+	for name, pure := range map[string]bool{"double": true, "plus_input": false} {
+		if got := prog.funcs[prog.byName["g0.data.t."+name]].pure; got != pure {
+			t.Errorf("%s: pure %v, want %v", name, got, pure)
+		}
+	}
+	// One VM, two inputs: the constants are kept, the values of pure
+	// functions kept by their arguments, the rest evaluated again.
 	vm := newIRVM(prog)
 	for _, x := range []string{"1", "2"} {
 		got, err := vm.eval(context.Background(), ast.MustParseTerm(`{"x": `+x+`}`), ast.ObjectTerm())
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := `{{"x": [{"a": {"b": [1, 2]}, "c": {"d"}}, 3, ` + x + `, [` + x + `, 3], {"a": {"b": [1, 2]}, "c": {"d"}}, 3]}}`
+		n, _ := strconv.Atoi(x)
+		w := fmt.Sprintf(`{{"x": [{"a": {"b": [1, 2]}, "c": {"d"}}, 3, %d, [%d, 3], {"a": {"b": [1, 2]}, "c": {"d"}}, 3, 6, %d, %d]}}`, n, n, 2*n, 3+n)
 		if got.String() != w {
 			t.Errorf("input x = %s: got %v, want %s", x, got, w)
 		}
