@@ -523,7 +523,6 @@ type irVM struct {
 	iter    func(*ast.Term) error
 	scans   []*scanner  // by depth, reused
 	depth   int         // of the scans in progress
-	terms   []ast.Term  // made terms are taken from here
 	err     error       // the first error of the evaluation
 	values  []*ast.Term // evalFuncs' result, reused
 }
@@ -535,18 +534,6 @@ func newIRVM(prog *irProgram) *irVM {
 		return nil
 	}
 	return vm
-}
-
-// term returns a new term of v, from a block of terms the VM allocates
-// at once: a lint makes a few hundred terms an object.
-func (vm *irVM) term(v ast.Value) *ast.Term {
-	if len(vm.terms) == 0 {
-		vm.terms = make([]ast.Term, 256)
-	}
-	t := &vm.terms[0]
-	vm.terms = vm.terms[1:]
-	t.Value = v
-	return t
 }
 
 // evalFuncs calls functions of input and data alone (the rules' deny
@@ -704,7 +691,7 @@ type pureEntry struct {
 	v    *ast.Term // nil: undefined
 }
 
-const pureMemoSize = 4096
+const pureMemoSize = 256
 
 func argsHash(args []vmOperand, locals []*ast.Term) int {
 	h := 0
@@ -851,11 +838,11 @@ func (vm *irVM) execBlock(b *vmBlock, locals []*ast.Term) int {
 		// statement that adds to it changes its term, so every local that
 		// holds the term sees the element, as with a value changed in place.
 		case opMakeArray:
-			locals[st.target] = vm.term(emptyArray)
+			locals[st.target] = &ast.Term{Value: emptyArray}
 		case opMakeObject:
-			locals[st.target] = vm.term(emptyObject)
+			locals[st.target] = &ast.Term{Value: emptyObject}
 		case opMakeSet:
-			locals[st.target] = vm.term(emptySet)
+			locals[st.target] = &ast.Term{Value: emptySet}
 		case opEqual:
 			a, b := value(st.a, locals), value(st.b, locals)
 			if a == nil || b == nil || a.Value.Compare(b.Value) != 0 {
