@@ -541,13 +541,8 @@ func newIRVM(prog *irProgram) *irVM {
 // in that order, nil for an index of -1 or an undefined value. The slice
 // returned is the VM's, good until its next evaluation.
 func (vm *irVM) evalFuncs(ctx context.Context, input, data *ast.Term, fns []int) (values []*ast.Term, err error) {
+	defer vm.recovered(&err)
 	vm.begin(ctx)
-	defer func() {
-		if r := recover(); r != nil {
-			vm.stack, vm.depth = vm.stack[:0], 0
-			values, err = nil, fmt.Errorf("evaluation failed: %v", r)
-		}
-	}()
 	vm.values = resize(vm.values, len(fns))
 	caller := [2]*ast.Term{input, data}
 	args := [2]vmOperand{{local: 0}, {local: 1}}
@@ -567,11 +562,21 @@ func (vm *irVM) evalFuncs(ctx context.Context, input, data *ast.Term, fns []int)
 	return vm.values, nil
 }
 
+// recovered, deferred by an evaluation, turns a panic in it (a built-in
+// function's, say) into the evaluation's error *err, and leaves the VM
+// ready for the next.
+func (vm *irVM) recovered(err *error) {
+	if r := recover(); r != nil {
+		vm.stack, vm.depth = vm.stack[:0], 0
+		*err = fmt.Errorf("evaluation failed: %v", r)
+	}
+}
+
 // begin readies the VM for an evaluation.
 func (vm *irVM) begin(ctx context.Context) {
 	vm.memo = resize(vm.memo, vm.prog.memos)
 	vm.memoSet = resizeBool(vm.memoSet, vm.prog.memos)
-	vm.err = nil
+	vm.err, vm.ret = nil, nil
 	vm.bctx = topdown.BuiltinContext{
 		Context:  ctx,
 		Cache:    builtins.Cache{},
@@ -582,12 +587,7 @@ func (vm *irVM) begin(ctx context.Context) {
 // eval evaluates the program's query on input with data and returns its
 // result set. A panic in a built-in function is returned as an error.
 func (vm *irVM) eval(ctx context.Context, input, data *ast.Term) (rs ast.Set, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			vm.stack, vm.depth = vm.stack[:0], 0
-			rs, err = nil, fmt.Errorf("evaluation failed: %v", r)
-		}
-	}()
+	defer vm.recovered(&err)
 	vm.begin(ctx)
 	vm.results = ast.NewSet()
 	base := len(vm.stack)

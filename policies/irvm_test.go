@@ -411,3 +411,33 @@ result := [table, size, direct, indirect, from_data, with_input, double(3), doub
 		}
 	}
 }
+
+// TestIRPanicIsAnError runs a plan that inserts into input.a: on an input
+// whose a is a number the evaluation fails with an error rather than a
+// panic, and the same VM then evaluates an input whose a is an object as
+// usual.
+func TestIRPanicIsAnError(t *testing.T) {
+	prog, err := loadIR(&ir.Policy{
+		Static: &ir.Static{Strings: []*ir.StringConst{{Value: "a"}, {Value: "k"}}},
+		Plans: &ir.Plans{Plans: []*ir.Plan{{Name: "p", Blocks: []*ir.Block{{Stmts: []ir.Stmt{
+			&ir.DotStmt{Source: ir.Operand{Value: ir.Input}, Key: ir.Operand{Value: ir.StringIndex(0)}, Target: 2},
+			&ir.MakeNumberIntStmt{Value: 1, Target: 3},
+			&ir.ObjectInsertStmt{Key: ir.Operand{Value: ir.StringIndex(1)}, Value: ir.Operand{Value: ir.Local(3)}, Object: 2},
+			&ir.ResultSetAddStmt{Value: 2},
+		}}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := newIRVM(prog)
+	if _, err := vm.eval(context.Background(), ast.MustParseTerm(`{"a": 1}`), ast.ObjectTerm()); err == nil || !strings.Contains(err.Error(), "evaluation failed") {
+		t.Fatalf("error %v, want the evaluation failed", err)
+	}
+	if len(vm.stack) != 0 {
+		t.Fatalf("the VM kept %d locals", len(vm.stack))
+	}
+	got, err := vm.eval(context.Background(), ast.MustParseTerm(`{"a": {}}`), ast.ObjectTerm())
+	if err != nil || got.String() != `{{"k": 1}}` {
+		t.Fatalf("second input: %v, %v; want {{\"k\": 1}}", got, err)
+	}
+}
