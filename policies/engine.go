@@ -656,8 +656,8 @@ func (e *Engine) irQuery() (ast.Body, error) {
 		terms[i] = ast.NewTerm(ref)
 	}
 	if e.index {
-		// The index's rules, for withIndex.
-		for _, ref := range []ast.Ref{indexVersionRule, indexEntriesRule, indexGlobalRule} {
+		// The index's rules that withIndex evaluates on the plan.
+		for _, ref := range []ast.Ref{indexVersionRule, indexEntriesRule} {
 			terms = append(terms, ast.NewTerm(ref))
 		}
 	}
@@ -749,10 +749,11 @@ func (e *Engine) withIndex(ctx context.Context, data ast.Object, inputs []Input)
 		tasks[1].lo = -1 // one slice: the whole bundle, with the global task
 		tasks = tasks[1:]
 	}
-	// query evaluates the rules on the data document store: the version's
-	// value, and for the other rules the set of their values (empty when
-	// the rule is undefined or absent). A nil result is undefined.
-	query := func(store ast.Object, rules ...ast.Ref) ([]*ast.Term, error) {
+	// interpret evaluates the rules on the data document store with OPA's
+	// interpreter: the version's value, and for the other rules the set of
+	// their values (empty when the rule is undefined or absent). A nil
+	// result is undefined.
+	interpret := func(store ast.Object, rules ...ast.Ref) ([]*ast.Term, error) {
 		terms := make([]*ast.Term, len(rules))
 		for i, rule := range rules {
 			terms[i] = ast.NewTerm(rule)
@@ -777,19 +778,31 @@ func (e *Engine) withIndex(ctx context.Context, data ast.Object, inputs []Input)
 		}
 		return elems(t), nil
 	}
+	// With the plan, it evaluates the version and the entries of single
+	// objects. The global entries count label pairs across the bundle with
+	// comprehensions that the interpreter indexes, evaluating each once for
+	// every key, and that a plan evaluates again for each key, which is
+	// quadratic in the budgets: the interpreter evaluates them.
+	query, global := interpret, []ast.Ref{indexGlobalRule}
 	if p := e.irFor(len(inputs)); p != nil {
 		query = func(store ast.Object, rules ...ast.Ref) ([]*ast.Term, error) {
 			return p.evalIndex(ctx, store, rules)
 		}
+		global = nil
 	}
 	parallel.For(min(workers, len(tasks)), len(tasks), func(_, i int) {
 		t := tasks[i]
 		if t.lo < 0 { // the whole bundle: the global entries and the version
-			rules := []ast.Ref{indexVersionRule, indexGlobalRule}
+			rules := append([]ast.Ref{indexVersionRule}, global...)
 			if len(tasks) == 1 {
 				rules = append(rules, indexEntriesRule)
 			}
-			t.sets, t.err = query(data, rules...)
+			if t.sets, t.err = query(data, rules...); t.err != nil || t.sets == nil || global != nil {
+				return
+			}
+			var sets []*ast.Term
+			sets, t.err = interpret(data, indexGlobalRule)
+			t.sets = append(t.sets, sets...)
 			return
 		}
 		t.sets, t.err = query(e.data(inputs[t.lo:t.hi]), indexEntriesRule)
