@@ -213,7 +213,9 @@ memo_with := [a, b] if {
 	if compiler.Compile(map[string]*ast.Module{"t.rego": mod}); compiler.Failed() {
 		t.Fatal(compiler.Errors)
 	}
-	data := ast.MustParseTerm(`{"extra": {"a": {"value": 1}, "q": {"value": 2}}}`)
+	// data.t holds a base document beside the rules: the whole package
+	// (the last query) merges the two.
+	data := ast.MustParseTerm(`{"extra": {"a": {"value": 1}, "q": {"value": 2}}, "t": {"base": {"value": 3}}}`)
 	inputs := []string{
 		`{"n": 12, "list": [1, 2, 3, 4], "obj": {"a": 1, "b": 2, "c": 3}, "s": "q", "containers": [{"name": "app"}, {"name": "sidecar"}]}`,
 		`{"n": 6, "list": [4], "obj": {}, "s": "a", "missing": true}`,
@@ -224,8 +226,9 @@ memo_with := [a, b] if {
 	}
 	var errs, defined int
 	for _, rule := range []string{"level", "evens", "keys", "members", "absent", "none_big", "pairs", "doubled",
-		"bad_number", "with_input", "conflict", "merged", "nested", "path", "lookup", "memo_with", "f(input.n)", "g(input.n)"} {
-		query := ast.MustParseBodyWithOpts("x := data.t."+rule, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		"bad_number", "with_input", "conflict", "merged", "nested", "path", "lookup", "memo_with", "f(input.n)", "g(input.n)",
+		"base.value", ""} {
+		query := ast.MustParseBodyWithOpts(strings.TrimSuffix("x := data.t."+rule, "."), ast.ParserOptions{RegoVersion: ast.RegoV1})
 		prog, err := planIR(context.Background(), compiler, query)
 		if err != nil {
 			t.Fatalf("%s: %v", rule, err)
@@ -250,7 +253,7 @@ memo_with := [a, b] if {
 				})
 			}
 			if (gotErr != nil) != (wantErr != nil) || !reflect.DeepEqual(got, want) {
-				t.Errorf("%s on %s:\n got %v (error %v)\nwant %v (error %v)", rule, in, got, gotErr, want, wantErr)
+				t.Errorf("%s on %s:\n got %v (error %v)\nwant %v (error %v)", query, in, got, gotErr, want, wantErr)
 			}
 			if wantErr != nil {
 				errs++
