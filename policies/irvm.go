@@ -263,7 +263,7 @@ func markConstants(funcs []*vmFunc) {
 	}
 	for _, f := range funcs {
 		f.constant = free[f] && len(f.params) == 2
-		f.pure = free[f] && len(f.params) > 2
+		f.pure = free[f] && len(f.params) > 2 && len(f.params)-2 <= maxPureArgs
 	}
 }
 
@@ -519,7 +519,7 @@ type irVM struct {
 	out     *ast.Term             // a built-in function's result
 	ret     *ast.Term             // the value a function returns
 	consts  map[*vmFunc]*ast.Term // constant functions' values, kept across evaluations
-	pure    pureMemo
+	pure    []*pureCache          // by function index, made on a pure function's first call
 	iter    func(*ast.Term) error
 	scans   []*scanner  // by depth, reused
 	depth   int         // of the scans in progress
@@ -528,7 +528,7 @@ type irVM struct {
 }
 
 func newIRVM(prog *irProgram) *irVM {
-	vm := &irVM{prog: prog, consts: map[*vmFunc]*ast.Term{}, pure: pureMemo{}}
+	vm := &irVM{prog: prog, consts: map[*vmFunc]*ast.Term{}, pure: make([]*pureCache, len(prog.funcs))}
 	vm.iter = func(t *ast.Term) error {
 		vm.out = t
 		return nil
@@ -651,11 +651,17 @@ func (vm *irVM) call(f *vmFunc, args []vmOperand, caller []*ast.Term) *ast.Term 
 			return v
 		}
 	}
+	var cache *pureCache
 	var key int
 	if f.pure {
-		key = argsHash(args[2:], caller)
-		if v, ok := vm.pure.get(f, key, args[2:], caller); ok {
-			return v
+		var ok bool
+		if key, ok = pureKey(args[2:], caller); ok {
+			if cache = vm.pure[f.index]; cache == nil {
+				cache = new(pureCache)
+				vm.pure[f.index] = cache
+			} else if v, ok := cache.get(key, args[2:], caller); ok {
+				return v
+			}
 		}
 	}
 	base := len(vm.stack)
@@ -673,71 +679,66 @@ func (vm *irVM) call(f *vmFunc, args []vmOperand, caller []*ast.Term) *ast.Term 
 			vm.consts[f] = v
 		}
 	}
-	if f.pure && vm.err == nil {
-		vm.pure.put(f, key, args[2:], caller, v)
+	if cache != nil && vm.err == nil {
+		cache.put(key, args[2:], caller, v)
 	}
 	return v
 }
 
-// pureMemo holds the values of pure functions by their arguments, across
+// pureCache holds a pure function's values by their arguments, across
 // evaluations: the library's parsers of image references, API versions
-// and the like see the same arguments object after object. Each
-// function's entries are dropped when they reach pureMemoSize, which
-// bounds the memory.
-type pureMemo map[*vmFunc]map[int][]pureEntry
+// and the like see the same arguments again and again, within an object
+// and from object to object. It is a direct-mapped cache of pureCacheSize
+// entries, which bounds its memory and allocates nothing once made: a
+// value whose slot another call takes is evaluated again when asked for.
+type pureCache [pureCacheSize]pureEntry
 
 type pureEntry struct {
-	args []*ast.Term
+	hash int
+	set  bool
+	args [maxPureArgs]*ast.Term
 	v    *ast.Term // nil: undefined
 }
 
-const pureMemoSize = 256
+const (
+	pureCacheSize = 256
+	// maxPureArgs is the most arguments (besides input and data) of a
+	// function whose values are kept.
+	maxPureArgs = 4
+)
 
-func argsHash(args []vmOperand, locals []*ast.Term) int {
-	h := 0
+// pureKey hashes the operands' values; ok is false when one is undefined.
+func pureKey(args []vmOperand, locals []*ast.Term) (h int, ok bool) {
 	for _, a := range args {
 		v := value(a, locals)
 		if v == nil {
-			return 0
+			return 0, false
 		}
 		h = h*31 + v.Hash()
 	}
-	return h
+	return h, true
 }
 
-func (m pureMemo) get(f *vmFunc, key int, args []vmOperand, locals []*ast.Term) (*ast.Term, bool) {
-	for _, e := range m[f][key] {
-		if sameArgs(e.args, args, locals) {
-			return e.v, true
-		}
+func (c *pureCache) get(h int, args []vmOperand, locals []*ast.Term) (*ast.Term, bool) {
+	e := &c[uint(h)%pureCacheSize]
+	if !e.set || e.hash != h {
+		return nil, false
 	}
-	return nil, false
-}
-
-func (m pureMemo) put(f *vmFunc, key int, args []vmOperand, locals []*ast.Term, v *ast.Term) {
-	byKey := m[f]
-	if byKey == nil || len(byKey) >= pureMemoSize {
-		byKey = map[int][]pureEntry{}
-		m[f] = byKey
-	}
-	vals := make([]*ast.Term, len(args))
-	for i, a := range args {
-		if vals[i] = value(a, locals); vals[i] == nil {
-			return
-		}
-	}
-	byKey[key] = append(byKey[key], pureEntry{vals, v})
-}
-
-// sameArgs reports whether the operands' values equal vals.
-func sameArgs(vals []*ast.Term, args []vmOperand, locals []*ast.Term) bool {
 	for i, a := range args {
 		v := value(a, locals)
-		if v == nil || (v != vals[i] && v.Value.Compare(vals[i].Value) != 0) {
-			return false
+		if v != e.args[i] && v.Value.Compare(e.args[i].Value) != 0 {
+			return nil, false
 		}
 	}
-	return true
+	return e.v, true
+}
+
+func (c *pureCache) put(h int, args []vmOperand, locals []*ast.Term, v *ast.Term) {
+	e := &c[uint(h)%pureCacheSize]
+	*e = pureEntry{hash: h, set: true, v: v}
+	for i, a := range args {
+		e.args[i] = value(a, locals)
+	}
 }
 
 func value(o vmOperand, locals []*ast.Term) *ast.Term {
