@@ -92,7 +92,7 @@ type Engine struct {
 // irMinObjects is the least number of objects a lint evaluates with the
 // evaluator of plans: planning the rules costs about as much as topdown's
 // evaluation of this many objects more than the plan's.
-const irMinObjects = 128
+const irMinObjects = 64
 
 // slot is one rule the engine evaluates (or one exception rule).
 type slot struct {
