@@ -33,9 +33,12 @@ import (
 //
 // The engine plans the built-in rules once (Engine.planRules) and calls
 // each rule's deny function on each object: only the rules that apply to
-// its kind, memoizing the library's helpers across them. Custom policies,
-// and lints of fewer than irMinObjects objects (planning costs about what
-// topdown spends on that many), run on topdown.
+// its kind, memoizing the library's helpers across them. A VM keeps what
+// cannot change from object to object: the values of constant rules (the
+// library's tables) and, by their arguments, of pure functions (the image
+// reference parser); see markConstants. Custom policies, and lints of
+// fewer than irMinObjects objects (planning costs about what topdown
+// spends on that many), run on topdown.
 //
 // The semantics follow OPA's WebAssembly compiler
 // (internal/compiler/wasm), the planner's other consumer:
@@ -435,7 +438,7 @@ func (l *irLoader) stmt(s ir.Stmt) (vmStmt, error) {
 		st.op, st.target = opMakeNumber, l.local(s.Target)
 		st.konst = ast.NumberTerm(json.Number(l.strings[s.Index].Value.(ast.String)))
 	case *ir.MakeArrayStmt:
-		st.op, st.target, st.n = opMakeArray, l.local(s.Target), int(s.Capacity)
+		st.op, st.target = opMakeArray, l.local(s.Target) // grown on its first element
 	case *ir.MakeObjectStmt:
 		st.op, st.target = opMakeObject, l.local(s.Target)
 	case *ir.MakeSetStmt:
