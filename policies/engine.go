@@ -434,7 +434,7 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 				vms[w] = newIRVM(p.prog)
 			}
 			values, err := vms[w].evalFuncs(ctx, ast.NewTerm(inputs[i].value), dataTerm, fns[i])
-			found[i], errs[i] = e.findings(e.allSlots, values, true, err, &inputs[i])
+			found[i], errs[i] = e.findings(e.allSlots, values, err, &inputs[i])
 		})
 	} else {
 		plans, err := e.plan(ctx, inmem.NewFromASTObject(data), inputs)
@@ -450,7 +450,7 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 				caches[w] = newVCache()
 			}
 			values, err := evalTopdown(ctx, plans[i], &inputs[i], caches[w])
-			found[i], errs[i] = e.findings(plans[i].slots, values, false, err, &inputs[i])
+			found[i], errs[i] = e.findings(plans[i].slots, values, err, &inputs[i])
 		})
 	}
 	if err := ctx.Err(); err != nil {
@@ -782,30 +782,34 @@ func (e *Engine) withIndex(ctx context.Context, data ast.Object, inputs []Input)
 	// objects. The global entries count label pairs across the bundle with
 	// comprehensions that the interpreter indexes, evaluating each once for
 	// every key, and that a plan evaluates again for each key, which is
-	// quadratic in the budgets: the interpreter evaluates them.
-	query, global := interpret, []ast.Ref{indexGlobalRule}
-	if p := e.irFor(len(inputs)); p != nil {
+	// quadratic in the budgets: the interpreter evaluates them always.
+	query := interpret
+	p := e.irFor(len(inputs))
+	if p != nil {
 		query = func(store ast.Object, rules ...ast.Ref) ([]*ast.Term, error) {
 			return p.evalIndex(ctx, store, rules)
 		}
-		global = nil
 	}
 	parallel.For(min(workers, len(tasks)), len(tasks), func(_, i int) {
 		t := tasks[i]
-		if t.lo < 0 { // the whole bundle: the global entries and the version
-			rules := append([]ast.Ref{indexVersionRule}, global...)
-			if len(tasks) == 1 {
-				rules = append(rules, indexEntriesRule)
-			}
-			if t.sets, t.err = query(data, rules...); t.err != nil || t.sets == nil || global != nil {
-				return
-			}
-			var sets []*ast.Term
-			sets, t.err = interpret(data, indexGlobalRule)
-			t.sets = append(t.sets, sets...)
+		if t.lo >= 0 {
+			t.sets, t.err = query(e.data(inputs[t.lo:t.hi]), indexEntriesRule)
 			return
 		}
-		t.sets, t.err = query(e.data(inputs[t.lo:t.hi]), indexEntriesRule)
+		// The whole bundle: the version and the global entries.
+		rules := []ast.Ref{indexVersionRule}
+		if len(tasks) == 1 {
+			rules = append(rules, indexEntriesRule)
+		}
+		if p == nil { // all in one query
+			t.sets, t.err = interpret(data, append(rules, indexGlobalRule)...)
+			return
+		}
+		if t.sets, t.err = query(data, rules...); t.err == nil && t.sets != nil {
+			var global []*ast.Term
+			global, t.err = interpret(data, indexGlobalRule)
+			t.sets = append(t.sets, global...)
+		}
 	})
 	var version *ast.Term
 	var entries []indexEntries
@@ -894,7 +898,8 @@ func groupIndex(sets []indexEntries, version *ast.Term) (ast.Object, error) {
 
 // evalTopdown evaluates the rules of p on one document with OPA's
 // interpreter, with vc as the evaluation's cache of virtual documents, and
-// returns the query's array of slots.
+// returns each slot's value, nil where the rule is undefined (the query
+// gives an array of it or of none).
 func evalTopdown(ctx context.Context, p *plan, in *Input, vc *vcache) ([]*ast.Term, error) {
 	vc.reset()
 	rs, err := p.pq.Eval(ctx, rego.EvalParsedInput(in.value), rego.EvalVirtualCache(vc))
@@ -912,15 +917,19 @@ func evalTopdown(ctx context.Context, p *plan, in *Input, vc *vcache) ([]*ast.Te
 	if !ok || slots.Len() != len(p.slots) {
 		return nil, fmt.Errorf("query gave %v", term)
 	}
-	return elems(term), nil
+	values := make([]*ast.Term, slots.Len())
+	for i := range values {
+		if a, ok := slots.Elem(i).Value.(*ast.Array); ok && a.Len() == 1 {
+			values[i] = a.Elem(0)
+		}
+	}
+	return values, nil
 }
 
 // findings reads the findings on one document from the values evaluated
-// for the slots (Engine.slots indices), or makes the evaluation's error err
-// a positioned one. Each value is an array of the slot's value or of none
-// (the query's comprehensions), or, direct, the value itself (nil for
-// none; the deny sets of the plan, see irFuncs).
-func (e *Engine) findings(slotIdx []int, slots []*ast.Term, direct bool, err error, in *Input) ([]Finding, *diag.Error) {
+// for the slots (Engine.slots indices; nil for an undefined value), or
+// makes the evaluation's error err a positioned one.
+func (e *Engine) findings(slotIdx []int, values []*ast.Term, err error, in *Input) ([]Finding, *diag.Error) {
 	doc, obj := &in.doc, in.obj
 	fail := func(format string, args ...any) *diag.Error {
 		// A rendered object's error is at its service file, as its
@@ -936,8 +945,8 @@ func (e *Engine) findings(slotIdx []int, slots []*ast.Term, direct bool, err err
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	if len(slots) != len(slotIdx) {
-		return nil, fail("query gave %d values for %d rules", len(slots), len(slotIdx))
+	if len(values) != len(slotIdx) {
+		return nil, fail("query gave %d values for %d rules", len(values), len(slotIdx))
 	}
 
 	// Conftest exception rules name the rules (without their deny_/warn_/
@@ -948,15 +957,13 @@ func (e *Engine) findings(slotIdx []int, slots []*ast.Term, direct bool, err err
 		if s.rule >= 0 {
 			continue
 		}
-		for _, value := range elems(slots[i]) { // the exception set
-			for _, names := range elems(value) { // an array of rule names
-				for _, n := range elems(names) {
-					if s, ok := n.Value.(ast.String); ok {
-						if excepted == nil {
-							excepted = map[string]bool{}
-						}
-						excepted[string(s)] = true
+		for _, names := range elems(values[i]) { // the exception set of arrays of rule names
+			for _, n := range elems(names) {
+				if s, ok := n.Value.(ast.String); ok {
+					if excepted == nil {
+						excepted = map[string]bool{}
 					}
+					excepted[string(s)] = true
 				}
 			}
 		}
@@ -971,28 +978,19 @@ func (e *Engine) findings(slotIdx []int, slots []*ast.Term, direct bool, err err
 			continue
 		}
 		rule := &e.rules[s.rule]
-		// Each slot holds [value] or [] (undefined); in a plan's query,
-		// the value.
-		values := elems(slots[i])
-		if direct {
-			one := [1]*ast.Term{slots[i]}
-			values = one[:]
-		}
-		for _, value := range values {
-			for _, r := range elems(value) {
-				msg, path, err := readResult(r)
-				if err != nil {
-					if evalErr == nil {
-						evalErr = fail("rule %s: %v", rule.ID, err)
-					}
-					continue
+		for _, r := range elems(values[i]) { // the rule's results
+			msg, path, err := readResult(r)
+			if err != nil {
+				if evalErr == nil {
+					evalErr = fail("rule %s: %v", rule.ID, err)
 				}
-				f := e.finding(rule, in, &object, msg, path)
-				if s.namespace != "" && f.Suppressed == nil && excepted[unprefixed(s.name)] {
-					f.Suppressed = &Suppression{Kind: SuppressedByException, Reason: "exception rule in package " + s.namespace}
-				}
-				out = append(out, f)
+				continue
 			}
+			f := e.finding(rule, in, &object, msg, path)
+			if s.namespace != "" && f.Suppressed == nil && excepted[unprefixed(s.name)] {
+				f.Suppressed = &Suppression{Kind: SuppressedByException, Reason: "exception rule in package " + s.namespace}
+			}
+			out = append(out, f)
 		}
 	}
 	return out, evalErr

@@ -223,7 +223,7 @@ func loadIR(p *ir.Policy) (*irProgram, error) {
 		}
 	}
 	for _, vf := range l.prog.funcs {
-		l.max = max(int(vf.ret), slicesMax(vf.params))
+		l.max = int(max(vf.ret, slices.Max(vf.params)))
 		blocks, err := l.blocks(vf.planned.Blocks)
 		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", vf.name, err)
@@ -299,14 +299,6 @@ func readsDocs(f *vmFunc, blocks []*vmBlock, free map[*vmFunc]bool) bool {
 		}
 	}
 	return false
-}
-
-func slicesMax(s []int32) int {
-	m := 0
-	for _, v := range s {
-		m = max(m, int(v))
-	}
-	return m
 }
 
 type irLoader struct {
@@ -516,7 +508,7 @@ type irVM struct {
 	stack   []*ast.Term // the locals of the calls in progress
 	memo    []*ast.Term // a memoized function's value; nil: not yet
 	memoSet []bool
-	results ast.Set
+	results ast.Set // what the query's plan adds (tests run it)
 	bctx    topdown.BuiltinContext
 	args    []*ast.Term
 	out     *ast.Term             // a built-in function's result
@@ -585,25 +577,6 @@ func (vm *irVM) begin(ctx context.Context) {
 		Cache:    builtins.Cache{},
 		Location: &ast.Location{},
 	}
-}
-
-// eval evaluates the program's query on input with data and returns its
-// result set. A panic in a built-in function is returned as an error.
-func (vm *irVM) eval(ctx context.Context, input, data *ast.Term) (rs ast.Set, err error) {
-	defer vm.recovered(&err)
-	vm.begin(ctx)
-	vm.results = ast.NewSet()
-	base := len(vm.stack)
-	vm.stack = append(vm.stack, make([]*ast.Term, vm.prog.plan.locals)...)
-	locals := vm.stack[base:]
-	locals[ir.Input], locals[ir.Data] = input, data
-	vm.runFunc(vm.prog.plan, locals)
-	clear(vm.stack[base:])
-	vm.stack = vm.stack[:base]
-	if vm.err != nil {
-		return nil, vm.err
-	}
-	return vm.results, nil
 }
 
 func resize(s []*ast.Term, n int) []*ast.Term {

@@ -58,20 +58,7 @@ external:
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs := corpusDocs(200)
-	rules, err := Rules()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rules {
-		for _, ex := range []string{r.Bad, r.Good} {
-			ds, err := manifest.Parse(r.ID+".yaml", []byte(ex))
-			if err != nil {
-				t.Fatalf("%s: %v", r.ID, err)
-			}
-			docs = append(docs, ds...)
-		}
-	}
+	docs := corpusAndExamples(t)
 	spread, _ := partsCorpus(t)
 	for _, c := range []struct {
 		name string
@@ -84,25 +71,7 @@ external:
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			planned, interpreted := bothEngines(t, c.cfg)
-			want, err := interpreted.Lint(context.Background(), c.docs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := planned.Lint(context.Background(), c.docs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(want.Findings) < 100 {
-				t.Fatalf("only %d findings: the inputs break rules", len(want.Findings))
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("the plan lints differently: %d findings, want %d", len(got.Findings), len(want.Findings))
-				for i := range min(len(got.Findings), len(want.Findings)) {
-					if !reflect.DeepEqual(got.Findings[i], want.Findings[i]) {
-						t.Fatalf("first difference:\n got %+v\nwant %+v", got.Findings[i], want.Findings[i])
-					}
-				}
-			}
+			lintsAlike(t, "the plan", planned, interpreted, c.docs)
 		})
 	}
 }
@@ -443,4 +412,24 @@ func TestIRPanicIsAnError(t *testing.T) {
 	if err != nil || got.String() != `{{"k": 1}}` {
 		t.Fatalf("second input: %v, %v; want {{\"k\": 1}}", got, err)
 	}
+}
+
+// eval evaluates the program's query, its plan, on input with data and
+// returns its result set, as rego would. The engine calls the planned
+// functions instead (evalFuncs); the tests run whole queries.
+func (vm *irVM) eval(ctx context.Context, input, data *ast.Term) (rs ast.Set, err error) {
+	defer vm.recovered(&err)
+	vm.begin(ctx)
+	vm.results = ast.NewSet()
+	base := len(vm.stack)
+	vm.stack = append(vm.stack, make([]*ast.Term, vm.prog.plan.locals)...)
+	locals := vm.stack[base:]
+	locals[ir.Input], locals[ir.Data] = input, data
+	vm.runFunc(vm.prog.plan, locals)
+	clear(vm.stack[base:])
+	vm.stack = vm.stack[:base]
+	if vm.err != nil {
+		return nil, vm.err
+	}
+	return vm.results, nil
 }

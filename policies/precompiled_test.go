@@ -268,8 +268,19 @@ func TestPrecompiledEngineLintsTheSame(t *testing.T) {
 		t.Fatal("rules differ")
 	}
 
+	lintsAlike(t, "the loaded catalogue", loaded, fresh, corpusAndExamples(t))
+}
+
+// corpusAndExamples is 200 files of the corpus and every built-in rule's
+// failing and passing example, each example a file of its own.
+func corpusAndExamples(t *testing.T) []manifest.Document {
+	t.Helper()
 	docs := corpusDocs(200)
-	for _, r := range fresh.Rules() {
+	rules, err := Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
 		for _, ex := range []string{r.Bad, r.Good} {
 			ds, err := manifest.Parse(r.ID+".yaml", []byte(ex))
 			if err != nil {
@@ -278,19 +289,33 @@ func TestPrecompiledEngineLintsTheSame(t *testing.T) {
 			docs = append(docs, ds...)
 		}
 	}
-	want, err := fresh.Lint(context.Background(), docs)
+	return docs
+}
+
+// lintsAlike lints docs with both engines and expects the same result,
+// with at least 100 findings (the inputs break rules); what names the
+// engine under test in the failure.
+func lintsAlike(t *testing.T, what string, got, want *Engine, docs []manifest.Document) {
+	t.Helper()
+	w, err := want.Lint(context.Background(), docs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := loaded.Lint(context.Background(), docs)
+	g, err := got.Lint(context.Background(), docs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(want.Findings) < 100 {
-		t.Fatalf("only %d findings: the corpus breaks rules", len(want.Findings))
+	if len(w.Findings) < 100 {
+		t.Fatalf("only %d findings: the inputs break rules", len(w.Findings))
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("the loaded catalogue lints differently: %d findings, want %d", len(got.Findings), len(want.Findings))
+	if reflect.DeepEqual(g, w) {
+		return
+	}
+	t.Errorf("%s lints differently: %d findings, want %d", what, len(g.Findings), len(w.Findings))
+	for i := range min(len(g.Findings), len(w.Findings)) {
+		if !reflect.DeepEqual(g.Findings[i], w.Findings[i]) {
+			t.Fatalf("first difference:\n got %+v\nwant %+v", g.Findings[i], w.Findings[i])
+		}
 	}
 }
 
