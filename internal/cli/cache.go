@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +42,28 @@ import (
 // turns the cache off. A cache that cannot be used (no directory, no
 // permission, a damaged entry) is never an error: the run renders, or
 // compiles the rules.
+//
+// The cache owns only what it made (cachedir.go). A directory is dozen's
+// cache when it holds dozen's CACHEDIR.TAG (the Cache Directory Tagging
+// Specification's marker, which backup tools skip, with a line naming
+// dozen), or when it is empty or new, and then dozen writes the marker
+// first. A directory that holds anything else (DOZEN_CACHE=. in a
+// repository, or a home directory) is not the cache: the cache is its
+// subdirectory dozen-cache/, under the same rule; when that holds files
+// dozen did not make, the cache is off for the run, with a message. Inside
+// the cache, every file dozen keeps has a name only dozen gives, and the
+// trim deletes a file only when it is a regular file under such a name in
+// one of dozen's directories and, for an entry, holds a valid checksum of
+// its data; it follows no symbolic link and touches nothing else. Every
+// file is read, written and deleted through an os.Root of the cache, so
+// nothing outside it is, whatever links it holds; an entry is read only
+// when it is a regular file (never a link, a pipe or a device).
+// Directories are made with mode 0777 less the umask, as Go's build cache
+// makes its own (their names are hashes); files with 0600, unlike Go's,
+// since an entry may hold a Secret's data from a secretGenerator, whose
+// env file the user may keep from others. The marker, which says nothing,
+// is made with 0666 less the umask, for backup tools to read.
+//
 // Entries unused for cacheMaxAge are deleted, looked for at most once a
 // day, as Go's build cache does. The directory is trusted as the user's
 // own: whoever can write to it decides what render prints.
@@ -51,10 +76,12 @@ const (
 )
 
 // dirCache is a generate.Cache in a directory: one file per entry, under
-// a two-letter fan-out directory, written whole or not at all.
+// a two-letter fan-out directory, written whole or not at all. Every file
+// is reached through root, the cache directory, so none is outside it.
 type dirCache struct {
-	dir string
-	now func() time.Time
+	root *os.Root
+	dir  string // root's name, for messages and tests
+	now  func() time.Time
 }
 
 // renderCache opens the render cache, or returns nil when it is off or
@@ -190,10 +217,15 @@ func (env *Env) openCache() *dirCache {
 	default:
 		dir = env.abs(dir)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "render"), 0o755); err != nil {
+	root, at, err := openCacheRoot(dir)
+	if err != nil {
+		var foreign *foreignCacheError
+		if errors.As(err, &foreign) && env.Stderr != nil {
+			fmt.Fprintf(env.Stderr, "dozen: %v\n", err)
+		}
 		return nil
 	}
-	c := &dirCache{dir: dir, now: time.Now}
+	c := &dirCache{root: root, dir: at, now: time.Now}
 	c.trim()
 	return c
 }
@@ -217,8 +249,8 @@ func (c *dirCache) binaryID() (string, error) {
 	memo := ""
 	if st, ok := fileStamp(fi); ok {
 		stamp := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%s", exe, fi.Size(), fi.ModTime().UnixNano(), st))
-		memo = filepath.Join(c.dir, "exe", hex.EncodeToString(stamp[:]))
-		if b, err := os.ReadFile(memo); err == nil && len(b) == 64 {
+		memo = filepath.Join("exe", hex.EncodeToString(stamp[:]))
+		if b, _, ok := c.read(memo); ok && isCacheKey(string(b)) {
 			return string(b), nil
 		}
 	}
@@ -233,13 +265,9 @@ func (c *dirCache) binaryID() (string, error) {
 	}
 	id := hex.EncodeToString(h.Sum(nil))
 	if memo != "" {
-		c.write(memo, []byte(id))
+		c.put(memo, []byte(id))
 	}
 	return id, nil
-}
-
-func (c *dirCache) path(key string) string {
-	return filepath.Join(c.dir, "render", key[:2], key)
 }
 
 // An entry file is the SHA-256 of its data in hex, a newline, and the
@@ -248,69 +276,116 @@ const sumLen = 2 * sha256.Size
 
 // Get implements generate.Cache.
 func (c *dirCache) Get(key string) ([]byte, bool) {
-	p := c.path(key)
-	fi, err := os.Stat(p)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > cacheMaxEntry {
+	if !isCacheKey(key) {
 		return nil, false
 	}
-	b, err := os.ReadFile(p)
-	if err != nil || len(b) < sumLen+1 || b[sumLen] != '\n' {
-		return nil, false
-	}
-	data := b[sumLen+1:]
-	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != string(b[:sumLen]) {
+	name := entryName(key)
+	data, fi, ok := c.read(name)
+	if !ok {
 		return nil, false
 	}
 	if now := c.now(); now.Sub(fi.ModTime()) > cacheTouchAfter {
-		os.Chtimes(p, now, now)
+		c.root.Chtimes(name, now, now)
 	}
 	return data, true
 }
 
 // Put implements generate.Cache.
 func (c *dirCache) Put(key string, data []byte) {
-	if len(data) > cacheMaxEntry-2*sha256.Size-1 {
-		return // Get would never read it
+	if isCacheKey(key) {
+		c.put(entryName(key), data)
+	}
+}
+
+// read returns the data of the checksummed file name, with what the file
+// is, or false when it is missing, damaged or no regular file.
+func (c *dirCache) read(name string) ([]byte, fs.FileInfo, bool) {
+	b, fi, err := readRegular(c.root, name, cacheMaxEntry)
+	if err != nil {
+		return nil, nil, false
+	}
+	data, ok := checksummed(b)
+	return data, fi, ok
+}
+
+// checksummed returns the data of the content of a checksummed file, or
+// false when the checksum does not match it.
+func checksummed(b []byte) ([]byte, bool) {
+	if len(b) < sumLen+1 || b[sumLen] != '\n' {
+		return nil, false
+	}
+	data := b[sumLen+1:]
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != string(b[:sumLen]) {
+		return nil, false
+	}
+	return data, true
+}
+
+// put writes data to the file name with its checksum.
+func (c *dirCache) put(name string, data []byte) {
+	if len(data) > cacheMaxEntry-sumLen-1 {
+		return // read would never take it
 	}
 	sum := sha256.Sum256(data)
-	c.write(c.path(key), append(append([]byte(hex.EncodeToString(sum[:])), '\n'), data...))
+	c.write(name, append(append([]byte(hex.EncodeToString(sum[:])), '\n'), data...))
 }
 
 // write writes a file whole or not at all: a concurrent run reads the old
-// content, the new one or nothing.
-func (c *dirCache) write(p string, data []byte) {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+// content, the new one or nothing. It makes the directories on the way,
+// and writes nothing where one of them is a symbolic link or no
+// directory.
+func (c *dirCache) write(name string, data []byte) {
+	dir := filepath.Dir(name)
+	if !c.mkdirs(dir) {
 		return
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
+	f, tmp := c.createTemp(dir)
+	if f == nil {
 		return
 	}
 	_, werr := f.Write(data)
-	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), p) != nil {
-		os.Remove(f.Name())
+	if cerr := f.Close(); werr != nil || cerr != nil || c.root.Rename(tmp, name) != nil {
+		c.root.Remove(tmp)
 	}
 }
 
-// trim deletes entries unused for cacheMaxAge, and temporary files a
-// killed run left, once every cacheTrimEvery.
-func (c *dirCache) trim() {
-	mark := filepath.Join(c.dir, "trim.txt")
-	now := c.now()
-	if fi, err := os.Stat(mark); err == nil && now.Sub(fi.ModTime()) < cacheTrimEvery {
-		return
+// mkdirs makes the directory dir of the cache and those on its way, and
+// reports whether each is a directory, no symbolic link.
+func (c *dirCache) mkdirs(dir string) bool {
+	if dir == "." {
+		return true
 	}
-	c.write(mark, []byte(now.UTC().Format(time.RFC3339)+"\n"))
-	filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
+	p := ""
+	for _, part := range strings.Split(filepath.ToSlash(dir), "/") {
+		p = filepath.Join(p, part)
+		fi, err := c.root.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err := c.root.Mkdir(p, 0o777); err != nil && !errors.Is(err, fs.ErrExist) {
+				return false
+			}
+			fi, err = c.root.Lstat(p)
 		}
-		fi, err := d.Info()
-		if err == nil && p != mark && (now.Sub(fi.ModTime()) > cacheMaxAge || strings.HasPrefix(d.Name(), ".tmp-") && now.Sub(fi.ModTime()) > time.Hour) {
-			os.Remove(p)
+		if err != nil || !fi.IsDir() {
+			return false
 		}
-		return nil
-	})
+	}
+	return true
+}
+
+// createTemp creates a new file in the cache directory dir under a name
+// of the temporary kind (isTempName), or returns nil.
+func (c *dirCache) createTemp(dir string) (*os.File, string) {
+	for range 100 {
+		name := filepath.Join(dir, cacheTempPrefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		f, err := c.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			return f, name
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, ""
+		}
+	}
+	return nil, ""
 }
 
 // cacheOptions sets opts to use the render cache unless it is off.
