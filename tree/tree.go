@@ -1,11 +1,28 @@
 // Package tree writes and checks rendered trees: directories of YAML files
-// that dozen owns. A file is dozen's when its first line is Header; dozen
-// never touches any other file in the tree.
+// that dozen owns. A file is dozen's when it is a regular file whose first
+// line is Header. Write changes dozen's files and nothing else: the other
+// files, the modes and owners of the directories, empty directories and
+// symbolic links stay as they are.
 //
-// Write replaces the whole set of dozen's files at once: it builds the new
-// tree beside the old one (linking the files dozen does not own into it) and
-// swaps the two directories atomically, so a reader, a crash or an
-// interrupt sees either the old tree or the new one, never a mix.
+// Write changes the tree in place, in two phases. First it reads the tree
+// with lstat (it follows no symbolic link inside it), refuses a tree that
+// holds a named pipe, a socket, a device, a mount point or a git repository,
+// and writes each new or changed file into a staging directory inside the
+// tree (.dozen-stage-*, holding a marker file that says dozen made it).
+// An error or a cancelled context up to there leaves the tree as it was.
+// Then it commits: it creates the missing directories, renames each staged
+// file over its target (each file is replaced atomically; a replaced file
+// keeps its permission bits and, where the system allows, its owner), then
+// removes dozen's stale files, the directories that removing them left
+// empty, and the stage. The commit is short and a cancelled context does
+// not stop it. A reader during the commit can see some files new and some
+// old; a crash during it (SIGKILL, power loss) leaves such a mix, which the
+// next Write completes. The next Write also removes the stage of a crashed
+// run: only a directory that carries the marker.
+//
+// One Write at a time changes a tree (an exclusive flock on the tree's
+// directory); Check takes the lock shared, so it sees a commit whole or not
+// at all.
 package tree
 
 import (
@@ -13,16 +30,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/diff"
-
-	"github.com/dozen-dev/dozen/internal/parallel"
 )
 
 // Header is the first line of every file dozen writes into a tree.
@@ -45,211 +58,89 @@ const (
 // (without Header; Write and Check add it).
 type Files map[string][]byte
 
-// owned lists the files under dir whose first line is Header, and the
-// other regular files, as slash-separated relative paths.
-func scan(dir string) (owned, foreign []string, err error) {
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == dir && errors.Is(err, fs.ErrNotExist) {
-				return fs.SkipAll
-			}
-			return err
-		}
-		if d.IsDir() {
-			if p != dir && d.Name() == ".git" {
-				return fmt.Errorf("%s: refusing to manage a tree that contains a git repository", dir)
-			}
-			return nil
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if d.Type().IsRegular() && hasHeader(p) {
-			owned = append(owned, rel)
-		} else {
-			foreign = append(foreign, rel)
-		}
-		return nil
-	})
-	return owned, foreign, err
-}
-
-func hasHeader(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	buf := make([]byte, len(Header))
-	n, _ := f.Read(buf)
-	return n == len(Header) && string(buf) == Header
-}
-
-// Write makes dir hold files: new and changed files are written, dozen's
-// files not in files are removed (Replace) or kept (Merge), and every other
-// file is kept as it is. The change is atomic (see the package
-// comment); on error dir is unchanged and no temporary files remain.
-func Write(ctx context.Context, dir string, files Files, mode Mode) (err error) {
+// Write makes dir hold files: new and changed files are written, unchanged
+// ones are left alone (their modification time too), dozen's files not in
+// files are removed (Replace) or kept (Merge), and everything else in dir
+// is kept as it is. dir is created, with its missing parents, when it does
+// not exist. Until the commit (see the package comment), an error or a
+// cancelled ctx leaves dir as it was and no temporary files; an error
+// during the commit says the tree is partly updated.
+func Write(ctx context.Context, dir string, files Files, mode Mode) error {
 	dir = filepath.Clean(dir)
 	if err := checkPaths(files); err != nil {
 		return err
 	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", parent, err)
-	}
-	// One writer at a time: concurrent runs on the same tree take turns, so
-	// each leaves a whole tree. The lock is on the parent directory, which
-	// outlives the swap.
-	unlock, err := lock(parent)
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", parent, err)
-	}
-	defer unlock()
-	removeLeftovers(parent, filepath.Base(dir))
-
-	owned, foreign, err := scan(dir)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", dir, err)
-	}
-	for _, f := range foreign {
-		if _, ok := files[f]; ok {
-			return fmt.Errorf("%s: refusing to overwrite a file dozen did not write (its first line is not %q)", filepath.Join(dir, filepath.FromSlash(f)), strings.TrimSpace(Header))
-		}
-	}
-	stage, err := os.MkdirTemp(parent, stagePrefix(filepath.Base(dir)))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	defer func() {
-		// After a successful swap, stage holds the old tree.
-		if rmErr := os.RemoveAll(stage); rmErr != nil && err == nil {
-			err = fmt.Errorf("remove %s: %w", stage, rmErr)
-		}
-	}()
-	if err := os.Chmod(stage, 0o755); err != nil {
-		return err
-	}
-	// Directories first, then the files, several at a time: creating files is
-	// most of a large tree's time, and it is system calls, not our CPU.
-	names := slices.Sorted(mapsKeys(files))
-	dirs := map[string]bool{}
-	for _, rel := range names {
-		if d := path.Dir(rel); !dirs[d] {
-			dirs[d] = true
-			if err := os.MkdirAll(filepath.Join(stage, filepath.FromSlash(d)), 0o755); err != nil {
-				return err
-			}
-		}
-	}
-	errs := make([]error, len(names))
-	parallel.For(min(writers, len(names)), len(names), func(_, i int) {
-		if err := ctx.Err(); err != nil {
-			errs[i] = fmt.Errorf("write %s: %w", dir, err)
-			return
-		}
-		if failAfter > 0 && i >= failAfter {
-			errs[i] = fmt.Errorf("write %s: injected failure after %d files", dir, failAfter)
-			return
-		}
-		rel := names[i]
-		data := make([]byte, 0, len(Header)+len(files[rel]))
-		data = append(append(data, Header...), files[rel]...)
-		errs[i] = os.WriteFile(filepath.Join(stage, filepath.FromSlash(rel)), data, 0o644)
-	})
-	for _, err := range errs {
-		if err != nil {
-			return err // the first in name order
-		}
-	}
-	if mode == Merge {
-		for _, rel := range owned {
-			if _, ok := files[rel]; !ok {
-				foreign = append(foreign, rel)
-			}
-		}
-	}
-	for _, rel := range foreign {
-		if err := keep(filepath.Join(dir, filepath.FromSlash(rel)), filepath.Join(stage, filepath.FromSlash(rel))); err != nil {
-			return fmt.Errorf("keep %s: %w", rel, err)
-		}
-	}
-	if err := syncDir(stage); err != nil {
-		return err
-	}
-	// The last point of no return: after the swap the new tree is in place.
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
-	return swap(stage, dir)
+	t, err := open(dir, true)
+	if err != nil {
+		return err
+	}
+	w := &writer{tree: t, files: files}
+	defer func() {
+		if !w.committed {
+			w.undo()
+		}
+		t.close()
+	}()
+	if err := ctx.Err(); err != nil { // cancelled while waiting for the lock
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
+	if w.snap, err = scan(t.root, dir); err != nil {
+		return err
+	}
+	if w.plan, err = w.snap.plan(files, mode, dir); err != nil {
+		return err
+	}
+	for _, rel := range w.plan.targets {
+		if e, ok := w.snap.entries[rel]; ok && !e.owned {
+			return fmt.Errorf("%s: refusing to overwrite a file dozen did not write (its first line is not %q)", show(dir, rel), strings.TrimSpace(Header))
+		}
+	}
+	if err := w.stageFiles(ctx); err != nil {
+		return err
+	}
+	if err := w.checkWritable(); err != nil {
+		return err
+	}
+	// The last point of no return: from here the commit runs to its end.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
+	return w.commit()
 }
 
-// writers is how many files Write creates at once.
+// writers is how many files Write stages at once.
 const writers = 4
 
-// failAfter, when positive, makes Write fail after that many files: tests
-// use it to show a failure part-way leaves the old tree.
-var failAfter int
-
-func stagePrefix(base string) string { return "." + base + ".dozen-" }
-
-// removeLeftovers deletes staging directories a killed run left beside the
-// tree (under the lock, so no live run owns them).
-func removeLeftovers(parent, base string) {
-	matches, _ := filepath.Glob(filepath.Join(parent, stagePrefix(base)+"*"))
-	for _, m := range matches {
-		os.RemoveAll(m)
-	}
-}
-
-// keep carries a file dozen does not own into the new tree: a hard link
-// when possible (same filesystem), else a copy.
-func keep(from, to string) error {
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return err
-	}
-	fi, err := os.Lstat(from)
-	if err != nil {
-		return err
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		target, err := os.Readlink(from)
-		if err != nil {
-			return err
-		}
-		return os.Symlink(target, to)
-	}
-	if err := os.Link(from, to); err == nil {
-		return nil
-	}
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, data, fi.Mode().Perm())
-}
-
+// checkPaths refuses paths that are not clean, relative and inside the
+// tree, and two rendered paths where one would be the other's directory.
 func checkPaths(files Files) error {
-	for rel := range files {
+	names := slices.Sorted(maps.Keys(files))
+	for i, rel := range names {
 		clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(rel)))
 		if rel == "" || clean != rel || strings.HasPrefix(rel, "../") || rel == ".." || filepath.IsAbs(filepath.FromSlash(rel)) {
 			return fmt.Errorf("invalid path %q in rendered tree", rel)
+		}
+		// Sorted, a path's descendants follow it (possibly after names such
+		// as "a-b" that sort between "a" and "a/"), so compare with all
+		// that share its prefix.
+		for _, next := range names[i+1:] {
+			if !strings.HasPrefix(next, rel) {
+				break
+			}
+			if strings.HasPrefix(next, rel+"/") {
+				return fmt.Errorf("invalid paths %q and %q in rendered tree: one is the other's directory", rel, next)
+			}
 		}
 	}
 	return nil
 }
 
-func mapsKeys(files Files) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range files {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
+// show names rel, a slash-separated path in the tree, as the caller named
+// the tree.
+func show(dir, rel string) string { return filepath.Join(dir, filepath.FromSlash(rel)) }
 
 // Drift is one difference between a rendered tree in memory and on disk.
 type Drift struct {
@@ -258,43 +149,90 @@ type Drift struct {
 	Diff []byte // unified diff from disk to rendered
 }
 
+// checkReadLimit bounds what Check reads of one file: a larger file is
+// reported as changed or stale without its lines.
+const checkReadLimit = 64 << 20
+
 // Check compares files with dir's files and returns every difference:
 // files that differ, files missing from dir, and stale files (dozen's files
 // in dir that would be removed). Files dozen does not own are ignored,
-// unless one is where a rendered file should be. It never writes.
-func Check(dir string, files Files, mode Mode) ([]Drift, error) {
+// unless one is where a rendered file should be. It never writes, and it
+// refuses what Write refuses (a named pipe, socket, device, mount point or
+// git repository in dir, a rendered path through a symbolic link), with
+// the same errors.
+//
+// mask, when not nil, rewrites the two versions of a file before they are
+// compared line by line, so that a diff shows what it hides (a Secret's
+// values) masked; the drift itself is found on the bytes as they are.
+func Check(dir string, files Files, mode Mode, mask Mask) ([]Drift, error) {
+	if mask == nil {
+		mask = func(old, new []byte) ([]byte, []byte) { return old, new }
+	}
 	dir = filepath.Clean(dir)
-	owned, foreign, err := scan(dir)
+	if err := checkPaths(files); err != nil {
+		return nil, err
+	}
+	t, err := open(dir, false)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", dir, err)
+		return nil, err
+	}
+	snap := &snapshot{entries: map[string]entry{}}
+	if t != nil {
+		defer t.close()
+		if snap, err = scan(t.root, dir); err != nil {
+			return nil, err
+		}
+	}
+	p, err := snap.plan(files, mode, dir)
+	if err != nil {
+		return nil, err
 	}
 	var drifts []Drift
-	for _, rel := range slices.Sorted(mapsKeys(files)) {
+	for _, rel := range p.targets {
 		want := append([]byte(Header), files[rel]...)
-		disk := filepath.Join(dir, filepath.FromSlash(rel))
-		have, err := os.ReadFile(disk)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			drifts = append(drifts, Drift{Path: rel, Kind: "missing", Diff: diff.Diff("/dev/null", nil, disk, want)})
-		case err != nil:
-			return nil, err
-		case slices.Contains(foreign, rel):
-			drifts = append(drifts, Drift{Path: rel, Kind: "changed", Diff: diff.Diff(disk+" (not written by dozen)", have, disk, want)})
-		case !bytes.Equal(have, want):
-			drifts = append(drifts, Drift{Path: rel, Kind: "changed", Diff: diff.Diff(disk, have, disk, want)})
-		}
-	}
-	for _, rel := range owned {
-		if _, ok := files[rel]; ok || mode == Merge {
+		disk := show(dir, rel)
+		e, ok := snap.entries[rel]
+		if !ok {
+			_, w := mask(nil, want)
+			drifts = append(drifts, Drift{Path: rel, Kind: "missing", Diff: diff.Diff("/dev/null", nil, disk, w)})
 			continue
 		}
-		disk := filepath.Join(dir, filepath.FromSlash(rel))
-		have, err := os.ReadFile(disk)
-		if err != nil {
-			return nil, err
+		have, err := readFile(t.root, rel, checkReadLimit)
+		label := disk
+		if !e.owned {
+			label += " (not written by dozen)"
 		}
-		drifts = append(drifts, Drift{Path: rel, Kind: "stale", Diff: diff.Diff(disk, have, "/dev/null", nil)})
+		switch {
+		case errors.Is(err, errTooLarge):
+			drifts = append(drifts, Drift{Path: rel, Kind: "changed", Diff: tooLarge(label, disk)})
+		case err != nil:
+			return nil, fmt.Errorf("read %s: %w", disk, err)
+		case !e.owned || !bytes.Equal(have, want):
+			h, w := mask(have, want)
+			drifts = append(drifts, Drift{Path: rel, Kind: "changed", Diff: diff.Diff(label, h, disk, w)})
+		}
+	}
+	for _, rel := range p.stale {
+		disk := show(dir, rel)
+		have, err := readFile(t.root, rel, checkReadLimit)
+		switch {
+		case errors.Is(err, errTooLarge):
+			drifts = append(drifts, Drift{Path: rel, Kind: "stale", Diff: tooLarge(disk, "/dev/null")})
+		case err != nil:
+			return nil, fmt.Errorf("read %s: %w", disk, err)
+		default:
+			h, _ := mask(have, nil)
+			drifts = append(drifts, Drift{Path: rel, Kind: "stale", Diff: diff.Diff(disk, h, "/dev/null", nil)})
+		}
 	}
 	slices.SortFunc(drifts, func(a, b Drift) int { return strings.Compare(a.Path, b.Path) })
 	return drifts, nil
+}
+
+// Mask rewrites the old and new versions of a file for a diff (see Check).
+type Mask func(old, new []byte) ([]byte, []byte)
+
+// tooLarge is the diff of a file too large to show line by line.
+func tooLarge(from, to string) []byte {
+	return fmt.Appendf(nil, "--- %s\n+++ %s\n@@ the file on disk is larger than %d MiB: not shown @@\n", from, to, checkReadLimit>>20)
 }

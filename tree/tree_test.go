@@ -1,7 +1,10 @@
+//go:build unix
+
 package tree
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,15 +12,6 @@ import (
 	"sync"
 	"testing"
 )
-
-func read(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
 
 func TestWriteKeepsForeignAndRemovesStale(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
@@ -42,13 +36,7 @@ func TestWriteKeepsForeignAndRemovesStale(t *testing.T) {
 	if got := read(t, filepath.Join(dir, "a.yaml")); got != Header+"a: 2\n" {
 		t.Errorf("a.yaml = %q", got)
 	}
-	entries, err := os.ReadDir(filepath.Dir(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) != 1 {
-		t.Errorf("temporary files left beside the tree: %v", entries)
-	}
+	assertOnlyTree(t, filepath.Dir(dir))
 }
 
 func TestWriteRefusesForeignTarget(t *testing.T) {
@@ -71,6 +59,11 @@ func TestWriteRejectsEscapingPaths(t *testing.T) {
 			t.Errorf("Write accepted path %q", p)
 		}
 	}
+	// One rendered path cannot be another's directory.
+	err := Write(context.Background(), t.TempDir(), Files{"a": nil, "a-b": nil, "a/b.yaml": nil}, Replace)
+	if want := `invalid paths "a" and "a/b.yaml" in rendered tree: one is the other's directory`; err == nil || err.Error() != want {
+		t.Errorf("Write with colliding paths: %v, want %s", err, want)
+	}
 }
 
 func TestCheck(t *testing.T) {
@@ -81,7 +74,7 @@ func TestCheck(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "foreign.yaml"), []byte("mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	drifts, err := Check(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("new\n"), "missing.yaml": []byte("m\n")}, Replace)
+	drifts, err := Check(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("new\n"), "missing.yaml": []byte("m\n")}, Replace, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,14 +89,15 @@ func TestCheck(t *testing.T) {
 	if strings.Join(got, ",") != want {
 		t.Errorf("drifts = %v, want %s", got, want)
 	}
-	clean, err := Check(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("old\n"), "stale.yaml": []byte("s\n")}, Replace)
+	clean, err := Check(dir, Files{"same.yaml": []byte("x\n"), "changed.yaml": []byte("old\n"), "stale.yaml": []byte("s\n")}, Replace, nil)
 	if err != nil || len(clean) != 0 {
 		t.Errorf("Check on an equal tree = %v, %v", clean, err)
 	}
 }
 
 // TestWriteFailurePartWay injects a failure after some files: the old tree
-// stays as it was and nothing is left beside it.
+// stays exactly as it was (modes, times, the directory's own time) and no
+// staging directory is left in it or beside it.
 func TestWriteFailurePartWay(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "out")
@@ -111,8 +105,15 @@ func TestWriteFailurePartWay(t *testing.T) {
 	if err := Write(context.Background(), dir, old, Replace); err != nil {
 		t.Fatal(err)
 	}
-	failAfter = 2
-	defer func() { failAfter = 0 }()
+	backdate(t, dir)
+	before := snapshotTree(t, dir)
+	afterFile = func(done int) error {
+		if done >= 2 {
+			return errors.New("injected failure")
+		}
+		return nil
+	}
+	defer func() { afterFile = nil }()
 	err := Write(context.Background(), dir, Files{"a.yaml": []byte("new a\n"), "b.yaml": []byte("new b\n"), "c.yaml": []byte("c\n")}, Replace)
 	if err == nil || !strings.Contains(err.Error(), "injected failure") {
 		t.Fatalf("err = %v, want the injected failure", err)
@@ -125,20 +126,50 @@ func TestWriteFailurePartWay(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "c.yaml")); !os.IsNotExist(err) {
 		t.Errorf("c.yaml exists after a failed write")
 	}
+	if after := snapshotTree(t, dir); after != before {
+		t.Errorf("a failed write changed the tree:\n%s", lineDiff(before, after))
+	}
 	assertOnlyTree(t, parent)
 }
 
-// TestWriteCancelled stops at the first file when the context is done.
+// TestWriteCancelled: a cancelled context stops Write before its commit,
+// leaving the tree as it was, or not there at all.
 func TestWriteCancelled(t *testing.T) {
 	parent := t.TempDir()
-	dir := filepath.Join(parent, "out")
+	dir := filepath.Join(parent, "new", "out")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := Write(ctx, dir, Files{"a.yaml": []byte("a\n")}, Replace); err == nil {
-		t.Fatal("Write ignored a cancelled context")
+	if err := Write(ctx, dir, Files{"a.yaml": []byte("a\n")}, Replace); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write with a cancelled context: %v", err)
 	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(parent, "new")); !os.IsNotExist(err) {
 		t.Errorf("a cancelled first write created %s", dir)
+	}
+
+	// Cancelled while staging: after the first files are staged.
+	dir = filepath.Join(parent, "out")
+	if err := Write(context.Background(), dir, Files{"a.yaml": []byte("a\n")}, Replace); err != nil {
+		t.Fatal(err)
+	}
+	backdate(t, dir)
+	before := snapshotTree(t, dir)
+	ctx, cancel = context.WithCancel(context.Background())
+	files := Files{}
+	for i := range 100 {
+		files[fmt.Sprintf("f%03d.yaml", i)] = []byte("new\n")
+	}
+	afterFile = func(done int) error {
+		if done == 10 {
+			cancel()
+		}
+		return nil
+	}
+	defer func() { afterFile = nil }()
+	if err := Write(ctx, dir, files, Replace); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write cancelled while staging: %v", err)
+	}
+	if after := snapshotTree(t, dir); after != before {
+		t.Errorf("a cancelled write changed the tree:\n%s", lineDiff(before, after))
 	}
 	assertOnlyTree(t, parent)
 }
@@ -178,32 +209,4 @@ func TestWriteConcurrent(t *testing.T) {
 		t.Errorf("tree is a mix: %d files, contents %v", len(entries), got)
 	}
 	assertOnlyTree(t, parent)
-}
-
-// TestWriteRemovesLeftovers cleans a staging directory a killed run left.
-func TestWriteRemovesLeftovers(t *testing.T) {
-	parent := t.TempDir()
-	leftover := filepath.Join(parent, ".out.dozen-123")
-	if err := os.MkdirAll(filepath.Join(leftover, "x"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := Write(context.Background(), filepath.Join(parent, "out"), Files{"a.yaml": nil}, Replace); err != nil {
-		t.Fatal(err)
-	}
-	assertOnlyTree(t, parent)
-}
-
-// assertOnlyTree checks parent holds the tree "out" (or nothing) and no
-// temporary directories.
-func assertOnlyTree(t *testing.T, parent string) {
-	t.Helper()
-	entries, err := os.ReadDir(parent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name() != "out" {
-			t.Errorf("left beside the tree: %s", e.Name())
-		}
-	}
 }

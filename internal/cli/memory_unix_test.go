@@ -20,7 +20,7 @@ import (
 // TestMemoryAbortDuringWrite: the memory limit stops a render that is
 // writing its tree as an interrupt does: the write is cancelled, abort
 // (after which Main exits) returns only once the write has returned, and
-// no staging directory is left beside the tree, which is the old one.
+// the tree is the old one, with no staging directory in it or beside it.
 func TestMemoryAbortDuringWrite(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "out")
@@ -32,9 +32,9 @@ func TestMemoryAbortDuringWrite(t *testing.T) {
 	for i := range 200 {
 		files[fmt.Sprintf("svc%03d.yaml", i)] = []byte("new: 1\n")
 	}
-	// Hold the tree's lock, so the write waits in tree.Write until the
-	// abort has begun.
-	lock, err := os.Open(parent)
+	// Hold the tree's lock (on its directory), so the write waits in
+	// tree.Write until the abort has begun.
+	lock, err := os.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,9 +73,9 @@ func TestMemoryAbortDuringWrite(t *testing.T) {
 		t.Fatal("the abort did not return")
 	}
 	// abort has returned: Main would exit now, so tree.Write must have
-	// returned, and what it leaves is as it will stay: no staging
-	// directory beside the tree. (The write's goroutine may not have
-	// delivered its result yet.)
+	// returned, and what it leaves is as it will stay: the old tree, no
+	// staging directory in it or beside it. (The write's goroutine may not
+	// have delivered its result yet.)
 	if !returned.Load() {
 		t.Fatal("abort returned while tree.Write was still running")
 	}
@@ -87,6 +87,9 @@ func TestMemoryAbortDuringWrite(t *testing.T) {
 		if e.Name() != "out" {
 			t.Errorf("%s left beside the tree when abort returned", e.Name())
 		}
+	}
+	if got, _ := os.ReadDir(dir); len(got) != 1 || got[0].Name() != "api.yaml" {
+		t.Errorf("the tree holds %v when abort returned, want the old api.yaml alone", got)
 	}
 	select {
 	case err := <-written:
