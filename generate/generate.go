@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/offline"
 	"github.com/dozen-dev/dozen/schema"
 )
 
@@ -241,8 +242,20 @@ func renderError(svc *schema.Service, err error) error {
 }
 
 // build runs kustomize on dir in fsys and returns the checked, ordered
-// objects. file names the service file in errors.
+// objects. file names the service file in errors. It takes the process
+// off the network first (package offline): whatever the files name,
+// kustomize fetches nothing.
 func build(fsys filesys.FileSystem, dir, file string) ([]Object, error) {
+	offline.InstallNetwork()
+	objs, err := buildUnmasked(fsys, dir, file)
+	if err != nil {
+		return nil, maskBuildError(fsys, err)
+	}
+	return objs, nil
+}
+
+// buildUnmasked is build without masking its errors.
+func buildUnmasked(fsys filesys.FileSystem, dir, file string) ([]Object, error) {
 	k := krusty.MakeKustomizer(kustomizeOptions())
 	m, err := k.Run(fsys, dir)
 	if err != nil {

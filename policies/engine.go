@@ -19,6 +19,7 @@ import (
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/internal/parallel"
 	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/redact"
 )
 
 // IgnoreAnnotationPrefix, followed by a rule id, is the annotation that
@@ -50,6 +51,11 @@ type Options struct {
 	// CacheSalt names the binary: an entry is read only by the binary that
 	// wrote it.
 	CacheSalt string
+	// Timeout bounds the evaluation of the policies on one object (and of
+	// the bundle's index); past it the object gets an evaluation error.
+	// Zero means no bound. The built-in rules, evaluated on OPA's plan of
+	// them, always end: the bound is for custom policies, which may loop.
+	Timeout time.Duration
 }
 
 // Module is one Rego source file.
@@ -68,6 +74,7 @@ type Engine struct {
 	byID     map[string]int
 	cfg      *Config
 	today    time.Time
+	timeout  time.Duration
 	index    bool // evaluate indexRule once per lint
 	custom   bool // custom policies run (see NamespaceLocal)
 
@@ -124,7 +131,7 @@ func New(opts Options) (*Engine, error) {
 // NoBuiltin, cat may be nil: the library is then loaded only when the
 // custom policies refer to it.
 func newWith(cat *catalog, opts Options) (*Engine, error) {
-	e := &Engine{cfg: opts.Config, today: opts.Today, byID: map[string]int{}}
+	e := &Engine{cfg: opts.Config, today: opts.Today, timeout: opts.Timeout, byID: map[string]int{}}
 	if e.cfg == nil {
 		e.cfg = &Config{}
 	}
@@ -309,16 +316,21 @@ func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, e
 // LintInputs is Lint for documents already converted (see Converter).
 func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error) {
 	res, err := e.lint(ctx, inputs)
+	var secrets redact.Set
+	addSecretValues(&secrets, inputs)
+	if l, ok := err.(diag.List); ok {
+		maskSecrets(nil, l, &secrets)
+	}
 	if res != nil {
-		finish(res, secretValues(inputs))
+		finish(res, &secrets)
 	}
 	return res, err
 }
 
 // finish does what a lint does last, over everything it linted: it masks
 // the Secret values secrets in the findings and sorts them.
-func finish(res *Result, secrets []string) {
-	maskSecrets(res.Findings, secrets)
+func finish(res *Result, secrets *redact.Set) {
+	maskSecrets(res.Findings, nil, secrets)
 	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
 }
 
@@ -348,7 +360,7 @@ func (e *Engine) LintParts(ctx context.Context, n int, load func(i int) ([]Input
 		return e.lintAtOnce(ctx, n, load)
 	}
 	res := &Result{Rules: e.Rules()}
-	var secrets []string
+	var secrets redact.Set
 	var errs diag.List
 	partOf := map[string]int{} // namespace -> part
 	files := map[string]bool{} // a file's objects may be in several parts
@@ -377,10 +389,11 @@ func (e *Engine) LintParts(ctx context.Context, n int, load func(i int) ([]Input
 		}
 		res.Findings = append(res.Findings, part.Findings...)
 		res.Objects += part.Objects
-		secrets = append(secrets, secretValues(inputs)...)
+		addSecretValues(&secrets, inputs)
 	}
 	res.Files = len(files)
-	finish(res, secrets)
+	finish(res, &secrets)
+	maskSecrets(nil, errs, &secrets)
 	return res, errs.Sort().Err()
 }
 
@@ -449,7 +462,10 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 			if caches[w] == nil {
 				caches[w] = newVCache()
 			}
-			values, err := evalTopdown(ctx, plans[i], &inputs[i], caches[w])
+			octx, cancel := e.deadline(ctx)
+			values, err := evalTopdown(octx, plans[i], &inputs[i], caches[w])
+			err = e.timedOut(octx, err)
+			cancel()
 			found[i], errs[i] = e.findings(plans[i].slots, values, err, &inputs[i])
 		})
 	}
@@ -464,6 +480,23 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 		}
 	}
 	return res, all.Sort().Err()
+}
+
+// deadline returns ctx bounded by the engine's timeout, if it has one.
+func (e *Engine) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if e.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, e.timeout)
+}
+
+// timedOut turns the error of an evaluation that ctx's deadline stopped
+// into one that says so.
+func (e *Engine) timedOut(ctx context.Context, err error) error {
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("the evaluation took longer than the %s time limit (raise it with --limit time=DURATION)", e.timeout)
+	}
+	return err
 }
 
 // irPlan is the plan of the built-in rules: the program, and the index of

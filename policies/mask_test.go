@@ -3,6 +3,7 @@ package policies_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,63 @@ func checkMasked(t *testing.T, res *policies.Result, secrets []string) {
 			if strings.Contains(out.String(), s) {
 				t.Errorf("%s report shows the secret %q:\n%s", format, s, out.String())
 			}
+		}
+	}
+}
+
+// TestSecretsNeverShownEscaped: a custom policy that formats a whole
+// Secret with sprintf("%v", ...) quotes its values escaped (a quote, a
+// backslash and a tab become \", \\ and \t), and a policy whose result is not a
+// message has the result quoted in its evaluation error. Neither form may show the value.
+func TestSecretsNeverShownEscaped(t *testing.T) {
+	const manifests = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+stringData:
+  password: "pa\"ss\\wo\trd-42"
+  dsn: "postgres://app:s3cr3t-pw@db/app"
+`
+	const leaky = `package main
+
+deny contains msg if {
+	input.kind == "Secret"
+	msg := sprintf("the secret is %v", [input])
+}
+
+deny contains msg if {
+	input.kind == "Secret"
+	msg := sprintf("data %v and json %s", [input.stringData, json.marshal(input.stringData)])
+}
+
+deny contains input.stringData if input.kind == "Secret"
+`
+	docs, err := manifest.Parse("secrets.yaml", []byte(manifests))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := policies.New(policies.Options{
+		Policies: []policies.Module{{File: "leaky.rego", Source: []byte(leaky)}},
+		Today:    time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Lint(context.Background(), docs)
+	if err == nil {
+		t.Fatal("want the evaluation error of a result that is neither a string nor an object with msg")
+	}
+	var all strings.Builder
+	fmt.Fprintln(&all, err)
+	for _, f := range res.Findings {
+		fmt.Fprintln(&all, f.Message)
+	}
+	if !strings.Contains(all.String(), policies.Masked) || !strings.Contains(all.String(), "the secret is") {
+		t.Fatalf("want the leaky findings, masked:\n%s", all.String())
+	}
+	for _, s := range []string{`pa"ss`, `pa\"ss`, `pa\\\"ss`, `wo\trd`, "wo\trd", `s3cr3t-pw`} {
+		if strings.Contains(all.String(), s) {
+			t.Errorf("%q shows in:\n%s", s, all.String())
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/redact"
 )
 
 // partsCorpus returns the corpus's objects spread over three namespaces
@@ -334,7 +335,9 @@ func TestMaskingIgnoresTheValuesOrder(t *testing.T) {
 	var msgs []string
 	for _, vals := range [][]string{{"abcd", "bcde"}, {"bcde", "abcd"}} {
 		f := []Finding{{Message: "token abcde"}}
-		maskSecrets(f, vals)
+		var set redact.Set
+		set.Add(vals...)
+		maskSecrets(f, nil, &set)
 		msgs = append(msgs, f[0].Message)
 	}
 	if msgs[0] != msgs[1] || !strings.Contains(msgs[0], Masked) {

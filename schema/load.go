@@ -466,6 +466,13 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 	if uv := user.LookupPath(cpath); uv.Exists() && uv.IsConcrete() {
 		got = formatValue(uv)
 	}
+	oneOf := strings.Contains(format, "does not satisfy") && len(args) == 2 && fmt.Sprint(args[1]) == "matchN"
+	if got != "" && secretField(elems) && format != "field not allowed" && !oneOf {
+		// A value where a Secret reference belongs is most likely the
+		// secret itself: the message names the field, never the value.
+		d.Msg = secretMsg(elems)
+		return d
+	}
 	switch {
 	case format == "field not allowed":
 		d.Msg = "unknown field"
@@ -488,7 +495,7 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		if len(args) > 0 {
 			d.Msg = fmt.Sprintf("needs a value (%v)", args[0])
 		}
-	case strings.Contains(format, "does not satisfy") && len(args) == 2 && fmt.Sprint(args[1]) == "matchN":
+	case oneOf:
 		d.Msg = "needs exactly one of the alternatives"
 		switch {
 		case msg != "" && got != "" && !strings.HasPrefix(msg, "needs"):
@@ -513,6 +520,50 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		d.Msg = fmt.Sprintf(format, args...)
 	}
 	return d
+}
+
+// secretField reports whether the path elems is, or is inside, a place
+// where a service file refers to a Secret (secrets.X,
+// environments.E.secrets.X, backing.X.secret) or to a backing service's
+// URL (backing.X, backing.X.url), which a mistaken user may fill with a
+// credential. Errors there never
+// quote what the user wrote.
+func secretField(elems []string) bool {
+	switch {
+	case len(elems) >= 2 && elems[0] == "secrets":
+		return true
+	case len(elems) >= 4 && elems[0] == "environments" && elems[2] == "secrets":
+		return true
+	case len(elems) == 2 && elems[0] == "backing":
+		return true // a URL where the backing service's struct belongs
+	case len(elems) >= 3 && elems[0] == "backing" && (elems[2] == "secret" || elems[2] == "url"):
+		return true
+	}
+	return false
+}
+
+// secretMsg is the message of every error at a secretField: what the
+// field wants, without the value.
+func secretMsg(elems []string) string {
+	const ref = `must refer to a key of an existing Secret, as {secret: "NAME", key: "KEY"}: dozen never takes a secret's value (what is written here is not shown)`
+	last := elems[len(elems)-1]
+	switch {
+	case elems[0] == "backing" && len(elems) == 2:
+		return `must be a backing service, as {url: "redis://cache:6379"} or {secret: {secret: "NAME", key: "KEY"}} (what is written here is not shown)`
+	case elems[0] == "backing" && len(elems) == 3 && last == "url":
+		return `must be a URL without credentials, such as "redis://cache:6379": take a URL with a password from a Secret with backing.` + elems[1] + `.secret (what is written here is not shown)`
+	case elems[0] == "secrets" && len(elems) == 2, elems[0] == "environments" && len(elems) == 4, elems[0] == "backing" && len(elems) == 3:
+		return ref
+	}
+	switch last {
+	case "secret":
+		return "must name a Secret: lower-case letters, digits, '-' and '.' (what is written here is not shown)"
+	case "key":
+		return "must be a Secret key: letters, digits, '-', '_' and '.' (what is written here is not shown)"
+	case "optional":
+		return "must be true or false (what is written here is not shown)"
+	}
+	return ref
 }
 
 // position picks the position of the error in the user's file; failing that,
