@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in a user's file. Line and Col are 1-based; a zero Line
@@ -99,4 +100,64 @@ func IsUserError(err error) bool {
 	var e *Error
 	var l List
 	return errors.As(err, &e) || errors.As(err, &l)
+}
+
+// Printable returns s with every control character escaped, so that text
+// taken from input (a name, a message, a path) cannot move the cursor,
+// clear the screen, set a terminal's title or hide what follows when it is
+// printed: C0 and C1 controls and DEL (a newline, a tab and ESC among
+// them) as \n, \t, \x1b or \u009b, and the Unicode controls that reorder
+// or hide text (bidirectional overrides and isolates, zero-width joiners'
+// kin) as \u202e and the like. Backslashes are left as they are: the
+// result is for reading, not for parsing back.
+func Printable(s string) string {
+	return printable(s, unprintable)
+}
+
+// PrintableLines is Printable for text whose lines the caller encodes
+// itself (a GitHub workflow command's message): newlines, carriage
+// returns and tabs are kept.
+func PrintableLines(s string) string {
+	return printable(s, func(r rune) bool { return r != '\n' && r != '\r' && r != '\t' && unprintable(r) })
+}
+
+func printable(s string, unprintable func(rune) bool) string {
+	i := strings.IndexFunc(s, unprintable)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		if !unprintable(r) {
+			b.WriteRune(r)
+			continue
+		}
+		switch r {
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			if r < 0x80 {
+				fmt.Fprintf(&b, `\x%02x`, r)
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		}
+	}
+	return b.String()
+}
+
+// unprintable reports whether r is a control character Printable escapes.
+func unprintable(r rune) bool {
+	switch {
+	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+		return true
+	case r >= 0x200b && r <= 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2060 && r <= 0x2069, r == 0xfeff, r == utf8.RuneError:
+		return true
+	}
+	return false
 }

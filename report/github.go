@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/policies"
 )
 
@@ -31,7 +32,7 @@ func (*GitHub) Write(w io.Writer, res *policies.Result) error {
 		}
 		var props []string
 		if f.Pos.File != "" {
-			props = append(props, "file="+escapeProperty(f.Pos.File))
+			props = append(props, "file="+escapeProperty(diag.Printable(f.Pos.File)))
 		}
 		if f.Pos.Line > 0 {
 			props = append(props, fmt.Sprintf("line=%d", f.Pos.Line))
@@ -40,15 +41,19 @@ func (*GitHub) Write(w io.Writer, res *policies.Result) error {
 			}
 		}
 		props = append(props, "title="+escapeProperty(f.RuleID))
-		lines := []string{f.Message}
+		// The runner's log shows what it does not take as a command, and
+		// interprets escape sequences: control characters from input are
+		// escaped (diag.PrintableLines keeps the line breaks, which
+		// escapeData encodes).
+		lines := []string{diag.PrintableLines(f.Message)}
 		if where := where(&f); where != "" {
-			lines = append(lines, where)
+			lines = append(lines, diag.Printable(where))
 		}
 		if f.Related != nil {
-			lines = append(lines, "rendered at "+f.Related.String())
+			lines = append(lines, "rendered at "+diag.Printable(f.Related.String()))
 		}
 		if f.Remediation != "" {
-			lines = append(lines, "fix: "+oneLine(f.Remediation))
+			lines = append(lines, "fix: "+diag.Printable(oneLine(f.Remediation)))
 		}
 		fmt.Fprintf(bw, "::%s %s::%s\n", githubCommand(f.Severity), strings.Join(props, ","), escapeData(strings.Join(lines, "\n")))
 	}

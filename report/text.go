@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/policies"
 )
 
@@ -77,23 +78,28 @@ func (t *Text) Write(w io.Writer, res *policies.Result) error {
 // finding writes one finding: its position, severity, rule and message,
 // then the object and field, the rendered position and the remediation,
 // indented.
+//
+// Everything taken from input (paths, names, messages) is written with its
+// control characters escaped (diag.Printable): an object named with an
+// escape sequence cannot drive the terminal.
 func (t *Text) finding(w io.Writer, f *policies.Finding) {
+	p := diag.Printable
 	fmt.Fprintf(w, "%s: %s: %s: %s\n",
-		t.paint(ansiBold, f.Pos.String()),
-		t.paint(severityColor(f.Severity), string(f.Severity)),
-		t.paint(ansiBold, f.RuleID),
-		f.Message)
+		t.paint(ansiBold, p(f.Pos.String())),
+		t.paint(severityColor(f.Severity), p(string(f.Severity))),
+		t.paint(ansiBold, p(f.RuleID)),
+		p(f.Message))
 	if where := where(f); where != "" {
-		fmt.Fprintf(w, "    %s\n", t.paint(ansiDim, where))
+		fmt.Fprintf(w, "    %s\n", t.paint(ansiDim, p(where)))
 	}
 	if f.Related != nil {
-		fmt.Fprintf(w, "    %s\n", t.paint(ansiDim, "rendered at "+f.Related.String()))
+		fmt.Fprintf(w, "    %s\n", t.paint(ansiDim, "rendered at "+p(f.Related.String())))
 	}
 	if f.Factor != "" {
-		fmt.Fprintf(w, "    factor: %s\n", f.Factor)
+		fmt.Fprintf(w, "    factor: %s\n", p(f.Factor))
 	}
 	if f.Remediation != "" {
-		fmt.Fprintf(w, "    fix: %s\n", oneLine(f.Remediation))
+		fmt.Fprintf(w, "    fix: %s\n", p(oneLine(f.Remediation)))
 	}
 }
 
