@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -51,8 +52,11 @@ func snapshot(t *testing.T, dir string) string {
 }
 
 // TestInterruptedRender interrupts `render --all-envs -o` with SIGINT and
-// SIGTERM at several moments: the tree is always the old one or the new
-// one, never a mix, and no temporary files remain beside it.
+// SIGTERM at several moments. An interrupt stops the render before the
+// commit of its tree (then the tree is the old one and dozen exits 2), or
+// comes during the commit, which it does not stop (then the tree is the
+// new one): the tree is never a mix, and no staging directory remains in
+// it or beside it.
 func TestInterruptedRender(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders a corpus several times")
@@ -118,6 +122,12 @@ func TestInterruptedRender(t *testing.T) {
 					t.Errorf("%v after %v: %s left in the work directory", sig, delay, e.Name())
 				}
 			}
+			entries, _ = os.ReadDir(filepath.Join(work, "out"))
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), ".dozen-stage-") {
+					t.Errorf("%v after %v: staging directory %s left in the tree", sig, delay, e.Name())
+				}
+			}
 			if got == newTree {
 				// Put the old tree back for the next round.
 				os.RemoveAll(filepath.Join(work, "out"))
@@ -136,4 +146,82 @@ func TestInterruptedRender(t *testing.T) {
 		}
 	}
 	t.Logf("outcomes: %v", outcomes)
+}
+
+// TestInterruptMidEvaluation: SIGINT and SIGTERM end a run within 2 s
+// even while CUE evaluates a service file (which cannot be cancelled) or
+// a custom policy evaluates an object, with exit 2, a message naming what
+// was stopped, and nothing written: a rendered tree stays as it was, with
+// no staging directory in it or beside it.
+func TestInterruptMidEvaluation(t *testing.T) {
+	bin := dozenBin(t)
+	work := t.TempDir()
+	files := map[string]string{
+		"loop/service.cue": "import \"list\"\n\nname:  \"api\"\nimage: \"ghcr.io/acme/api:2.0.1\"\nport:  8080\n_n: list.Range(0, 100000, 1)\n_x: [for a in _n for b in _n if a*b < 0 {a}]\nconfig: N: len(_x)\n",
+		"ok/service.cue":   "name:  \"api\"\nimage: \"ghcr.io/acme/api:2.0.1-alpine\"\nport:  8080\n",
+		"policy/loop.rego": "package main\n\ndeny contains msg if {\n\tinput.kind == \"ConfigMap\"\n\tevery i in numbers.range(1, 100000) {\n\t\tevery j in numbers.range(1, 100000) {\n\t\t\ti != 0 - j\n\t\t}\n\t}\n\tmsg := \"never\"\n}\n",
+		"cm.yaml":          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n",
+	}
+	for name, data := range files {
+		p := filepath.Join(work, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := exec.Command(bin, "render", "--no-lint", "-o", "out", "ok/service.cue")
+	first.Dir = work
+	if out, err := first.CombinedOutput(); err != nil {
+		t.Fatalf("first render: %v\n%s", err, out)
+	}
+	before := snapshot(t, filepath.Join(work, "out"))
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"vet", "loop/service.cue"}, "loop/service.cue: interrupted while this file was being evaluated: stopped, nothing was written\n"},
+		{[]string{"render", "--no-lint", "-o", "out", "loop/service.cue"}, "loop/service.cue: interrupted while this file was being evaluated: stopped, nothing was written\n"},
+		{[]string{"lint", "--policy", "policy", "cm.yaml"}, "dozen: interrupted: stopped, nothing was written\n"},
+	} {
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+			var stderr bytes.Buffer
+			cmd := exec.Command(bin, tt.args...)
+			cmd.Dir, cmd.Stderr = work, &stderr
+			cmd.Env = append(os.Environ(), "DOZEN_CACHE=off")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(500 * time.Millisecond)
+			sent := time.Now()
+			cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(2 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("%v %v: still running 2 s after the signal", tt.args, sig)
+			}
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+				t.Errorf("%v %v: %v after %v, want exit status 2\n%s", tt.args, sig, err, time.Since(sent), stderr.String())
+			}
+			if stderr.String() != tt.want {
+				t.Errorf("%v %v: stderr\n%s\nwant\n%s", tt.args, sig, stderr.String(), tt.want)
+			}
+			if got := snapshot(t, filepath.Join(work, "out")); got != before {
+				t.Errorf("%v %v: the rendered tree changed", tt.args, sig)
+			}
+			entries, _ := os.ReadDir(filepath.Join(work, "out"))
+			for _, e := range entries {
+				if e.Name() != "api.yaml" {
+					t.Errorf("%v %v: %s left in the tree", tt.args, sig, e.Name())
+				}
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,9 @@ type limits struct {
 	depth       int // nesting of mappings and lists, manifests and service files
 	aliases     int // nodes YAML aliases may add to one manifest
 	memory      int // the process's heap (see memory.go)
+	// time bounds each service file's evaluation (its CUE and its
+	// kustomize builds) and each object's evaluation by the policies.
+	time time.Duration
 }
 
 // defaultMemoryLimit is the memory limit unless --limit memory=SIZE sets
@@ -31,6 +35,14 @@ type limits struct {
 // takes the memory of a CI runner or a laptop.
 const defaultMemoryLimit = 4 << 30
 
+// defaultTimeLimit is the time limit unless --limit time=DURATION sets
+// it. A realistic service of three processes and three environments
+// evaluates in about a tenth of a second, a policy evaluates an object in
+// well under a millisecond: half a minute never troubles either, even on a
+// loaded CI runner, and stops a runaway evaluation (a comprehension of
+// 10^10 elements, a policy that loops) long before a CI job's own timeout.
+const defaultTimeLimit = 30 * time.Second
+
 func defaultLimits() limits {
 	return limits{
 		fileSize:    manifest.MaxFileSize,
@@ -38,11 +50,12 @@ func defaultLimits() limits {
 		depth:       manifest.MaxDepth,
 		aliases:     manifest.MaxAliasNodes,
 		memory:      defaultMemoryLimit,
+		time:        defaultTimeLimit,
 	}
 }
 
 // limitNames are the names --limit takes, in help order.
-var limitNames = []string{"file-size", "service-size", "depth", "aliases", "memory"}
+var limitNames = []string{"file-size", "service-size", "depth", "aliases", "memory", "time"}
 
 // field returns the limit called name, whether it is a size, and the
 // largest value it takes: a file is read into one buffer, so file sizes
@@ -66,6 +79,14 @@ func (l *limits) field(name string) (p *int, size bool, max int) {
 // Set reads one NAME=VALUE; sizes take a KiB, MiB or GiB suffix.
 func (l *limits) Set(s string) error {
 	name, value, ok := strings.Cut(s, "=")
+	if ok && name == "time" {
+		d, err := time.ParseDuration(value)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("time: %q is not a duration (such as 30s, 2m or 1h)", value)
+		}
+		l.time = d
+		return nil
+	}
 	p, size, max := l.field(name)
 	if !ok || p == nil {
 		return fmt.Errorf("want NAME=VALUE with NAME one of %s", strings.Join(limitNames, ", "))
@@ -81,6 +102,10 @@ func (l *limits) Set(s string) error {
 func (l *limits) String() string {
 	var parts []string
 	for _, name := range limitNames {
+		if name == "time" {
+			parts = append(parts, name+"="+l.time.String())
+			continue
+		}
 		p, size, _ := l.field(name)
 		v := strconv.Itoa(*p)
 		if size {
@@ -106,7 +131,7 @@ func (l *limits) service() schema.Limits {
 func addLimitFlag(cmd *cobra.Command, env *Env) {
 	cmd.Flags().Var(&env.limits, "limit", "raise an input limit (repeatable): file-size (manifests and overlay files), "+
 		"service-size (service files), depth (nesting), aliases (nodes YAML aliases may add to a manifest), "+
-		"memory (the heap of the whole run)")
+		"memory (the heap of the whole run), time (each service file's evaluation and kustomize builds, each object's policy evaluation)")
 }
 
 // parseLimit reads a limit's value: a positive whole number up to max;

@@ -3,6 +3,7 @@ package cli
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLimits: every limit has its default, --limit sets one by name (sizes
@@ -13,8 +14,11 @@ func TestLimits(t *testing.T) {
 	if l.memory != 4<<30 {
 		t.Errorf("default memory limit %d, want 4 GiB", l.memory)
 	}
-	if got, want := l.String(), "file-size=32MiB,service-size=1MiB,depth=1000,aliases=100000,memory=4GiB"; got != want {
+	if got, want := l.String(), "file-size=32MiB,service-size=1MiB,depth=1000,aliases=100000,memory=4GiB,time=30s"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
+	}
+	if err := l.Set("time=2m"); err != nil || l.time != 2*time.Minute {
+		t.Errorf("Set(time=2m) = %v, set %v", err, l.time)
 	}
 	for _, tt := range []struct {
 		arg  string
@@ -31,7 +35,9 @@ func TestLimits(t *testing.T) {
 		{"memory=-1GiB", nil, 0, `memory: "-1GiB" is not a size`},
 		{"memory=4TiB", nil, 0, `memory: "4TiB" is not a size`},
 		{"file-size=4GiB", nil, 0, `file-size: "4GiB" is not a size`},
-		{"heap=1GiB", nil, 0, "want NAME=VALUE with NAME one of file-size, service-size, depth, aliases, memory"},
+		{"heap=1GiB", nil, 0, "want NAME=VALUE with NAME one of file-size, service-size, depth, aliases, memory, time"},
+		{"time=0s", nil, 0, `time: "0s" is not a duration (such as 30s, 2m or 1h)`},
+		{"time=soon", nil, 0, `time: "soon" is not a duration`},
 	} {
 		l := defaultLimits()
 		err := l.Set(tt.arg)

@@ -286,6 +286,7 @@ func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
 		Namespaces: namespaces,
 		NoBuiltin:  opts.noBuiltin,
 		Today:      time.Now(),
+		Timeout:    env.limits.time,
 	}
 	if !opts.noCache {
 		env.rulesCache(&setup)

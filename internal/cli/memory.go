@@ -37,8 +37,39 @@ const memoryPoll = 10 * time.Millisecond
 const heapMetric = "/memory/classes/heap/objects:bytes"
 
 // errStopped is what a step returns when it would start after the memory
-// limit has stopped the run; Main is exiting, so no one sees it.
-var errStopped = errors.New("stopped: the memory limit was exceeded")
+// limit, the time limit or an interrupt has stopped the run; Main is
+// exiting, so no one sees it.
+var errStopped = errors.New("stopped: the run is being stopped")
+
+// The same guard stops a run that takes too long, and one that an
+// interrupt (SIGINT, SIGTERM) cannot stop otherwise:
+//
+//   - The time limit (--limit time=DURATION) bounds each service file's
+//     evaluation, its CUE and its kustomize builds together, as
+//     schema.Evaluating marks them. CUE's evaluator and kustomize cannot
+//     be cancelled, so past the limit the guard stops the run as the
+//     memory limit does. (Policies are bounded by a deadline of their
+//     own: OPA's evaluator can be cancelled.)
+//   - An interrupt cancels the run's context. A run that honours it ends
+//     by itself, leaving nothing behind; one that is inside CUE or
+//     kustomize is stopped by the guard after interruptGrace.
+
+// interruptGrace is how long an interrupted run has to end by itself
+// before the guard stops it.
+const interruptGrace = time.Second
+
+// timePoll is how often the watchdog looks for an evaluation past the
+// time limit.
+const timePoll = 100 * time.Millisecond
+
+// stopReason is why the guard stopped a run.
+type stopReason int
+
+const (
+	stopMemory stopReason = iota
+	stopTime
+	stopInterrupt
+)
 
 // memoryGuard enforces the memory limit of one process.
 type memoryGuard struct {
@@ -46,13 +77,17 @@ type memoryGuard struct {
 	report         io.Writer // the real stderr, for Main's message
 	terminal       bool      // report is a terminal (a progress line may be showing)
 
-	limit    int
-	exceeded chan struct{} // closed by the watchdog
-	quit     chan struct{} // closed by stop
-	started  sync.Once
-	stopped  sync.Once
-	tuner    *gcTuner // the collector's tuner (gctune.go), nil when GOGC is set
-	files    []string // service files in evaluation when the limit was exceeded
+	limit     int
+	timeLimit time.Duration
+	reason    stopReason
+	exceeded  chan struct{} // closed by the watchdog
+	quit      chan struct{} // closed by stop
+	watching  chan struct{} // closed when the watchdog returns
+	running   atomic.Bool   // the watchdog was started
+	started   sync.Once
+	stopped   sync.Once
+	tuner     *gcTuner // the collector's tuner (gctune.go), nil when GOGC is set
+	files     []string // service files in evaluation when the limit was exceeded
 
 	mu       sync.Mutex
 	stopping bool // the run is being stopped: no new cleanups
@@ -70,6 +105,7 @@ func newMemoryGuard(env *Env) *memoryGuard {
 		terminal: env.StderrTerminal,
 		exceeded: make(chan struct{}),
 		quit:     make(chan struct{}),
+		watching: make(chan struct{}),
 		cleanups: map[int]func(){},
 	}
 	env.Stdout, env.Stderr = g.stdout, g.stderr
@@ -82,16 +118,17 @@ func newMemoryGuard(env *Env) *memoryGuard {
 // collector's tuner (which lowers the runtime's limit to its budget while
 // the live heap is small, gctune.go) and starts the watchdog. Only the
 // first call counts; a nil guard does nothing.
-func (g *memoryGuard) start(limit int, getenv func(string) string) {
+func (g *memoryGuard) start(limit int, timeLimit time.Duration, getenv func(string) string) {
 	if g == nil {
 		return
 	}
 	g.started.Do(func() {
-		g.limit = limit
+		g.limit, g.timeLimit = limit, timeLimit
 		if getenv == nil || getenv("GOMEMLIMIT") == "" {
 			debug.SetMemoryLimit(int64(limit))
 		}
 		g.tuner = startGCTuner(limit, getenv)
+		g.running.Store(true)
 		go g.watch()
 	})
 }
@@ -99,9 +136,11 @@ func (g *memoryGuard) start(limit int, getenv func(string) string) {
 // watch reads the heap every memoryPoll until stop, and closes exceeded
 // the first time it is over the limit.
 func (g *memoryGuard) watch() {
+	defer close(g.watching)
 	sample := []metrics.Sample{{Name: heapMetric}}
 	tick := time.NewTicker(memoryPoll)
 	defer tick.Stop()
+	lastTime := time.Now()
 	for {
 		select {
 		case <-g.quit:
@@ -109,12 +148,36 @@ func (g *memoryGuard) watch() {
 		case <-tick.C:
 		}
 		metrics.Read(sample)
-		if sample[0].Value.Uint64() > uint64(g.limit) {
+		used := sample[0].Value.Uint64()
+		if used > uint64(g.limit) {
 			g.files = schema.InEvaluation()
 			close(g.exceeded)
 			return
 		}
+		if g.timeLimit > 0 && time.Since(lastTime) >= timePoll {
+			lastTime = time.Now()
+			if files := schema.Overdue(g.timeLimit); len(files) > 0 {
+				g.reason, g.files = stopTime, files
+				close(g.exceeded)
+				return
+			}
+		}
 	}
+}
+
+// interrupted stops the run after an interrupt it has not honoured within
+// interruptGrace; it returns the exit code (see abort).
+func (g *memoryGuard) interrupted() int {
+	g.stop()
+	if g.running.Load() {
+		<-g.watching
+	}
+	select {
+	case <-g.exceeded: // the watchdog stopped the run first
+	default:
+		g.reason, g.files = stopInterrupt, schema.InEvaluation()
+	}
+	return g.abort()
 }
 
 // stop ends the watchdog: the run is over.
@@ -149,6 +212,23 @@ func (g *memoryGuard) abort() int {
 // message is the report of abort: one line for each service file in
 // evaluation, or one line for the run.
 func (g *memoryGuard) message() string {
+	switch g.reason {
+	case stopTime:
+		var s string
+		for _, f := range g.files {
+			s += fmt.Sprintf("%s: evaluating this file took longer than the %s time limit (raise it with --limit time=DURATION)\n", f, g.timeLimit)
+		}
+		return s
+	case stopInterrupt:
+		if len(g.files) == 0 {
+			return "dozen: interrupted: stopped, nothing was written\n"
+		}
+		var s string
+		for _, f := range g.files {
+			s += fmt.Sprintf("%s: interrupted while this file was being evaluated: stopped, nothing was written\n", f)
+		}
+		return s
+	}
 	const raise = "(raise it with --limit memory=SIZE)"
 	limit := sizeText(g.limit)
 	if len(g.files) == 0 {

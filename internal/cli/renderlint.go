@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,7 +119,7 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err != nil {
 		return err
 	}
-	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: namespaces, Today: time.Now()}
+	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: namespaces, Today: time.Now(), Timeout: env.limits.time}
 	if opts.cache {
 		env.rulesCache(&setup)
 	}
@@ -195,7 +194,7 @@ func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, result
 	// large a step to count.
 	status := env.newProgress(fmt.Sprintf("linting %d rendered files", len(results)), len(results))
 	status.show()
-	res, err := eng.LintParts(context.Background(), len(parts), func(p int) ([]policies.Input, error) {
+	res, err := eng.LintParts(env.ctx(), len(parts), func(p int) ([]policies.Input, error) {
 		rs := make([]*generate.Result, len(parts[p]))
 		ys := make([][]byte, len(parts[p]))
 		for j, i := range parts[p] {

@@ -14,9 +14,13 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/offline"
 )
 
 // Env is what a command may touch of the outside world.
@@ -77,6 +81,7 @@ func OSEnv() *Env {
 // evaluation and returns ExitInvalid at once, leaving the run's goroutine
 // to die with the process, since CUE's evaluator cannot be cancelled.
 func Main() int {
+	offline.Install() // dozen never fetches anything, whatever an input names
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	context.AfterFunc(ctx, stop)
@@ -96,6 +101,18 @@ func Main() int {
 		default:
 			return guard.abort()
 		}
+	case <-ctx.Done():
+		// An interrupt: the run stops by itself where it can; inside CUE
+		// or kustomize, which cannot be cancelled, the guard stops it.
+		select {
+		case code := <-done:
+			guard.stop()
+			return code
+		case <-guard.exceeded:
+			return guard.abort()
+		case <-time.After(interruptGrace):
+			return guard.interrupted()
+		}
 	}
 }
 
@@ -104,7 +121,12 @@ func Main() int {
 func Run(env *Env, args []string) int {
 	root := NewRootCmd(env)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(env.ctx())
+	if errors.Is(err, context.Canceled) && env.ctx().Err() != nil {
+		// A step that honoured the interrupt says only that it was
+		// cancelled.
+		err = withExit(ExitInvalid, errors.New("dozen: interrupted: stopped, nothing was written"))
+	}
 	if err != nil {
 		printError(env.Stderr, err)
 	}
@@ -112,14 +134,15 @@ func Run(env *Env, args []string) int {
 }
 
 // printError prints err on w, one line per error, prefixed with "dozen: "
-// unless the line already carries a position.
+// unless the line already carries a position, with the control characters
+// that input may have put in it escaped (diag.Printable).
 func printError(w io.Writer, err error) {
 	var e *exitError
 	if errors.As(err, &e) && e.err == nil {
 		return // already reported
 	}
 	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintln(w, line)
+		fmt.Fprintln(w, diag.Printable(line))
 	}
 }
 
@@ -144,7 +167,7 @@ and checks any Kubernetes YAML against twelve-factor policies.
 		// memory limit from the moment their flags are parsed.
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Lookup("limit") != nil {
-				env.memory.start(env.limits.memory, env.Getenv)
+				env.memory.start(env.limits.memory, env.limits.time, env.Getenv)
 			}
 			return nil
 		},
