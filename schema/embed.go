@@ -7,3 +7,8 @@ import "embed"
 //
 //go:embed *.cue
 var files embed.FS
+
+// timeZonesTxt lists the names of Go's time zone database, one a line.
+//
+//go:embed timezones.txt
+var timeZonesTxt string

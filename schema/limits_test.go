@@ -115,7 +115,7 @@ func TestLoadYAMLEndOfStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Load("service.yaml", []byte(`"`))
-	want := "service.yaml: invalid YAML: found unexpected end of stream"
+	want := "service.yaml:1:1: invalid YAML: found unexpected end of stream" // the quote left open
 	if err == nil || err.Error() != want {
 		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
 	}
@@ -145,7 +145,7 @@ func TestLoadAliasedValue(t *testing.T) {
 	if err != nil && len(err.Error()) > 2000 {
 		t.Errorf("the error is %d bytes long: values are printed whole", len(err.Error()))
 	}
-	want := `service.yaml:8:9: config.d: [[[["x","x","x","x","x","x","x","x","x","x"],["x","x","x"... is a list, want bool`
+	want := `service.yaml:8:9: config.d: [[[["x","x","x","x","x","x","x","x","x","x"],["x","x","x"... must be a string, a number or a boolean`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error:\n%.2000v\nwant it to contain:\n%s", err, want)
 	}

@@ -21,6 +21,7 @@ import (
 	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/manifest"
 )
 
 // Service is a service file that has passed the schema: the user's value
@@ -125,7 +126,7 @@ func (s *Schema) LoadLimits(file string, src []byte, lim Limits) (*Service, erro
 		return nil, err
 	}
 	u := s.service.Unify(v)
-	if errs := s.validate(file, v, u); len(errs) > 0 {
+	if errs := checkSchedules(file, v, s.validate(file, v, u)); len(errs) > 0 {
 		return nil, errs
 	}
 	name, err := u.LookupPath(cue.ParsePath("name")).String()
@@ -158,7 +159,7 @@ func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 	case ".yaml", ".yml":
 		f, err = extractYAML(file, src)
 		if err != nil {
-			return cue.Value{}, yamlError(file, err)
+			return cue.Value{}, yamlError(file, src, err)
 		}
 		if err == nil && len(f.Decls) == 0 {
 			err = diag.List{{Pos: diag.Pos{File: file}, Msg: "empty service file: it needs at least name, image and a port or processes"}}
@@ -346,14 +347,24 @@ func extractYAML(file string, src []byte) (f *ast.File, err error) {
 // yamlLine matches the "file:line: message" errors of CUE's YAML decoder.
 var yamlLine = regexp.MustCompile(`^(?:.*?):(\d+): (.*)$`)
 
-func yamlError(file string, err error) diag.List {
+// yamlError places a YAML syntax error at the problem's line and column
+// (manifest.YAMLErrorPos): the decoder's own line is often the enclosing
+// mapping's.
+func yamlError(file string, src []byte, err error) diag.List {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return diag.List{{Pos: diag.Pos{File: file, Line: line}, Msg: "invalid YAML: " + m[2]}}
+		p := diag.Pos{File: file}
+		p.Line, p.Col = manifest.YAMLErrorPos(src, m[2], line)
+		return diag.List{{Pos: p, Msg: "invalid YAML: " + m[2]}}
 	}
 	// Errors at the end of the stream carry no line: "file: found
 	// unexpected end of stream".
-	return diag.List{{Pos: diag.Pos{File: file}, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), file+": ")}}
+	msg := strings.TrimSpace(strings.TrimPrefix(err.Error(), file+":"))
+	p := diag.Pos{File: file}
+	if l, c := manifest.YAMLErrorPos(src, msg, 0); c > 0 {
+		p.Line, p.Col = l, c
+	}
+	return diag.List{{Pos: p, Msg: "invalid YAML: " + msg}}
 }
 
 // jsonError keeps the reason of a JSON syntax error, which CUE's decoder
@@ -420,7 +431,7 @@ func (s *Schema) validate(file string, user, u cue.Value) diag.List {
 	if len(errs) > 0 {
 		walk(user, nil, 0)
 	}
-	return dropAlternatives(errs).Sort()
+	return dropByproducts(dropAlternatives(errs), user).Sort()
 }
 
 // dropAlternatives removes "is required" errors below a field that failed
@@ -460,13 +471,13 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		return nil
 	}
 	d := &diag.Error{Path: path, Pos: s.position(file, user, elems, cueerrors.Positions(e))}
-	field := u.LookupPath(cpath)
-	msg := attrMsg(field)
+	msg := fieldMsg(u, elems)
 	got := ""
 	if uv := user.LookupPath(cpath); uv.Exists() && uv.IsConcrete() {
 		got = formatValue(uv)
 	}
 	oneOf := strings.Contains(format, "does not satisfy") && len(args) == 2 && fmt.Sprint(args[1]) == "matchN"
+	conflict, conflictPos, _ := userConflict(file, format, args, cueerrors.Positions(e), valuePos(file, user.LookupPath(cpath)), got)
 	if got != "" && secretField(elems) && format != "field not allowed" && !oneOf {
 		// A value where a Secret reference belongs is most likely the
 		// secret itself: the message names the field, never the value.
@@ -492,8 +503,8 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		}
 	case strings.HasPrefix(format, "incomplete value"):
 		d.Msg = "needs a value"
-		if len(args) > 0 {
-			d.Msg = fmt.Sprintf("needs a value (%v)", args[0])
+		if msg != "" {
+			d.Msg += ": it " + msg
 		}
 	case oneOf:
 		d.Msg = "needs exactly one of the alternatives"
@@ -503,21 +514,17 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		case msg != "":
 			d.Msg = msg
 		}
-	case strings.HasPrefix(format, "@"):
+	case conflict != "":
+		d.Msg, d.Pos = conflict, conflictPos
+	case schemaMsg(format, args) != "":
 		// A message the schema states itself: error("@...").
-		d.Msg = fmt.Sprintf(format[1:], args...)
+		d.Msg = schemaMsg(format, args)
 	case msg != "" && got != "":
 		d.Msg = got + " " + msg
 	case msg != "":
 		d.Msg = msg
-	case strings.Contains(format, "mismatched types") && len(args) == 4 && got != "":
-		d.Msg = fmt.Sprintf("%s is a %v, want %v", got, args[2], args[3])
-	case strings.HasPrefix(format, "conflicting values") && got != "":
-		d.Msg = fmt.Sprintf("%s conflicts with %v", got, otherArg(args, got))
-	case strings.HasPrefix(format, "invalid value") && len(args) == 2:
-		d.Msg = fmt.Sprintf("%v does not satisfy %v", args[0], args[1])
 	default:
-		d.Msg = fmt.Sprintf(format, args...)
+		d.Msg = plainMsg(format, args, got)
 	}
 	return d
 }
@@ -707,15 +714,6 @@ func writeShort(b *strings.Builder, v cue.Value, max int) {
 		return
 	}
 	fmt.Fprint(b, v)
-}
-
-func otherArg(args []any, got string) any {
-	for _, a := range args {
-		if fmt.Sprint(a) != got {
-			return a
-		}
-	}
-	return args[0]
 }
 
 // Leaf is one concrete value the service file sets, with its position.

@@ -36,7 +36,7 @@ func TestLoad(t *testing.T) {
 		{"logs elsewhere", "service.cue", base + "image: \"a:1\"\nlogs: \"file\"", "logs go to stdout/stderr only"},
 		{"probe needs one kind", "service.cue", base + "image: \"a:1\"\nprocesses: web: probes: liveness: {http: {}, tcp: {}}", "processes.web.probes.liveness: needs exactly one of http, tcp or exec"},
 		{"autoscaling max below min", "service.cue", base + "image: \"a:1\"\nprocesses: web: autoscaling: {min: 3, max: 2}", "processes.web.autoscaling.max: 2 must be at least min"},
-		{"schedule", "service.cue", base + "image: \"a:1\"\nschedules: nightly: schedule: \"every night\"", "must be a cron expression"},
+		{"schedule", "service.cue", base + "image: \"a:1\"\nschedules: nightly: schedule: \"every night\"", `"every night" has 2 fields: a schedule has five`},
 		{"list document", "service.yaml", "- a\n- b\n", "one object"},
 		{"foreign import", "service.cue", "import \"example.com/x\"\n" + base, `service files may import only CUE's standard library`},
 		{"tag attribute", "service.cue", base + "image: \"a:1\" @tag(img)", "@tag attributes are not supported"},

@@ -1,0 +1,54 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+// TestDocs keeps docs/schema.md equal to the reference generated from the
+// schema, with examples from testdata/reference.yaml, which must set
+// every field. DOZEN_UPDATE=1 rewrites it.
+func TestDocs(t *testing.T) {
+	s, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := os.ReadFile("testdata/reference.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := serviceJSON(t, s, "testdata/reference.yaml", ref)
+	if err != nil {
+		t.Fatalf("the reference service does not vet:\n%v", err)
+	}
+	var example any
+	if err := json.Unmarshal(b, &example); err != nil {
+		t.Fatal(err)
+	}
+	want, missing, err := markdown(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range missing {
+		t.Errorf("%s: no example: set it in testdata/reference.yaml", f)
+	}
+	const path = "../docs/schema.md"
+	got, err := os.ReadFile(path)
+	if os.Getenv("DOZEN_UPDATE") != "" {
+		if !bytes.Equal(got, want) {
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Log("updated " + path)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%v (run DOZEN_UPDATE=1 go test ./schema -run TestDocs)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is stale: run DOZEN_UPDATE=1 go test ./schema -run TestDocs", path)
+	}
+}
