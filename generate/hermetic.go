@@ -164,7 +164,7 @@ func (c *kustomizeDir) kustomization(rel string) {
 	file := path.Join(c.dir, rel)
 	var doc yamlv3.Node
 	if err := yamlv3.Unmarshal(c.files[rel], &doc); err != nil {
-		c.errs = append(c.errs, &diag.Error{Pos: diag.Pos{File: file, Line: yamlErrorLine(err)}, Msg: "invalid YAML: " + yamlLineRE.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")})
+		c.errs = append(c.errs, yamlSyntaxError(file, c.files[rel], err))
 		return
 	}
 	if len(doc.Content) == 0 {
@@ -447,7 +447,7 @@ func (c *kustomizeDir) documents(rel string) {
 		err := dec.Decode(&doc)
 		if err != nil {
 			if isPlugin && err != io.EOF {
-				c.errs = append(c.errs, &diag.Error{Pos: diag.Pos{File: file, Line: yamlErrorLine(err)}, Msg: "invalid YAML: " + yamlLineRE.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")})
+				c.errs = append(c.errs, yamlSyntaxError(file, c.files[rel], err))
 			}
 			return
 		}

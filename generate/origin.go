@@ -16,113 +16,175 @@ import (
 
 // Origin maps a field of a rendered object back to the line of the service
 // file that set it, so a finding on rendered output points where the user
-// can fix it. It tries, in order: a value the file sets that equals the
-// field's value under the same key (the image line, for an image rule);
-// the same distinctive string under another key; the line of the
-// environment's overlay directory that sets the value (an image's newTag,
-// a patch's field); the environment's setting for the object's process; a
-// patch of the environment that sets the field to the value; a field the
-// file sets under the same key in the object's process; the object's
-// process; the service's name.
+// can fix it. The layers are tried from the last applied to the first, each
+// only where it set the field to the value the object holds: the field of
+// the service file that dozen renders the object's field from (sources:
+// the environment's setting, then the base's, for the object's own
+// process, job or schedule); the line of the environment's overlay
+// directory that sets the value (an image's newTag, a patch's field); a
+// patch of the environment that sets the field to the value. Then, whatever
+// the value: the service-file field that renders it; a patch that names
+// the field; a value the file sets under the same key, outside the other
+// processes and environments; the object's process, job or schedule; the
+// service's name.
 type Origin struct {
 	pos     *schema.Positions
 	leaves  []schema.Leaf
+	byPath  map[string]int // index in leaves, by path
 	overlay *Overlay
 }
 
 // NewOrigin traces fields back to the service file indexed by pos.
 func NewOrigin(pos *schema.Positions) *Origin {
-	return &Origin{pos: pos, leaves: pos.Leaves}
+	o := &Origin{pos: pos, leaves: pos.Leaves, byPath: make(map[string]int, len(pos.Leaves))}
+	for i, l := range pos.Leaves {
+		if _, dup := o.byPath[l.Path]; !dup {
+			o.byPath[l.Path] = i
+		}
+	}
+	return o
 }
 
 // For returns the mapping for one rendered object (decoded as JSON), in the
 // form manifest.Document.Origin takes.
 func (o *Origin) For(obj map[string]any, env string) func(path []any) (diag.Pos, bool) {
+	kind, _ := obj["kind"].(string)
 	component := ""
 	if md, ok := obj["metadata"].(map[string]any); ok {
 		if l, ok := md["labels"].(map[string]any); ok {
 			component, _ = l["app.kubernetes.io/component"].(string)
 		}
 	}
+	m := mapping{o: o, obj: obj, env: env, component: component, section: sectionOf(kind, component)}
 	return func(path []any) (diag.Pos, bool) {
 		key := lastKey(path)
-		if v, ok := valueAt(obj, path); ok && key != "" {
-			if b, err := json.Marshal(v); err == nil {
-				val := string(b)
-				for _, l := range o.leaves {
-					if l.Value == val && lastKey(pathOf(l.Path)) == key {
-						return l.Pos, true
-					}
-				}
-				// The same string under another name (a Secret's name set
-				// as backing.database.secret.secret), when it is distinctive.
-				if _, isString := v.(string); isString && len(val) > 5 {
-					for _, l := range o.leaves {
-						if l.Value == val {
-							return l.Pos, true
-						}
-					}
-				}
-				if p, ok := o.inOverlay(key, v); ok {
-					return p, true
-				}
-			}
-		}
-		if env != "" && key != "" {
-			// environments.<env>.replicas.<process> and the like.
-			if p, ok := o.pos.Field("environments." + env + "." + key + "." + component); ok && component != "" {
-				return p, true
-			}
-			// environments.<env>.image.digest for the image.
-			prefix := "environments." + env + "." + key + "."
-			for _, l := range o.leaves {
-				if strings.HasPrefix(l.Path, prefix) {
+		v, found := valueAt(obj, path)
+		sources := m.sources(kind, path)
+		if found && isScalar(v) {
+			for _, s := range sources {
+				if l, ok := o.leaf(s); ok && sameValue(l.Value, v, s) {
 					return l.Pos, true
 				}
 			}
-			// A field that only a patch sets (hostNetwork: true, a JSON
-			// patch adding /spec/.../hostPID): the patch that names it.
-			// Only for a value, not a mapping or list a patch may have
-			// only changed part of, and not for the keys every patch
-			// names to say what it patches.
-			if v, ok := valueAt(obj, path); ok && isScalar(v) && !patchTargetKeys[key] {
-				if p, ok := o.patchNaming(env, key, v); ok {
-					return p, true
+			if s, ok := v.(string); ok && env != "" && len(s) >= 3 {
+				if _, indexed := last(path).(string); !indexed {
+					// An item of a list a patch sets ("add: [SYS_TIME]").
+					if p, ok := o.patchNamingItem(env, s); ok {
+						return p, true
+					}
 				}
 			}
-		}
-		scopes := []string{}
-		if env != "" {
-			scopes = append(scopes, "environments."+env+".")
-		}
-		if component != "" {
-			scopes = append(scopes, "processes."+component+".", "jobs."+component+".", "schedules."+component+".")
-		}
-		scopes = append(scopes, "")
-		if key != "" {
-			for _, scope := range scopes {
-				for _, l := range o.leaves {
-					if strings.HasPrefix(l.Path, scope) && l.Path[len(scope):] == key {
-						return l.Pos, true
+			if key != "" {
+				if p, ok := o.inOverlay(key, v); ok {
+					return p, true
+				}
+				if env != "" && !patchTargetKeys[key] {
+					if p, ok := o.patchNaming(env, key, v); ok {
+						return p, true
 					}
 				}
 			}
 		}
-		if component != "" {
-			for _, prefix := range []string{"processes.", "jobs.", "schedules."} {
-				if p, ok := o.pos.Field(prefix + component); ok {
-					return p, true
-				}
+		for _, s := range sources {
+			if p, ok := o.at(s); ok {
+				return p, true
 			}
-			if component == "web" {
-				// The shorthand: "port" declares the web process.
-				if p, ok := o.pos.Field("port"); ok {
-					return p, true
-				}
+		}
+		if _, keyed := last(path).(string); keyed && env != "" && !patchTargetKeys[key] && (!found || !isScalar(v)) {
+			// A field only a patch sets, as a mapping or a list (a
+			// hostPath volume): the patch that names it.
+			if p, ok := o.patchKey(env, key); ok {
+				return p, true
+			}
+		}
+		if found && key != "" && isScalar(v) {
+			if p, ok := o.sameValueElsewhere(m, key, v); ok {
+				return p, true
+			}
+		}
+		for _, s := range m.defaults() {
+			// The field that declares it, not its value ("port: 8080",
+			// the shorthand that declares the web process).
+			if p, ok := o.pos.Field(s); ok {
+				return p, true
 			}
 		}
 		return o.pos.NamePos, true
 	}
+}
+
+// leaf returns the value the file sets at path, if it sets one.
+func (o *Origin) leaf(path string) (schema.Leaf, bool) {
+	i, ok := o.byPath[path]
+	if !ok {
+		return schema.Leaf{}, false
+	}
+	return o.leaves[i], true
+}
+
+// at returns where the file sets path: the value, for a scalar; the field,
+// for a mapping or list.
+func (o *Origin) at(path string) (diag.Pos, bool) {
+	if l, ok := o.leaf(path); ok {
+		return l.Pos, true
+	}
+	return o.pos.Field(path)
+}
+
+// sameValueElsewhere returns the position of a value the file sets to v
+// under the name key (or, for a distinctive string, under any name), among
+// the values that can reach the object: not those of another process, job
+// or schedule, nor of another environment.
+func (o *Origin) sameValueElsewhere(m mapping, key string, v any) (diag.Pos, bool) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return diag.Pos{}, false
+	}
+	val := string(b)
+	for _, l := range o.leaves {
+		if l.Value == val && lastKey(pathOf(l.Path)) == key && m.reaches(l.Path) {
+			return l.Pos, true
+		}
+	}
+	// The same string under another name (a Secret's name set as
+	// backing.database.secret.secret), when it is distinctive.
+	if _, isString := v.(string); isString && len(val) > 5 {
+		for _, l := range o.leaves {
+			if l.Value == val && m.reaches(l.Path) {
+				return l.Pos, true
+			}
+		}
+	}
+	return diag.Pos{}, false
+}
+
+// sameValue reports whether a value the file sets (as JSON) is the value v
+// the object holds at the field rendered from path: equal, or equal as
+// text (config values become strings), or, for an environment's image tag
+// or digest, the end of the image reference.
+func sameValue(leaf string, v any, path string) bool {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	if string(b) == leaf {
+		return true
+	}
+	s, isString := v.(string)
+	if !isString {
+		return false
+	}
+	var text string
+	if json.Unmarshal([]byte(leaf), &text) != nil {
+		return leaf == s // a number or boolean, rendered as a string
+	}
+	switch {
+	case strings.HasSuffix(path, ".image.tag"):
+		return strings.HasSuffix(s, ":"+text)
+	case strings.HasSuffix(path, ".image.digest"):
+		return strings.HasSuffix(s, "@"+text)
+	}
+	return false
 }
 
 // inOverlay returns the position in the environment's overlay files of
@@ -277,6 +339,47 @@ func (o *Origin) patchNaming(env, key string, v any) (diag.Pos, bool) {
 	return diag.Pos{}, false
 }
 
+// patchNamingItem returns the position of the first patch of environment
+// env whose text holds item as a word of its own: a list item it sets.
+func (o *Origin) patchNamingItem(env, item string) (diag.Pos, bool) {
+	prefix := "environments." + env + ".patches."
+	for _, l := range o.leaves {
+		if !strings.HasPrefix(l.Path, prefix) || !strings.HasSuffix(l.Path, ".patch") {
+			continue
+		}
+		var patch string
+		if json.Unmarshal([]byte(l.Value), &patch) != nil {
+			continue
+		}
+		for _, line := range strings.Split(patch, "\n") {
+			if itemIndex(uncommented(line), item) >= 0 {
+				return l.Pos, true
+			}
+		}
+	}
+	return diag.Pos{}, false
+}
+
+// itemIndex is tokenIndex for a list item, which a flow list delimits
+// with '[', ',' and ']' as well.
+func itemIndex(line, item string) int {
+	for from := 0; from < len(line); {
+		i := strings.Index(line[from:], item)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		end := i + len(item)
+		before := i == 0 || strings.ContainsRune(" \t[,-'\"", rune(line[i-1]))
+		after := end == len(line) || strings.ContainsRune(" \t],'\"", rune(line[end]))
+		if before && after {
+			return i
+		}
+		from = i + 1
+	}
+	return -1
+}
+
 // jsonPatch reads a patch as a JSON 6902 patch: a list of operations, each
 // with an op. Anything else is a strategic merge patch.
 func jsonPatch(patch string) ([]map[string]any, bool) {
@@ -296,6 +399,14 @@ func jsonPatch(patch string) ([]map[string]any, bool) {
 func lastPointerToken(p string) string {
 	t := p[strings.LastIndex(p, "/")+1:]
 	return strings.NewReplacer("~1", "/", "~0", "~").Replace(t)
+}
+
+// last returns the last segment of path, or nil.
+func last(path []any) any {
+	if len(path) == 0 {
+		return nil
+	}
+	return path[len(path)-1]
 }
 
 func lastKey(path []any) string {
@@ -348,4 +459,33 @@ func toInt(v any) (int, error) {
 		return int(n), nil
 	}
 	return 0, fmt.Errorf("not an index: %v", v)
+}
+
+// patchKey returns the position of the first patch of environment env
+// that names the field key: a JSON patch operation whose path ends in key,
+// or a strategic merge patch with a line "key:".
+func (o *Origin) patchKey(env, key string) (diag.Pos, bool) {
+	prefix := "environments." + env + ".patches."
+	line := regexp.MustCompile(`(?m)^[ \t-]*["']?` + regexp.QuoteMeta(key) + `["']?[ \t]*:`)
+	for _, l := range o.leaves {
+		if !strings.HasPrefix(l.Path, prefix) || !strings.HasSuffix(l.Path, ".patch") {
+			continue
+		}
+		var patch string
+		if json.Unmarshal([]byte(l.Value), &patch) != nil {
+			continue
+		}
+		if ops, ok := jsonPatch(patch); ok {
+			for _, op := range ops {
+				if p, _ := op["path"].(string); (op["op"] == "add" || op["op"] == "replace") && lastPointerToken(p) == key {
+					return l.Pos, true
+				}
+			}
+			continue
+		}
+		if line.MatchString(patch) {
+			return l.Pos, true
+		}
+	}
+	return diag.Pos{}, false
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/offline"
 )
 
@@ -88,15 +88,13 @@ func nodePos(file string, n *yamlv3.Node) diag.Pos {
 	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+): `)
-
-func yamlErrorLine(err error) int {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		var n int
-		fmt.Sscan(m[1], &n)
-		return n
-	}
-	return 0
+// yamlSyntaxError is the error of data, the overlay file file, that the
+// YAML decoder could not read: at the problem's line and column.
+func yamlSyntaxError(file string, data []byte, err error) *diag.Error {
+	line, msg := manifest.SyntaxErrorText(err)
+	p := diag.Pos{File: file}
+	p.Line, p.Col = manifest.YAMLErrorPos(data, msg, line)
+	return &diag.Error{Pos: p, Msg: "invalid YAML: " + msg}
 }
 
 // overlayError places a kustomize error in the overlay's

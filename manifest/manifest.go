@@ -82,6 +82,18 @@ type Document struct {
 	// point at the line a user wrote, with the manifest position as a
 	// second position.
 	Origin func(obj map[string]any, path []any) (diag.Pos, bool)
+	// Rendered, for a document with an Origin, names where its text is
+	// shown: the file it was written to, or the stream it was printed on
+	// in angle brackets ("<stdout>"). A finding names it with the
+	// document's own position as its second position. "" when the text is
+	// shown nowhere (a lint of service files): findings then carry only
+	// their origin.
+	Rendered string
+	// ServiceField, for a document with an Origin, reports whether a
+	// position Origin gave is a field of the service file (not a patch,
+	// not an overlay file): a finding there gets its rule's fix in the
+	// service file's terms.
+	ServiceField func(diag.Pos) bool
 
 	index []entry  // position index, shared by the items of a List
 	keys  []string // the mapping keys index names, shared by a file's documents
@@ -190,6 +202,13 @@ func Parse(file string, data []byte) ([]Document, error) {
 	return Limits{}.Parse(file, data)
 }
 
+// ParseAt is Parse for data that starts at line line of file: the part of
+// a stream after what precedes it, or a file after a header line. Every
+// position, in documents and errors, counts the lines before.
+func ParseAt(file string, line int, data []byte) ([]Document, error) {
+	return Limits{}.parseAt(file, max(line, 1)-1, data, true)
+}
+
 // ParseMappings decodes a YAML stream or JSON file of mappings that are not
 // Kubernetes objects (a configuration file, say): the same decoding, limits
 // and position index as Parse, without the apiVersion and kind checks or
@@ -207,19 +226,24 @@ func (l Limits) Parse(file string, data []byte) ([]Document, error) {
 }
 
 func (l Limits) parse(file string, data []byte, kube bool) ([]Document, error) {
+	return l.parseAt(file, 0, data, kube)
+}
+
+// parseAt parses data that follows skip lines of file.
+func (l Limits) parseAt(file string, skip int, data []byte, kube bool) ([]Document, error) {
 	l = l.withDefaults()
 	if len(data) > l.FileSize {
 		return nil, diag.Errorf(diag.Pos{File: file}, "", "file is larger than the %s limit", byteSize(l.FileSize))
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return nil, diag.Errorf(offsetPos(file, data, i), "", "file contains a NUL byte: binary content is not a manifest")
+		return nil, diag.Errorf(offsetPos(file, skip, data, i), "", "file contains a NUL byte: binary content is not a manifest")
 	}
 	if !utf8.Valid(data) {
-		return nil, diag.Errorf(offsetPos(file, data, invalidUTF8(data)), "", "file is not valid UTF-8: binary content is not a manifest")
+		return nil, diag.Errorf(offsetPos(file, skip, data, invalidUTF8(data)), "", "file is not valid UTF-8: binary content is not a manifest")
 	}
 
 	kt := keyTables.Get().(*keyTable)
-	p := &parser{file: file, lim: l, kube: kube, keys: kt.keys, keyIDs: kt.ids}
+	p := &parser{file: file, skip: skip, lim: l, kube: kube, keys: kt.keys, keyIDs: kt.ids}
 	defer func() { kt.keys = p.keys; kt.release() }()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for i := 0; ; i++ {
@@ -228,7 +252,7 @@ func (l Limits) parse(file string, data []byte, kube bool) ([]Document, error) {
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			return nil, syntaxError(file, err)
+			return nil, syntaxError(file, skip, data, err)
 		}
 		if len(root.Content) == 0 {
 			continue
@@ -253,24 +277,24 @@ func decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 	return dec.Decode(n)
 }
 
-// syntaxError turns a yaml error ("yaml: line 3: did not find ...") into a
-// positioned error.
-func syntaxError(file string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+// syntaxError turns a yaml error ("yaml: line 3: did not find ...") into an
+// error at the problem's line and column in data, which starts after skip
+// lines of file.
+func syntaxError(file string, skip int, data []byte, err error) error {
+	line, msg := SyntaxErrorText(err)
 	pos := diag.Pos{File: file}
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, after, ok := strings.Cut(rest, ": "); ok {
-			if line, err := strconv.Atoi(n); err == nil {
-				pos.Line = line
-				msg = after
-			}
-		}
+	if strings.HasPrefix(err.Error(), "yaml: ") {
+		pos.Line, pos.Col = YAMLErrorPos(data, msg, line)
+	}
+	if pos.Line > 0 {
+		pos.Line += skip
 	}
 	return diag.Errorf(pos, "", "invalid YAML: %s", msg)
 }
 
 type parser struct {
 	file      string
+	skip      int // lines of file before data
 	lim       Limits
 	kube      bool // check identity fields and expand Lists
 	docs      []Document
@@ -326,7 +350,7 @@ func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 }
 
 func (p *parser) pos(n *yaml.Node) diag.Pos {
-	return diag.Pos{File: p.file, Line: n.Line, Col: n.Column}
+	return diag.Pos{File: p.file, Line: p.skip + n.Line, Col: n.Column}
 }
 
 // document converts the content node of the index'th YAML document.
@@ -448,7 +472,7 @@ type builder struct {
 // added, right after the parent's entry.
 func (b *builder) newEntry(line, col int, name int32, kind uint32, parent int32, prev *int32) int32 {
 	n := int32(len(b.index))
-	b.index = append(b.index, entry{name: uint32(name), line: int32(line), col: int32(col), next: -1})
+	b.index = append(b.index, entry{name: uint32(name), line: int32(b.p.skip + line), col: int32(col), next: -1})
 	if parent >= 0 {
 		if *prev < 0 {
 			b.index[parent].name |= kind << kindShift
@@ -771,9 +795,10 @@ func truncate(s string, n int) string {
 }
 
 // offsetPos converts a byte offset into a 1-based line and column (in
-// bytes: the line may not be valid text).
-func offsetPos(file string, data []byte, off int) diag.Pos {
-	line := 1 + bytes.Count(data[:off], []byte{'\n'})
+// bytes: the line may not be valid text) of data, which starts after skip
+// lines of file.
+func offsetPos(file string, skip int, data []byte, off int) diag.Pos {
+	line := 1 + skip + bytes.Count(data[:off], []byte{'\n'})
 	col := off - bytes.LastIndexByte(data[:off], '\n')
 	return diag.Pos{File: file, Line: line, Col: col}
 }

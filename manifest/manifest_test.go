@@ -152,17 +152,43 @@ func TestParseErrors(t *testing.T) {
 		lim  Limits
 		want string // every error, one per line
 	}{{
-		name: "syntax error has a line",
+		// The decoder names line 4 (where the mapping starts); the
+		// dedented key is on line 5.
+		name: "a dedent is at its own line and column",
 		in:   "apiVersion: v1\nkind: A\nmetadata:\n  name: a\n name: b\n",
-		want: "in.yaml:4: invalid YAML: did not find expected key",
+		want: "in.yaml:5:2: invalid YAML: did not find expected key",
+	}, {
+		name: "a dedent deep in a mapping",
+		in:   "apiVersion: v1\nkind: A\nmetadata:\n  labels:\n    a: b\n    c: d\n   e: f\n",
+		want: "in.yaml:7:4: invalid YAML: did not find expected key",
+	}, {
+		name: "a key without a colon",
+		in:   "apiVersion: v1\nkind: A\nmetadata:\n  labels: {}\n  name\n    x: y\n",
+		want: "in.yaml:5:3: invalid YAML: could not find expected ':'",
+	}, {
+		name: "a mapping value where none may be",
+		in:   "apiVersion: v1\nkind: A\nmetadata: name: a\n",
+		want: "in.yaml:3:15: invalid YAML: mapping values are not allowed in this context",
+	}, {
+		name: "a key after a sequence",
+		in:   "- a\nb: 1\n",
+		want: "in.yaml:2:1: invalid YAML: did not find expected '-' indicator",
+	}, {
+		name: "an unterminated string is where it starts",
+		in:   "apiVersion: v1\nkind: A\nmetadata:\n  name: \"a\n",
+		want: "in.yaml:4:9: invalid YAML: found unexpected end of stream",
 	}, {
 		name: "syntax error in a later document",
 		in:   "apiVersion: v1\nkind: A\n---\nfoo: [\n",
-		want: "in.yaml:4: invalid YAML: did not find expected node content",
+		want: "in.yaml:4:6: invalid YAML: did not find expected node content",
+	}, {
+		name: "a dedent in a later document",
+		in:   "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B\nmetadata:\n  name: a\n name: b\n",
+		want: "in.yaml:8:2: invalid YAML: did not find expected key",
 	}, {
 		name: "tabs in indentation",
 		in:   "apiVersion: v1\nkind: A\nmetadata:\n\tname: a\n",
-		want: "in.yaml:4: invalid YAML: found character that cannot start any token",
+		want: "in.yaml:4:1: invalid YAML: found character that cannot start any token",
 	}, {
 		name: "duplicate key names both lines",
 		in:   "apiVersion: v1\nkind: A\nmetadata:\n  name: a\n  labels: {}\n  name: b\n",
@@ -229,7 +255,7 @@ func TestParseErrors(t *testing.T) {
 	}, {
 		name: "nesting beyond the parser's own limit",
 		in:   strings.Repeat("[", 10001),
-		want: "in.yaml: invalid YAML: exceeded max depth of 10000",
+		want: "in.yaml:1:10001: invalid YAML: exceeded max depth of 10000",
 	}, {
 		name: "billion laughs",
 		in: `a: &a ["x","x","x","x","x","x","x","x","x","x"]
@@ -248,7 +274,7 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
 	}, {
 		name: "unknown anchor",
 		in:   "a: *nope\n",
-		want: "in.yaml: invalid YAML: unknown anchor 'nope' referenced",
+		want: "in.yaml:1:4: invalid YAML: unknown anchor 'nope' referenced",
 	}, {
 		name: "integer out of range",
 		in:   "apiVersion: v1\nkind: A\nspec: {replicas: 99999999999999999999}\n",
@@ -528,5 +554,21 @@ func TestKeyTablesShared(t *testing.T) {
 		if want := positions(&d[0], i); got[i] != want {
 			t.Errorf("file %d: positions %s, want %s", i, got[i], want)
 		}
+	}
+}
+
+// TestParseAt counts the lines before the data in every position: a file
+// written with a header line, or a part of a stream.
+func TestParseAt(t *testing.T) {
+	docs, err := ParseAt("out/web.yaml", 2, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := docs[0].Pos([]any{"metadata", "name"}).String(), "out/web.yaml:5:3"; got != want {
+		t.Errorf("position %s, want %s", got, want)
+	}
+	_, err = ParseAt("<stdout>", 10, []byte("apiVersion: v1\nkind: A\nmetadata:\n  name: a\n name: b\n"))
+	if got, want := fmt.Sprint(err), "<stdout>:14:2: invalid YAML: did not find expected key"; got != want {
+		t.Errorf("error %s, want %s", got, want)
 	}
 }

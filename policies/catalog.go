@@ -98,10 +98,23 @@ type Rule struct {
 	Factor      string   `json:"factor"` // the twelve-factor factor, e.g. "VI. Processes"
 	Severity    Severity `json:"severity"`
 	Remediation string   `json:"remediation"`
-	Bad         string   `json:"bad,omitempty"`  // YAML manifest that breaks the rule
-	Good        string   `json:"good,omitempty"` // YAML manifest that passes it
-	DocsURL     string   `json:"docsUrl,omitempty"`
-	Params      []Param  `json:"params,omitempty"` // sorted by name; built-in rules only
+	// ServiceFix is the remediation in a service file's terms
+	// (custom.service_fix), given instead of Remediation for a finding
+	// that points at a service file; "" where Remediation serves both.
+	ServiceFix string  `json:"serviceFix,omitempty"`
+	Bad        string  `json:"bad,omitempty"`  // YAML manifest that breaks the rule
+	Good       string  `json:"good,omitempty"` // YAML manifest that passes it
+	DocsURL    string  `json:"docsUrl,omitempty"`
+	Params     []Param `json:"params,omitempty"` // sorted by name; built-in rules only
+	// Kinds are the kinds of object the rule applies to, as its METADATA
+	// declares them (custom.kinds), sorted; nil: every kind. An engine's
+	// rules (Engine.Rules) carry them; the catalogue's (Rules) do not.
+	Kinds []string `json:"kinds,omitempty"`
+}
+
+// AppliesTo reports whether the rule runs on objects of kind.
+func (r *Rule) AppliesTo(kind string) bool {
+	return r.Kinds == nil || slices.Contains(r.Kinds, kind)
 }
 
 // Param is a parameter a built-in rule reads from .dozen.yaml
@@ -288,6 +301,7 @@ func ruleMetadata(name string, m *ast.Module) (Rule, error) {
 		Factor:      str("factor"),
 		Severity:    Severity(str("severity")),
 		Remediation: str("remediation"),
+		ServiceFix:  str("service_fix"),
 		Bad:         str("bad") + "\n",
 		Good:        str("good") + "\n",
 		DocsURL:     DocsBase + "#" + id,

@@ -150,7 +150,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	}, {
 		name: "invalid YAML",
 		in:   "rules: [\n",
-		want: "c.yaml:1: invalid YAML: did not find expected node content",
+		want: "c.yaml:1:8: invalid YAML: did not find expected node content",
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,6 +49,9 @@ func Markdown(rules []Rule) []byte {
 			fmt.Fprintf(&b, "Severity: %s · Factor: %s · Category: %s\n\n", r.Severity, r.Factor, r.Category)
 			fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(r.Description))
 			fmt.Fprintf(&b, "**Remediation:** %s\n", strings.TrimSpace(r.Remediation))
+			if r.ServiceFix != "" {
+				fmt.Fprintf(&b, "\n**In a service file:** %s\n", strings.Join(strings.Fields(r.ServiceFix), " "))
+			}
 			if len(r.Params) > 0 {
 				b.WriteString("\n**Parameters:**\n\n")
 				for _, p := range r.Params {

@@ -200,6 +200,7 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 		}
 		s := slot{rule: i, ref: cat.pkgs[r.ID].String() + ".deny"}
 		if kinds, ok := cat.kinds[r.ID]; ok {
+			e.rules[i].Kinds = slices.Clone(kinds)
 			s.kinds = map[string]bool{}
 			for _, k := range kinds {
 				s.kinds[k] = true
@@ -970,7 +971,11 @@ func (e *Engine) findings(slotIdx []int, values []*ast.Term, err error, in *Inpu
 		pos, what := doc.Pos(nil), obj.String()
 		if doc.Origin != nil {
 			if origin, ok := doc.Origin(in.object(), nil); ok {
-				pos, what = origin, fmt.Sprintf("%s (rendered at %s)", obj, pos)
+				if doc.Rendered != "" {
+					pos.File = doc.Rendered
+					what = fmt.Sprintf("%s (rendered at %s)", obj, pos)
+				}
+				pos = origin
 			}
 		}
 		return diag.Errorf(pos, "", "evaluate policies on %s: %s", what, fmt.Sprintf(format, args...))
@@ -1109,8 +1114,15 @@ func (e *Engine) finding(rule *Rule, in *Input, object *map[string]any, msg stri
 			*object = in.object()
 		}
 		if origin, ok := doc.Origin(*object, path); ok {
-			rendered := f.Pos
-			f.Pos, f.Related = origin, &rendered
+			if doc.Rendered != "" {
+				rendered := f.Pos
+				rendered.File = doc.Rendered
+				f.Related = &rendered
+			}
+			f.Pos = origin
+			if rule.ServiceFix != "" && doc.ServiceField != nil && doc.ServiceField(origin) {
+				f.Remediation = rule.ServiceFix
+			}
 		}
 	}
 	e.suppress(&f, in.value, path)

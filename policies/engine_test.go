@@ -414,37 +414,47 @@ func TestConfigUnknownRule(t *testing.T) {
 	}
 }
 
+// TestOriginPositions puts a finding on a rendered object at its origin,
+// with the rendered position second where the rendered text is shown, and
+// with none where it is shown nowhere.
 func TestOriginPositions(t *testing.T) {
-	docs := parse(t, "rendered/web.yaml", builtinInput)
-	docs[0].Origin = func(obj map[string]any, path []any) (diag.Pos, bool) {
-		if manifest.FormatPath(path) == "spec.template.spec.containers[0].image" && obj["kind"] == "Deployment" {
-			return diag.Pos{File: "service.cue", Line: 7, Col: 10}, true
-		}
-		return diag.Pos{}, false
-	}
-	eng, err := New(Options{Today: testToday})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := eng.Lint(context.Background(), docs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Origin gets the object decoded again when the input does not hold it.
-	for _, res := range []*Result{res, lintConverted(t, eng, docs)} {
-		var got []string
-		for _, f := range res.Findings {
-			if f.RuleID == "unpinned-image" {
-				rel := "<nil>"
-				if f.Related != nil {
-					rel = f.Related.String()
-				}
-				got = append(got, f.Pos.String()+" "+rel)
+	for _, shown := range []string{"rendered/web.yaml", "<stdout>", ""} {
+		docs := parse(t, "rendered/web.yaml", builtinInput)
+		docs[0].Rendered = shown
+		docs[0].Origin = func(obj map[string]any, path []any) (diag.Pos, bool) {
+			if manifest.FormatPath(path) == "spec.template.spec.containers[0].image" && obj["kind"] == "Deployment" {
+				return diag.Pos{File: "service.cue", Line: 7, Col: 10}, true
 			}
+			return diag.Pos{}, false
 		}
-		want := []string{"rendered/web.yaml:19:9 <nil>", "service.cue:7:10 rendered/web.yaml:17:9"}
-		if !slices.Equal(got, want) {
-			t.Errorf("positions %v, want %v", got, want)
+		eng, err := New(Options{Today: testToday})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := eng.Lint(context.Background(), docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Origin gets the object decoded again when the input does not hold it.
+		for _, res := range []*Result{res, lintConverted(t, eng, docs)} {
+			var got []string
+			for _, f := range res.Findings {
+				if f.RuleID == "unpinned-image" {
+					rel := "<nil>"
+					if f.Related != nil {
+						rel = f.Related.String()
+					}
+					got = append(got, f.Pos.String()+" "+rel)
+				}
+			}
+			second := "<nil>"
+			if shown != "" {
+				second = shown + ":17:9"
+			}
+			want := []string{"rendered/web.yaml:19:9 <nil>", "service.cue:7:10 " + second}
+			if !slices.Equal(got, want) {
+				t.Errorf("shown at %q: positions %v, want %v", shown, got, want)
+			}
 		}
 	}
 }

@@ -21,7 +21,9 @@ type Finding struct {
 	// an object rendered from a service file, in the service file.
 	Pos diag.Pos
 	// Related is a second position: the rendered-manifest position when Pos
-	// points at a service file. Nil otherwise.
+	// points at a service file, in the file it was written to or in the
+	// stream it was printed on, named in angle brackets ("<stdout>"). Nil
+	// otherwise, and when the rendered manifest is shown nowhere.
 	Related *diag.Pos
 	// Suppressed is set when an annotation or a configured exception
 	// silences the finding. Suppressed findings are reported (SARIF keeps

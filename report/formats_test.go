@@ -177,10 +177,35 @@ func TestJUnitCounts(t *testing.T) {
 	if doc.Tests != tests || doc.Failures != failures || doc.Skipped != skipped {
 		t.Errorf("testsuites declares %d/%d/%d, has %d/%d/%d", doc.Tests, doc.Failures, doc.Skipped, tests, failures, skipped)
 	}
-	// 5 objects × 5 rules; the findings fail 5 testcases (two on one
-	// testcase), one testcase has only a suppressed finding.
-	if tests != 25 || failures != 5 || skipped != 1 {
-		t.Errorf("%d tests, %d failures, %d skipped; want 25, 5, 1", tests, failures, skipped)
+	// 3 Deployments × 5 rules, a Service and a ConfigMap × the one rule
+	// that applies to every kind (the custom rule); the findings fail 5
+	// testcases (two on one testcase), one testcase has only a suppressed
+	// finding.
+	if tests != 17 || failures != 5 || skipped != 1 {
+		t.Errorf("%d tests, %d failures, %d skipped; want 17, 5, 1", tests, failures, skipped)
+	}
+}
+
+// TestRenderedOnStdout names no file that does not exist: a finding whose
+// rendered manifest was printed on stdout is filed under its service file
+// in JUnit, and SARIF gives it no related location; text shows where on
+// stdout it is.
+func TestRenderedOnStdout(t *testing.T) {
+	web := policies.Object{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}
+	res := &policies.Result{Files: 1, Objects: 1, Rules: []policies.Rule{{ID: "unpinned-image", Kinds: []string{"Deployment"}}}, Findings: []policies.Finding{{
+		RuleID: "unpinned-image", Severity: policies.SeverityError, Message: "m", Path: "spec.template.spec.containers[0].image",
+		Object: web, Pos: diag.Pos{File: "service.cue", Line: 2, Col: 8}, Related: &diag.Pos{File: "<stdout>", Line: 53, Col: 9},
+	}}}
+	checked := []Checked{{File: "service.cue", Object: web}}
+	junit := string(write(t, "junit", Options{Checked: checked}, res))
+	if !strings.Contains(junit, `<testsuite name="service.cue" tests="1" failures="1"`) || strings.Contains(junit, "stdout>\"") {
+		t.Errorf("junit:\n%s", junit)
+	}
+	if sarif := string(write(t, "sarif", Options{}, res)); strings.Contains(sarif, "relatedLocations") || strings.Contains(sarif, "stdout") {
+		t.Errorf("sarif:\n%s", sarif)
+	}
+	if text := string(write(t, "text", Options{}, res)); !strings.Contains(text, "rendered at <stdout>:53:9") {
+		t.Errorf("text:\n%s", text)
 	}
 }
 

@@ -20,9 +20,10 @@ import (
 //	      <failure message="…" type="error">deploy/web.yaml:19:9: error: unpinned-image: …</failure>
 //	    </testcase>
 //
-// One testsuite per file (a rendered object's file is its rendered file;
-// the failure text gives the service file's line), sorted by name. In it,
-// one testcase per object and rule that ran: objects in the order they
+// One testsuite per file (a rendered object's file is its rendered file
+// when render writes one, the failure text giving the service file's line;
+// else its service file), sorted by name. In it, one testcase per object
+// and rule that applies to the object's kind: objects in the order they
 // were linted, rules by id. A testcase fails when the rule has findings on
 // the object (the message of each, and their text as the text report
 // shows them); it is skipped when all its findings are suppressed, with
@@ -70,10 +71,11 @@ type junitSkipped struct {
 }
 
 // objectFile is the file a finding's object was read from: the rendered
-// file when the finding points at a service file.
+// file when the finding points at a service file and the rendered
+// manifest was written to one, else the service file.
 func objectFile(f *policies.Finding) string {
-	if f.Related != nil {
-		return f.Related.File
+	if file := renderedFile(f); file != "" {
+		return file
 	}
 	return f.Pos.File
 }
@@ -107,8 +109,10 @@ func (j *JUnit) Write(w io.Writer, res *policies.Result) error {
 		findings[caseKey{k, f.RuleID}] = append(findings[caseKey{k, f.RuleID}], f)
 	}
 	rules := make([]string, 0, len(res.Rules))
-	for _, r := range res.Rules {
+	byID := map[string]*policies.Rule{}
+	for i, r := range res.Rules {
 		rules = append(rules, r.ID)
+		byID[r.ID] = &res.Rules[i]
 	}
 	for ck := range findings {
 		if !slices.Contains(rules, ck.rule) {
@@ -116,6 +120,13 @@ func (j *JUnit) Write(w io.Writer, res *policies.Result) error {
 		}
 	}
 	slices.Sort(rules)
+	// A rule has a testcase on the objects it applies to, and on any
+	// object it has a finding on. An object whose kind is not known ran
+	// every rule.
+	applies := func(rule string, o key) bool {
+		r := byID[rule]
+		return r == nil || o.obj.Kind == "" || r.AppliesTo(o.obj.Kind) || findings[caseKey{o, rule}] != nil
+	}
 
 	suites := map[string]*junitSuite{}
 	for _, o := range objects {
@@ -125,6 +136,9 @@ func (j *JUnit) Write(w io.Writer, res *policies.Result) error {
 			suites[o.file] = s
 		}
 		for _, rule := range rules {
+			if !applies(rule, o) {
+				continue
+			}
 			c := junitCase{Name: xmlSafe(rule), ClassName: xmlSafe(o.file), File: xmlSafe(o.file)}
 			if o.obj != (policies.Object{}) {
 				c.Name += ": " + xmlSafe(o.obj.String())

@@ -107,3 +107,14 @@ func Summarize(res *policies.Result) Summary {
 	}
 	return s
 }
+
+// renderedFile returns the file a finding's rendered position is in: ""
+// when it has none, or when the rendered manifest is in a stream (named in
+// angle brackets, such as <stdout>), which reports that name files must
+// not name as one.
+func renderedFile(f *policies.Finding) string {
+	if f.Related == nil || strings.HasPrefix(f.Related.File, "<") && strings.HasSuffix(f.Related.File, ">") {
+		return ""
+	}
+	return f.Related.File
+}

@@ -74,6 +74,9 @@ func richSample() (*policies.Result, []Checked) {
 		m := meta[r.ID]
 		m.ID = r.ID
 		if m.Category != policies.CustomCategory {
+			m.Kinds = []string{"Deployment", "Pod"} // a custom rule runs on every kind
+		}
+		if m.Category != policies.CustomCategory {
 			m.DocsURL = policies.DocsBase + "#" + r.ID
 		}
 		res.Rules[i] = m

@@ -166,7 +166,7 @@ func (s *SARIF) Write(w io.Writer, res *policies.Result) error {
 				Kind:               "resource",
 			}}
 		}
-		if f.Related != nil {
+		if renderedFile(&f) != "" {
 			id := 1
 			r.RelatedLocations = []sarifLocation{{
 				ID:               &id,

@@ -67,7 +67,7 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]policies.Inpu
 		return nil, asList(err)
 	}
 	yamls := yamlOf(results)
-	inputs, err := renderedDocs(results, yamls, "", true)
+	inputs, err := renderedDocs(results, yamls, unshown(results))
 	if err != nil {
 		return nil, asList(err)
 	}

@@ -31,6 +31,7 @@ type renderOptions struct {
 	formats  []string
 	noCache  bool // --no-cache (graph does not cache)
 	cache    bool // use the render cache (cache.go)
+	unshown  bool // the rendered text is shown nowhere (vet): findings have no rendered position
 }
 
 func newRenderCmd(env *Env) *cobra.Command {
@@ -190,11 +191,7 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 	}
 	files := tree.Files{}
 	for i, r := range results {
-		name := r.Service + ".yaml"
-		if opts.allEnvs {
-			name = renderedName("", r, true)
-		}
-		files[name] = yamls[i]
+		files[renderedName("", r, opts.allEnvs)] = yamls[i]
 	}
 	// A shard owns only its own files: it neither removes nor reports the
 	// files of the other shards.

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -16,25 +18,72 @@ import (
 	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/policies"
 	"github.com/dozen-dev/dozen/report"
+	"github.com/dozen-dev/dozen/tree"
 )
 
-// renderedName is the file name a rendered result is reported under: the
-// file render writes for it under dir (DIR/<service>.yaml, or
-// DIR/<env>/<service>.yaml with --all-envs), or, on stdout, its path in a
-// rendered tree.
+// renderedName is the file render -o writes a result to: DIR/<service>.yaml,
+// or DIR/<env>/<service>.yaml with --all-envs (the environment "base" for a
+// service without environments).
 func renderedName(dir string, r *generate.Result, allEnvs bool) string {
 	name := r.Service + ".yaml"
-	if allEnvs || (dir == "" && r.Env != "") {
+	if allEnvs {
 		env := r.Env
 		if env == "" {
 			env = "base"
 		}
 		name = env + "/" + name
 	}
-	if dir != "" {
-		name = path.Join(dir, name)
+	return path.Join(dir, name)
+}
+
+// stdoutName names standard output in positions.
+const stdoutName = "<stdout>"
+
+// shown is where the text of a rendered result is shown to the user, for
+// the positions of findings on its objects.
+type shown struct {
+	// file is the file its objects count under (reports group them by it):
+	// the rendered file, or, where it is not written to one, the service
+	// file.
+	file string
+	// rendered is the file or stream the text is in, the second position
+	// of findings: "" where it is shown nowhere.
+	rendered string
+	// line is the line of rendered where the text starts.
+	line int
+}
+
+func (s shown) String() string { return fmt.Sprintf("%s\x00%s\x00%d", s.file, s.rendered, s.line) }
+
+// renderShown is where render shows each result: in the file it writes
+// under opts.output, after the header line; or on stdout, one after the
+// other with "---" between them.
+func renderShown(results []*generate.Result, yamls [][]byte, opts *renderOptions) []shown {
+	if opts.unshown {
+		return unshown(results)
 	}
-	return name
+	out := make([]shown, len(results))
+	line := 1
+	for i, r := range results {
+		if opts.output != "" {
+			name := renderedName(opts.output, r, opts.allEnvs)
+			out[i] = shown{file: name, rendered: name, line: 1 + strings.Count(tree.Header, "\n")}
+			continue
+		}
+		out[i] = shown{file: r.File, rendered: stdoutName, line: line}
+		line += bytes.Count(yamls[i], []byte("\n")) + 1 // and "---"
+	}
+	return out
+}
+
+// unshown is where lint shows the rendered results of service files:
+// nowhere. Their objects count under their service file.
+func unshown(results []*generate.Result) []shown {
+	out := make([]shown, len(results))
+	for i, r := range results {
+		out[i] = shown{file: r.File, line: 1}
+	}
+	return out
 }
 
 // generateOptions are the options of a run of generate. With encode, the
@@ -58,23 +107,23 @@ func yamlOf(results []*generate.Result) [][]byte {
 }
 
 // renderedDocs parses rendered output into lint documents whose findings
-// point at the service file, with the rendered position as the second one.
-// Results are parsed on every core, each into its own slot, and gathered
-// in order.
-func renderedDocs(results []*generate.Result, yamls [][]byte, dir string, allEnvs bool) ([]policies.Input, error) {
-	slots, err := renderedSlots(results, yamls, dir, allEnvs)
+// point at the service file, with the rendered position, where it is shown
+// (see shown), as the second one. Results are parsed on every core, each
+// into its own slot, and gathered in order.
+func renderedDocs(results []*generate.Result, yamls [][]byte, where []shown) ([]policies.Input, error) {
+	slots, err := renderedSlots(results, yamls, where)
 	return slices.Concat(slots...), err
 }
 
 // renderedSlots is renderedDocs with each result's documents apart.
-func renderedSlots(results []*generate.Result, yamls [][]byte, dir string, allEnvs bool) ([][]policies.Input, error) {
+func renderedSlots(results []*generate.Result, yamls [][]byte, where []shown) ([][]policies.Input, error) {
 	slots := make([][]policies.Input, len(results))
 	errs := make([]error, len(results))
 	workers := min(runtime.GOMAXPROCS(0), len(results))
 	convs := make([]policies.Converter, workers) // one a worker
 	parallel.For(workers, len(results), func(w, i int) {
 		r := results[i]
-		ds, err := manifest.Parse(renderedName(dir, r, allEnvs), yamls[i])
+		ds, err := manifest.ParseAt(where[i].file, where[i].line, yamls[i])
 		if err != nil {
 			errs[i] = fmt.Errorf("%s: re-read rendered output: %w (this is a bug in dozen)", r.File, err)
 			return
@@ -86,6 +135,7 @@ func renderedSlots(results []*generate.Result, yamls [][]byte, dir string, allEn
 			ds[j].Origin = func(obj map[string]any, path []any) (diag.Pos, bool) {
 				return r.Origin(obj)(path)
 			}
+			ds[j].Rendered, ds[j].ServiceField = where[i].rendered, r.ServiceField
 			if slots[i][j], err = convs[w].Input(ds[j]); err != nil {
 				errs[i] = fmt.Errorf("%s: %w (this is a bug in dozen)", r.File, err)
 				return
@@ -107,23 +157,7 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err != nil {
 		return err
 	}
-	// One read of the configuration, the policies and the date for the
-	// engine and the cache key: read twice, a file saved meanwhile or
-	// midnight passing between the reads would file findings under a key
-	// they do not belong to.
-	cfg, err := env.loadConfig(opts.config)
-	if err != nil {
-		return err
-	}
-	mods, namespaces, err := opts.custom.load(env, cfg)
-	if err != nil {
-		return err
-	}
-	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: namespaces, Today: time.Now(), Timeout: env.limits.time}
-	if opts.cache {
-		env.rulesCache(&setup)
-	}
-	eng, err := policies.New(setup)
+	eng, setup, err := env.renderEngine(opts)
 	if err != nil {
 		return err
 	}
@@ -138,9 +172,8 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if len(outs) == 0 && slices.ContainsFunc(res.Findings, func(f policies.Finding) bool { return f.Suppressed == nil }) {
 		outs = []output{{format: "text"}} // the default: findings, when there are any
 	}
-	color := env.StderrTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
 	ropts := report.Options{Version: toolVersion(), Checked: checked}
-	if err := env.writeReports(outs, res, ropts, env.Stderr, color); err != nil {
+	if err := env.writeReports(outs, res, ropts, env.Stderr, env.stderrColor()); err != nil {
 		return err
 	}
 	if len(evalErrs) > 0 {
@@ -154,6 +187,34 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	return nil
 }
 
+// stderrColor reports whether reports on stderr are coloured.
+func (env *Env) stderrColor() bool {
+	return env.StderrTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
+}
+
+// renderEngine builds the engine render lints with: the built-in rules,
+// the configuration and the custom policies of opts.
+func (env *Env) renderEngine(opts *renderOptions) (*policies.Engine, policies.Options, error) {
+	// One read of the configuration, the policies and the date for the
+	// engine and the cache key: read twice, a file saved meanwhile or
+	// midnight passing between the reads would file findings under a key
+	// they do not belong to.
+	cfg, err := env.loadConfig(opts.config)
+	if err != nil {
+		return nil, policies.Options{}, err
+	}
+	mods, namespaces, err := opts.custom.load(env, cfg)
+	if err != nil {
+		return nil, policies.Options{}, err
+	}
+	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: namespaces, Today: time.Now(), Timeout: env.limits.time}
+	if opts.cache {
+		env.rulesCache(&setup)
+	}
+	eng, err := policies.New(setup)
+	return eng, setup, err
+}
+
 // lintResults lints rendered results with eng (built from setup), or
 // takes the lint of the same results from the cache (lintcache.go), and
 // returns the result, the objects linted and the evaluation errors of
@@ -161,13 +222,14 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, results []*generate.Result, yamls [][]byte, opts *renderOptions) (*policies.Result, []report.Checked, diag.List, error) {
 	var cache *dirCache
 	key := ""
+	where := renderShown(results, yamls, opts)
 	if opts.cache {
 		var salt string
 		if cache, salt = env.renderCache(); cache != nil {
 			names := make([]string, len(results))
 			valid := true
 			for i, r := range results {
-				names[i] = renderedName(opts.output, r, opts.allEnvs)
+				names[i] = where[i].String()
 				// JSON would change invalid UTF-8 in the file names the
 				// findings carry: such a lint is not cached.
 				valid = valid && utf8.ValidString(names[i]) && utf8.ValidString(r.File)
@@ -197,10 +259,11 @@ func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, result
 	res, err := eng.LintParts(env.ctx(), len(parts), func(p int) ([]policies.Input, error) {
 		rs := make([]*generate.Result, len(parts[p]))
 		ys := make([][]byte, len(parts[p]))
+		ws := make([]shown, len(parts[p]))
 		for j, i := range parts[p] {
-			rs[j], ys[j] = results[i], yamls[i]
+			rs[j], ys[j], ws[j] = results[i], yamls[i], where[i]
 		}
-		slots, err := renderedSlots(rs, ys, opts.output, opts.allEnvs)
+		slots, err := renderedSlots(rs, ys, ws)
 		if err != nil {
 			return nil, err
 		}

@@ -75,7 +75,7 @@ func TestLintResultsByNamespace(t *testing.T) {
 	if err != nil || len(evalErrs) > 0 {
 		t.Fatal(err, evalErrs)
 	}
-	inputs, err := renderedDocs(results, yamls, opts.output, opts.allEnvs)
+	inputs, err := renderedDocs(results, yamls, renderShown(results, yamls, opts))
 	if err != nil {
 		t.Fatal(err)
 	}

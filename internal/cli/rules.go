@@ -103,6 +103,9 @@ func writeExplain(w io.Writer, r policies.Rule) error {
 	fmt.Fprintf(&b, "Severity: %s\nCategory: %s\nFactor:   %s\n\n", r.Severity, r.Category, r.Factor)
 	fmt.Fprintf(&b, "%s\n\n", wrap(r.Description, 76))
 	fmt.Fprintf(&b, "Remediation:\n%s\n", indent(wrap(r.Remediation, 74), "  "))
+	if r.ServiceFix != "" {
+		fmt.Fprintf(&b, "In a service file:\n%s\n", indent(wrap(r.ServiceFix, 74), "  "))
+	}
 	if len(r.Params) > 0 {
 		fmt.Fprintf(&b, "Parameters (.dozen.yaml: rules: {%s: {params: {...}}}):\n", r.ID)
 		for _, p := range r.Params {

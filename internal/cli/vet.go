@@ -1,18 +1,23 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/policies"
+	"github.com/dozen-dev/dozen/report"
 	"github.com/dozen-dev/dozen/schema"
 )
 
 func newVetCmd(env *Env) *cobra.Command {
 	var overlays string
 	var formats []string
+	var noLint bool
 	cmd := &cobra.Command{
 		Use:   "vet [PATH...]",
 		Short: "Check service files against the schema",
@@ -21,6 +26,13 @@ pre-commit hook. A service with environments (declared in the service file
 or as overlay directories) also has each environment built, so a bad patch
 or overlay is caught too. Every error is reported at once, each with
 file:line:col and the field path.
+
+Vet fails where render fails: it lints what render renders (every
+environment), as render lints it, with the built-in rules, .dozen.yaml and
+the custom policies named there, and reports on stderr the findings at or
+above error, which make render fail, each at the line of the service file
+that set the value; exit status 1. Warnings are lint's and render's to
+show. --no-lint checks the schema only.
 
 PATH is a service file, or a directory searched recursively for service
 files (default ".").
@@ -40,6 +52,9 @@ of the rule "schema" at its position, for CI tools.
 				return err
 			}
 			files, err := env.vet(args, overlays)
+			if err == nil && !noLint {
+				err = env.vetLint(args, overlays)
+			}
 			if len(outs) > 0 && (err == nil || diag.IsUserError(err)) {
 				var errs diag.List
 				if err != nil {
@@ -54,6 +69,7 @@ of the rule "schema" at its position, for CI tools.
 		},
 	}
 	cmd.Flags().StringVar(&overlays, "overlays", "overlays", "overlay directories are `DIR`/<env>/, relative to each service file")
+	cmd.Flags().BoolVar(&noLint, "no-lint", false, "check the schema only, not the findings that make render fail")
 	addLimitFlag(cmd, env)
 	cmd.Flags().StringArrayVar(&formats, "format", nil, formatUsage+" (default: errors on stderr only)")
 	return cmd
@@ -108,4 +124,39 @@ func (env *Env) vet(args []string, overlays string) ([]string, error) {
 		first[svc.Name] = svc.NamePos
 	}
 	return files, errs.Sort().Err()
+}
+
+// vetLint lints what render renders of the service files named by args,
+// every environment, as render lints it, and reports on stderr the
+// findings that make render fail (at or above error, unsuppressed).
+func (env *Env) vetLint(args []string, overlays string) error {
+	opts := &renderOptions{allEnvs: true, overlays: overlays, failOn: "error", cache: true, unshown: true}
+	results, err := env.renderAll(args, opts, true)
+	if err != nil {
+		return err
+	}
+	eng, setup, err := env.renderEngine(opts)
+	if err != nil {
+		return err
+	}
+	res, _, evalErrs, err := env.lintResults(eng, setup, results, yamlOf(results), opts)
+	if err != nil {
+		return err
+	}
+	failing := *res
+	failing.Findings = slices.DeleteFunc(slices.Clone(res.Findings), func(f policies.Finding) bool {
+		return f.Suppressed != nil || !f.Severity.AtLeast(policies.SeverityError)
+	})
+	if len(failing.Findings) > 0 {
+		if err := (&report.Text{Color: env.stderrColor()}).Write(env.Stderr, &failing); err != nil {
+			return err
+		}
+	}
+	if len(evalErrs) > 0 {
+		return withExit(ExitInvalid, evalErrs.Sort())
+	}
+	if len(failing.Findings) > 0 {
+		return withExit(ExitFindings, errors.New("vet: render fails on these findings (--no-lint checks the schema only)"))
+	}
+	return nil
 }

@@ -20,6 +20,10 @@
 #     Use an Alpine image or -alpine variant, or, when the reference does not
 #     show the base (your own image), declare it with the pod template
 #     annotation dozen.dev/base-image, e.g. alpine:3.20.
+#   service_fix: >-
+#     Use an Alpine image or -alpine variant, or, when the image reference
+#     does not show its base (your own image), set the service file's
+#     baseImage to the base it is built on, e.g. baseImage: alpine:3.20.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

@@ -20,6 +20,9 @@
 #   remediation: >-
 #     Rebuild the image on Alpine and set the annotation to the base it uses,
 #     e.g. dozen.dev/base-image: alpine:3.20.
+#   service_fix: >-
+#     Rebuild the image on Alpine and set the service file's baseImage to
+#     the base it uses, e.g. baseImage: alpine:3.20.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

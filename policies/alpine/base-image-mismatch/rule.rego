@@ -13,6 +13,10 @@
 #   remediation: >-
 #     Correct the annotation to the base the image is really built on, or the
 #     image to the one intended; they must name the same family and release.
+#   service_fix: >-
+#     Correct the service file's baseImage to the base the image is really
+#     built on, or image to the one intended; they must name the same family
+#     and release.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

@@ -14,6 +14,9 @@
 #   remediation: >-
 #     Add the pod template annotation dozen.dev/base-image naming the base the
 #     image is built on, e.g. alpine:3.20.
+#   service_fix: >-
+#     Set the service file's baseImage to the base the image is built on,
+#     e.g. baseImage: alpine:3.20.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

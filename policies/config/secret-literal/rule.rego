@@ -16,6 +16,10 @@
 #     Move the value into a Secret created by your secret manager and refer to
 #     it with valueFrom.secretKeyRef (or a dozen service file's secrets:), then
 #     rotate the exposed credential.
+#   service_fix: >-
+#     Move the value out of config (or the process's env) into a Secret
+#     created by your secret manager, refer to it under secrets: (NAME:
+#     {secret: ..., key: ...}), then rotate the exposed credential.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

@@ -15,6 +15,11 @@
 #     Add the Secret (or the key) to the linted files, mark the reference
 #     optional: true, or list the name under external.secrets in
 #     .dozen.yaml when it is created outside these manifests.
+#   service_fix: >-
+#     Create the Secret outside dozen, mark the reference optional: true in
+#     the service file's secrets (or backing), or list the name under
+#     external.secrets in .dozen.yaml when it is created outside these
+#     manifests.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

@@ -17,6 +17,10 @@
 #   remediation: >-
 #     Remove the flag or redirection, or point it at /dev/stdout (or "-" where
 #     the program accepts it), so the logs go to stdout.
+#   service_fix: >-
+#     Remove the flag or redirection from the process's command or args, or
+#     point it at /dev/stdout (or "-" where the program accepts it), so the
+#     logs go to stdout.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

@@ -14,6 +14,10 @@
 #   remediation: >-
 #     Configure a console appender or handler (stdout) instead of the file
 #     appender, and drop the log file settings.
+#   service_fix: >-
+#     In the config file (configFiles) or config value, configure a console
+#     appender or handler (stdout) instead of the file appender, and drop
+#     the log file settings.
 #   bad: |
 #     apiVersion: v1
 #     kind: ConfigMap

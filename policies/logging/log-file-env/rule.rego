@@ -16,6 +16,10 @@
 #   remediation: >-
 #     Remove the variable, or set it to /dev/stdout where the program needs a
 #     file name, so the logs go to stdout.
+#   service_fix: >-
+#     Remove the entry from config (or the process's env), or set it to
+#     /dev/stdout where the program needs a file name, so the logs go to
+#     stdout.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

@@ -13,6 +13,10 @@
 #   remediation: >-
 #     Use the short Service name (db), or db.other-namespace for a Service in
 #     another namespace, and let the pod's DNS search path resolve it.
+#   service_fix: >-
+#     In config and backing URLs, use the short Service name (db), or
+#     db.other-namespace for a Service in another namespace, and let the
+#     pod's DNS search path resolve it.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

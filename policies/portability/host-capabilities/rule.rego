@@ -13,6 +13,10 @@
 #   remediation: >-
 #     Remove the capability; run node configuration as part of the platform
 #     (a DaemonSet owned by the cluster operators), not the application.
+#   service_fix: >-
+#     Remove the capability from the process's security.addCapabilities; run
+#     node configuration as part of the platform (a DaemonSet owned by the
+#     cluster operators), not the application.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

@@ -13,6 +13,10 @@
 #   remediation: >-
 #     Push the image to a shared registry and reference it there; set the local
 #     registry only in a development overlay, with an exception if needed.
+#   service_fix: >-
+#     Push the image to a shared registry and set image (or the
+#     environment's image) to it; use the local registry only in a
+#     development environment, with an exception if needed.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

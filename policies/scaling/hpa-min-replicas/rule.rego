@@ -22,6 +22,9 @@
 #       environments, then its min_replicas, apply; a min_replicas set here
 #       beats the min-replicas rule's environments.
 #   remediation: Set spec.minReplicas to at least the minimum (2 by default).
+#   service_fix: >-
+#     Set the process's autoscaling.min (or the environment's
+#     autoscaling.<process>.min) to at least the minimum (2 by default).
 #   bad: |
 #     apiVersion: autoscaling/v2
 #     kind: HorizontalPodAutoscaler

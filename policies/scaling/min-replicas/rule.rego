@@ -24,6 +24,9 @@
 #   remediation: >-
 #     Set spec.replicas to at least the minimum, or add a
 #     HorizontalPodAutoscaler that targets the Deployment.
+#   service_fix: >-
+#     Set the process's replicas (or the environment's replicas.<process>)
+#     to at least the minimum, or give the process autoscaling.
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

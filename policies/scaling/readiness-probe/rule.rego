@@ -14,6 +14,9 @@
 #   remediation: >-
 #     Add a readinessProbe (an HTTP health endpoint, a TCP check on the port,
 #     or an exec command for workers) to every long-running container.
+#   service_fix: >-
+#     Add probes.readiness to the process: http (a health endpoint), tcp
+#     (its port) or exec (a command, for a worker).
 #   bad: |
 #     apiVersion: apps/v1
 #     kind: Deployment

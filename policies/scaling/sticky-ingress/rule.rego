@@ -14,6 +14,10 @@
 #   remediation: >-
 #     Keep session state in a backing service (Redis, a database) or in signed
 #     cookies, and remove the affinity annotation.
+#   service_fix: >-
+#     Keep session state in a backing service (Redis, a database) or in
+#     signed cookies, and remove the affinity annotation from
+#     ingress.annotations.
 #   bad: |
 #     apiVersion: networking.k8s.io/v1
 #     kind: Ingress
