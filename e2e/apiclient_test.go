@@ -188,13 +188,17 @@ func (c *apiClient) apply(ctx context.Context, obj object, ns string, dryRun boo
 	return decode(c.do(ctx, http.MethodPatch, item, q, "application/apply-patch+yaml", body))
 }
 
-// remove deletes obj; an object that is already gone is no error.
+// remove deletes obj, as `kubectl delete` does, with background
+// propagation: without it a Job would wait, with the orphan finalizer, for
+// a garbage collector this cluster does not run. An object that is already
+// gone is no error.
 func (c *apiClient) remove(ctx context.Context, obj object, ns string) error {
 	_, item, err := c.paths(ctx, obj, ns)
 	if err != nil {
 		return err
 	}
-	_, err = c.do(ctx, http.MethodDelete, item, nil, "", nil)
+	q := url.Values{"propagationPolicy": {"Background"}}
+	_, err = c.do(ctx, http.MethodDelete, item, q, "", nil)
 	var apiErr *apiError
 	if errors.As(err, &apiErr) && apiErr.Code == http.StatusNotFound {
 		return nil

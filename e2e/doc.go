@@ -1,7 +1,10 @@
 // Package e2e is dozen's end-to-end tier: it renders every example and a
 // generated corpus with the dozen binary built from this checkout and sends
 // each object to a real kube-apiserver backed by a real etcd, both built from
-// Go modules (e2e/tools/) and started on loopback ports for the run.
+// Go modules (e2e/tools/) and started on loopback ports for the run. It
+// also applies release after release of every example, as a GitOps tool
+// does, and checks what each release changes on the server and what it
+// leaves behind (upgrade_test.go).
 //
 // The tests carry the build tag e2e, so plain `go test ./...` does not run
 // them:

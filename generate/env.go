@@ -289,7 +289,14 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 			return err
 		}
 	}
+	envOnly, err := b.envHPAs(env)
+	if err != nil {
+		return err
+	}
 	for _, proc := range sortedKeys(e.Autoscaling) {
+		if envOnly[objectName(svcName, proc)] {
+			continue // the environment's own HPA holds the values already
+		}
 		a := e.Autoscaling[proc]
 		spec := map[string]any{}
 		if a.Min != nil {
@@ -393,22 +400,8 @@ func (b *envBuilder) nodePort(proc string, nodePort int) error {
 // for, and deletes those they no longer need (computed by #Render).
 func (b *envBuilder) pdbs(env string) error {
 	d := b.r.Environments[env]
-	if len(d.Add) > 0 {
-		var res []byte
-		for i, o := range d.Add {
-			if i > 0 {
-				res = append(res, "---\n"...)
-			}
-			y, err := yaml.Marshal(o)
-			if err != nil {
-				return err
-			}
-			res = append(res, y...)
-		}
-		if err := b.fsys.WriteFile(path.Join(baseDir, "pdbs.yaml"), res); err != nil {
-			return err
-		}
-		b.k.Resources = append(b.k.Resources, "pdbs.yaml")
+	if err := b.addResources("pdbs.yaml", d.Add); err != nil {
+		return err
 	}
 	for _, name := range d.Remove {
 		if err := b.addPatch(map[string]any{
@@ -419,6 +412,57 @@ func (b *envBuilder) pdbs(env string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// envHPAs adds the HorizontalPodAutoscalers of the processes that
+// autoscale in env only (computed by #Render), and removes the replicas of
+// their Deployments, which the autoscaler owns there. It returns the
+// names of those Deployments.
+func (b *envBuilder) envHPAs(env string) (map[string]bool, error) {
+	hpas := b.r.Environments[env].HPAs
+	if err := b.addResources("hpas.yaml", hpas); err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	for _, o := range hpas {
+		spec, _ := o["spec"].(map[string]any)
+		target, _ := spec["scaleTargetRef"].(map[string]any)
+		name, _ := target["name"].(string)
+		names[name] = true
+		// null deletes the field in a strategic merge patch.
+		if err := b.addPatch(map[string]any{
+			"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": map[string]any{"name": name},
+			"spec":     map[string]any{"replicas": nil},
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
+}
+
+// addResources writes objs to file in the environment layer and adds it to
+// the layer's resources; no objects, no file.
+func (b *envBuilder) addResources(file string, objs []map[string]any) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	var res []byte
+	for i, o := range objs {
+		if i > 0 {
+			res = append(res, "---\n"...)
+		}
+		y, err := yaml.Marshal(o)
+		if err != nil {
+			return err
+		}
+		res = append(res, y...)
+	}
+	if err := b.fsys.WriteFile(path.Join(baseDir, file), res); err != nil {
+		return err
+	}
+	b.k.Resources = append(b.k.Resources, file)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dozen-dev/dozen/generate"
@@ -222,10 +223,20 @@ func TestGeneratedObjects(t *testing.T) {
 	if p, _ := dig(c, "readinessProbe", "httpGet", "port"); p != portName {
 		t.Errorf("readiness probe port %v, container port name %v", p, portName)
 	}
-	for _, want := range []string{"HorizontalPodAutoscaler/shop", "PodDisruptionBudget/shop", "PodDisruptionBudget/shop-worker", "Job/shop-migrate", "CronJob/shop-nightly-report", "Ingress/shop"} {
+	for _, want := range []string{"HorizontalPodAutoscaler/shop", "PodDisruptionBudget/shop", "PodDisruptionBudget/shop-worker", "CronJob/shop-nightly-report", "Ingress/shop"} {
 		if _, ok := byName[want]; !ok {
 			t.Errorf("missing %s", want)
 		}
+	}
+	// The Job's name carries the hash of its pod template.
+	jobs := 0
+	for k := range byName {
+		if strings.HasPrefix(k, "Job/shop-migrate-") && len(k) == len("Job/shop-migrate-")+10 {
+			jobs++
+		}
+	}
+	if jobs != 1 {
+		t.Errorf("%d Jobs named shop-migrate-<hash>, want 1", jobs)
 	}
 	// The env ConfigMap's generated name is what the pods refer to.
 	var cmName string

@@ -65,6 +65,21 @@ func (r *Result) Origin(obj map[string]any) func(path []any) (diag.Pos, bool) {
 	return o.For(obj, r.Env)
 }
 
+// ServiceField reports whether p, a position Origin gave, is a field of
+// the service file: not a patch of an environment, not a line of an
+// overlay directory.
+func (r *Result) ServiceField(p diag.Pos) bool {
+	if r.pos == nil || p.File != r.pos.File {
+		return false
+	}
+	for _, l := range r.pos.Leaves {
+		if l.Pos == p && strings.HasPrefix(l.Path, "environments.") && strings.Contains(l.Path, ".patches.") {
+			return false
+		}
+	}
+	return true
+}
+
 // OriginKey returns bytes that change whenever what Origin maps does: the
 // positions of the service file it maps to, the environment, and the
 // environment's overlay files. Caches of lint findings, whose positions
@@ -92,13 +107,17 @@ func (r *Result) OriginKey() ([]byte, error) {
 type rendered struct {
 	Objects    []map[string]any `json:"objects"`
 	ConfigMaps []struct {
-		Name     string            `json:"name"`
-		Literals map[string]string `json:"literals"`
-		Files    map[string]string `json:"files"`
+		Name        string            `json:"name"`
+		Literals    map[string]string `json:"literals"`
+		Files       map[string]string `json:"files"`
+		Annotations map[string]string `json:"annotations"`
 	} `json:"configMaps"`
 	Environments map[string]struct {
 		Add    []map[string]any `json:"add"`
 		Remove []string         `json:"remove"`
+		// HPAs are the HorizontalPodAutoscalers of processes that
+		// autoscale in this environment only.
+		HPAs []map[string]any `json:"hpas"`
 	} `json:"environments"`
 
 	// generated holds the files of the generated layer (paths under
@@ -184,9 +203,12 @@ func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
 	k := types.Kustomization{
 		TypeMeta:  types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},
 		Resources: []string{"resources.yaml"},
-		// Generated ConfigMaps carry the service's standard labels.
+		// Generated ConfigMaps carry the service's standard labels, the
+		// instance too, so that one label selector finds every object of a
+		// service's environment (for pruning what a release dropped).
 		GeneratorOptions: &types.GeneratorOptions{Labels: map[string]string{
 			"app.kubernetes.io/name":       svc.Name,
+			"app.kubernetes.io/instance":   svc.Name,
 			"app.kubernetes.io/managed-by": "dozen",
 		}},
 	}
@@ -194,6 +216,9 @@ func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
 	// kustomize parses literals (quotes, '='), files keep every byte.
 	for _, cm := range r.ConfigMaps {
 		args := types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{Name: cm.Name}}
+		if len(cm.Annotations) > 0 {
+			args.Options = &types.GeneratorOptions{Annotations: cm.Annotations}
+		}
 		for _, kv := range []map[string]string{cm.Literals, cm.Files} {
 			for _, key := range sortedKeys(kv) {
 				p := path.Join("data", cm.Name, key)
@@ -274,6 +299,9 @@ func buildUnmasked(fsys filesys.FileSystem, dir, file string) ([]Object, error) 
 			Name:       r.GetName(),
 			Data:       data,
 		})
+	}
+	if err := hashJobNames(objs); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	Sort(objs)
 	if err := Check(file, objs); err != nil {

@@ -17,8 +17,9 @@ import (
 // pass-through when env is "" or not declared). Keys are slash-separated
 // paths relative to the tree's root; `kustomize build base` in a copy of
 // the tree on disk builds what `dozen render --env ENV` prints, less the
-// overlay directory and dozen's typed checks. The benchmarks use it to give
-// kustomize the same work as a peer.
+// overlay directory, dozen's typed checks and the hash dozen appends to
+// the names of Jobs (which carry the annotation that asks for it). The
+// benchmarks use it to give kustomize the same work as a peer.
 func Tree(svc *schema.Service, env string) (map[string][]byte, error) {
 	r, err := render(svc)
 	if err != nil {

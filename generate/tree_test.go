@@ -17,7 +17,8 @@ import (
 // TestTreeBuildsWhatRenderPrints writes the tree of every example and
 // benchmark corpus shape, in every environment, to disk and builds it
 // with kustomize itself: the objects are those dozen renders (before the
-// overlay directory, which examples with one add on top).
+// overlay directory, which examples with one add on top), once dozen has
+// completed the names of its Jobs.
 func TestTreeBuildsWhatRenderPrints(t *testing.T) {
 	s, err := schema.Compile()
 	if err != nil {
@@ -60,6 +61,9 @@ func TestTreeBuildsWhatRenderPrints(t *testing.T) {
 					t.Fatal(err)
 				}
 				objs = append(objs, generate.Object{APIVersion: r.GetApiVersion(), Kind: r.GetKind(), Namespace: r.GetNamespace(), Name: r.GetName(), Data: data})
+			}
+			if err := generate.HashJobNames(objs); err != nil {
+				t.Fatal(err)
 			}
 			generate.Sort(objs)
 			got, err := generate.YAML(objs)
