@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -277,17 +278,24 @@ func (g *guide) tree(b guideBlock, dir string) {
 // goInstall checks that `go install MODULE/cmd/dozen@VERSION` names this
 // module's main package.
 func (g *guide) goInstall(b guideBlock) {
-	gomod, err := os.ReadFile("../../go.mod")
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	module, _, _ := strings.Cut(strings.TrimPrefix(string(gomod), "module "), "\n")
 	words := strings.Fields(b.body)
-	if len(words) != 3 || words[0] != "go" || words[1] != "install" || words[2] != module+"/cmd/dozen@latest" {
-		g.t.Errorf("docs/guide.md:%d: want go install %s/cmd/dozen@latest", b.line, module)
+	if len(words) != 3 || words[0] != "go" || words[1] != "install" || words[2] != "./cmd/dozen" {
+		g.t.Fatalf("docs/guide.md:%d: want go install ./cmd/dozen", b.line)
 	}
-	if _, err := os.Stat("main.go"); err != nil {
-		g.t.Error(err)
+	if testing.Short() {
+		return
+	}
+	// Run it, from the repository's root as a clone would be, into a
+	// directory of the test's, and run what it installed.
+	bin := g.t.TempDir()
+	cmd := exec.Command("go", "install", "./cmd/dozen")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "GOBIN="+bin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		g.t.Fatalf("docs/guide.md:%d: go install ./cmd/dozen: %v\n%s", b.line, err, out)
+	}
+	if out, err := exec.Command(filepath.Join(bin, "dozen"), "version").CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "dozen ") {
+		g.t.Fatalf("docs/guide.md:%d: the installed dozen version: %v\n%s", b.line, err, out)
 	}
 }
 
@@ -344,6 +352,14 @@ func (g *guide) precommit(b guideBlock) {
 	}
 	if len(cfg.Repos) != 1 || cfg.Repos[0].Repo != "https://github.com/dozen-dev/dozen" || cfg.Repos[0].Rev == "" {
 		g.t.Fatalf("docs/guide.md:%d: want one repo, https://github.com/dozen-dev/dozen at a rev", b.line)
+	}
+	// The rev must exist: a commit (or tag) of this repository that has
+	// the hooks. A shallow clone may not hold it.
+	rev := cfg.Repos[0].Rev
+	if out, err := exec.Command("git", "-C", "../..", "rev-parse", "--is-shallow-repository").Output(); err == nil && strings.TrimSpace(string(out)) == "false" {
+		if out, err := exec.Command("git", "-C", "../..", "cat-file", "-e", rev+":.pre-commit-hooks.yaml").CombinedOutput(); err != nil {
+			g.t.Errorf("docs/guide.md:%d: rev %s is no commit of this repository with .pre-commit-hooks.yaml: %v %s", b.line, rev, err, out)
+		}
 	}
 	for _, h := range cfg.Repos[0].Hooks {
 		i := slices.IndexFunc(hooks, func(x precommitHook) bool { return x.ID == h.ID })
