@@ -106,9 +106,10 @@ func IsUserError(err error) bool {
 // taken from input (a name, a message, a path) cannot move the cursor,
 // clear the screen, set a terminal's title or hide what follows when it is
 // printed: C0 and C1 controls and DEL (a newline, a tab and ESC among
-// them) as \n, \t, \x1b or \u009b, and the Unicode controls that reorder
-// or hide text (bidirectional overrides and isolates, zero-width joiners'
-// kin) as \u202e and the like. Backslashes are left as they are: the
+// them) as \n, \t, \x1b or \u009b, and the Unicode characters that
+// reorder or hide text (bidirectional overrides and isolates, zero-width
+// characters, line and paragraph separators, tag characters) as \u202e
+// and the like. Backslashes are left as they are: the
 // result is for reading, not for parsing back.
 func Printable(s string) string {
 	return printable(s, unprintable)
@@ -119,6 +120,25 @@ func Printable(s string) string {
 // returns and tabs are kept.
 func PrintableLines(s string) string {
 	return printable(s, func(r rune) bool { return r != '\n' && r != '\r' && r != '\t' && unprintable(r) })
+}
+
+// PrintableText is Printable for text printed as lines (a diff of files):
+// newlines and tabs are kept, everything else escaped.
+func PrintableText(s string) string {
+	return printable(s, func(r rune) bool { return r != '\n' && r != '\t' && unprintable(r) })
+}
+
+// NoCommand keeps a printed line from being read as a GitHub Actions
+// workflow command ("::error::...", "::stop-commands::..."), which the
+// runner takes from any line of a job's output that starts with "::"
+// after spaces: input that begins a line (a file name, an apiVersion) has
+// its first colon escaped as \x3a.
+func NoCommand(line string) string {
+	trimmed := strings.TrimLeft(line, " \t")
+	if !strings.HasPrefix(trimmed, "::") {
+		return line
+	}
+	return line[:len(line)-len(trimmed)] + `\x3a` + trimmed[1:]
 }
 
 func printable(s string, unprintable func(rune) bool) string {
@@ -157,7 +177,9 @@ func unprintable(r rune) bool {
 	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
 		return true
 	case r >= 0x200b && r <= 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2060 && r <= 0x2069, r == 0xfeff, r == utf8.RuneError:
-		return true
+		return true // zero-width and bidirectional controls
+	case r == 0x00ad, r == 0x061c, r == 0x180e, r == 0x2028, r == 0x2029, r >= 0xfff9 && r <= 0xfffb, r >= 0xe0000 && r <= 0xe007f:
+		return true // soft hyphen, Arabic letter mark, separators, annotations, tags
 	}
 	return false
 }

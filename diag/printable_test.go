@@ -26,3 +26,16 @@ func TestPrintableLines(t *testing.T) {
 		t.Errorf("PrintableLines = %q, want %q", got, want)
 	}
 }
+
+func TestNoCommand(t *testing.T) {
+	for in, want := range map[string]string{
+		"::stop-commands::x/cm.yaml:1:1: error": `\x3a:stop-commands::x/cm.yaml:1:1: error`,
+		"    ::error::forged":                   `    \x3a:error::forged`,
+		"a.yaml:1:1: error: ::x":                "a.yaml:1:1: error: ::x",
+		":one colon":                            ":one colon",
+	} {
+		if got := NoCommand(in); got != want {
+			t.Errorf("NoCommand(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -76,64 +76,102 @@ func addYAMLSecrets(set *redact.Set, fsys filesys.FileSystem, dir string, data [
 			// it adds its content).
 			return
 		}
-		if len(doc.Content) == 0 {
-			continue
-		}
-		addNodeSecrets(set, fsys, dir, doc.Content[0], 0)
+		addNodeSecrets(set, fsys, dir, &doc, 0)
 	}
 }
 
-// addNodeSecrets adds the secret values of one mapping: a Secret object,
-// a kustomization or generator config with secretGenerators, and any patch
-// inside it given as a YAML string.
+// addNodeSecrets adds the secret values under n, wherever they are: the
+// values of every data and stringData mapping (a Secret's, whole or in a
+// List or a patch; a ConfigMap's are masked too, which an error message
+// can spare), the values JSON 6902 operations write under them, what
+// secretGenerators take, and, recursively, patches and plugin
+// configurations written as YAML strings.
 func addNodeSecrets(set *redact.Set, fsys filesys.FileSystem, dir string, n *yamlv3.Node, depth int) {
-	if n.Kind != yamlv3.MappingNode || depth > 8 {
+	if n == nil || depth > 64 {
+		return
+	}
+	if n.Kind == yamlv3.AliasNode {
+		addNodeSecrets(set, fsys, dir, n.Alias, depth+1)
+		return
+	}
+	switch n.Kind {
+	case yamlv3.DocumentNode, yamlv3.SequenceNode:
+		for _, c := range n.Content {
+			addNodeSecrets(set, fsys, dir, c, depth+1)
+		}
+		return
+	case yamlv3.MappingNode:
+	default:
 		return
 	}
 	get := func(key string) *yamlv3.Node {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if n.Content[i].Value == key {
-				return n.Content[i+1]
+				return deref(n.Content[i+1])
 			}
 		}
 		return nil
 	}
-	if k := get("kind"); k != nil && (k.Value == "Secret" || k.Value == "SecretGenerator") {
-		for _, v := range mappingValues(get("data")) {
-			set.AddEncoded(v)
-		}
-		for _, v := range mappingValues(get("stringData")) {
-			set.Add(v)
-		}
-	}
 	if k := get("kind"); k != nil && k.Value == "SecretGenerator" {
 		addGeneratorSecrets(set, fsys, dir, n)
 	}
-	if gens := get("secretGenerator"); gens != nil && gens.Kind == yamlv3.SequenceNode {
-		for _, g := range gens.Content {
-			addGeneratorSecrets(set, fsys, dir, g)
-		}
+	if op, p := get("op"), get("path"); op != nil && p != nil && strings.Contains(strings.ToLower(p.Value), "data") {
+		scalars(get("value"), func(v string) { set.AddEncoded(v) })
 	}
-	// Patches and generator configs written inline, as YAML strings.
-	for _, key := range []string{"patches", "patchesStrategicMerge", "generators", "transformers"} {
-		list := get(key)
-		if list == nil || list.Kind != yamlv3.SequenceNode {
-			continue
-		}
-		for _, item := range list.Content {
-			s := item
-			if item.Kind == yamlv3.MappingNode {
-				for i := 0; i+1 < len(item.Content); i += 2 {
-					if item.Content[i].Value == "patch" {
-						s = item.Content[i+1]
-					}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i].Value, deref(n.Content[i+1])
+		switch key {
+		case "data":
+			scalars(val, func(v string) { set.AddEncoded(v) })
+		case "stringData":
+			scalars(val, func(v string) { set.Add(v) })
+		case "secretGenerator":
+			if val != nil && val.Kind == yamlv3.SequenceNode {
+				for _, g := range val.Content {
+					addGeneratorSecrets(set, fsys, dir, deref(g))
 				}
 			}
-			if s.Kind == yamlv3.ScalarNode && strings.Contains(s.Value, "\n") {
-				addYAMLSecrets(set, fsys, dir, []byte(s.Value))
+		case "patch", "patches", "patchesStrategicMerge", "patchesJson6902", "generators", "transformers":
+			// Patches and configurations written inline, as YAML (or
+			// JSON) strings, on one line or many.
+			scalars(val, func(v string) {
+				if strings.ContainsAny(v, ":{[") {
+					addYAMLSecrets(set, fsys, dir, []byte(v))
+				}
+			})
+		}
+		addNodeSecrets(set, fsys, dir, n.Content[i+1], depth+1)
+	}
+}
+
+// deref follows an alias.
+func deref(n *yamlv3.Node) *yamlv3.Node {
+	for i := 0; n != nil && n.Kind == yamlv3.AliasNode && i < 64; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// scalars calls fn with every scalar value under n, at any depth.
+func scalars(n *yamlv3.Node, fn func(string)) {
+	var walk func(n *yamlv3.Node, depth int)
+	walk = func(n *yamlv3.Node, depth int) {
+		n = deref(n)
+		if n == nil || depth > 64 {
+			return
+		}
+		if n.Kind == yamlv3.ScalarNode {
+			fn(n.Value)
+			return
+		}
+		for i, c := range n.Content {
+			if n.Kind == yamlv3.MappingNode && i%2 == 0 {
+				continue // keys
 			}
+			walk(c, depth+1)
 		}
 	}
+	walk(n, 0)
 }
 
 // addGeneratorSecrets adds what one secretGenerator (a kustomization's
@@ -179,18 +217,4 @@ func addGeneratorSecrets(set *redact.Set, fsys filesys.FileSystem, dir string, g
 			}
 		}
 	}
-}
-
-// mappingValues returns the scalar values of the mapping n.
-func mappingValues(n *yamlv3.Node) []string {
-	if n == nil || n.Kind != yamlv3.MappingNode {
-		return nil
-	}
-	var vals []string
-	for i := 1; i < len(n.Content); i += 2 {
-		if n.Content[i].Kind == yamlv3.ScalarNode {
-			vals = append(vals, n.Content[i].Value)
-		}
-	}
-	return vals
 }

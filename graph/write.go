@@ -3,6 +3,7 @@ package graph
 import (
 	"bufio"
 	"fmt"
+	"github.com/dozen-dev/dozen/diag"
 	"io"
 	"strconv"
 	"strings"
@@ -79,8 +80,10 @@ func mermaidShape(kind string) (string, string) {
 }
 
 // mermaidText quotes text for a Mermaid label.
+// Control characters from input are escaped (diag.Printable): the text
+// reaches a terminal before it reaches a renderer.
 func mermaidText(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, "#quot;") + `"`
+	return `"` + strings.ReplaceAll(diag.Printable(s), `"`, "#quot;") + `"`
 }
 
 // mermaidID makes an identifier of letters, digits and underscores.

@@ -28,15 +28,19 @@ func addSecretValues(set *redact.Set, inputs []Input) {
 		}
 		if data, ok := field(obj, "stringData").(ast.Object); ok {
 			data.Foreach(func(_, v *ast.Term) {
-				if s, ok := v.Value.(ast.String); ok {
-					set.Add(string(s))
+				switch x := v.Value.(type) {
+				case ast.String:
+					set.Add(string(x))
+				case ast.Number, ast.Boolean:
+					set.Add(x.String()) // not valid, but a policy may print it
 				}
 			})
 		}
 	}
 }
 
-// maskSecrets hides the Secret values of set in the findings' messages,
+// maskSecrets hides the Secret values of set in the findings' messages and
+// paths,
 // whatever rule (built-in or custom) wrote them, so no report format can
 // show them, and in the evaluation errors errs (a custom rule failing on
 // a value).
@@ -46,6 +50,7 @@ func maskSecrets(findings []Finding, errs diag.List, set *redact.Set) {
 	}
 	for i := range findings {
 		findings[i].Message = set.String(findings[i].Message)
+		findings[i].Path = set.String(findings[i].Path) // a policy's path may name a value
 	}
 	for _, e := range errs {
 		e.Msg = set.String(e.Msg)

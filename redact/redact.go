@@ -86,6 +86,7 @@ func (s *Set) addForms(v string) {
 	add(v)
 	add(jsonInner(v, false))
 	add(jsonInner(v, true))
+	add(jsonInner(jsonInner(v, false), false)) // JSON in a JSON string
 	q := strconv.Quote(v)
 	add(q[1 : len(q)-1])
 	q = strconv.QuoteToASCII(v)

@@ -16,8 +16,19 @@ import (
 // value. Every other line is kept as it is, and so is the number of
 // lines. The values are also masked wherever else they show (as String
 // masks them), in either version: one that is not YAML is masked so.
+//
+// A version that is not YAML (a file with merge-conflict markers) has the
+// values of every data and stringData block masked line by line, since
+// which object a block belongs to cannot be known.
 func SecretData(old, new []byte) ([]byte, []byte) {
-	ov, nv := secretScalars(old), secretScalars(new)
+	ov, oldOK := secretScalars(old)
+	nv, newOK := secretScalars(new)
+	if !oldOK {
+		old = maskDataBlocks(old)
+	}
+	if !newOK {
+		new = maskDataBlocks(new)
+	}
 	mask := func(src []byte, mine, other map[string]scalar, label string) []byte {
 		if len(mine) == 0 {
 			return src
@@ -87,14 +98,14 @@ func (s scalar) replace(lines [][]byte, text string) {
 
 // secretScalars returns the values of the Secrets' data and stringData
 // in a YAML stream, by "namespace/name\x00field\x00key".
-func secretScalars(src []byte) map[string]scalar {
+func secretScalars(src []byte) (_ map[string]scalar, ok bool) {
 	out := map[string]scalar{}
 	dec := yamlv3.NewDecoder(bytes.NewReader(src))
 	for range 100000 {
 		var doc yamlv3.Node
 		if err := dec.Decode(&doc); err != nil {
 			if err != io.EOF {
-				return out
+				return out, false
 			}
 			break
 		}
@@ -137,5 +148,46 @@ func secretScalars(src []byte) map[string]scalar {
 			}
 		}
 	}
-	return out
+	return out, true
+}
+
+// dataBlock matches the key of a data or stringData mapping on a line of
+// its own.
+var dataBlock = regexp.MustCompile(`^( *)(data|stringData):\s*(#.*)?$`)
+
+// conflictMarker matches the lines git writes around a merge conflict.
+var conflictMarker = regexp.MustCompile(`^(<{7}|={7}|>{7}|\|{7})( |$)`)
+
+// maskDataBlocks masks, line by line, every value inside a data or
+// stringData block of src: each line indented under such a key keeps its
+// key (up to ": ") and loses the rest.
+func maskDataBlocks(src []byte) []byte {
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	block := -1 // the indentation of the block's key; -1 outside one
+	for i, l := range lines {
+		body := bytes.TrimRight(l, "\r\n")
+		trimmed := bytes.TrimLeft(body, " ")
+		indent := len(body) - len(trimmed)
+		if m := dataBlock.FindSubmatch(body); m != nil {
+			block = len(m[1])
+			continue
+		}
+		if len(trimmed) == 0 || block < 0 || conflictMarker.Match(body) {
+			continue
+		}
+		if indent <= block {
+			block = -1
+			continue
+		}
+		masked := append([]byte{}, body[:indent]...)
+		if k, _, ok := bytes.Cut(trimmed, []byte(": ")); ok && !bytes.ContainsAny(k, " \"'") {
+			masked = append(append(masked, k...), ": "...)
+		}
+		masked = append(masked, Mask...)
+		if bytes.HasSuffix(l, []byte("\n")) {
+			masked = append(masked, '\n')
+		}
+		lines[i] = masked
+	}
+	return bytes.Join(lines, nil)
 }

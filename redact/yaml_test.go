@@ -90,3 +90,17 @@ func TestSecretDataGeneratedNames(t *testing.T) {
 		t.Errorf("a changed value of a generated Secret is not shown as changed:\n%s\n%s", o, n)
 	}
 }
+
+func TestSecretDataNotYAML(t *testing.T) {
+	const conflict = "apiVersion: v1\ndata:\n<<<<<<< HEAD\n  TOKEN: aHVudGVyMi1vbGQ=\n=======\n  TOKEN: aHVudGVyMi1uZXc=\n>>>>>>> branch\nkind: Secret\nmetadata:\n  name: api\n"
+	const rendered = "apiVersion: v1\ndata:\n  TOKEN: c2Vjb25k\nkind: Secret\nmetadata:\n  name: api\n"
+	o, n := SecretData([]byte(conflict), []byte(rendered))
+	for _, s := range []string{"aHVudGVyMi1vbGQ", "aHVudGVyMi1uZXc", "c2Vjb25k"} {
+		if strings.Contains(string(o)+string(n), s) {
+			t.Errorf("%q shows:\n%s\n%s", s, o, n)
+		}
+	}
+	if !strings.Contains(string(o), "<<<<<<< HEAD") || !strings.Contains(string(o), "  TOKEN: ********") {
+		t.Errorf("want the markers kept and the values masked:\n%s", o)
+	}
+}

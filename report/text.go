@@ -81,25 +81,27 @@ func (t *Text) Write(w io.Writer, res *policies.Result) error {
 //
 // Everything taken from input (paths, names, messages) is written with its
 // control characters escaped (diag.Printable): an object named with an
-// escape sequence cannot drive the terminal.
+// escape sequence cannot drive the terminal; and no line can be taken for
+// a CI runner's command (diag.NoCommand).
 func (t *Text) finding(w io.Writer, f *policies.Finding) {
 	p := diag.Printable
-	fmt.Fprintf(w, "%s: %s: %s: %s\n",
+	line := func(format string, args ...any) { fmt.Fprintln(w, diag.NoCommand(fmt.Sprintf(format, args...))) }
+	line("%s: %s: %s: %s",
 		t.paint(ansiBold, p(f.Pos.String())),
 		t.paint(severityColor(f.Severity), p(string(f.Severity))),
 		t.paint(ansiBold, p(f.RuleID)),
 		p(f.Message))
 	if where := where(f); where != "" {
-		fmt.Fprintf(w, "    %s\n", t.paint(ansiDim, p(where)))
+		line("    %s", t.paint(ansiDim, p(where)))
 	}
 	if f.Related != nil {
-		fmt.Fprintf(w, "    %s\n", t.paint(ansiDim, "rendered at "+p(f.Related.String())))
+		line("    %s", t.paint(ansiDim, "rendered at "+p(f.Related.String())))
 	}
 	if f.Factor != "" {
-		fmt.Fprintf(w, "    factor: %s\n", p(f.Factor))
+		line("    factor: %s", p(f.Factor))
 	}
 	if f.Remediation != "" {
-		fmt.Fprintf(w, "    fix: %s\n", p(oneLine(f.Remediation)))
+		line("    fix: %s", p(oneLine(f.Remediation)))
 	}
 }
 

@@ -478,7 +478,7 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 	}
 	oneOf := strings.Contains(format, "does not satisfy") && len(args) == 2 && fmt.Sprint(args[1]) == "matchN"
 	conflict, conflictPos, _ := userConflict(file, format, args, cueerrors.Positions(e), valuePos(file, user.LookupPath(cpath)), got)
-	if got != "" && secretField(elems) && format != "field not allowed" && !oneOf {
+	if secretField(elems) && format != "field not allowed" && !strings.Contains(format, "field is required but not present") && !oneOf {
 		// A value where a Secret reference belongs is most likely the
 		// secret itself: the message names the field, never the value.
 		d.Msg = secretMsg(elems)
@@ -619,6 +619,14 @@ func toDiag(file string, err error, path string) diag.List {
 		p2 := path
 		if p2 == "" {
 			p2 = strings.Join(e.Path(), ".")
+		}
+		if elems := strings.Split(p2, "."); secretField(elems) {
+			// Two values for a Secret reference (or a backing URL) are
+			// two secrets, maybe: never quote them.
+			msg = secretMsg(elems)
+			if strings.HasPrefix(format, "conflicting values") {
+				msg = "is set to two different values (what is written here is not shown)"
+			}
 		}
 		out = append(out, &diag.Error{Pos: p, Path: p2, Msg: msg})
 	}

@@ -26,6 +26,17 @@ func TestSecretValuesNeverEchoed(t *testing.T) {
 		`backing: db: url: "postgres://app:` + v + `@db/app"`,
 		`backing: db: secret: "` + v + `"`,
 		`backing: db: secret: {secret: "db", key: "` + v + ` x"}`,
+		// Two values for one field, and a value against a constraint the
+		// file adds itself: CUE's own messages would quote both.
+		"secrets: DB: \"" + v + "-old\"\nsecrets: DB: \"" + v + "-new\"",
+		"backing: db: url: \"postgres://app:" + v + "@db/app\"\nbacking: db: url: \"postgres://app:" + v + "2@db/app\"",
+		`environments: prod: secrets: TOKEN: "` + v + `" & =~"^ghp_"`,
+		"secrets: DB: {secret: \"db\", key: \"k\"}\nsecrets: DB: secret: \"" + v + "\"",
+		// Credentials in a URL in every place a URL can hold them.
+		`backing: db: url: "postgres://app:pa/ss-` + v + `@db/app"`,
+		`backing: db: url: "postgres://app:pa#ss-` + v + `@db/app"`,
+		`backing: db: url: "postgres://db/app?user=app&password=` + v + `"`,
+		`backing: db: url: "https://ghp_` + v + `@github.com/acme/repo"`,
 	} {
 		src := "name: \"shop\"\nimage: \"ghcr.io/acme/shop:1.0.0\"\nport: 8080\n" + field + "\n"
 		_, err := s.Load("service.cue", []byte(src))

@@ -411,6 +411,41 @@ func TestCIExampleGitLab(t *testing.T) {
 	if !ok || !slices.Contains(job.Cache.Paths, dir+"/") {
 		t.Errorf("DOZEN_CACHE is %q, cache:paths %v: want a directory of the project, cached", job.Variables["DOZEN_CACHE"], job.Cache.Paths)
 	}
+	// A cache in the project is what a merge request could commit, with
+	// entries that make a tampered tree pass render --check: the first
+	// step refuses a checkout that tracks files there, and passes one
+	// that does not (the cache GitLab restores is not tracked).
+	if len(job.BeforeScript) == 0 || !strings.Contains(job.BeforeScript[0], "git ls-files --error-unmatch "+dir) {
+		t.Fatalf("before_script does not begin by refusing a committed %s: %q", dir, job.BeforeScript)
+	}
+	repo := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	guard := func() error {
+		cmd := exec.Command("sh", "-c", job.BeforeScript[0])
+		cmd.Dir = repo
+		return cmd.Run()
+	}
+	git("init", "-q")
+	os.WriteFile(filepath.Join(repo, "README"), []byte("x\n"), 0o644)
+	os.MkdirAll(filepath.Join(repo, dir, "render"), 0o755)
+	os.WriteFile(filepath.Join(repo, dir, "render", "entry"), []byte("restored by GitLab\n"), 0o644)
+	git("add", "README")
+	git("commit", "-q", "-m", "clean")
+	if err := guard(); err != nil {
+		t.Errorf("the guard refuses a checkout whose %s is untracked (restored by GitLab): %v", dir, err)
+	}
+	git("add", "-f", dir)
+	git("commit", "-q", "-m", "poison")
+	if err := guard(); err == nil {
+		t.Errorf("the guard passes a checkout that commits %s", dir)
+	}
 }
 
 // TestCIExamplesHaveNoServiceFiles: examples/ci holds CI files only; every

@@ -216,7 +216,7 @@ func (g *memoryGuard) message() string {
 	case stopTime:
 		var s string
 		for _, f := range g.files {
-			s += fmt.Sprintf("%s: evaluating this file took longer than the %s time limit (raise it with --limit time=DURATION)\n", f, g.timeLimit)
+			s += fmt.Sprintf("%s: evaluating this file took longer than the %s time limit (raise it with --limit time=DURATION)\n", safeLines(f), g.timeLimit)
 		}
 		return s
 	case stopInterrupt:
@@ -225,7 +225,7 @@ func (g *memoryGuard) message() string {
 		}
 		var s string
 		for _, f := range g.files {
-			s += fmt.Sprintf("%s: interrupted while this file was being evaluated: stopped, nothing was written\n", f)
+			s += fmt.Sprintf("%s: interrupted while this file was being evaluated: stopped, nothing was written\n", safeLines(f))
 		}
 		return s
 	}
@@ -236,7 +236,7 @@ func (g *memoryGuard) message() string {
 	}
 	var s string
 	for _, f := range g.files {
-		s += fmt.Sprintf("%s: memory use exceeded the %s limit while this file was being evaluated %s\n", f, limit, raise)
+		s += fmt.Sprintf("%s: memory use exceeded the %s limit while this file was being evaluated %s\n", safeLines(f), limit, raise)
 	}
 	return s
 }

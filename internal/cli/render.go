@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -214,8 +215,8 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 		return nil
 	}
 	for _, d := range drifts {
-		env.Stdout.Write(relDiff(env, d.Diff))
-		fmt.Fprintf(env.Stderr, "%s: %s\n", filepath.Join(opts.output, filepath.FromSlash(d.Path)), d.Kind)
+		io.WriteString(env.Stdout, safeLines(string(relDiff(env, d.Diff))))
+		fmt.Fprintf(env.Stderr, "%s: %s\n", diag.NoCommand(diag.Printable(filepath.Join(opts.output, filepath.FromSlash(d.Path)))), d.Kind)
 	}
 	fmt.Fprintf(env.Stderr, "%d rendered file(s) differ from %s: run the same command without --check to update them\n", len(drifts), opts.output)
 	return withExit(ExitDrift, nil)
@@ -272,11 +273,22 @@ func (env *Env) readOverlays(sources []generate.Source, overlays string) error {
 	var errs diag.List
 	for i := range sources {
 		base := filepath.Join(filepath.Dir(sources[i].File), overlays)
+		if fi, err := os.Lstat(env.abs(base)); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			// Overlays are read from inside the service's directory only.
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: base}, Msg: "the overlays directory is a symbolic link: an overlay may only use files inside the service's directory"})
+			continue
+		}
 		entries, err := os.ReadDir(env.abs(base))
 		if err != nil {
 			continue // no overlay directories
 		}
 		for _, e := range entries {
+			if e.Type()&fs.ModeSymlink != 0 {
+				if _, err := os.Stat(env.abs(filepath.Join(base, e.Name(), "kustomization.yaml"))); err == nil {
+					errs = append(errs, &diag.Error{Pos: diag.Pos{File: filepath.Join(base, e.Name())}, Msg: "an overlay directory may not be a symbolic link: an overlay may only use files inside the service's directory"})
+				}
+				continue
+			}
 			if !e.IsDir() {
 				continue
 			}

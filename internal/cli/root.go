@@ -135,14 +135,15 @@ func Run(env *Env, args []string) int {
 
 // printError prints err on w, one line per error, prefixed with "dozen: "
 // unless the line already carries a position, with the control characters
-// that input may have put in it escaped (diag.Printable).
+// that input may have put in it escaped (diag.Printable) and no line read
+// as a CI runner's command (diag.NoCommand).
 func printError(w io.Writer, err error) {
 	var e *exitError
 	if errors.As(err, &e) && e.err == nil {
 		return // already reported
 	}
 	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintln(w, diag.Printable(line))
+		fmt.Fprintln(w, diag.NoCommand(diag.Printable(line)))
 	}
 }
 
@@ -211,4 +212,15 @@ func wrapArgs(c *cobra.Command) {
 		}
 		return nil
 	}
+}
+
+// safeLines escapes the control characters of multi-line text printed as
+// it is (a diff, a policy's output), keeping its newlines and tabs, and
+// keeps each line from being read as a CI runner's command.
+func safeLines(s string) string {
+	lines := strings.Split(diag.PrintableText(s), "\n")
+	for i, l := range lines {
+		lines[i] = diag.NoCommand(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -61,6 +61,14 @@ func (env *Env) findServiceFiles(args []string) ([]string, error) {
 				if err != nil {
 					return err
 				}
+				if d.Type()&fs.ModeSymlink != 0 {
+					// A link found in a tree may point anywhere: a
+					// checkout's service file must be in the checkout.
+					// (A file named on the command line is read where it
+					// points: the user chose it.)
+					errs = append(errs, &diag.Error{Pos: diag.Pos{File: filepath.Join(arg, rel)}, Msg: "a service file found in a directory may not be a symbolic link: name it on the command line to read where it points"})
+					return nil
+				}
 				found = append(found, filepath.Join(arg, rel))
 			}
 			return nil

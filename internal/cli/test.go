@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/policies"
 )
 
@@ -87,14 +88,16 @@ func writeTestReport(env *Env, rep *policies.TestReport, verbose bool) {
 		if r.Status == policies.TestPass && !verbose {
 			continue
 		}
-		fmt.Fprintf(w, "%s: %s %s.%s", r.Pos, strings.ToUpper(string(r.Status)), r.Package, r.Name)
+		// What the policies print, and their names, are input: control
+		// characters are escaped, line by line.
+		line := fmt.Sprintf("%s: %s %s.%s", r.Pos, strings.ToUpper(string(r.Status)), r.Package, r.Name)
 		if r.Err != "" {
-			fmt.Fprintf(w, ": %s", strings.ReplaceAll(r.Err, "\n", "\n    "))
+			line += ": " + strings.ReplaceAll(diag.PrintableText(r.Err), "\n", "\n    ")
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintln(w, safeLines(line))
 		if r.Output != "" && (verbose || r.Status != policies.TestPass) {
 			for _, l := range strings.Split(strings.TrimRight(r.Output, "\n"), "\n") {
-				fmt.Fprintf(w, "    %s\n", l)
+				fmt.Fprintf(w, "    %s\n", safeLines(l))
 			}
 		}
 	}
@@ -112,7 +115,7 @@ func writeTestReport(env *Env, rep *policies.TestReport, verbose bool) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "coverage: %.1f%%\n", rep.Coverage.Percent)
 	for _, f := range rep.Coverage.Files {
-		fmt.Fprintf(w, "  %s: %.1f%%", f.File, f.Percent)
+		fmt.Fprintf(w, "  %s: %.1f%%", diag.Printable(f.File), f.Percent)
 		if len(f.NotCovered) > 0 {
 			fmt.Fprintf(w, " (not covered: lines %s)", lineRanges(f.NotCovered))
 		}
