@@ -123,20 +123,16 @@ func BenchmarkLoadCompiled(b *testing.B) {
 }
 
 // BenchmarkPlanRules measures planning the built-in rules for the
-// evaluator of plans (irvm.go), which a lint of irMinObjects objects or
-// more pays once.
+// evaluator of plans (package eval), which a lint of eval.MinObjects
+// objects or more pays once, and making the engine that plans them.
 func BenchmarkPlanRules(b *testing.B) {
-	e, err := New(Options{Today: testToday})
-	if err != nil {
-		b.Fatal(err)
-	}
-	q, err := e.irQuery()
-	if err != nil {
-		b.Fatal(err)
-	}
 	defer reportCPU(b, cpuTime())
 	for b.Loop() {
-		if _, err := e.planRules(q); err != nil {
+		e, err := New(Options{Today: testToday})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.eval.Plan(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -261,9 +261,6 @@ func TestPrecompiledEngineLintsTheSame(t *testing.T) {
 	if cache.Hits != 1 || cache.Puts != 1 {
 		t.Fatalf("second engine: %d puts, %d hits; want the catalogue loaded", cache.Puts, cache.Hits)
 	}
-	if c, _ := builtinCompiler(t); loaded.compiler == c {
-		t.Fatal("the second engine uses the compiler built from source")
-	}
 	if !reflect.DeepEqual(fresh.Rules(), loaded.Rules()) {
 		t.Fatal("rules differ")
 	}
@@ -340,9 +337,6 @@ func TestPrecompiledDamagedEntry(t *testing.T) {
 	eng, err := New(Options{Today: testToday, Cache: cache, CacheSalt: testSalt})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if c, _ := builtinCompiler(t); eng.compiler != c {
-		t.Fatal("a damaged entry was used")
 	}
 	if cache.Puts != 1 {
 		t.Fatalf("%d puts: want the entry replaced", cache.Puts)

@@ -1,4 +1,4 @@
-package policies
+package eval
 
 import (
 	"github.com/open-policy-agent/opa/v1/ast"
