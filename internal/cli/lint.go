@@ -225,6 +225,7 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []outpu
 	status.show()
 	res, err := eng.LintInputs(ctx, inputs)
 	status.stop()
+	env.debugEval(eng)
 	if err != nil {
 		if l, ok := err.(diag.List); ok && res != nil {
 			inputErrs = append(inputErrs, l...)
@@ -287,6 +288,9 @@ func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
 		NoBuiltin:  opts.noBuiltin,
 		Today:      time.Now(),
 		Timeout:    env.limits.time,
+	}
+	if err := env.evalOptions(&setup); err != nil {
+		return nil, err
 	}
 	if !opts.noCache {
 		env.rulesCache(&setup)

@@ -120,6 +120,9 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 		return err
 	}
 	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: namespaces, Today: time.Now(), Timeout: env.limits.time}
+	if err := env.evalOptions(&setup); err != nil {
+		return err
+	}
 	if opts.cache {
 		env.rulesCache(&setup)
 	}
@@ -210,6 +213,7 @@ func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, result
 		return slices.Concat(slots...), nil
 	})
 	status.stop()
+	env.debugEval(eng)
 	var evalErrs diag.List
 	if err != nil {
 		l, ok := err.(diag.List)
