@@ -33,6 +33,7 @@ import (
 	"cmp"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"runtime"
@@ -157,7 +158,7 @@ func loadCatalogDir(fsys fs.FS, dir string) (*catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read built-in policies: %w", err)
 	}
-	// Parsing is a third of the cost of loading the catalogue, which every
+	// Parsing is much of the cost of loading the catalogue, which every
 	// lint pays before it starts: the modules are parsed in parallel.
 	modules := make([]*ast.Module, len(names))
 	parseErrs := make([]error, len(names))
@@ -347,7 +348,7 @@ func ruleParams(v any) ([]Param, error) {
 		return nil, fmt.Errorf("want a mapping of parameter names to descriptions, not %v", v)
 	}
 	var params []Param
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		d, _ := m[name].(string)
 		d = strings.Join(strings.Fields(d), " ")
 		switch {
