@@ -109,19 +109,6 @@ func BenchmarkCompile(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadCompiled measures loading the built-in rules compiled from
-// a cache entry (precompiled.go): the peer of BenchmarkCompile, which a
-// lint pays instead when the cache holds them.
-func BenchmarkLoadCompiled(b *testing.B) {
-	_, data := compiledEntry(b)
-	defer reportCPU(b, cpuTime())
-	for b.Loop() {
-		if _, err := decodeCatalog(data); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkPlanRules measures planning the built-in rules for the
 // evaluator of plans (package eval), which a lint of eval.MinObjects
 // objects or more pays once, and making the engine that plans them.

@@ -42,13 +42,6 @@ type Options struct {
 	// Today is the date exceptions expire against; zero means the current
 	// date. Tests set it.
 	Today time.Time
-	// Cache, when set with CacheSalt, keeps the built-in rules compiled
-	// across runs (precompiled.go). Only an engine without custom policies
-	// uses it.
-	Cache Cache
-	// CacheSalt names the binary: an entry is read only by the binary that
-	// wrote it.
-	CacheSalt string
 	// Timeout bounds the evaluation of the policies on one object by OPA's
 	// interpreter; past it the object gets an evaluation error. Zero means
 	// no bound. The built-in rules, evaluated on OPA's plan of them, always
@@ -115,11 +108,7 @@ func New(opts Options) (*Engine, error) {
 	if opts.NoBuiltin {
 		return newWith(nil, opts)
 	}
-	load := builtin
-	if opts.Cache != nil && opts.CacheSalt != "" && len(opts.Policies) == 0 {
-		load = func() (*catalog, error) { return precompiledBuiltin(opts.Cache, opts.CacheSalt) }
-	}
-	cat, err := load()
+	cat, err := builtin()
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/policies/eval"
 )
@@ -147,4 +149,61 @@ func TestIRPlansTheCatalogue(t *testing.T) {
 	if s := custom.Evaluations(); s.Planned != 0 || s.Interpreted == 0 {
 		t.Errorf("an engine with custom policies: %v", s)
 	}
+}
+
+// corpusAndExamples is 200 files of the corpus and every built-in rule's
+// failing and passing example, each example a file of its own.
+func corpusAndExamples(t *testing.T) []manifest.Document {
+	t.Helper()
+	docs := corpusDocs(200)
+	rules, err := Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		for _, ex := range []string{r.Bad, r.Good} {
+			ds, err := manifest.Parse(r.ID+".yaml", []byte(ex))
+			if err != nil {
+				t.Fatalf("%s: %v", r.ID, err)
+			}
+			docs = append(docs, ds...)
+		}
+	}
+	return docs
+}
+
+// lintsAlike lints docs with both engines and expects the same result,
+// with at least 100 findings (the inputs break rules); what names the
+// engine under test in the failure.
+func lintsAlike(t *testing.T, what string, got, want *Engine, docs []manifest.Document) {
+	t.Helper()
+	w, err := want.Lint(context.Background(), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := got.Lint(context.Background(), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Findings) < 100 {
+		t.Fatalf("only %d findings: the inputs break rules", len(w.Findings))
+	}
+	if reflect.DeepEqual(g, w) {
+		return
+	}
+	t.Errorf("%s lints differently: %d findings, want %d", what, len(g.Findings), len(w.Findings))
+	for i := range min(len(g.Findings), len(w.Findings)) {
+		if !reflect.DeepEqual(g.Findings[i], w.Findings[i]) {
+			t.Fatalf("first difference:\n got %+v\nwant %+v", g.Findings[i], w.Findings[i])
+		}
+	}
+}
+
+// builtinCompiler is the compiler of the catalogue compiled from source.
+func builtinCompiler(t *testing.T) (*ast.Compiler, error) {
+	cat, err := builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat.compiled()
 }

@@ -123,9 +123,6 @@ func (env *Env) lintRendered(results []*generate.Result, yamls [][]byte, opts *r
 	if err := env.evalOptions(&setup); err != nil {
 		return err
 	}
-	if opts.cache {
-		env.rulesCache(&setup)
-	}
 	eng, err := policies.New(setup)
 	if err != nil {
 		return err
