@@ -25,6 +25,10 @@
 // cross-object lookups stay linear; data.dozen.config.params["<rule-id>"]
 // and data.dozen.config.external.{configmaps,secrets} come from .dozen.yaml.
 //
+// The engine leaves evaluating the rules to package eval, which runs them
+// on OPA's plan of them or on OPA's interpreter (Options.Eval), with the
+// same findings either way.
+//
 // Use Rules for the catalogue, New and Engine.Lint to lint, LoadConfig for
 // .dozen.yaml, and RunTests for Rego unit tests of custom policies.
 package policies

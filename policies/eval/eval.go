@@ -158,8 +158,8 @@ type Stats struct {
 	Mode        Mode
 	Planned     int64 // objects evaluated on the plan
 	Interpreted int64 // objects evaluated by OPA's interpreter
-	// Fallbacks counts the lints that the mode gave to the plan and the
-	// interpreter evaluated, because the rules could not be planned; Err
+	// Fallbacks counts the evaluators Begin gave the interpreter where the
+	// mode chose the plan, because the rules could not be planned; Err
 	// says why.
 	Fallbacks int64
 	Err       error
