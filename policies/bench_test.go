@@ -109,34 +109,17 @@ func BenchmarkCompile(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadCompiled measures loading the built-in rules compiled from
-// a cache entry (precompiled.go): the peer of BenchmarkCompile, which a
-// lint pays instead when the cache holds them.
-func BenchmarkLoadCompiled(b *testing.B) {
-	_, data := compiledEntry(b)
+// BenchmarkPlanRules measures planning the built-in rules for the
+// evaluator of plans (package eval), which a lint of eval.MinObjects
+// objects or more pays once, and making the engine that plans them.
+func BenchmarkPlanRules(b *testing.B) {
 	defer reportCPU(b, cpuTime())
 	for b.Loop() {
-		if _, err := decodeCatalog(data); err != nil {
+		e, err := New(Options{Today: testToday})
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// BenchmarkPlanRules measures planning the built-in rules for the
-// evaluator of plans (irvm.go), which a lint of irMinObjects objects or
-// more pays once.
-func BenchmarkPlanRules(b *testing.B) {
-	e, err := New(Options{Today: testToday})
-	if err != nil {
-		b.Fatal(err)
-	}
-	q, err := e.irQuery()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer reportCPU(b, cpuTime())
-	for b.Loop() {
-		if _, err := e.planRules(q); err != nil {
+		if err := e.eval.Plan(); err != nil {
 			b.Fatal(err)
 		}
 	}

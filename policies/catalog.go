@@ -25,6 +25,10 @@
 // cross-object lookups stay linear; data.dozen.config.params["<rule-id>"]
 // and data.dozen.config.external.{configmaps,secrets} come from .dozen.yaml.
 //
+// The engine leaves evaluating the rules to package eval, which runs them
+// on OPA's plan of them or on OPA's interpreter (Options.Eval), with the
+// same findings either way.
+//
 // Use Rules for the catalogue, New and Engine.Lint to lint, LoadConfig for
 // .dozen.yaml, and RunTests for Rego unit tests of custom policies.
 package policies
@@ -33,6 +37,7 @@ import (
 	"cmp"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"runtime"
@@ -170,7 +175,7 @@ func loadCatalogDir(fsys fs.FS, dir string) (*catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read built-in policies: %w", err)
 	}
-	// Parsing is a third of the cost of loading the catalogue, which every
+	// Parsing is much of the cost of loading the catalogue, which every
 	// lint pays before it starts: the modules are parsed in parallel.
 	modules := make([]*ast.Module, len(names))
 	parseErrs := make([]error, len(names))
@@ -361,7 +366,7 @@ func ruleParams(v any) ([]Param, error) {
 		return nil, fmt.Errorf("want a mapping of parameter names to descriptions, not %v", v)
 	}
 	var params []Param
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		d, _ := m[name].(string)
 		d = strings.Join(strings.Fields(d), " ")
 		switch {

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -125,7 +126,7 @@ func LoadConfig(file string, data []byte) (*Config, error) {
 	r := &configReader{doc: &docs[0]}
 	root := r.object(nil, docs[0].Object, "rules", "external", "exceptions", "policies")
 	if rules, ok := r.mapping([]any{"rules"}, root["rules"]); ok {
-		for _, id := range sortedKeys(rules) {
+		for _, id := range slices.Sorted(maps.Keys(rules)) {
 			p := []any{"rules", id}
 			m, ok := r.mapping(p, rules[id])
 			if !ok {
@@ -251,7 +252,7 @@ func (r *configReader) errorf(p []any, format string, args ...any) {
 
 // object reports keys of m that are not in known and returns m.
 func (r *configReader) object(p []any, m map[string]any, known ...string) map[string]any {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(known, k) {
 			r.errorf(at(p, k), "unknown key %q (known keys: %s)", k, strings.Join(known, ", "))
 		}
@@ -353,15 +354,6 @@ func typeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // globMatch matches s against a glob pattern; an empty pattern matches
 // anything.
 func globMatch(pattern, s string) bool {
@@ -394,7 +386,7 @@ func (c *Config) check(rules []Rule) error {
 		return msg + "; 'dozen rules' lists them"
 	}
 	var errs diag.List
-	for _, id := range sortedKeys(c.Rules) {
+	for _, id := range slices.Sorted(maps.Keys(c.Rules)) {
 		rc := c.Rules[id]
 		r, ok := byID[id]
 		if !ok {
@@ -408,7 +400,7 @@ func (c *Config) check(rules []Rule) error {
 		for i, p := range r.Params {
 			names[i] = p.Name
 		}
-		for _, k := range sortedKeys(rc.Params) {
+		for _, k := range slices.Sorted(maps.Keys(rc.Params)) {
 			if slices.Contains(names, k) {
 				continue
 			}

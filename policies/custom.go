@@ -199,3 +199,16 @@ func unprefixed(name string) string {
 	}
 	return name
 }
+
+// regoErrors turns OPA parse or compile errors into positioned errors.
+func regoErrors(errs ast.Errors) error {
+	var l diag.List
+	for _, err := range errs {
+		var pos diag.Pos
+		if err.Location != nil {
+			pos = diag.Pos{File: err.Location.File, Line: err.Location.Row, Col: err.Location.Col}
+		}
+		l = append(l, diag.Errorf(pos, "", "%s", err.Message))
+	}
+	return l.Sort()
+}

@@ -34,11 +34,10 @@ func TestKindDispatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	every, err := New(Options{Today: testToday})
+	every, err := New(Options{Today: testToday, test: testOptions{everyKind: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	every.everyKind = true
 
 	// The kinds rules name, each with the apiVersion the examples give it.
 	apiVersions := map[string]string{"Widget": "example.com/v1"}

@@ -692,6 +692,14 @@ func TestIndexIsBundleIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sliced, err := New(Options{Today: testToday, test: testOptions{indexSlice: 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiler, err := builtinCompiler(t)
+	if err != nil {
+		t.Fatal(err)
+	}
 	bundles := [][]manifest.Document{corpusDocs(40)}
 	rules, err := Rules()
 	if err != nil {
@@ -730,9 +738,8 @@ func TestIndexIsBundleIndex(t *testing.T) {
 		// Built in one piece, and in slices of the bundle that do not
 		// divide it evenly: the positions of the later slices shift.
 		var got ast.Value
-		for _, slice := range []int{0, 7} {
-			eng.indexSlice = slice
-			indexed, err := eng.withIndex(ctx, data, inputs)
+		for _, e := range []*Engine{eng, sliced} {
+			indexed, err := e.withIndex(ctx, e.eval.Begin(len(inputs)), data, inputs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -746,7 +753,7 @@ func TestIndexIsBundleIndex(t *testing.T) {
 			got = index
 		}
 		rs, err := rego.New(
-			rego.Compiler(eng.compiler),
+			rego.Compiler(compiler),
 			rego.Store(inmem.NewFromASTObject(data)),
 			rego.Query("x := data.dozen.lib.k8s.bundle_index"),
 		).Eval(ctx)

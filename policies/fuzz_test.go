@@ -10,6 +10,7 @@ import (
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/policies/eval"
 )
 
 // fuzzMaxInput bounds the manifests the fuzz target tries, so that one
@@ -25,9 +26,10 @@ const fuzzHang = 20 * time.Second
 // Invariants: Lint never panics or hangs; it returns a result, and an
 // error only as a diag.List of errors naming the file; every finding has
 // a rule, a message, and a line and column in the file (a finding without
-// a line is a defect). The lint runs on the rules' plan (irvm.go), however
-// few the objects, and gives what topdown gives: the same findings, and an
-// error where topdown has one.
+// a line is a defect). The lint runs on the rules' plan (package eval),
+// however few the objects, and gives what OPA's interpreter gives: the same
+// findings, and an error where the interpreter has one; the plan evaluates
+// every object the interpreter does, with no fallback.
 //
 // Seeds are in testdata/fuzz/FuzzLint: every manifest of the CLI specs
 // (each built-in rule's failing example among them), the rendered
@@ -36,16 +38,14 @@ const fuzzHang = 20 * time.Second
 //	go test -run '^$' -fuzz '^FuzzLint$' -fuzztime 10m ./policies/
 func FuzzLint(f *testing.F) {
 	today := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	eng, err := New(Options{Today: today})
+	eng, err := New(Options{Today: today, Eval: eval.Plan})
 	if err != nil {
 		f.Fatal(err)
 	}
-	eng.irMin = 1
-	interpreted, err := New(Options{Today: today})
+	interpreted, err := New(Options{Today: today, Eval: eval.Interpret})
 	if err != nil {
 		f.Fatal(err)
 	}
-	interpreted.ir = nil
 	f.Add([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: nginx}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > fuzzMaxInput {
@@ -60,7 +60,12 @@ func FuzzLint(f *testing.F) {
 		if err != nil {
 			return // FuzzParse covers what does not parse
 		}
+		// The fuzzer calls this function one input at a time: the counts
+		// move by this input's lints alone.
+		p0, i0 := eng.Evaluations(), interpreted.Evaluations()
 		res, err := eng.Lint(context.Background(), docs)
+		want, wantErr := interpreted.Lint(context.Background(), docs)
+		p, i := eng.Evaluations(), interpreted.Evaluations()
 		if res == nil {
 			t.Fatalf("no result: %v", err)
 		}
@@ -75,7 +80,9 @@ func FuzzLint(f *testing.F) {
 				}
 			}
 		}
-		want, wantErr := interpreted.Lint(context.Background(), docs)
+		if p.Planned-p0.Planned != i.Interpreted-i0.Interpreted || p.Interpreted+p.Fallbacks+i.Planned > 0 {
+			t.Fatalf("the plan did not evaluate what the interpreter did: %v; %v", p, i)
+		}
 		if (err != nil) != (wantErr != nil) || !reflect.DeepEqual(res, want) {
 			t.Fatalf("the plan lints differently from topdown:\n got %+v (error %v)\nwant %+v (error %v)", res, err, want, wantErr)
 		}

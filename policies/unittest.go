@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -154,7 +155,7 @@ func RunTests(ctx context.Context, mods []Module) (*TestReport, error) {
 	// library; the total here is over the policy files alone.
 	cr := cov.Report(policyFiles)
 	covered, all := 0, 0
-	for _, file := range sortedKeys(policyFiles) {
+	for _, file := range slices.Sorted(maps.Keys(policyFiles)) {
 		fc := FileCoverage{File: file}
 		if fr := cr.Files[file]; fr != nil {
 			fc.Percent = fr.Coverage

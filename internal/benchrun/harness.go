@@ -40,7 +40,7 @@ type harness struct {
 	timeBin   string
 	// cache is the DOZEN_CACHE every command runs with: the run's own,
 	// emptied at the start, never the user's. The warm-up round of each
-	// group fills it (the compiled built-in rules), as a first run does.
+	// group fills it (the rendered services), as a first run does.
 	cache string
 }
 
@@ -386,7 +386,6 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		{name: "cue export of its objects", needs: []string{"cue"}, argv: []string{h.have["cue"], "export", plain}},
 		{name: "dozen lint, one service", argv: []string{dozen, "lint", "examples/go-ok"}},
 		{name: "dozen lint, one file", argv: []string{dozen, "lint", file}},
-		{name: "dozen lint --no-cache, one file", argv: []string{dozen, "lint", "--no-cache", file}},
 		{name: "dozen lint, conftest's rules, one file", argv: []string{dozen, "lint", "--no-builtin", "--policy", policy, file}},
 		{name: "decode floor, one file", argv: []string{decode, file}},
 		{name: "conftest, one file", needs: []string{"conftest"}, argv: []string{h.have["conftest"], "test", "--no-color", "--policy", policy, file}},

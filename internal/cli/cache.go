@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,7 +15,6 @@ import (
 	"time"
 
 	"github.com/dozen-dev/dozen/generate"
-	"github.com/dozen-dev/dozen/policies"
 )
 
 // render's content cache keeps each rendered service (its YAML in every
@@ -30,18 +27,10 @@ import (
 // everything it depends on (lintcache.go): a rule may look across every
 // object.
 //
-// The same directory keeps the built-in rules compiled (policies.Cache), for
-// every lint and render that runs them without custom policies: loading
-// them compiled saves most of what a lint of one file costs. That entry's
-// key names the binary by its Go build ID (rulesCache), read from the
-// executable's header, so a run on a fresh machine does not hash the
-// binary for it.
-//
 // The directory is $DOZEN_CACHE, or dozen/ in the user's cache directory
 // ($XDG_CACHE_HOME or ~/.cache on Linux). DOZEN_CACHE=off or --no-cache
 // turns the cache off. A cache that cannot be used (no directory, no
-// permission, a damaged entry) is never an error: the run renders, or
-// compiles the rules.
+// permission, a damaged entry) is never an error: the run renders.
 //
 // The cache owns only what it made (cachedir.go). A directory is dozen's
 // cache when it holds dozen's CACHEDIR.TAG (the Cache Directory Tagging
@@ -108,95 +97,10 @@ func (env *Env) renderCache() (c *dirCache, salt string) {
 
 // cacheDir opens the cache directory once a run, or returns nil when the
 // cache is off or cannot be used. It does not name the binary: the render
-// cache hashes it (renderCache), the compiled rules read its build ID
-// (rulesCache).
+// cache hashes it (renderCache).
 func (env *Env) cacheDir() *dirCache {
 	env.cacheOnce.Do(func() { env.cache = env.openCache() })
 	return env.cache
-}
-
-// rulesCache sets setup to keep the built-in rules compiled in the cache
-// directory, when the cache is on and the engine runs them without custom
-// policies (which compile with them). The salt is the binary's Go build
-// ID, read from the executable's header; a binary without one is named by
-// the hash of its content, as for the render cache.
-func (env *Env) rulesCache(setup *policies.Options) {
-	if setup.NoBuiltin || len(setup.Policies) > 0 {
-		return
-	}
-	c := env.cacheDir()
-	if c == nil {
-		return
-	}
-	salt := ""
-	if exe, err := os.Executable(); err == nil {
-		if id := goBuildID(exe); id != "" {
-			salt = "go build ID " + id
-		}
-	}
-	if salt == "" {
-		if _, salt = env.renderCache(); salt == "" {
-			return
-		}
-	}
-	setup.Cache, setup.CacheSalt = c, salt
-}
-
-// goBuildID returns the build ID the Go toolchain records in the
-// executable at path, or "" when it has none (a link with -buildid=) or
-// cannot be read. The ID is a hash of everything the binary was built
-// from and of what the build produced. ELF keeps it in the note
-// .note.go.buildid; Mach-O and PE at the start of the text, within the
-// first 32 KB, between "\xff Go build ID: \"" and "\"\n \xff" (as
-// cmd/internal/buildid reads it).
-func goBuildID(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	if ef, err := elf.NewFile(f); err == nil {
-		s := ef.Section(".note.go.buildid")
-		if s == nil || s.Size > 1<<10 {
-			return ""
-		}
-		note, err := s.Data()
-		// namesz, descsz, type (4), the name "Go\0\0", the ID.
-		if err != nil || len(note) < 16 {
-			return ""
-		}
-		namesz, descsz, typ := ef.ByteOrder.Uint32(note), ef.ByteOrder.Uint32(note[4:]), ef.ByteOrder.Uint32(note[8:])
-		if namesz != 4 || typ != 4 || string(note[12:16]) != "Go\x00\x00" || uint64(descsz) > uint64(len(note)-16) {
-			return ""
-		}
-		return validBuildID(string(note[16 : 16+descsz]))
-	}
-	head := make([]byte, 32<<10)
-	n, _ := io.ReadFull(f, head)
-	const start, end = "\xff Go build ID: \"", "\"\n \xff"
-	_, rest, ok := bytes.Cut(head[:n], []byte(start))
-	if !ok {
-		return ""
-	}
-	id, _, ok := bytes.Cut(rest, []byte(end))
-	if !ok {
-		return ""
-	}
-	return validBuildID(string(id))
-}
-
-// validBuildID returns id when it has the form of a build ID (hashes in
-// base64url, joined by slashes), or "".
-func validBuildID(id string) string {
-	if len(id) < 16 || len(id) > 256 {
-		return ""
-	}
-	for _, r := range id {
-		if !(r == '/' || r == '-' || r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
-			return ""
-		}
-	}
-	return id
 }
 
 // openCache opens the cache directory (see cacheDir).

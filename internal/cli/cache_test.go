@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -160,14 +159,12 @@ func lintWith(t *testing.T, dir, cache string, args ...string) string {
 	return out.String()
 }
 
-// TestRulesCache: lint keeps the built-in rules compiled in the cache
-// without hashing the binary, answers from the entry (shown by changing a
-// remediation in it), compiles again past a damaged entry, and never reads
-// it with --no-cache.
-func TestRulesCache(t *testing.T) {
-	work, cache := t.TempDir(), t.TempDir()
-	// The host-network rule's failing example, and the start of its
-	// remediation, which the test changes in the entry.
+// TestLintKeepsNothingInTheCache: lint compiles the built-in rules on
+// every run and keeps nothing in the cache, whose directory it does not
+// even make; --no-cache, kept for the scripts that pass it, changes
+// nothing.
+func TestLintKeepsNothingInTheCache(t *testing.T) {
+	work, cache := t.TempDir(), filepath.Join(t.TempDir(), "cache")
 	rules, err := policies.Rules()
 	if err != nil {
 		t.Fatal(err)
@@ -179,110 +176,14 @@ func TestRulesCache(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "web.yaml"), []byte(rules[i].Bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	remediation := rules[i].Remediation[:18]
 	want := lintWith(t, work, cache, "web.yaml")
-	if !strings.Contains(want, remediation) {
-		t.Fatalf("no host-network finding to test with:\n%s", want)
+	if !strings.Contains(want, "host-network") {
+		t.Fatalf("no host-network finding:\n%s", want)
 	}
-	entries := cacheEntries(t, cache)
-	if len(entries) != 1 {
-		t.Fatalf("%d cache entries after a lint, want 1", len(entries))
-	}
-	if memo, _ := filepath.Glob(filepath.Join(cache, "exe", "*")); len(memo) != 0 {
-		t.Errorf("lint hashed the binary: %v", memo)
-	}
-	stored, err := os.ReadFile(entries[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := lintWith(t, work, cache, "web.yaml"); got != want {
-		t.Errorf("a lint with the rules from the cache differs:\n%s\nwant\n%s", got, want)
-	}
-
-	// Change the remediation in the entry (the same length, so the entry
-	// stays whole) and its checksum: a lint that reads it shows it.
-	changed := "FROM THE CACHE REM" // as long as remediation: the entry stays whole
-	data := []byte(strings.ReplaceAll(string(stored[sumLen+1:]), remediation, changed))
-	sum := sha256.Sum256(data)
-	if err := os.WriteFile(entries[0], append([]byte(hex.EncodeToString(sum[:])+"\n"), data...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got := lintWith(t, work, cache, "web.yaml"); !strings.Contains(got, changed) {
-		t.Fatalf("the lint did not load the rules from the cache:\n%s", got)
+	if _, err := os.Stat(cache); !os.IsNotExist(err) {
+		t.Errorf("lint made the cache directory (%v)", err)
 	}
 	if got := lintWith(t, work, cache, "--no-cache", "web.yaml"); got != want {
-		t.Errorf("--no-cache read the cache:\n%s", got)
-	}
-
-	// Custom policies compile with the rules: such a lint leaves the cache
-	// alone, and does not even make its directory.
-	policy := filepath.Join(work, "policy")
-	if err := os.MkdirAll(policy, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(policy, "main.rego"), []byte("package main\n\ndeny contains \"always\" if true\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	unused := filepath.Join(t.TempDir(), "unused")
-	if got := lintWith(t, work, unused, "--policy", policy, "web.yaml"); !strings.Contains(got, "always") {
-		t.Fatalf("the custom policy did not run:\n%s", got)
-	}
-	if _, err := os.Stat(unused); !os.IsNotExist(err) {
-		t.Errorf("a lint with custom policies made the cache directory (%v)", err)
-	}
-
-	// A damaged entry is compiled again and replaced.
-	if err := os.WriteFile(entries[0], []byte("damaged"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got := lintWith(t, work, cache, "web.yaml"); got != want {
-		t.Errorf("a lint past a damaged entry differs:\n%s", got)
-	}
-	if again, err := os.ReadFile(entries[0]); err != nil || !bytes.Equal(again, stored) {
-		t.Errorf("the damaged entry was not replaced with the compiled rules (%v)", err)
-	}
-}
-
-// TestGoBuildID reads the build ID of the test binary (an ELF note here)
-// as go tool buildid does, and one written at the start of a file as
-// Mach-O and PE binaries hold it.
-func TestGoBuildID(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("go", "tool", "buildid", exe).Output()
-	if err != nil {
-		t.Fatalf("go tool buildid: %v", err)
-	}
-	want := strings.TrimSpace(string(out))
-	if got := goBuildID(exe); got != want || got == "" {
-		t.Errorf("build ID of %s: %q, want %q", exe, got, want)
-	}
-
-	dir := t.TempDir()
-	const id = "abcdefghijklmnopqrst/uvwxyzABCDEFGHIJ_-01"
-	raw := filepath.Join(dir, "raw")
-	if err := os.WriteFile(raw, []byte("MZ\x00\x01 text \xff Go build ID: \""+id+"\"\n \xff more"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got := goBuildID(raw); got != id {
-		t.Errorf("raw build ID: %q, want %q", got, id)
-	}
-	for name, data := range map[string]string{
-		"none":      "MZ no build ID here",
-		"unclosed":  "\xff Go build ID: \"" + id,
-		"not an id": "\xff Go build ID: \"a b\"\n \xff",
-	} {
-		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if got := goBuildID(p); got != "" {
-			t.Errorf("%s: build ID %q, want none", name, got)
-		}
-	}
-	if got := goBuildID(filepath.Join(dir, "missing")); got != "" {
-		t.Errorf("missing file: build ID %q", got)
+		t.Errorf("with --no-cache:\n%s\nwant\n%s", got, want)
 	}
 }

@@ -18,9 +18,8 @@ import (
 //
 //	R/CACHEDIR.TAG     dozen's marker (cacheMarker); never deleted
 //	R/trim.txt         the time of the last trim
-//	R/render/xx/KEY    an entry of the render, its lint or the compiled
-//	                   rules: KEY is a SHA-256 in lower-case hex, xx its
-//	                   first two digits
+//	R/render/xx/KEY    an entry of the render or its lint: KEY is a SHA-256
+//	                   in lower-case hex, xx its first two digits
 //	R/exe/KEY          a binary's SHA-256, under a hash of its path and stamp
 //	.tmp-DIGITS        a file being written, in any of those directories
 //

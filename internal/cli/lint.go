@@ -32,7 +32,6 @@ type lintOptions struct {
 	failOn    string
 	env       string
 	shard     shard
-	noCache   bool
 }
 
 // customPolicies are the flags that load custom Rego policies, the same
@@ -145,11 +144,6 @@ section (its namespaces and rego_version describe its own paths);
 A file that cannot be read or parsed is reported on stderr and makes the exit
 status 2; the other files are still linted and reported.
 
-The built-in rules are kept compiled in the cache ($DOZEN_CACHE, or dozen/ in
-the user cache directory), which saves most of what a lint of one file costs;
---no-cache, or DOZEN_CACHE=off, compiles them on every run. Findings are the
-same either way.
-
 ` + fmt.Sprintf(formatsHelp, "stdout (one format at most)", "dozen lint k8s/") + `
 
 ` + exitCodesHelp,
@@ -172,7 +166,10 @@ same either way.
 	f.Var(&opts.shard, "shard", "lint only shard `K/N` of the files and service files (by a stable hash of each path); every manifest is read as context for cross-object rules, but only the shard's service files are rendered")
 	f.StringVar(&opts.env, "env", "", "lint only environment `ENV` of service files (default: every environment)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 on findings at or above `SEVERITY`: error, warning, info or never")
-	f.BoolVar(&opts.noCache, "no-cache", false, "compile the built-in rules, not loading them compiled from the cache ($DOZEN_CACHE)")
+	// lint keeps nothing in the cache: --no-cache is accepted, hidden, so
+	// that the scripts that pass it run on.
+	f.Bool("no-cache", false, "no effect: lint keeps nothing in the cache")
+	_ = f.MarkHidden("no-cache")
 	return cmd
 }
 
@@ -225,6 +222,7 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []outpu
 	status.show()
 	res, err := eng.LintInputs(ctx, inputs)
 	status.stop()
+	env.debugEval(eng)
 	if err != nil {
 		if l, ok := err.(diag.List); ok && res != nil {
 			inputErrs = append(inputErrs, l...)
@@ -288,8 +286,8 @@ func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
 		Today:      time.Now(),
 		Timeout:    env.limits.time,
 	}
-	if !opts.noCache {
-		env.rulesCache(&setup)
+	if err := env.evalOptions(&setup); err != nil {
+		return nil, err
 	}
 	return policies.New(setup)
 }

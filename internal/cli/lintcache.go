@@ -11,6 +11,7 @@ import (
 
 	"github.com/dozen-dev/dozen/generate"
 	"github.com/dozen-dev/dozen/policies"
+	"github.com/dozen-dev/dozen/policies/eval"
 	"github.com/dozen-dev/dozen/report"
 )
 
@@ -63,6 +64,9 @@ func lintCacheKey(salt, limits string, setup policies.Options, results []*genera
 	}
 	field([]byte(strings.Join(setup.Namespaces, "\x00")))
 	field([]byte(setup.Today.Format(time.DateOnly)))
+	if setup.Eval != eval.Auto { // DOZEN_EVAL=topdown is an escape hatch: it lints again
+		field([]byte("eval " + setup.Eval.String()))
+	}
 	for i, r := range results {
 		origin, err := r.OriginKey()
 		if err != nil {

@@ -91,10 +91,10 @@ overlay directories, --env/--all-envs and --limit. A service found there is
 not rendered again; what comes out is the same, byte for byte. The lint of
 the render is cached whole: it is taken from the cache only when every
 rendered file, the configuration, the custom policies and the date are
-those of a cached run. The built-in rules are kept there compiled.
+those of a cached run.
 The cache is in $DOZEN_CACHE, or dozen/ in the user cache directory
 (~/.cache/dozen on Linux); entries unused for 5 days are deleted.
---no-cache, or DOZEN_CACHE=off, renders everything and compiles the rules.
+--no-cache, or DOZEN_CACHE=off, renders and lints everything.
 
 --shard K/N renders a deterministic share of the services (by a stable hash
 of each service file's path), for CI matrices: N jobs with --shard 1/N ..
@@ -159,7 +159,7 @@ input gives the same bytes.
 	f.StringVar(&opts.overlays, "overlays", "overlays", "overlay directories are `DIR`/<env>/, relative to each service file")
 	f.Var(&opts.shard, "shard", "render only shard `K/N` of the services (by a stable hash of the service file's path)")
 	f.BoolVar(&opts.noLint, "no-lint", false, "do not lint the rendered manifests")
-	f.BoolVar(&opts.noCache, "no-cache", false, "render every service and compile the rules, not taking them from the cache ($DOZEN_CACHE)")
+	f.BoolVar(&opts.noCache, "no-cache", false, "render and lint every service, not taking them from the cache ($DOZEN_CACHE)")
 	f.StringVar(&opts.failOn, "fail-on", opts.failOn, "exit 1 and write nothing on findings at or above `SEVERITY`: error, warning, info or never")
 	f.StringVar(&opts.config, "config", "", "lint configuration `FILE` (default: .dozen.yaml from the working directory upward)")
 	addPolicyFlags(cmd, &opts.custom)

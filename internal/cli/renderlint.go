@@ -208,8 +208,8 @@ func (env *Env) renderEngine(opts *renderOptions) (*policies.Engine, policies.Op
 		return nil, policies.Options{}, err
 	}
 	setup := policies.Options{Config: cfg, Policies: mods, Namespaces: namespaces, Today: time.Now(), Timeout: env.limits.time}
-	if opts.cache {
-		env.rulesCache(&setup)
+	if err := env.evalOptions(&setup); err != nil {
+		return nil, policies.Options{}, err
 	}
 	eng, err := policies.New(setup)
 	return eng, setup, err
@@ -273,6 +273,7 @@ func (env *Env) lintResults(eng *policies.Engine, setup policies.Options, result
 		return slices.Concat(slots...), nil
 	})
 	status.stop()
+	env.debugEval(eng)
 	var evalErrs diag.List
 	if err != nil {
 		l, ok := err.(diag.List)

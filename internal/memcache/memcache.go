@@ -1,6 +1,6 @@
 // Package memcache is a cache in memory that counts what it served: the
 // stand-in for the CLI's cache directory in the tests of the packages
-// that take a cache (generate.Cache, policies.Cache).
+// that take a cache (generate.Cache).
 package memcache
 
 import "sync"

@@ -1,4 +1,4 @@
-package policies
+package eval
 
 import (
 	"context"
@@ -12,108 +12,32 @@ import (
 	"github.com/open-policy-agent/opa/v1/ir"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
-
-	"github.com/dozen-dev/dozen/manifest"
 )
 
-// bothEngines returns two engines on the built-in rules and cfg: one that
-// evaluates every lint with the plan (irvm.go), however few its objects,
-// and one that evaluates every lint with topdown.
-func bothEngines(t *testing.T, cfg *Config) (planned, interpreted *Engine) {
+// compile compiles Rego v1 modules, by file name, as the engine compiles
+// custom policies.
+func compile(t testing.TB, modules map[string]string) *ast.Compiler {
 	t.Helper()
-	var err error
-	if planned, err = New(Options{Today: testToday, Config: cfg}); err != nil {
-		t.Fatal(err)
-	}
-	planned.irMin = 1
-	if interpreted, err = New(Options{Today: testToday, Config: cfg}); err != nil {
-		t.Fatal(err)
-	}
-	interpreted.ir = nil
-	return planned, interpreted
-}
-
-// TestIRLintsAsTopdown lints the corpus, every rule's examples and the
-// corpus spread over namespaces with both evaluators, with the default
-// configuration and with one that sets every rule's parameters, disables
-// a rule and changes a severity, and expects the same result.
-func TestIRLintsAsTopdown(t *testing.T) {
-	cfg, err := LoadConfig(".dozen.yaml", []byte(`rules:
-  alpine-image:
-    params: {allowed_families: [alpine, scratch]}
-  base-image-annotation:
-    params: {allowed_families: [alpine, distroless]}
-  min-replicas:
-    params: {min_replicas: 3, environments: {"ns-*": 1, ns-2: 4}}
-  hpa-min-replicas:
-    params: {min_replicas: 4}
-  node-selector:
-    params: {allowed_node_labels: [kubernetes.io/arch, pool]}
-  session-affinity: {disabled: true}
-  readiness-probe: {severity: info}
-external:
-  configmaps: [shared-config]
-  secrets: [db-credentials]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs := corpusAndExamples(t)
-	spread, _ := partsCorpus(t)
-	for _, c := range []struct {
-		name string
-		cfg  *Config
-		docs []manifest.Document
-	}{
-		{"corpus and examples", nil, docs},
-		{"configured", cfg, docs},
-		{"namespaces", cfg, spread},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			planned, interpreted := bothEngines(t, c.cfg)
-			lintsAlike(t, "the plan", planned, interpreted, c.docs)
-		})
-	}
-}
-
-// TestIRPlansTheCatalogue checks that the built-in rules plan, with a
-// function for every rule's deny set and for the index, and that a lint
-// of enough objects, and only that, uses the plan.
-func TestIRPlansTheCatalogue(t *testing.T) {
-	e, err := New(Options{Today: testToday})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.ir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.deny) != len(e.slots) {
-		t.Fatalf("%d deny functions for %d rules", len(p.deny), len(e.slots))
-	}
-	for _, ref := range []ast.Ref{indexVersionRule, indexEntriesRule} {
-		if _, ok := p.prog.byName["g0."+ref.String()]; !ok {
-			t.Errorf("the plan has no function for %s", ref)
+	parsed := map[string]*ast.Module{}
+	for name, src := range modules {
+		m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatal(err)
 		}
+		parsed[name] = m
 	}
-	if e.irFor(irMinObjects-1) != nil || e.irFor(irMinObjects) != p {
-		t.Errorf("a lint of %d objects and more should use the plan, and of fewer not", irMinObjects)
+	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	if compiler.Compile(parsed); compiler.Failed() {
+		t.Fatal(compiler.Errors)
 	}
-
-	custom, err := New(Options{Today: testToday, Policies: []Module{{File: "p.rego", Source: []byte("package main\ndeny contains \"x\" if input.kind == \"Pod\"\n")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if custom.irFor(1<<20) != nil {
-		t.Error("an engine with custom policies uses the plan")
-	}
+	return compiler
 }
 
-// TestIRStatements evaluates queries that reach each kind of statement of
+// TestVMStatements evaluates queries that reach each kind of statement of
 // a plan with both evaluators: iteration over arrays, objects and sets,
 // negation, else chains, functions with several bodies, comprehensions,
 // `with`, defaults, built-in functions that fail, and conflicts.
-func TestIRStatements(t *testing.T) {
+func TestVMStatements(t *testing.T) {
 	const module = `package t
 
 import rego.v1
@@ -174,14 +98,7 @@ memo_with := [a, b] if {
 	b := level with input as {"n": 1}
 }
 `
-	mod, err := ast.ParseModuleWithOpts("t.rego", module, ast.ParserOptions{RegoVersion: ast.RegoV1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiler := newCompiler()
-	if compiler.Compile(map[string]*ast.Module{"t.rego": mod}); compiler.Failed() {
-		t.Fatal(compiler.Errors)
-	}
+	compiler := compile(t, map[string]string{"t.rego": module})
 	// data.t holds a base document beside the rules: the whole package
 	// (the last query) merges the two.
 	data := ast.MustParseTerm(`{"extra": {"a": {"value": 1}, "q": {"value": 2}}, "t": {"base": {"value": 3}}}`)
@@ -198,7 +115,7 @@ memo_with := [a, b] if {
 		"bad_number", "with_input", "conflict", "merged", "nested", "path", "lookup", "memo_with", "f(input.n)", "g(input.n)",
 		"base.value", ""} {
 		query := ast.MustParseBodyWithOpts(strings.TrimSuffix("x := data.t."+rule, "."), ast.ParserOptions{RegoVersion: ast.RegoV1})
-		prog, err := planIR(context.Background(), compiler, query)
+		prog, err := planQuery(context.Background(), compiler, query)
 		if err != nil {
 			t.Fatalf("%s: %v", rule, err)
 		}
@@ -214,7 +131,7 @@ memo_with := [a, b] if {
 			for _, r := range rs {
 				want = append(want, r.Bindings["x"].(*ast.Term).String())
 			}
-			set, gotErr := newIRVM(prog).eval(context.Background(), input, data)
+			set, gotErr := newMachine(prog).eval(context.Background(), input, data)
 			var got []string
 			if set != nil {
 				set.Foreach(func(r *ast.Term) {
@@ -239,25 +156,21 @@ memo_with := [a, b] if {
 	}
 }
 
-// TestIRRefusesWhatItDoesNotRun checks that a plan with a statement the
+// TestPlanRefusesWhatItDoesNotRun checks that a plan with a statement the
 // evaluator does not run is refused when loaded rather than run wrongly.
-func TestIRRefusesWhatItDoesNotRun(t *testing.T) {
+func TestPlanRefusesWhatItDoesNotRun(t *testing.T) {
 	const module = "package t\n\nimport rego.v1\n\nr := x if x := input.a with input.b as 1\n"
-	mod := ast.MustParseModuleWithOpts(module, ast.ParserOptions{RegoVersion: ast.RegoV1})
-	compiler := newCompiler()
-	if compiler.Compile(map[string]*ast.Module{"t.rego": mod}); compiler.Failed() {
-		t.Fatal(compiler.Errors)
-	}
-	_, err := planIR(context.Background(), compiler, ast.MustParseBody("x = data.t.r"))
+	compiler := compile(t, map[string]string{"t.rego": module})
+	_, err := planQuery(context.Background(), compiler, ast.MustParseBody("x = data.t.r"))
 	if err == nil || !strings.Contains(err.Error(), "not supported") {
 		t.Errorf("error %v, want a statement not supported", err)
 	}
 }
 
-// TestIRBreaks runs hand-made plans whose breaks leave a scan's body, a
+// TestVMBreaks runs hand-made plans whose breaks leave a scan's body, a
 // scan, the block around it, a negation and a block of a BlockStmt, the
 // ways the planner may combine them, and checks what each leaves run.
-func TestIRBreaks(t *testing.T) {
+func TestVMBreaks(t *testing.T) {
 	local := func(n int) ir.Operand { return ir.Operand{Value: ir.Local(n)} }
 	add := func(n int) ir.Stmt { return &ir.ResultSetAddStmt{Value: ir.Local(n)} }
 	num := func(v int64, n int) ir.Stmt { return &ir.MakeNumberIntStmt{Value: v, Target: ir.Local(n)} }
@@ -301,11 +214,11 @@ func TestIRBreaks(t *testing.T) {
 		}, "{8}"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			prog, err := loadIR(&ir.Policy{Static: &ir.Static{}, Plans: &ir.Plans{Plans: []*ir.Plan{{Name: "p", Blocks: c.blocks}}}})
+			prog, err := loadPlan(&ir.Policy{Static: &ir.Static{}, Plans: &ir.Plans{Plans: []*ir.Plan{{Name: "p", Blocks: c.blocks}}}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := newIRVM(prog).eval(context.Background(), ast.MustParseTerm("[1, 2, 3]"), ast.ObjectTerm())
+			got, err := newMachine(prog).eval(context.Background(), ast.MustParseTerm("[1, 2, 3]"), ast.ObjectTerm())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,10 +229,10 @@ func TestIRBreaks(t *testing.T) {
 	}
 }
 
-// TestIRConstants checks which functions a VM keeps across evaluations:
+// TestVMConstants checks which functions a VM keeps across evaluations:
 // rules that read neither input nor data, directly or through the rules
 // they call, and use no `with`.
-func TestIRConstants(t *testing.T) {
+func TestVMConstants(t *testing.T) {
 	const module = `package t
 
 import rego.v1
@@ -343,17 +256,24 @@ double(n) := n * 2
 plus_input(n) := n + input.x
 
 result := [table, size, direct, indirect, from_data, with_input, double(3), double(input.x), plus_input(3)]
+
+clock := time.now_ns()
+
+since_clock := clock - 1
+
+later(n) := time.now_ns() + n
+
+of_clock := [since_clock, later(1)]
 `
-	mod := ast.MustParseModuleWithOpts(module, ast.ParserOptions{RegoVersion: ast.RegoV1})
-	compiler := newCompiler()
-	if compiler.Compile(map[string]*ast.Module{"t.rego": mod}); compiler.Failed() {
-		t.Fatal(compiler.Errors)
-	}
-	prog, err := planIR(context.Background(), compiler, ast.MustParseBody("x = data.t.result"))
+	compiler := compile(t, map[string]string{"t.rego": module})
+	prog, err := planQuery(context.Background(), compiler, ast.MustParseBody("x = [data.t.result, data.t.of_clock]"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"table": true, "size": true, "direct": false, "indirect": false, "with_input": false, "result": false}
+	// A function that calls a non-deterministic built-in function, directly
+	// or not, is neither constant nor pure, whatever the capabilities.
+	want := map[string]bool{"table": true, "size": true, "direct": false, "indirect": false, "with_input": false, "result": false,
+		"clock": false, "since_clock": false, "of_clock": false}
 	for name, constant := range want {
 		i, ok := prog.byName["g0.data.t."+name]
 		if !ok {
@@ -363,14 +283,18 @@ result := [table, size, direct, indirect, from_data, with_input, double(3), doub
 			t.Errorf("%s: constant %v, want %v", name, got, constant)
 		}
 	}
-	for name, pure := range map[string]bool{"double": true, "plus_input": false} {
+	for name, pure := range map[string]bool{"double": true, "plus_input": false, "later": false} {
 		if got := prog.funcs[prog.byName["g0.data.t."+name]].pure; got != pure {
 			t.Errorf("%s: pure %v, want %v", name, got, pure)
 		}
 	}
 	// One VM, two inputs: the constants are kept, the values of pure
 	// functions kept by their arguments, the rest evaluated again.
-	vm := newIRVM(prog)
+	prog, err = planQuery(context.Background(), compiler, ast.MustParseBody("x = data.t.result"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := newMachine(prog)
 	for _, x := range []string{"1", "2"} {
 		got, err := vm.eval(context.Background(), ast.MustParseTerm(`{"x": `+x+`}`), ast.ObjectTerm())
 		if err != nil {
@@ -384,12 +308,12 @@ result := [table, size, direct, indirect, from_data, with_input, double(3), doub
 	}
 }
 
-// TestIRPanicIsAnError runs a plan that inserts into input.a: on an input
+// TestVMPanicIsAnError runs a plan that inserts into input.a: on an input
 // whose a is a number the evaluation fails with an error rather than a
 // panic, and the same VM then evaluates an input whose a is an object as
 // usual.
-func TestIRPanicIsAnError(t *testing.T) {
-	prog, err := loadIR(&ir.Policy{
+func TestVMPanicIsAnError(t *testing.T) {
+	prog, err := loadPlan(&ir.Policy{
 		Static: &ir.Static{Strings: []*ir.StringConst{{Value: "a"}, {Value: "k"}}},
 		Plans: &ir.Plans{Plans: []*ir.Plan{{Name: "p", Blocks: []*ir.Block{{Stmts: []ir.Stmt{
 			&ir.DotStmt{Source: ir.Operand{Value: ir.Input}, Key: ir.Operand{Value: ir.StringIndex(0)}, Target: 2},
@@ -401,7 +325,7 @@ func TestIRPanicIsAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vm := newIRVM(prog)
+	vm := newMachine(prog)
 	if _, err := vm.eval(context.Background(), ast.MustParseTerm(`{"a": 1}`), ast.ObjectTerm()); err == nil || !strings.Contains(err.Error(), "evaluation failed") {
 		t.Fatalf("error %v, want the evaluation failed", err)
 	}
@@ -417,7 +341,7 @@ func TestIRPanicIsAnError(t *testing.T) {
 // eval evaluates the program's query, its plan, on input with data and
 // returns its result set, as rego would. The engine calls the planned
 // functions instead (evalFuncs); the tests run whole queries.
-func (vm *irVM) eval(ctx context.Context, input, data *ast.Term) (rs ast.Set, err error) {
+func (vm *machine) eval(ctx context.Context, input, data *ast.Term) (rs ast.Set, err error) {
 	defer vm.recovered(&err)
 	vm.begin(ctx)
 	vm.results = ast.NewSet()

@@ -1,4 +1,4 @@
-package policies
+package eval
 
 import (
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -9,8 +9,8 @@ import (
 // results) of one evaluation, reused by the next evaluation on the same
 // worker. OPA's own makes a tree of fresh hash maps for every evaluation,
 // and a lint runs one evaluation per object, each caching a few hundred
-// results: growing those maps anew was a fifth of a lint's allocations.
-// Here a frame is one map from the reference's hash to a chain of entries,
+// results, so that growing those maps anew is a large share of a lint's
+// allocations. Here a frame is one map from the reference's hash to a chain of entries,
 // and the entries and their references live in slices the cache keeps:
 // between evaluations they are emptied, not dropped, so a worker's cache
 // stops allocating once it has seen its largest evaluation. It implements

@@ -1,4 +1,4 @@
-package policies
+package eval
 
 import (
 	"testing"

@@ -1,0 +1,130 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// interpreter evaluates a lint with OPA's interpreter (topdown): one
+// prepared query for each set of rules, which evaluates them on one
+// object at once, and, for each worker, a cache of virtual documents
+// reused object after object (vcache.go).
+type interpreter struct {
+	rules   *Rules
+	sets    [][]int
+	queries []rego.PreparedEvalQuery // by set
+	caches  []*vcache                // by worker, made on its first object
+}
+
+// query builds the query that evaluates rules at once: an array with, for
+// each rule, an array of its value or an empty one when it is undefined.
+func query(rules []ast.Ref) (ast.Body, error) {
+	var q strings.Builder
+	q.WriteString("[")
+	for i, ref := range rules {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "[x | x := %s]", ref)
+	}
+	q.WriteString("]")
+	body, err := ast.ParseBodyWithOpts(q.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return nil, fmt.Errorf("build policy query: %w", err)
+	}
+	return body, nil
+}
+
+// unwrap reads the result of a query built by query for n rules.
+func unwrap(rs rego.ResultSet, n int) ([]*ast.Term, error) {
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, fmt.Errorf("query gave %d results", len(rs))
+	}
+	term, ok := rs[0].Expressions[0].Value.(*ast.Term)
+	if !ok || term == nil {
+		return nil, fmt.Errorf("query gave %v", rs[0].Expressions[0].Value)
+	}
+	rules, ok := term.Value.(*ast.Array)
+	if !ok || rules.Len() != n {
+		return nil, fmt.Errorf("query gave %v", term)
+	}
+	values := make([]*ast.Term, n)
+	for i := range values {
+		if a, ok := rules.Elem(i).Value.(*ast.Array); ok && a.Len() == 1 {
+			values[i] = a.Elem(0)
+		}
+	}
+	return values, nil
+}
+
+// asTerms has rego return the query's values as OPA's terms, not as Go
+// values.
+var asTerms = rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil })
+
+func (in *interpreter) Values(ctx context.Context, data ast.Object, rules []ast.Ref) ([]*ast.Term, error) {
+	q, err := query(rules)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := rego.New(
+		rego.Compiler(in.rules.cfg.Compiler),
+		rego.Store(inmem.NewFromASTObject(data)),
+		rego.ParsedQuery(q),
+		asTerms,
+	).Eval(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return unwrap(rs, len(rules))
+}
+
+func (in *interpreter) Prepare(ctx context.Context, data ast.Object, sets [][]int, workers int) error {
+	store := inmem.NewFromASTObject(data)
+	in.sets = sets
+	in.queries = make([]rego.PreparedEvalQuery, len(sets))
+	for i, set := range sets {
+		refs := make([]ast.Ref, len(set))
+		for j, k := range set {
+			refs[j] = in.rules.cfg.Object[k]
+		}
+		q, err := query(refs)
+		if err != nil {
+			return err
+		}
+		in.queries[i], err = rego.New(
+			rego.Compiler(in.rules.cfg.Compiler),
+			rego.Store(store),
+			rego.ParsedQuery(q),
+			asTerms,
+		).PrepareForEval(ctx)
+		if err != nil {
+			return fmt.Errorf("prepare policies: %w", err)
+		}
+	}
+	in.caches = make([]*vcache, workers)
+	return nil
+}
+
+func (in *interpreter) Eval(ctx context.Context, w int, input ast.Value, set int) ([]*ast.Term, error) {
+	in.rules.interpreted.Add(1)
+	vc := in.caches[w]
+	if vc == nil {
+		vc = newVCache()
+		in.caches[w] = vc
+	}
+	vc.reset()
+	limit := in.rules.cfg.Timeout
+	octx, cancel := timeLimit(ctx, limit)
+	defer cancel()
+	rs, err := in.queries[set].Eval(octx, rego.EvalParsedInput(input), rego.EvalVirtualCache(vc))
+	if err != nil {
+		return nil, timedOut(octx, err, limit)
+	}
+	values, err := unwrap(rs, len(in.sets[set]))
+	return values, timedOut(octx, err, limit)
+}
