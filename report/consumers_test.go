@@ -237,9 +237,9 @@ func TestJUnitGoldenJunitparser(t *testing.T) {
 		name   string
 		counts [4]int
 	}{
-		{"junit.golden", [4]int{25, 5, 0, 1}},
-		{"junit-unchecked.golden", [4]int{20, 5, 0, 1}},
-		{"junit-clean.golden", [4]int{20, 0, 0, 0}},
+		{"junit.golden", [4]int{17, 5, 0, 1}},
+		{"junit-unchecked.golden", [4]int{16, 5, 0, 1}},
+		{"junit-clean.golden", [4]int{12, 0, 0, 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join("testdata", tc.name)
@@ -267,9 +267,9 @@ func TestJUnitparserRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, from, to, want string }{
-		{"wrong total", `<testsuites name="dozen" tests="25"`, `<testsuites name="dozen" tests="24"`, "testsuites declares"},
+		{"wrong total", `<testsuites name="dozen" tests="17"`, `<testsuites name="dozen" tests="16"`, "testsuites declares"},
 		{"wrong suite count", `failures="4"`, `failures="3"`, "testsuite 'web.yaml' declares"},
-		{"duplicate testcase", `name="host-network: Service/svc"`, `name="emptydir-size-limit: Service/svc"`, "twice"},
+		{"duplicate testcase", `name="main.deny: Deployment/shop/worker"`, `name="host-network: Deployment/shop/worker"`, "twice"},
 		{"malformed XML", `</testsuites>`, `</testsuite>`, "junitparser"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -290,7 +290,7 @@ func TestJUnitparserRejects(t *testing.T) {
 
 // lintRun is a real lint: manifests with findings, one silenced by an
 // annotation and one by an exception, and a service file whose findings
-// point at the service file with the rendered position related.
+// point at the service file.
 var lintRun = map[string]string{
 	".dozen.yaml": `exceptions:
 - rule: session-affinity
@@ -387,8 +387,10 @@ func TestConsumersOnRealRun(t *testing.T) {
 			}
 		}
 	}
-	if related == 0 || inSource != 1 || external != 1 {
-		t.Errorf("%d results with a rendered position, %d suppressed in source, %d externally; want some, 1 and 1", related, inSource, external)
+	// lint writes no rendered file, so no finding on the service file has
+	// a rendered position (render -o gives them: report_render.txtar).
+	if related != 0 || inSource != 1 || external != 1 {
+		t.Errorf("%d results with a rendered position, %d suppressed in source, %d externally; want 0, 1 and 1", related, inSource, external)
 	}
 
 	rep, problems := checkJUnit(t, filepath.Join(dir, "reports/dozen.xml"))
@@ -411,8 +413,9 @@ func TestConsumersOnRealRun(t *testing.T) {
 		}
 	}
 	// 2 manifests' objects and the service's rendered objects, each with
-	// every rule.
-	if rep.Counts[0]%rules != 0 || rep.Counts[0] < 4*rules {
+	// the rules that apply to its kind: at least one each, fewer than
+	// every rule for every object.
+	if rep.Counts[0] < 4 || rep.Counts[0] >= 4*rules {
 		t.Errorf("%d testcases for %d rules", rep.Counts[0], rules)
 	}
 	for _, want := range []string{"host-network: Deployment/shop/web", "unpinned-image: Deployment/shop/web", "alpine-image: Deployment/api"} {
