@@ -22,8 +22,11 @@
 // What a rule sees: input is one Kubernetes object; data.dozen.bundle is
 // every object of the run; data.dozen.index is the value of the library's
 // data.dozen.lib.k8s.bundle_index, built once per lint so that
-// cross-object lookups stay linear; data.dozen.config.params["<rule-id>"]
-// and data.dozen.config.external.{configmaps,secrets} come from .dozen.yaml.
+// cross-object lookups stay linear; data.dozen.config.params["<rule-id>"],
+// data.dozen.config.images.{own,alpine} and
+// data.dozen.config.external.{configmaps,secrets,objects,pods} come from
+// .dozen.yaml (objects: [{kind, namespace, name}], namespace "" for any;
+// pods: [{namespace, labels}]).
 //
 // The engine leaves evaluating the rules to package eval, which runs them
 // on OPA's plan of them or on OPA's interpreter (Options.Eval), with the

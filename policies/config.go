@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -27,9 +28,15 @@ const ConfigFile = ".dozen.yaml"
 //	    params: {allowed_families: [alpine, scratch]}
 //	  min-replicas:                # at least 2 replicas, 1 in namespaces *-dev
 //	    params: {min_replicas: 2, environments: {"*-dev": 1}}
-//	external:                      # names that exist outside the linted files
+//	images:
+//	  own: [ghcr.io/acme/*]        # images the team builds (glob patterns)
+//	  alpine: own                  # own (the default) or all: what the Alpine rules judge
+//	external:                      # what exists outside the linted files
 //	  configmaps: [kube-root-ca.crt]
-//	  secrets: [registry-credentials]
+//	  secrets: [registry-credentials, argocd/argocd-secret]
+//	  services: [monitoring/prometheus]
+//	  pods:                        # pods a Service or budget may select
+//	    - {namespace: kube-system, labels: {k8s-app: kube-dns}}
 //	exceptions:
 //	  - rule: host-path
 //	    match: {kind: DaemonSet, namespace: kube-system, name: "log-*"}
@@ -48,6 +55,7 @@ const ConfigFile = ".dozen.yaml"
 type Config struct {
 	File       string
 	Rules      map[string]RuleConfig
+	Images     Images
 	External   External
 	Exceptions []Exception
 	Policies   CustomPolicies
@@ -75,11 +83,77 @@ type RuleConfig struct {
 	ParamPos map[string]diag.Pos // each parameter's key in the file
 }
 
-// External lists objects that exist in the cluster but not in the linted
-// files, so that references to them resolve.
+// Images is the images section: which images the team builds, and so which
+// images the Alpine rules (alpine-image, digest-base-image,
+// base-image-annotation, base-image-mismatch) judge.
+//
+// An image is the team's own when its name (registry and repository, no tag
+// or digest) matches a pattern of Own, or when it runs in a pod template
+// dozen rendered from a service file (labelled app.kubernetes.io/managed-by:
+// dozen) or one that declares its base in the dozen.dev/base-image
+// annotation. In a pattern, * matches any run of characters within one path
+// component (not /), ** any run across components, ? one character; every
+// other character matches itself. An image written without a registry is
+// matched as written and as Docker Hub names it (nginx is also
+// docker.io/library/nginx, acme/web also docker.io/acme/web).
+type Images struct {
+	Own    []string   // glob patterns of image names
+	OwnPos []diag.Pos // each pattern's position in the file
+	// Alpine says which images the Alpine rules judge: AlpineOwn ("" is
+	// AlpineOwn) or AlpineAll.
+	Alpine string
+}
+
+// The values of Images.Alpine.
+const (
+	AlpineOwn = "own" // the team's own images (the default)
+	AlpineAll = "all" // every image
+)
+
+// External lists what exists in the cluster but not in the linted files, so
+// that references to it resolve: objects by kind and name, and pods by
+// their labels. A name may be namespace/name, which resolves references
+// from that namespace only (and from objects without a namespace); a plain
+// name resolves references from every namespace.
 type External struct {
-	ConfigMaps []string
-	Secrets    []string
+	ConfigMaps []string // external.configmaps as written
+	Secrets    []string // external.secrets as written
+	// Objects are the entries of every kind's list, ConfigMaps and Secrets
+	// included, in the order of the file.
+	Objects []ExternalObject
+	Pods    []ExternalPods
+}
+
+// ExternalObject is an object of an external list.
+type ExternalObject struct {
+	Kind      string
+	Namespace string // "": any namespace
+	Name      string
+	Pos       diag.Pos
+}
+
+// ExternalPods are pods, by their labels, that run outside the linted
+// files: a Service or PodDisruptionBudget whose selector matches them
+// selects pods.
+type ExternalPods struct {
+	Namespace string // "": any namespace
+	Labels    map[string]string
+	Pos       diag.Pos
+}
+
+// ExternalKinds maps each key of the external section that lists objects
+// by name to the kind it names, in the order errors list them: the kinds
+// the library's lookups (data.dozen.lib.k8s.provided) resolve by name.
+var ExternalKinds = []struct{ Key, Kind string }{
+	{"configmaps", "ConfigMap"},
+	{"secrets", "Secret"},
+	{"services", "Service"},
+	{"serviceaccounts", "ServiceAccount"},
+	{"persistentvolumeclaims", "PersistentVolumeClaim"},
+	{"deployments", "Deployment"},
+	{"statefulsets", "StatefulSet"},
+	{"replicasets", "ReplicaSet"},
+	{"replicationcontrollers", "ReplicationController"},
 }
 
 // Exception silences a rule on matching objects. Kind, Namespace, Name and
@@ -124,7 +198,7 @@ func LoadConfig(file string, data []byte) (*Config, error) {
 		return nil, diag.Errorf(docs[1].Pos(nil), "", "configuration must be a single YAML document")
 	}
 	r := &configReader{doc: &docs[0]}
-	root := r.object(nil, docs[0].Object, "rules", "external", "exceptions", "policies")
+	root := r.object(nil, docs[0].Object, "rules", "images", "external", "exceptions", "policies")
 	if rules, ok := r.mapping([]any{"rules"}, root["rules"]); ok {
 		for _, id := range slices.Sorted(maps.Keys(rules)) {
 			p := []any{"rules", id}
@@ -151,10 +225,11 @@ func LoadConfig(file string, data []byte) (*Config, error) {
 			cfg.Rules[id] = rc
 		}
 	}
+	if img, ok := r.mapping([]any{"images"}, root["images"]); ok {
+		cfg.Images = r.images([]any{"images"}, img)
+	}
 	if ext, ok := r.mapping([]any{"external"}, root["external"]); ok {
-		ext = r.object([]any{"external"}, ext, "configmaps", "secrets")
-		cfg.External.ConfigMaps = r.strings([]any{"external", "configmaps"}, ext["configmaps"])
-		cfg.External.Secrets = r.strings([]any{"external", "secrets"}, ext["secrets"])
+		cfg.External = r.external([]any{"external"}, ext)
 	}
 	if list, ok := r.list([]any{"exceptions"}, root["exceptions"]); ok {
 		for i, v := range list {
@@ -196,6 +271,137 @@ func LoadConfig(file string, data []byte) (*Config, error) {
 		return nil, r.errs.Sort()
 	}
 	return cfg, nil
+}
+
+func (r *configReader) images(p []any, m map[string]any) Images {
+	m = r.object(p, m, "own", "alpine")
+	var img Images
+	list, _ := r.list(at(p, "own"), m["own"])
+	for i, e := range list {
+		ep := at(at(p, "own"), i)
+		s, ok := r.str(ep, e)
+		if !ok {
+			continue
+		}
+		if msg := imagePatternProblem(s); msg != "" {
+			r.errorf(ep, "%s", msg)
+			continue
+		}
+		img.Own = append(img.Own, s)
+		img.OwnPos = append(img.OwnPos, r.pos(ep))
+	}
+	if s, ok := r.str(at(p, "alpine"), m["alpine"]); ok {
+		switch s {
+		case AlpineOwn, AlpineAll:
+			img.Alpine = s
+		default:
+			r.errorf(at(p, "alpine"), "want %s or %s, not %q", AlpineOwn, AlpineAll, s)
+		}
+	}
+	return img
+}
+
+// imagePatternProblem says what is wrong with a pattern of images.own, ""
+// when nothing is. A pattern names images without their tag or digest, and
+// takes only the wildcards * and ?, so that every pattern the file accepts
+// is one the Rego glob matcher compiles.
+func imagePatternProblem(s string) string {
+	last := s[strings.LastIndex(s, "/")+1:]
+	switch {
+	case s == "":
+		return "want an image pattern such as ghcr.io/acme/*, not an empty string"
+	case strings.ContainsAny(s, " \t\n"):
+		return fmt.Sprintf("image pattern %q has white space", s)
+	case strings.Contains(s, "@") || strings.Contains(last, ":"):
+		return fmt.Sprintf("image pattern %q names a tag or digest; patterns match the registry and repository only, such as ghcr.io/acme/*", s)
+	case strings.ContainsAny(s, "[]{}!\\"):
+		return fmt.Sprintf("image pattern %q uses a wildcard other than *, ** and ?", s)
+	}
+	return ""
+}
+
+func (r *configReader) external(p []any, m map[string]any) External {
+	known := make([]string, 0, len(ExternalKinds)+1)
+	for _, k := range ExternalKinds {
+		known = append(known, k.Key)
+	}
+	m = r.object(p, m, append(known, "pods")...)
+	var ext External
+	for _, k := range ExternalKinds {
+		kp := at(p, k.Key)
+		list, _ := r.list(kp, m[k.Key])
+		var written []string
+		for i, e := range list {
+			ep := at(kp, i)
+			s, ok := r.str(ep, e)
+			if !ok {
+				continue
+			}
+			written = append(written, s)
+			ns, name, ok := splitExternalName(s)
+			if !ok {
+				r.errorf(ep, "want a name or namespace/name, not %q", s)
+				continue
+			}
+			ext.Objects = append(ext.Objects, ExternalObject{Kind: k.Kind, Namespace: ns, Name: name, Pos: r.pos(ep)})
+		}
+		switch k.Kind {
+		case "ConfigMap":
+			ext.ConfigMaps = written
+		case "Secret":
+			ext.Secrets = written
+		}
+	}
+	pods, _ := r.list(at(p, "pods"), m["pods"])
+	for i, e := range pods {
+		ep := at(at(p, "pods"), i)
+		pm, ok := r.mapping(ep, e)
+		if !ok {
+			if e == nil {
+				r.errorf(ep, "want a mapping with labels, not null")
+			}
+			continue
+		}
+		pm = r.object(ep, pm, "namespace", "labels")
+		pods := ExternalPods{Pos: r.pos(ep)}
+		if ns, ok := r.str(at(ep, "namespace"), pm["namespace"]); ok {
+			if !dnsLabel.MatchString(ns) {
+				r.errorf(at(ep, "namespace"), "want a namespace name, not %q", ns)
+			}
+			pods.Namespace = ns
+		}
+		labels, _ := r.mapping(at(ep, "labels"), pm["labels"])
+		if len(labels) == 0 {
+			r.errorf(ep, "want labels: a mapping of the pods' labels")
+			continue
+		}
+		pods.Labels = make(map[string]string, len(labels))
+		for _, k := range slices.Sorted(maps.Keys(labels)) {
+			if v, ok := r.str(at(at(ep, "labels"), k), labels[k]); ok {
+				pods.Labels[k] = v
+			}
+		}
+		ext.Pods = append(ext.Pods, pods)
+	}
+	return ext
+}
+
+var (
+	// dnsLabel is a namespace name; dnsSubdomain the name of most objects.
+	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+)
+
+// splitExternalName reads an entry of an external list: name or
+// namespace/name.
+func splitExternalName(s string) (namespace, name string, ok bool) {
+	namespace, name, found := strings.Cut(s, "/")
+	if !found {
+		namespace, name = "", s
+	} else if !dnsLabel.MatchString(namespace) {
+		return "", "", false
+	}
+	return namespace, name, dnsSubdomain.MatchString(name)
 }
 
 func (r *configReader) exception(p []any, v any) (Exception, bool) {

@@ -18,9 +18,15 @@ rules:
   alpine-image:
     params:
       allowed_families: [alpine, scratch]
+images:
+  own: [ghcr.io/acme/*, "registry.example.com:5000/**"]
+  alpine: all
 external:
   configmaps: [kube-root-ca.crt]
-  secrets: [registry]
+  secrets: [registry, argocd/argocd-redis]
+  services: [monitoring/prometheus]
+  pods:
+  - {namespace: kube-system, labels: {k8s-app: kube-dns}}
 exceptions:
 - rule: host-path
   match: {kind: DaemonSet, namespace: kube-system, name: "log-*"}
@@ -49,19 +55,34 @@ policies:
 				ParamPos: map[string]diag.Pos{"allowed_families": {File: "dir/.dozen.yaml", Line: 9, Col: 7}},
 			},
 		},
-		External: External{ConfigMaps: []string{"kube-root-ca.crt"}, Secrets: []string{"registry"}},
+		Images: Images{
+			Own:    []string{"ghcr.io/acme/*", "registry.example.com:5000/**"},
+			OwnPos: []diag.Pos{{File: "dir/.dozen.yaml", Line: 11, Col: 9}, {File: "dir/.dozen.yaml", Line: 11, Col: 25}},
+			Alpine: AlpineAll,
+		},
+		External: External{
+			ConfigMaps: []string{"kube-root-ca.crt"},
+			Secrets:    []string{"registry", "argocd/argocd-redis"},
+			Objects: []ExternalObject{
+				{Kind: "ConfigMap", Name: "kube-root-ca.crt", Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 14, Col: 16}},
+				{Kind: "Secret", Name: "registry", Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 15, Col: 13}},
+				{Kind: "Secret", Namespace: "argocd", Name: "argocd-redis", Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 15, Col: 23}},
+				{Kind: "Service", Namespace: "monitoring", Name: "prometheus", Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 16, Col: 14}},
+			},
+			Pods: []ExternalPods{{Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}, Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 18, Col: 5}}},
+		},
 		Exceptions: []Exception{{
 			Rule: "host-path", Kind: "DaemonSet", Namespace: "kube-system", Name: "log-*", Container: "shipper",
 			Reason: "the node agent reads the host's logs", Expires: "2026-12-31",
-			Pos:     diag.Pos{File: "dir/.dozen.yaml", Line: 14, Col: 3},
+			Pos:     diag.Pos{File: "dir/.dozen.yaml", Line: 20, Col: 3},
 			expires: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC),
 		}, {
 			Rule: "privileged", Reason: "CNI plugin",
-			Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 19, Col: 3},
+			Pos: diag.Pos{File: "dir/.dozen.yaml", Line: 25, Col: 3},
 		}},
 		Policies: CustomPolicies{
 			Paths:       []string{"policy/", "../shared/acme.rego"},
-			PathPos:     []diag.Pos{{File: "dir/.dozen.yaml", Line: 22, Col: 11}, {File: "dir/.dozen.yaml", Line: 22, Col: 20}},
+			PathPos:     []diag.Pos{{File: "dir/.dozen.yaml", Line: 28, Col: 11}, {File: "dir/.dozen.yaml", Line: 28, Col: 20}},
 			Namespaces:  []string{"main", "acme"},
 			RegoVersion: RegoV0,
 		},
@@ -82,7 +103,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	}{{
 		name: "unknown top-level key",
 		in:   "rule:\n  x: {}\n",
-		want: `c.yaml:1:1: rule: unknown key "rule" (known keys: rules, external, exceptions, policies)`,
+		want: `c.yaml:1:1: rule: unknown key "rule" (known keys: rules, images, external, exceptions, policies)`,
 	}, {
 		name: "unknown rule key",
 		in:   "rules:\n  x:\n    level: warning\n",
@@ -98,6 +119,27 @@ func TestLoadConfigErrors(t *testing.T) {
 			"c.yaml:2:22: rules.x.params: want a mapping, not a list\n" +
 			"c.yaml:4:3: external.configmaps: want a list, not a string\n" +
 			"c.yaml:5:13: external.secrets[0]: want a string, not a number",
+	}, {
+		name: "external names",
+		in:   "external:\n  secrets: [ok, argocd/x, a/b/c, Bad, \"\"]\n  configmap: [x]\n  pods:\n  - {labels: {app: 1}}\n  - {namespace: Kube, labels: {}}\n  - ~\n",
+		want: "c.yaml:2:27: external.secrets[2]: want a name or namespace/name, not \"a/b/c\"\n" +
+			"c.yaml:2:34: external.secrets[3]: want a name or namespace/name, not \"Bad\"\n" +
+			"c.yaml:2:39: external.secrets[4]: want a name or namespace/name, not \"\"\n" +
+			`c.yaml:3:3: external.configmap: unknown key "configmap" (known keys: configmaps, secrets, services, serviceaccounts, persistentvolumeclaims, deployments, statefulsets, replicasets, replicationcontrollers, pods)` + "\n" +
+			"c.yaml:5:15: external.pods[0].labels.app: want a string, not a number\n" +
+			"c.yaml:6:5: external.pods[1]: want labels: a mapping of the pods' labels\n" +
+			"c.yaml:6:6: external.pods[1].namespace: want a namespace name, not \"Kube\"\n" +
+			"c.yaml:7:5: external.pods[2]: want a mapping with labels, not null",
+	}, {
+		name: "images",
+		in:   "images:\n  own: [ghcr.io/acme/*, \"ghcr.io/acme/web:1.2\", \"x@sha256:1\", \"ghcr.io/[ab]/*\", \"\", 3]\n  alpine: some\n  mine: []\n",
+		want: "c.yaml:2:25: images.own[1]: image pattern \"ghcr.io/acme/web:1.2\" names a tag or digest; patterns match the registry and repository only, such as ghcr.io/acme/*\n" +
+			"c.yaml:2:49: images.own[2]: image pattern \"x@sha256:1\" names a tag or digest; patterns match the registry and repository only, such as ghcr.io/acme/*\n" +
+			"c.yaml:2:63: images.own[3]: image pattern \"ghcr.io/[ab]/*\" uses a wildcard other than *, ** and ?\n" +
+			"c.yaml:2:81: images.own[4]: want an image pattern such as ghcr.io/acme/*, not an empty string\n" +
+			"c.yaml:2:85: images.own[5]: want a string, not a number\n" +
+			"c.yaml:3:3: images.alpine: want own or all, not \"some\"\n" +
+			`c.yaml:4:3: images.mine: unknown key "mine" (known keys: own, alpine)`,
 	}, {
 		name: "exception without reason",
 		in:   "exceptions:\n- rule: host-path\n  match: {kind: DaemonSet}\n",
@@ -188,7 +230,7 @@ func TestConfigUnknownParam(t *testing.T) {
 	}
 	_, err = New(Options{Config: cfg})
 	want := `.dozen.yaml:3:14: rules.base-image-annotation.params.families: unknown parameter "families" for base-image-annotation; parameters: allowed_families
-.dozen.yaml:7:7: rules.min-replicas.params.environment: unknown parameter "environment" for min-replicas (did you mean environments?); parameters: environments, min_replicas
+.dozen.yaml:7:7: rules.min-replicas.params.environment: unknown parameter "environment" for min-replicas (did you mean environments?); parameters: environments, min_replicas, unserved
 .dozen.yaml:9:14: rules.unpinned-image.params.allow_latest: unknown parameter "allow_latest" for unpinned-image; it takes no parameters`
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)

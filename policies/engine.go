@@ -450,7 +450,8 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 	return res, all.Sort().Err()
 }
 
-// data builds the data document: data.dozen.bundle and data.dozen.config.
+// data builds the data document: data.dozen.bundle and data.dozen.config
+// (params, images and external: see Config).
 func (e *Engine) data(inputs []Input) ast.Object {
 	bundle := make([]*ast.Term, len(inputs))
 	for i := range inputs {
@@ -472,11 +473,37 @@ func (e *Engine) data(inputs []Input) ast.Object {
 		}
 		return ast.ArrayTerm(terms...)
 	}
+	ext := e.cfg.External
+	objects := make([]*ast.Term, len(ext.Objects))
+	for i, o := range ext.Objects {
+		objects[i] = ast.ObjectTerm(
+			ast.Item(ast.StringTerm("kind"), ast.StringTerm(o.Kind)),
+			ast.Item(ast.StringTerm("namespace"), ast.StringTerm(o.Namespace)),
+			ast.Item(ast.StringTerm("name"), ast.StringTerm(o.Name)),
+		)
+	}
+	pods := make([]*ast.Term, len(ext.Pods))
+	for i, p := range ext.Pods {
+		labels := ast.NewObject()
+		for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
+			labels.Insert(ast.StringTerm(k), ast.StringTerm(p.Labels[k]))
+		}
+		pods[i] = ast.ObjectTerm(
+			ast.Item(ast.StringTerm("namespace"), ast.StringTerm(p.Namespace)),
+			ast.Item(ast.StringTerm("labels"), ast.NewTerm(labels)),
+		)
+	}
 	config := ast.NewObject(
 		ast.Item(ast.StringTerm("params"), ast.NewTerm(params)),
+		ast.Item(ast.StringTerm("images"), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("own"), names(e.cfg.Images.Own)),
+			ast.Item(ast.StringTerm("alpine"), ast.StringTerm(cmp.Or(e.cfg.Images.Alpine, AlpineOwn))),
+		)),
 		ast.Item(ast.StringTerm("external"), ast.ObjectTerm(
-			ast.Item(ast.StringTerm("configmaps"), names(e.cfg.External.ConfigMaps)),
-			ast.Item(ast.StringTerm("secrets"), names(e.cfg.External.Secrets)),
+			ast.Item(ast.StringTerm("configmaps"), names(ext.ConfigMaps)),
+			ast.Item(ast.StringTerm("secrets"), names(ext.Secrets)),
+			ast.Item(ast.StringTerm("objects"), ast.ArrayTerm(objects...)),
+			ast.Item(ast.StringTerm("pods"), ast.ArrayTerm(pods...)),
 		)),
 	)
 	return ast.NewObject(ast.Item(ast.StringTerm("dozen"), ast.ObjectTerm(

@@ -380,6 +380,126 @@ declared_base(value) := f if {
 	ref.name != ""
 }
 
+# The team's own images. The Alpine rules judge only the images a team
+# builds, since a team can choose only their base: images whose name matches
+# a pattern of .dozen.yaml images.own, and every image of a pod template
+# that dozen rendered from a service file or that declares its base in the
+# dozen.dev/base-image annotation. images.alpine: all judges every image.
+
+# alpine_scope is which images the Alpine rules judge: "own" or "all".
+default alpine_scope := "own"
+
+alpine_scope := s if {
+	s := data.dozen.config.images.alpine
+	s in {"own", "all"}
+}
+
+# managed_by_dozen is true when the object being linted is dozen's own
+# output: its pod template carries app.kubernetes.io/managed-by: dozen.
+managed_by_dozen if pod_labels["app.kubernetes.io/managed-by"] == "dozen"
+
+# own_workload is true when every image of the object being linted is the
+# team's own: dozen rendered it, or its base is declared.
+own_workload if managed_by_dozen
+
+own_workload if base_image_annotation
+
+# image_names returns the names an image is matched by against the patterns
+# of images.own: its registry and repository, without tag or digest, as
+# written and, for an image written without a registry, as Docker Hub names
+# it (nginx is docker.io/library/nginx, acme/web docker.io/acme/web).
+image_names(image) := {ref.repository, docker_hub_name(ref.repository)} if {
+	ref := image_ref(image)
+	ref.registry == ""
+} else := {concat("/", [ref.registry, ref.repository])} if {
+	ref := image_ref(image)
+}
+
+docker_hub_name(repository) := concat("/", ["docker.io", repository]) if {
+	contains(repository, "/")
+} else := concat("/", ["docker.io/library", repository])
+
+# own_image is true when image matches a pattern of images.own: * matches
+# within one path component, ** across components, ? one character.
+own_image(image) if {
+	some pattern in data.dozen.config.images.own
+	is_string(pattern)
+	some name in image_names(image)
+	glob.match(pattern, ["/"], name)
+}
+
+# base_judged is true when the Alpine rules judge the image of container
+# entry c (an element of containers).
+base_judged(_) if alpine_scope == "all"
+
+base_judged(_) if own_workload
+
+base_judged(c) if own_image(c.container.image)
+
+# floating_tag is true when a tag names whatever was pushed last rather than
+# one build: latest, a branch (master, main, dev, develop), a channel
+# (stable, edge, nightly, canary), or latest-, nightly- and snapshot- tags
+# (latest-v24.1, 1.2-nightly).
+floating_tag(tag) if lower(tag) in floating_tags
+
+floating_tag(tag) if {
+	t := lower(tag)
+	some word in ["latest", "nightly", "snapshot"]
+	contains(t, word)
+	regex.match(`^(latest|nightly|snapshot)[-_.]|[-_.](latest|nightly|snapshot)$`, t)
+}
+
+floating_tags := {
+	"latest", "master", "main", "trunk", "head", "dev", "develop", "development",
+	"stable", "unstable", "edge", "nightly", "canary", "snapshot", "testing",
+	"mainline", "rolling", "current", "lts",
+}
+
+# Workload roles.
+
+# node_agent is true when the object being linted runs a node agent, or a
+# cluster component that stands in for one, rather than an application
+# process: a DaemonSet (one pod per node: CNI, CSI and device plugins, log
+# collectors); a kubelet plugin (a pod that mounts the kubelet's directory
+# /var/lib/kubelet, as CSI drivers and device plugins do); a CSI driver's
+# controller (a container given --csi-address, as every CSI sidecar is); a
+# pod of the priority classes Kubernetes reserves for cluster components
+# (system-node-critical, system-cluster-critical); or a pod that tolerates
+# the control plane's taint, or every taint, to run on the cluster's own
+# nodes. Such pods need the node (its paths, network, devices and
+# privileges) by design; the portability rules written for application
+# processes pass over them unless their node_agents parameter is true.
+node_agent if is_kind(input, "DaemonSet", {"apps", "extensions"})
+
+node_agent if pod_spec.priorityClassName in {"system-node-critical", "system-cluster-critical"}
+
+node_agent if {
+	some v in volumes
+	path := v.volume.hostPath.path
+	is_string(path)
+	regex.match(`^/var/lib/kubelet(/|$)`, path)
+}
+
+node_agent if {
+	some c in containers
+	some a in command_line(c)
+	startswith(a.value, "--csi-address")
+}
+
+node_agent if {
+	some t in pod_spec.tolerations
+	control_plane_toleration(t)
+}
+
+control_plane_toleration(t) if t.key in {"node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"}
+
+# Without a key and with the operator Exists, a toleration tolerates every
+# taint.
+control_plane_toleration(t) if {
+	t.operator == "Exists"
+	object.get(t, "key", "") == ""
+}
+
 # versions_agree is true when two versions do not contradict each other:
 # either is not a dotted number (unknown, or a codename like bookworm), or one
 # is a prefix of the other by components (3.20 and 3.20.3 agree, 3.19 and 3.20
@@ -436,6 +556,15 @@ bundle := data.dozen.bundle if is_array(data.dozen.bundle)
 #   pdbs_by_label[key][value]      PodDisruptionBudgets, each under the pair of its
 #                                  matchLabels the fewest budgets share
 #   pdbs["unlabelled"]["*"]        PodDisruptionBudgets without matchLabels
+#   services_by_label[key][value]  Services, each under the pair of its selector
+#                                  that names its application most closely
+#   proportional_scalers[kind][name]  workloads that run the
+#                                  cluster-proportional-autoscaler on the
+#                                  workload of that kind and name
+#   custom_pods[key][value]        custom resources whose pods may carry the
+#                                  label (custom_pod_pairs)
+#   bindings["*"]["*"]             RoleBindings and ClusterRoleBindings
+#   accounts[account]["*"]         workloads whose pods run as the ServiceAccount
 #
 # Building it reads the whole bundle. Rego caches nothing between queries, so
 # an engine that lints many objects should build it once per run and store it
@@ -452,10 +581,15 @@ bundle_index := {
 	"pods_by_label": index_table("pods_by_label"),
 	"pdbs_by_label": index_table("pdbs_by_label"),
 	"pdbs": index_table("pdbs"),
+	"services_by_label": index_table("services_by_label"),
+	"proportional_scalers": index_table("proportional_scalers"),
+	"custom_pods": index_table("custom_pods"),
+	"bindings": index_table("bindings"),
+	"accounts": index_table("accounts"),
 }
 
 # index_version is the version of the layout of bundle_index.
-index_version := 1
+index_version := 2
 
 # index_table groups the index entries of one table by their two keys.
 #
@@ -565,6 +699,166 @@ index_entries contains ["pdbs", "unlabelled", "*", i] if {
 	not has_match_labels(o.spec.selector)
 }
 
+# The tables of services_by_label, proportional_scalers, custom_pods,
+# bindings and accounts come from one pass over the bundle: each object's
+# entries are chosen by its kind, which is much cheaper than a pass for
+# each table.
+index_entries contains [table, k1, k2, i] if {
+	some i, o in bundle
+	some [table, k1, k2] in object_entries(o)
+}
+
+# object_entries returns the entries of those tables for obj, as
+# [table, key, key]; undefined when it has none.
+object_entries(obj) := service_entries(obj) if {
+	obj.kind == "Service"
+} else := workload_entries(obj) if {
+	workload_kinds[obj.kind]
+} else := {["bindings", "*", "*"]} if {
+	obj.kind in {"RoleBinding", "ClusterRoleBinding"}
+} else := {["custom_pods", key, value] | some [key, value] in custom_pod_pairs(obj)} if {
+	is_string(obj.apiVersion)
+	contains(obj.apiVersion, ".")
+	not kubernetes_api_version(obj.apiVersion)
+	custom_resource(obj)
+}
+
+# workload_entries returns a workload's entries: the ServiceAccount it
+# names, and what it scales as the cluster-proportional-autoscaler.
+workload_entries(obj) := {["accounts", account, "*"] | account := named_account(pod_spec_of(obj))} | {
+	["proportional_scalers", kind, name] |
+		obj.kind == "Deployment"
+		some kind, name in proportional_targets(obj)
+}
+
+# A Service is indexed under one pair of its selector (service_entries): a
+# workload finds the Services that select its pods by looking up each of
+# its labels, and every pair of such a Service's selector is among them, so
+# one pair is enough. The pair is the one whose key names the application most closely
+# (identifying_keys), else the one of the smallest key: a pair every
+# Service shares (a component or a part-of label) would make each lookup
+# read every Service. Unlike the budgets' pair, it is chosen from the
+# Service alone, so the entries are built in parallel with the others:
+# bundles hold many more Services than budgets.
+
+# identifying_keys rank the selector keys that name one application, the
+# most specific first; a selector with none of them is indexed under its
+# smallest key.
+identifying_keys := {
+	"statefulset.kubernetes.io/pod-name": 0, "app.kubernetes.io/instance": 1, "app.kubernetes.io/name": 2,
+	"app": 3, "k8s-app": 4, "name": 5, "release": 6,
+}
+
+service_entries(obj) := {["services_by_label", key, selector[key]] |
+	selector := obj.spec.selector
+	is_object(selector)
+	key := service_index_key(selector)
+}
+
+service_index_key(selector) := min({[object.get(identifying_keys, k, 7), k] | some k, v in selector; is_string(v)})[1]
+
+# The cluster-proportional-autoscaler scales the workload its --target
+# argument names (--target=deployment/calico-typha) with the size of the
+# cluster: the workload that runs it is indexed under that kind and name.
+
+# proportional_targets returns {kind: name} of the workloads that obj, when
+# it runs the cluster-proportional-autoscaler, scales. The image is tested
+# first: it rules out nearly every workload at once.
+proportional_targets(obj) := {kind: name |
+	some c in obj.spec.template.spec.containers
+	is_string(c.image)
+	contains(c.image, "cluster-proportional-autoscaler")
+	some field in ["command", "args"]
+	some a in c[field]
+	is_string(a)
+	m := regex.find_all_string_submatch_n(`^--target=([a-z]+)/([^/]+)$`, a, 1)[0]
+	kind := scale_target_kinds[m[1]]
+	name := m[2]
+}
+
+scale_target_kinds := {
+	"deployment": "Deployment",
+	"replicaset": "ReplicaSet",
+	"replicationcontroller": "ReplicationController",
+	"statefulset": "StatefulSet",
+}
+
+# Custom resources (objects of an API group that is not Kubernetes' own:
+# a group with a dot, outside *.k8s.io) may stand for pods an operator
+# creates: a Prometheus, an Alertmanager.
+
+# custom_resource is true when obj is of an API group Kubernetes does not
+# serve itself.
+custom_resource(obj) if {
+	group := api_group(obj)
+	contains(group, ".")
+	not kubernetes_group(group)
+}
+
+kubernetes_group(group) if {
+	endswith(group, ".k8s.io")
+	not endswith(group, ".x-k8s.io")
+}
+
+# kubernetes_api_version is kubernetes_group on an apiVersion: a cheap test
+# that passes over most of Kubernetes' own objects.
+kubernetes_api_version(v) if {
+	contains(v, ".k8s.io/")
+	not contains(v, ".x-k8s.io/")
+}
+
+# custom_pod_pairs returns the [key, value] labels the pods that an
+# operator creates for custom resource obj may carry: the resource's own
+# labels, those of its spec.podMetadata, and its name under its kind in
+# lower case (prometheus: main, thanos-ruler: main) and under
+# app.kubernetes.io/instance, as operators label the pods of a resource.
+# A key may come with several values: which one the pods carry is the
+# operator's choice, so each of them may match.
+custom_pod_pairs(obj) := {[k, v] |
+	some labels in [object.get(obj, ["metadata", "labels"], {}), object.get(obj, ["spec", "podMetadata", "labels"], {})]
+	is_object(labels)
+	some k, v in labels
+	is_string(v)
+} | {[k, name] |
+	is_string(obj.kind)
+	name := obj.metadata.name
+	is_string(name)
+	some k in {lower(obj.kind), lower(regex.replace(obj.kind, `([a-z0-9])([A-Z])`, "$1-$2")), "app.kubernetes.io/instance"}
+}
+
+# custom_pod_labels returns one label map of custom_pod_pairs, for the
+# expressions of a label selector: the resource's own labels win.
+custom_pod_labels(obj) := object.union({k: v | some [k, v] in custom_pod_pairs(obj)}, label_map(object.get(obj, ["metadata", "labels"], {})))
+
+label_map(m) := {k: v | some k, v in m; is_string(v)} if is_object(m) else := {}
+
+# custom_pods_match is true when every pair of a Service-style selector is
+# among custom_pod_pairs(obj).
+custom_pods_match(selector, obj) if {
+	pairs := custom_pod_pairs(obj)
+	every k, v in selector {
+		[k, v] in pairs
+	}
+}
+
+# RBAC: which workloads of the bundle may create Secrets and ConfigMaps at
+# run time (may_create). Bindings and the workloads of each ServiceAccount
+# are indexed; the roles are found by name.
+
+# Workloads are indexed by the ServiceAccount they name; those that name
+# none run as "default", which bindings rarely name, and are found by a
+# scan of the workloads (accounts_of).
+
+# named_account returns the ServiceAccount a pod spec names; undefined when
+# it names none (its pods run as "default").
+named_account(spec) := spec.serviceAccountName if {
+	is_string(spec.serviceAccountName)
+	spec.serviceAccountName != ""
+} else := spec.serviceAccount if {
+	is_string(spec.serviceAccount)
+	spec.serviceAccount != ""
+}
+
 # engine_index is true when the engine stored a precomputed bundle_index.
 # The check reads one small field: reading the whole index would convert it
 # for every query.
@@ -622,6 +916,35 @@ computed_entry("pdbs_by_label", key, value) := [i |
 	some i, o in bundle
 	o.kind == "PodDisruptionBudget"
 	o.spec.selector.matchLabels[key] == value
+]
+
+computed_entry("services_by_label", key, value) := [i |
+	some i, o in bundle
+	o.kind == "Service"
+	o.spec.selector[key] == value
+]
+
+computed_entry("proportional_scalers", kind, name) := [i |
+	some i, o in bundle
+	o.kind == "Deployment"
+	proportional_targets(o)[kind] == name
+]
+
+computed_entry("custom_pods", key, value) := [i |
+	some i, o in bundle
+	custom_resource(o)
+	[key, value] in custom_pod_pairs(o)
+]
+
+computed_entry("bindings", "*", "*") := [i |
+	some i, o in bundle
+	o.kind in {"RoleBinding", "ClusterRoleBinding"}
+]
+
+computed_entry("accounts", account, "*") := [i |
+	some i, o in bundle
+	workload_kinds[o.kind]
+	named_account(pod_spec_of(o)) == account
 ]
 
 computed_entry("pdbs", "unlabelled", "*") := [i |
@@ -710,6 +1033,207 @@ pdbs_selecting(obj) := [] if {
 	some pdb in candidates
 	label_selector_matches(pdb.spec.selector, labels)
 ]
+
+# scalers_of returns the autoscalers that change obj's replica count:
+# HorizontalPodAutoscalers, KEDA ScaledObjects and workloads that run the
+# cluster-proportional-autoscaler on obj. A VerticalPodAutoscaler changes
+# resources, not replicas, and is not one of them.
+scalers_of(obj) := array.concat(autoscalers_of(obj), proportional_scalers_of(obj))
+
+proportional_scalers_of(obj) := [] if {
+	index_empty("proportional_scalers")
+} else := index_objects_at("proportional_scalers", obj.kind, name_of(obj), obj)
+
+# services_selecting returns the Services in obj's namespace whose selector
+# matches the labels of obj's pods.
+services_selecting(obj) := [] if {
+	index_empty("services_by_label")
+} else := [s |
+	labels := pod_labels_of(obj)
+	candidates := {s |
+		some key, value in labels
+		some s in index_objects_at("services_by_label", key, value, obj)
+	}
+	some s in candidates
+	selector_map_matches(s.spec.selector, labels)
+]
+
+# traffic_services_of returns the Services that send client traffic to
+# obj's pods, and so route it by their readiness: those of
+# services_selecting, less those that publish not-ready addresses and those
+# whose every port is a metrics port (named *metrics* or *telemetry*),
+# which a monitoring system scrapes rather than clients call.
+traffic_services_of(obj) := [s |
+	some s in services_selecting(obj)
+	not s.spec.publishNotReadyAddresses == true
+	not metrics_only(s)
+]
+
+metrics_only(service) if {
+	ports := service.spec.ports
+	is_array(ports)
+	count(ports) > 0
+	every p in ports {
+		is_string(p.name)
+		regex.match(`(?i)metrics|telemetry`, p.name)
+	}
+}
+
+# custom_resources_selected_by returns the custom resources in obj's
+# namespace whose pods (custom_pod_labels) a Service-style selector matches.
+custom_resources_selected_by(selector, obj) := [] if {
+	index_empty("custom_pods")
+} else := [o |
+	is_object(selector)
+	count(selector) > 0
+	candidates := {o |
+		some key, value in selector
+		some o in index_objects_at("custom_pods", key, value, obj)
+	}
+	some o in candidates
+	custom_pods_match(selector, o)
+]
+
+# custom_resources_label_selected_by is custom_resources_selected_by for a
+# metav1.LabelSelector with matchLabels.
+custom_resources_label_selected_by(selector, obj) := [] if {
+	index_empty("custom_pods")
+} else := [o |
+	has_match_labels(selector)
+	candidates := {o |
+		some key, value in selector.matchLabels
+		some o in index_objects_at("custom_pods", key, value, obj)
+	}
+	some o in candidates
+	custom_pods_match(selector.matchLabels, o)
+	label_selector_matches(object.remove(selector, ["matchLabels"]), custom_pod_labels(o))
+]
+
+# may_create is true when a workload of the bundle may create objects of
+# resource ("secrets" or "configmaps") in obj's namespace at run time: a
+# RoleBinding or ClusterRoleBinding of the bundle binds a Role or
+# ClusterRole of the bundle that grants create on them to the
+# ServiceAccount of a workload of the bundle. A RoleBinding lets the
+# workload create in the binding's namespace (and counts only for a
+# workload of that namespace); a ClusterRoleBinding, in every namespace.
+may_create(resource, obj) if count(creators_of(resource, obj)) > 0
+
+# creators_of returns the bindings that let a workload of the bundle create
+# objects of resource in obj's namespace.
+creators_of(resource, obj) := [] if {
+	index_empty("bindings")
+} else := [b |
+	some b in index_objects_at("bindings", "*", "*", obj)
+	binding_grants_create(b, resource)
+	binding_reaches_workload(b)
+]
+
+# binding_grants_create is true when binding b binds a role of the bundle
+# that grants create on resource.
+binding_grants_create(b, resource) if {
+	ref := b.roleRef
+	ref.kind in {"Role", "ClusterRole"}
+	is_string(ref.name)
+	some role in bundle_named(ref.kind, ref.name, b)
+	role_creates(role, resource)
+}
+
+# role_creates is true when one of role's rules names the verb create on
+# resource in the core API group. Wildcards do not count: a role that may
+# do anything anywhere (a GitOps controller's, a cluster admin's) says
+# nothing about which objects its workload makes. A rule restricted to
+# resourceNames grants no create: a name cannot be checked before the
+# object exists.
+role_creates(role, resource) if {
+	some rule in role.rules
+	"create" in rule.verbs
+	"" in rule.apiGroups
+	resource in rule.resources
+	not names_resources(rule)
+}
+
+names_resources(rule) if {
+	is_array(rule.resourceNames)
+	count(rule.resourceNames) > 0
+}
+
+# binding_reaches_workload is true when one of binding b's subjects is the
+# ServiceAccount of a workload of the bundle that b lets act (in b's
+# namespace, for a RoleBinding).
+binding_reaches_workload(b) if {
+	some s in b.subjects
+	s.kind == "ServiceAccount"
+	is_string(s.name)
+	account_namespace := object.get(s, "namespace", namespace_of(b))
+	some w in accounts_of(s.name, b)
+	count({namespace_of(w), account_namespace, ""}) < 3
+}
+
+# accounts_of returns the workloads in obj's namespace whose pods run as
+# the ServiceAccount account.
+accounts_of(account, obj) := index_objects_at("accounts", account, "*", obj) if {
+	account != "default"
+} else := array.concat(index_objects_at("accounts", "default", "*", obj), [w |
+	some kind in object.keys(workload_kinds)
+	some w in index_objects_at("workloads", kind, "*", obj)
+	not named_account(pod_spec_of(w))
+])
+
+# Objects that exist outside the linted files: .dozen.yaml's external
+# section, as data.dozen.config.external.objects ([{kind, namespace, name}],
+# namespace "" for any) and .pods ([{namespace, labels}]).
+
+# provided is true when an object of kind named name exists for obj: in the
+# bundle, in obj's namespace, or in the external section.
+provided(kind, name, obj) if bundle_has(kind, name, obj)
+
+provided(kind, name, obj) if external_has(kind, name, obj)
+
+provided(kind, name, _) if [kind, name] in cluster_provided
+
+# cluster_provided holds [kind, name] of the objects Kubernetes itself
+# creates in every namespace (cluster_pods are the pods it runs).
+cluster_provided := {["ConfigMap", "kube-root-ca.crt"], ["ServiceAccount", "default"]}
+
+# external_has is true when the external section lists an object of kind
+# named name in obj's namespace (or in any namespace).
+external_has(kind, name, obj) if {
+	some e in data.dozen.config.external.objects
+	e.kind == kind
+	e.name == name
+	count({e.namespace, namespace_of(obj), ""}) < 3
+}
+
+# external_pods_selected_by is true when a Service-style selector matches
+# pods of the external section, or pods every cluster runs
+# (cluster_pods), in obj's namespace.
+external_pods_selected_by(selector, obj) if {
+	some p in external_pods
+	count({p.namespace, namespace_of(obj), ""}) < 3
+	selector_map_matches(selector, p.labels)
+}
+
+# external_pods_label_selected_by is external_pods_selected_by for a
+# metav1.LabelSelector.
+external_pods_label_selected_by(selector, obj) if {
+	some p in external_pods
+	count({p.namespace, namespace_of(obj), ""}) < 3
+	label_selector_matches(selector, p.labels)
+}
+
+external_pods := array.concat(cluster_pods, configured_pods)
+
+default configured_pods := []
+
+configured_pods := pods if {
+	pods := data.dozen.config.external.pods
+	is_array(pods)
+}
+
+# cluster_pods are the pods every cluster runs: its DNS server, labelled
+# k8s-app: kube-dns in kube-system (CoreDNS or kube-dns, by kubeadm and by
+# the managed distributions alike).
+cluster_pods := [{"namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}}]
 
 # ingress_backends_of returns the Service backends of an Ingress as a set of
 # {"service": name, "port": port or null, "path": path of the name}. Both

@@ -179,24 +179,40 @@ test_config_refs_passes if {
 
 index_bundle := [
 	{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}},
-	{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"template": {"metadata": {"labels": {"app": "web", "tier": "fe"}}}}},
+	{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"template": {"metadata": {"labels": {"app": "web", "tier": "fe"}}, "spec": {"serviceAccountName": "web"}}}},
 	{"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}}},
 	{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "a"}, "spec": {"selector": {"matchLabels": {"app": "web"}}}},
 	{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "b"}, "spec": {"selector": {"matchExpressions": [{"key": "tier", "operator": "Exists"}]}}},
+	{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80}]}},
+	{"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "metadata": {"name": "main", "labels": {"team": "a"}}},
+	{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "w"}, "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}]},
+	{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "w"},
+		"roleRef": {"kind": "Role", "name": "w"}, "subjects": [{"kind": "ServiceAccount", "name": "web"}],
+	},
+	{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "scaler"}, "spec": {"template": {"spec": {"containers": [{
+		"name": "a", "image": "registry.k8s.io/cpa/cluster-proportional-autoscaler:1.8.4", "args": ["--target=deployment/web"],
+	}]}}}},
 ]
 
 test_bundle_index_passes if {
 	k8s.bundle_index == {
-		"version": 1,
+		"version": 2,
 		"objects": {
-			"ConfigMap": {"cfg": {0}}, "Deployment": {"web": {1}}, "HorizontalPodAutoscaler": {"web": {2}},
-			"PodDisruptionBudget": {"a": {3}, "b": {4}},
+			"ConfigMap": {"cfg": {0}}, "Deployment": {"web": {1}, "scaler": {9}}, "HorizontalPodAutoscaler": {"web": {2}},
+			"PodDisruptionBudget": {"a": {3}, "b": {4}}, "Service": {"web": {5}}, "Prometheus": {"main": {6}},
+			"Role": {"w": {7}}, "RoleBinding": {"w": {8}},
 		},
 		"autoscalers": {"Deployment": {"web": {2}}},
-		"workloads": {"Deployment": {"*": {1}}},
+		"workloads": {"Deployment": {"*": {1, 9}}},
 		"pods_by_label": {"app": {"web": {1}}, "tier": {"fe": {1}}},
 		"pdbs_by_label": {"app": {"web": {3}}},
 		"pdbs": {"unlabelled": {"*": {4}}},
+		"services_by_label": {"app": {"web": {5}}},
+		"proportional_scalers": {"Deployment": {"web": {9}}},
+		"custom_pods": {"team": {"a": {6}}, "prometheus": {"main": {6}}, "app.kubernetes.io/instance": {"main": {6}}},
+		"bindings": {"*": {"*": {8}}},
+		"accounts": {"web": {"*": {1}}},
 	} with data.dozen.bundle as index_bundle
 }
 
@@ -208,6 +224,14 @@ lookups := {
 	"selected": k8s.workloads_selected_by({"tier": "fe", "app": "web"}, index_bundle[1]),
 	"selected_by_expressions": k8s.workloads_selected_by_label_selector(index_bundle[4].spec.selector, index_bundle[1]),
 	"pdbs": {p.metadata.name | some p in k8s.pdbs_selecting(index_bundle[1])},
+	"services": k8s.services_selecting(index_bundle[1]),
+	"traffic": k8s.traffic_services_of(index_bundle[1]),
+	"scalers": k8s.scalers_of(index_bundle[1]),
+	"custom": k8s.custom_resources_selected_by({"prometheus": "main", "team": "a"}, index_bundle[1]),
+	"custom_by_own_label": k8s.custom_resources_selected_by({"team": "a"}, index_bundle[1]),
+	"custom_by_label_selector": k8s.custom_resources_label_selected_by({"matchLabels": {"app.kubernetes.io/instance": "main"}}, index_bundle[1]),
+	"secret_creators": k8s.creators_of("secrets", index_bundle[1]),
+	"configmap_creators": k8s.creators_of("configmaps", index_bundle[1]),
 }
 
 expected_lookups := {
@@ -216,6 +240,14 @@ expected_lookups := {
 	"selected": [index_bundle[1]],
 	"selected_by_expressions": [index_bundle[1]],
 	"pdbs": {"a", "b"},
+	"services": [index_bundle[5]],
+	"traffic": [index_bundle[5]],
+	"scalers": [index_bundle[2], index_bundle[9]],
+	"custom": [index_bundle[6]],
+	"custom_by_own_label": [index_bundle[6]],
+	"custom_by_label_selector": [index_bundle[6]],
+	"secret_creators": [index_bundle[8]],
+	"configmap_creators": [],
 }
 
 test_lookups_through_engine_index_passes if {
@@ -226,7 +258,7 @@ test_lookups_through_engine_index_passes if {
 
 test_engine_index_is_used_passes if {
 	# An index that disagrees with the bundle shows which one answered.
-	not k8s.bundle_has("ConfigMap", "cfg", {}) with data.dozen.bundle as index_bundle with data.dozen.index as {"version": 1}
+	not k8s.bundle_has("ConfigMap", "cfg", {}) with data.dozen.bundle as index_bundle with data.dozen.index as {"version": 2}
 }
 
 test_tag_family_pattern_finds_every_tag_token_passes if {
@@ -244,4 +276,55 @@ test_namespace_setting if {
 	not k8s.namespace_setting(table, "x")
 	not k8s.namespace_setting(table, null)
 	not k8s.namespace_setting([1], "shop-prod")
+}
+
+test_own_images_passes if {
+	k8s.own_image("ghcr.io/acme/web:1.2") with data.dozen.config as {"images": {"own": ["ghcr.io/acme/*"]}}
+	k8s.own_image("ghcr.io/acme/team/web@sha256:0123") with data.dozen.config as {"images": {"own": ["ghcr.io/acme/**"]}}
+	k8s.own_image("acme/web:1") with data.dozen.config as {"images": {"own": ["docker.io/acme/*"]}}
+	k8s.own_image("nginx:1.27") with data.dozen.config as {"images": {"own": ["docker.io/library/nginx"]}}
+	k8s.own_image("acme/web:1") with data.dozen.config as {"images": {"own": ["acme/web"]}}
+	k8s.own_image("localhost:5000/web:1") with data.dozen.config as {"images": {"own": ["localhost:5000/*"]}}
+}
+
+test_own_images_fails if {
+	not k8s.own_image("ghcr.io/acme/team/web:1.2") with data.dozen.config as {"images": {"own": ["ghcr.io/acme/*"]}}
+	not k8s.own_image("ghcr.io/acmecorp/web:1.2") with data.dozen.config as {"images": {"own": ["ghcr.io/acme/*"]}}
+	not k8s.own_image("quay.io/acme/web:1.2") with data.dozen.config as {"images": {"own": ["ghcr.io/acme/*"]}}
+	not k8s.own_image("ghcr.io/acme/web:1.2")
+}
+
+test_floating_tags_passes if {
+	every t in ["latest", "Latest", "master", "main", "dev", "develop", "stable", "edge", "nightly", "latest-v24.1", "v1.2-nightly", "snapshot", "lts"] {
+		k8s.floating_tag(t)
+	}
+	every t in ["1.2.3", "v1", "main-4f1c9bd", "stable-1.27", "1.2-alpine3.20", "devel", "20240601"] {
+		not k8s.floating_tag(t)
+	}
+}
+
+test_node_agent_passes if {
+	k8s.node_agent with input as {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {"template": {"spec": {}}}}
+	k8s.node_agent with input as {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {"priorityClassName": "system-cluster-critical"}}}}
+	k8s.node_agent with input as {"apiVersion": "apps/v1", "kind": "StatefulSet", "spec": {"template": {"spec": {"volumes": [
+		{"name": "plugins", "hostPath": {"path": "/var/lib/kubelet/plugins"}},
+	]}}}}
+	k8s.node_agent with input as {"apiVersion": "apps/v1", "kind": "StatefulSet", "spec": {"template": {"spec": {"containers": [
+		{"name": "csi-provisioner", "args": ["--v=5", "--csi-address=/csi/csi.sock"]},
+	]}}}}
+	k8s.node_agent with input as {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {"tolerations": [
+		{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule", "operator": "Equal"},
+	]}}}}
+	k8s.node_agent with input as {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {"tolerations": [{"operator": "Exists"}]}}}}
+}
+
+test_node_agent_fails if {
+	not k8s.node_agent with input as {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {"priorityClassName": "high"}}}}
+	not k8s.node_agent with input as {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {"volumes": [
+		{"name": "certs", "hostPath": {"path": "/etc/ssl/certs"}},
+	]}}}}
+	not k8s.node_agent with input as {"apiVersion": "example.com/v1", "kind": "DaemonSet"}
+	not k8s.node_agent with input as {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {"tolerations": [
+		{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"},
+	]}}}}
 }

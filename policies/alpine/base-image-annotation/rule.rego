@@ -5,6 +5,8 @@
 #   the reference does not show it. It must name an allowed base family
 #   (Alpine unless configured otherwise), so the promise of small, identical
 #   base images holds for images built elsewhere too.
+#   The annotation makes every image of the pod template the team's own: a
+#   declared base is always checked, whatever images.alpine says.
 # custom:
 #   id: base-image-annotation
 #   category: alpine

@@ -4,6 +4,8 @@
 #   When the dozen.dev/base-image annotation and an image reference both name
 #   a base (a family, or an Alpine release), they must agree. A mismatch means
 #   the annotation is stale or copied, and nobody knows what the pod runs.
+#   The annotation makes every image of the pod template the team's own: a
+#   declared base is always checked, whatever images.alpine says.
 # custom:
 #   id: base-image-mismatch
 #   category: alpine

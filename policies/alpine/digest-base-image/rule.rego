@@ -5,6 +5,13 @@
 #   nothing about what the image is built on, and a tag written next to it is
 #   not checked by the registry. Its base must be declared in the
 #   dozen.dev/base-image annotation to be checked at all.
+#   Only the team's own images are judged, since a team can choose only the
+#   base of the images it builds: those whose name matches a pattern of
+#   images.own in .dozen.yaml (registry/repository globs such as
+#   ghcr.io/acme/*), and every image of a pod template dozen rendered from a
+#   service file (labelled app.kubernetes.io/managed-by: dozen) or that
+#   declares its base in the dozen.dev/base-image annotation. Set
+#   images.alpine: all to judge every image.
 # custom:
 #   id: digest-base-image
 #   category: alpine
@@ -27,7 +34,7 @@
 #         matchLabels: {app: web}
 #       template:
 #         metadata:
-#           labels: {app: web}
+#           labels: {app: web, app.kubernetes.io/managed-by: dozen}
 #         spec:
 #           containers:
 #             - name: app
@@ -59,5 +66,6 @@ deny contains result.fail(msg, array.concat(c.path, ["image"])) if {
 	some c in k8s.containers
 	c.kind != "ephemeralContainers"
 	k8s.image_ref(c.container.image).digest != ""
+	k8s.base_judged(c)
 	msg := sprintf("container %q image %q is pinned by digest, and no %s annotation declares its base", [k8s.container_name(c.container), c.container.image, k8s.base_image_annotation_key])
 }

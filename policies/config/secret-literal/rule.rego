@@ -77,11 +77,22 @@ placeholder(v) if regex.match(`^\$\(.+\)$|^\$\{.+\}$`, v)
 
 placeholder(v) if lower(v) in {"changeme", "change-me", "none", "null", "false", "true", "disabled", "-"}
 
+# Flags: a switch is not a secret (MYSQL_ALLOW_EMPTY_PASSWORD=1,
+# MYSQL_RANDOM_ROOT_PASSWORD=yes).
+placeholder(v) if lower(trim_space(v)) in {"0", "1", "yes", "no", "y", "n", "on", "off", "enabled"}
+
+# setting_name matches names that hold a setting about a secret rather than
+# the secret: where it is (PASSWORD_FILE, TOKEN_PATH, TLS_SECRET_NAME,
+# TOKEN_URL), how long it lives (TOKEN_TTL) or whether it is used
+# (ALLOW_EMPTY_PASSWORD, SECRET_ENABLED).
+setting_name := `(?i)(_|^)(FILE|PATH|DIR|NAME|REF|URL|URI|ENDPOINT|TTL|TIMEOUT|EXPIRY|EXPIRATION|LENGTH|ENABLED|REQUIRED|TYPE|MODE|POLICY|HEADER)$|(^|_)(ALLOW|RANDOM|USE|ENABLE|DISABLE|REQUIRE)_`
+
 # A file path names where a secret is mounted, not the secret itself.
 placeholder(v) if startswith(v, "/")
 
 secretive(name, value) if {
 	regex.match(secret_name, name)
+	not regex.match(setting_name, name)
 	not placeholder(value)
 }
 

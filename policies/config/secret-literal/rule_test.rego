@@ -33,6 +33,23 @@ test_references_and_placeholders_pass if {
 	])
 }
 
+test_flags_and_settings_about_secrets_pass if {
+	count(secret_literal.deny) == 0 with input as pod([
+		{"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "value": "1"},
+		{"name": "MYSQL_RANDOM_ROOT_PASSWORD", "value": "yes"},
+		{"name": "TLS_SECRET_NAME", "value": "web-tls"},
+		{"name": "OIDC_TOKEN_URL", "value": "https://idp.example.com/token"},
+		{"name": "SESSION_TOKEN_TTL", "value": "3600"},
+		{"name": "REDIS_PASSWORD", "value": "0"},
+	])
+}
+
+test_well_known_token_in_a_setting_fails if {
+	count(secret_literal.deny) == 1 with input as pod([
+		{"name": "GITHUB_TOKEN_URL", "value": "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
+	])
+}
+
 test_messages_never_show_the_value if {
 	some f in secret_literal.deny with input as pod([{"name": "API_KEY", "value": "live-key-123456"}])
 	not contains(f.msg, "live-key-123456")

@@ -5,6 +5,12 @@
 #   references. A reference to a ConfigMap, or a key, that is not deployed
 #   leaves the pod stuck in CreateContainerConfigError, so every ConfigMap a
 #   release needs should ship with it or be declared as provided elsewhere.
+#   A ConfigMap that a workload of the bundle may create at run time is not
+#   reported: one whose ServiceAccount the bundle's RBAC (a RoleBinding or
+#   ClusterRoleBinding to a Role or ClusterRole) grants create on configmaps in
+#   the namespace, as operators and certificate jobs do.
+#   .dozen.yaml's external.configmaps takes a name, for every namespace, or
+#   namespace/name.
 # custom:
 #   id: configmap-ref
 #   category: crossref
@@ -61,17 +67,13 @@ package dozen.rules.crossref.configmap_ref
 import data.dozen.lib.k8s
 import data.dozen.lib.result
 
-default external := []
-
-external := names if {
-	names := data.dozen.config.external.configmaps
-	is_array(names)
-}
+# created is true when a workload of the bundle may create ConfigMaps at run time.
+created if k8s.may_create("configmaps", input)
 
 deny contains result.fail(msg, r.path) if {
 	some r in k8s.config_refs("ConfigMap")
-	not r.name in external
-	not k8s.bundle_has("ConfigMap", r.name, input)
+	not k8s.provided("ConfigMap", r.name, input)
+	not created
 	msg := sprintf("referenced ConfigMap %q is not in the linted files; declare it under external.configmaps in the config if it is created elsewhere", [r.name])
 }
 

@@ -3,7 +3,9 @@
 # description: >-
 #   A HorizontalPodAutoscaler scales the workload named by its scaleTargetRef.
 #   If no such workload ships with it (a typo, a renamed Deployment), nothing
-#   scales out under load while the manifests suggest that it does.
+#   scales out under load while the manifests suggest that it does. A target
+#   deployed elsewhere is declared in .dozen.yaml's external section
+#   (deployments, statefulsets, replicasets, replicationcontrollers).
 # custom:
 #   id: hpa-target
 #   category: crossref
@@ -71,6 +73,6 @@ deny contains result.fail(msg, ["spec", "scaleTargetRef", "name"]) if {
 	ref := input.spec.scaleTargetRef
 	is_string(ref.kind)
 	is_string(ref.name)
-	not k8s.bundle_has(ref.kind, ref.name, input)
+	not k8s.provided(ref.kind, ref.name, input)
 	msg := sprintf("scale target %s %q is not in the linted files", [ref.kind, ref.name])
 }

@@ -18,4 +18,6 @@ test_missing_target_fails if {
 
 test_existing_target_passes if {
 	count(hpa_target.deny) == 0 with input as hpa("Deployment", "web") with data.dozen.bundle as [deployment]
+	count(hpa_target.deny) == 0 with input as hpa("StatefulSet", "web")
+		with data.dozen.config as {"external": {"objects": [{"kind": "StatefulSet", "namespace": "", "name": "web"}]}}
 }

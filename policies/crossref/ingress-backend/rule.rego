@@ -3,7 +3,8 @@
 # description: >-
 #   An Ingress routes outside traffic to a Service and port. A backend naming a
 #   Service that does not ship with it, or a port the Service does not expose,
-#   answers every request with an error.
+#   answers every request with an error. A Service deployed elsewhere is
+#   declared under external.services in .dozen.yaml.
 # custom:
 #   id: ingress-backend
 #   category: crossref
@@ -61,7 +62,7 @@ is_ingress if k8s.is_kind(input, "Ingress", {"networking.k8s.io", "extensions"})
 deny contains result.fail(msg, b.path) if {
 	is_ingress
 	some b in k8s.ingress_backends_of(input)
-	not k8s.bundle_has("Service", b.service, input)
+	not k8s.provided("Service", b.service, input)
 	msg := sprintf("backend Service %q is not in the linted files", [b.service])
 }
 

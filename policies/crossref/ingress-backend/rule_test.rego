@@ -28,6 +28,11 @@ test_old_ingress_shape_fails if {
 		with data.dozen.bundle as [service]
 }
 
+test_external_service_passes if {
+	count(ingress_backend.deny) == 0 with input as ingress({"number": 80})
+		with data.dozen.config as {"external": {"objects": [{"kind": "Service", "namespace": "", "name": "web"}]}}
+}
+
 test_service_and_port_present_passes if {
 	count(ingress_backend.deny) == 0 with input as ingress({"number": 80}) with data.dozen.bundle as [service]
 	count(ingress_backend.deny) == 0 with input as ingress({"name": "http"}) with data.dozen.bundle as [service]

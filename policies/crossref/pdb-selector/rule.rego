@@ -4,6 +4,9 @@
 #   A PodDisruptionBudget protects the pods its selector matches. A selector
 #   that matches no pod template (or a budget without a selector) protects
 #   nothing, so drains and upgrades can still take every replica down at once.
+#   Pods an operator creates for a custom resource of the bundle, and pods
+#   declared under external.pods in .dozen.yaml, count as service-selector
+#   counts them.
 # custom:
 #   id: pdb-selector
 #   category: crossref
@@ -69,6 +72,10 @@ import data.dozen.lib.result
 is_pdb if k8s.is_kind(input, "PodDisruptionBudget", {"policy"})
 
 selects_pods if count(k8s.workloads_selected_by_label_selector(input.spec.selector, input)) > 0
+
+selects_pods if count(k8s.custom_resources_label_selected_by(input.spec.selector, input)) > 0
+
+selects_pods if k8s.external_pods_label_selected_by(input.spec.selector, input)
 
 describe(selector) := sprintf("selector %s", [k8s.format_selector(selector.matchLabels)]) if {
 	is_object(selector.matchLabels)

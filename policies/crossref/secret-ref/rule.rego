@@ -5,6 +5,12 @@
 #   references. A reference to a Secret, or a key, that is not deployed
 #   leaves the pod stuck in CreateContainerConfigError, so every Secret a
 #   release needs should ship with it or be declared as provided elsewhere.
+#   A Secret that a workload of the bundle may create at run time is not
+#   reported: one whose ServiceAccount the bundle's RBAC (a RoleBinding or
+#   ClusterRoleBinding to a Role or ClusterRole) grants create on secrets in
+#   the namespace, as operators and certificate jobs do.
+#   .dozen.yaml's external.secrets takes a name, for every namespace, or
+#   namespace/name.
 # custom:
 #   id: secret-ref
 #   category: crossref
@@ -66,17 +72,13 @@ package dozen.rules.crossref.secret_ref
 import data.dozen.lib.k8s
 import data.dozen.lib.result
 
-default external := []
-
-external := names if {
-	names := data.dozen.config.external.secrets
-	is_array(names)
-}
+# created is true when a workload of the bundle may create Secrets at run time.
+created if k8s.may_create("secrets", input)
 
 deny contains result.fail(msg, r.path) if {
 	some r in k8s.config_refs("Secret")
-	not r.name in external
-	not k8s.bundle_has("Secret", r.name, input)
+	not k8s.provided("Secret", r.name, input)
+	not created
 	msg := sprintf("referenced Secret %q is not in the linted files; declare it under external.secrets in the config if it is created elsewhere", [r.name])
 }
 

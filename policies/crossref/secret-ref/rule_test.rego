@@ -30,5 +30,18 @@ test_string_data_and_external_passes if {
 	db := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"password": "s3cr3t"}}
 	count(secret_ref.deny) == 0 with input as pod
 		with data.dozen.bundle as [db]
-		with data.dozen.config as {"external": {"secrets": ["web-tls"]}}
+		with data.dozen.config as {"external": {"objects": [{"kind": "Secret", "namespace": "", "name": "web-tls"}]}}
+}
+
+test_created_by_the_bundles_job_passes if {
+	# ingress-nginx: the admission Job creates the webhook's certificate.
+	role := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "admission"}, "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "create"]}]}
+	binding := {
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "admission"},
+		"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "admission"},
+		"subjects": [{"kind": "ServiceAccount", "name": "admission"}],
+	}
+	job := {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "admission-create"}, "spec": {"template": {"spec": {"serviceAccountName": "admission", "containers": [{"name": "create"}]}}}}
+	count(secret_ref.deny) == 0 with input as pod with data.dozen.bundle as [secret("db", {"password": "czNjcjN0"}), role, binding, job]
+	count(secret_ref.deny) == 1 with input as pod with data.dozen.bundle as [secret("db", {"password": "czNjcjN0"}), role, binding]
 }

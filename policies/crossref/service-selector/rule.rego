@@ -5,6 +5,16 @@
 #   matches the labels of some pod template. A selector that matches nothing
 #   (a typo, a renamed label) gives a Service without endpoints, and clients
 #   get connection errors.
+#   Pods that the linted files make without a pod template of their own are
+#   found too: a StatefulSet's pods by their statefulset.kubernetes.io/pod-name
+#   label (the StatefulSet controller sets it; pod <name>-<ordinal> is a pod
+#   of StatefulSet <name>), and pods an operator creates for a custom
+#   resource of the bundle (a Prometheus, an Alertmanager), which may carry
+#   the resource's labels, those of its spec.podMetadata, and its name under
+#   its kind (prometheus: main) or app.kubernetes.io/instance. The cluster's
+#   DNS pods (k8s-app: kube-dns in kube-system) run in every cluster. Other
+#   pods that run outside the linted files are declared in .dozen.yaml, by
+#   their labels, under external.pods.
 # custom:
 #   id: service-selector
 #   category: crossref
@@ -13,7 +23,8 @@
 #   kinds: [Service]
 #   remediation: >-
 #     Make the selector match the pod template labels of the workload it
-#     fronts, and lint the Service together with that workload.
+#     fronts, and lint the Service together with that workload; declare pods
+#     that run elsewhere under external.pods in .dozen.yaml.
 #   bad: |
 #     apiVersion: v1
 #     kind: Service
@@ -67,7 +78,30 @@ package dozen.rules.crossref.service_selector
 import data.dozen.lib.k8s
 import data.dozen.lib.result
 
-selects_pods if count(k8s.workloads_selected_by(input.spec.selector, input)) > 0
+# controller_keys are labels a controller sets on the pods it creates,
+# which no pod template carries.
+controller_keys := {"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index", "controller-revision-hash", "pod-template-hash"}
+
+# template_selector is the selector without controller_keys: the part a pod
+# template can match.
+template_selector := {k: v | some k, v in input.spec.selector; not k in controller_keys}
+
+selects_pods if count(k8s.workloads_selected_by(template_selector, input)) > 0
+
+# A StatefulSet's pod, by its name: <statefulset>-<ordinal>.
+selects_pods if {
+	pod := input.spec.selector["statefulset.kubernetes.io/pod-name"]
+	is_string(pod)
+	m := regex.find_all_string_submatch_n(`^(.+)-[0-9]+$`, pod, 1)[0]
+	some sts in k8s.bundle_named("StatefulSet", m[1], input)
+	every k, v in template_selector {
+		k8s.pod_labels_of(sts)[k] == v
+	}
+}
+
+selects_pods if count(k8s.custom_resources_selected_by(template_selector, input)) > 0
+
+selects_pods if k8s.external_pods_selected_by(input.spec.selector, input)
 
 deny contains result.fail(msg, ["spec", "selector"]) if {
 	k8s.is_kind(input, "Service", {""})

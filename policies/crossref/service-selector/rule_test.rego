@@ -24,3 +24,63 @@ test_services_without_selector_passes if {
 	count(service_selector.deny) == 0 with input as svc({"ports": [{"port": 5432}]})
 	count(service_selector.deny) == 0 with input as svc({"type": "ExternalName", "externalName": "db.example.com", "selector": {"app": "x"}})
 }
+
+test_statefulset_pod_names_pass if {
+	sts := {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "redis-ha-server", "namespace": "shop"}, "spec": {
+		"template": {"metadata": {"labels": {"app": "redis-ha"}}},
+	}}
+	count(service_selector.deny) == 0 with input as svc({"selector": {"app": "redis-ha", "statefulset.kubernetes.io/pod-name": "redis-ha-server-0"}})
+		with data.dozen.bundle as [sts]
+	count(service_selector.deny) == 0 with input as svc({"selector": {"statefulset.kubernetes.io/pod-name": "redis-ha-server-2"}})
+		with data.dozen.bundle as [sts]
+}
+
+test_statefulset_pod_names_of_nothing_fail if {
+	sts := {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "redis-ha-server", "namespace": "shop"}, "spec": {
+		"template": {"metadata": {"labels": {"app": "redis-ha"}}},
+	}}
+	count(service_selector.deny) == 1 with input as svc({"selector": {"app": "redis", "statefulset.kubernetes.io/pod-name": "redis-ha-server-0"}})
+		with data.dozen.bundle as [sts]
+	count(service_selector.deny) == 1 with input as svc({"selector": {"statefulset.kubernetes.io/pod-name": "redis-server-0"}})
+		with data.dozen.bundle as [sts]
+}
+
+prometheus(labels) := {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "metadata": {"name": "self", "namespace": "shop", "labels": labels}, "spec": {"replicas": 2}}
+
+test_pods_of_custom_resources_pass if {
+	count(service_selector.deny) == 0 with input as svc({"selector": {"prometheus": "self"}}) with data.dozen.bundle as [prometheus({})]
+	count(service_selector.deny) == 0 with input as svc({"selector": {"app.kubernetes.io/name": "prom", "app.kubernetes.io/instance": "self"}})
+		with data.dozen.bundle as [prometheus({"app.kubernetes.io/name": "prom"})]
+	ruler := {"apiVersion": "monitoring.coreos.com/v1", "kind": "ThanosRuler", "metadata": {"name": "main", "namespace": "shop"}}
+	count(service_selector.deny) == 0 with input as svc({"selector": {"thanos-ruler": "main"}}) with data.dozen.bundle as [ruler]
+
+	# The resource's label and its name under its kind both may match.
+	labelled := object.union(prometheus({"prometheus": "shards"}), {"metadata": {"name": "prometheus"}})
+	count(service_selector.deny) == 0 with input as svc({"selector": {"prometheus": "shards"}}) with data.dozen.bundle as [labelled]
+	count(service_selector.deny) == 0 with input as svc({"selector": {"prometheus": "prometheus"}}) with data.dozen.bundle as [labelled]
+}
+
+test_custom_resources_that_do_not_match_fail if {
+	count(service_selector.deny) == 1 with input as svc({"selector": {"prometheus": "other"}}) with data.dozen.bundle as [prometheus({})]
+	count(service_selector.deny) == 1 with input as svc({"selector": {"prometheus": "self", "tier": "db"}}) with data.dozen.bundle as [prometheus({})]
+	# Kubernetes' own kinds create no pods but through a template.
+	configmap := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "self", "namespace": "shop", "labels": {"app": "web"}}}
+	count(service_selector.deny) == 1 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [configmap]
+	endpoint := {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "self", "namespace": "shop", "labels": {"app": "web"}}}
+	count(service_selector.deny) == 1 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [endpoint]
+}
+
+pods(namespace) := {"external": {"pods": [{"namespace": namespace, "labels": {"k8s-app": "kube-dns", "pod-template-hash": "x"}}]}}
+
+test_external_pods_pass if {
+	count(service_selector.deny) == 0 with input as svc({"selector": {"k8s-app": "kube-dns"}}) with data.dozen.config as pods("")
+	count(service_selector.deny) == 0 with input as svc({"selector": {"k8s-app": "kube-dns"}}) with data.dozen.config as pods("shop")
+	count(service_selector.deny) == 1 with input as svc({"selector": {"k8s-app": "kube-dns"}}) with data.dozen.config as pods("kube-system")
+	count(service_selector.deny) == 1 with input as svc({"selector": {"k8s-app": "coredns"}}) with data.dozen.config as pods("")
+}
+
+test_cluster_dns_pods_pass if {
+	dns := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kube-dns-upstream", "namespace": "kube-system"}, "spec": {"selector": {"k8s-app": "kube-dns"}}}
+	count(service_selector.deny) == 0 with input as dns
+	count(service_selector.deny) == 1 with input as object.union(dns, {"metadata": {"namespace": "shop"}})
+}

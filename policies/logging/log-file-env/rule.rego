@@ -70,7 +70,14 @@ standard_streams := {
 	"/proc/self/fd/1", "/proc/self/fd/2", "/dev/fd/1", "/dev/fd/2",
 }
 
-to_file(value) if not trim(value, `"'`) in standard_streams
+# Values that turn file logging off (TYPHA_LOGFILEPATH=none).
+disabled := {"none", "off", "false", "no", "disabled", "null"}
+
+to_file(value) if {
+	v := trim(value, `"'`)
+	not v in standard_streams
+	not lower(v) in disabled
+}
 
 deny contains result.fail(msg, array.concat(e.path, ["value"])) if {
 	some c in k8s.containers

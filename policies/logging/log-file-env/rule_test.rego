@@ -57,3 +57,11 @@ test_stdout_and_unrelated_passes if {
 		{"name": "APP_ARGS", "value": "--logging.file.name=-"},
 	])
 }
+
+test_file_logging_turned_off_passes if {
+	count(log_file_env.deny) == 0 with input as pod([
+		{"name": "TYPHA_LOGFILEPATH", "value": "none"},
+		{"name": "FELIX_LOGFILEPATH", "value": "None"},
+		{"name": "LOG_FILE", "value": "off"},
+	])
+}

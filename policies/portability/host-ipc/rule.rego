@@ -4,12 +4,24 @@
 #   A pod with hostIPC: true shares memory segments and semaphores with other
 #   processes on the node, state that lives outside the pod and differs from
 #   node to node.
+#   Node agents are not judged unless the node_agents parameter is true:
+#   they need the node by design.
 # custom:
 #   id: host-ipc
 #   category: portability
 #   factor: "VI. Processes"
 #   severity: error
 #   kinds: [workloads]
+#   params:
+#     node_agents: >-
+#       Judge node agents too: DaemonSets; kubelet plugins (pods that mount
+#       the kubelet's directory /var/lib/kubelet, such as CSI drivers and
+#       device plugins); CSI drivers' controllers (a container given
+#       --csi-address); pods of the priority classes Kubernetes reserves for
+#       cluster components (system-node-critical, system-cluster-critical);
+#       and pods that tolerate the control plane's taint or every taint.
+#       Default false: such pods run on every node, or on the cluster's own,
+#       and need the node by design.
 #   remediation: >-
 #     Remove hostIPC (it defaults to false) and talk to other processes through
 #     Services and backing services.
@@ -49,6 +61,13 @@ package dozen.rules.portability.host_ipc
 import data.dozen.lib.k8s
 import data.dozen.lib.result
 
+# judged is true when the rule judges the object being linted: node agents
+# only when node_agents is true.
+judged if not k8s.node_agent
+
+judged if data.dozen.config.params["host-ipc"].node_agents == true
+
 deny contains result.fail("pod uses the node's IPC namespace (hostIPC: true)", array.concat(k8s.pod_spec_path, ["hostIPC"])) if {
 	k8s.pod_spec.hostIPC == true
+	judged
 }

@@ -24,3 +24,20 @@ test_host_ipc_false_passes if {
 test_host_ipc_in_custom_resource_passes if {
 	count(host_ipc.deny) == 0 with input as {"apiVersion": "example.com/v1", "kind": "Pod", "spec": {"hostIPC": true}}
 }
+
+node_agent_spec := {"hostIPC": true, "containers": [{"name": "agent"}]}
+
+test_node_agents_pass if {
+	daemonset := {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {"template": {"spec": node_agent_spec}}}
+	count(host_ipc.deny) == 0 with input as daemonset
+	critical := {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": object.union(node_agent_spec, {"priorityClassName": "system-node-critical"})}}}
+	count(host_ipc.deny) == 0 with input as critical
+}
+
+test_node_agents_judged_when_configured_fails if {
+	daemonset := {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {"template": {"spec": node_agent_spec}}}
+	count(host_ipc.deny) > 0 with input as daemonset
+		with data.dozen.config as {"params": {"host-ipc": {"node_agents": true}}}
+	deployment := {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": node_agent_spec}}}
+	count(host_ipc.deny) > 0 with input as deployment
+}

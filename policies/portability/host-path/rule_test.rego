@@ -34,3 +34,20 @@ test_not_a_workload_passes if {
 	count(host_path.deny) == 0 with input as {"apiVersion": "example.com/v1", "kind": "Deployment", "spec": {"template": {"spec": {"volumes": [{"name": "d", "hostPath": {"path": "/"}}]}}}}
 	count(host_path.deny) == 0 with input as {"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}}
 }
+
+node_agent_spec := {"containers": [{"name": "agent"}], "volumes": [{"name": "logs", "hostPath": {"path": "/var/lib/docker"}}]}
+
+test_node_agents_pass if {
+	daemonset := {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {"template": {"spec": node_agent_spec}}}
+	count(host_path.deny) == 0 with input as daemonset
+	critical := {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": object.union(node_agent_spec, {"priorityClassName": "system-node-critical"})}}}
+	count(host_path.deny) == 0 with input as critical
+}
+
+test_node_agents_judged_when_configured_fails if {
+	daemonset := {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {"template": {"spec": node_agent_spec}}}
+	count(host_path.deny) > 0 with input as daemonset
+		with data.dozen.config as {"params": {"host-path": {"node_agents": true}}}
+	deployment := {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": node_agent_spec}}}
+	count(host_path.deny) > 0 with input as deployment
+}

@@ -44,6 +44,30 @@ test_allowed_labels_from_config_passes if {
 }
 
 test_configured_list_replaces_default_fails if {
-	count(node_selector.deny) == 1 with input as deployment({"nodeSelector": {"kubernetes.io/arch": "arm64"}})
+	count(node_selector.deny) == 1 with input as deployment({"nodeSelector": {"topology.kubernetes.io/zone": "a"}})
 		with data.dozen.config as {"params": {"node-selector": {"allowed_node_labels": ["disktype"]}}}
+}
+
+test_kubelet_labels_always_pass if {
+	spec := {"nodeSelector": {"beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux", "kubernetes.io/arch": "arm64"}}
+	count(node_selector.deny) == 0 with input as deployment(spec)
+	count(node_selector.deny) == 0 with input as deployment(spec)
+		with data.dozen.config as {"params": {"node-selector": {"allowed_node_labels": ["disktype"]}}}
+}
+
+node_agent_spec := {"nodeSelector": {"cloud.google.com/gke-nodepool": "gpu"}, "containers": [{"name": "agent"}]}
+
+test_node_agents_pass if {
+	daemonset := {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {"template": {"spec": node_agent_spec}}}
+	count(node_selector.deny) == 0 with input as daemonset
+	critical := {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": object.union(node_agent_spec, {"priorityClassName": "system-node-critical"})}}}
+	count(node_selector.deny) == 0 with input as critical
+}
+
+test_node_agents_judged_when_configured_fails if {
+	daemonset := {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {"template": {"spec": node_agent_spec}}}
+	count(node_selector.deny) > 0 with input as daemonset
+		with data.dozen.config as {"params": {"node-selector": {"node_agents": true}}}
+	deployment := {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": node_agent_spec}}}
+	count(node_selector.deny) > 0 with input as deployment
 }

@@ -5,12 +5,24 @@
 #   it does then depends on that node's kernel, drivers and hardware, and it can
 #   change the node for every other pod, so it is neither portable nor
 #   disposable.
+#   Node agents are not judged unless the node_agents parameter is true:
+#   they need the node by design.
 # custom:
 #   id: privileged
 #   category: portability
 #   factor: "VI. Processes"
 #   severity: error
 #   kinds: [workloads]
+#   params:
+#     node_agents: >-
+#       Judge node agents too: DaemonSets; kubelet plugins (pods that mount
+#       the kubelet's directory /var/lib/kubelet, such as CSI drivers and
+#       device plugins); CSI drivers' controllers (a container given
+#       --csi-address); pods of the priority classes Kubernetes reserves for
+#       cluster components (system-node-critical, system-cluster-critical);
+#       and pods that tolerate the control plane's taint or every taint.
+#       Default false: such pods run on every node, or on the cluster's own,
+#       and need the node by design.
 #   remediation: >-
 #     Remove privileged: true. If the process needs one specific capability, add
 #     only that one under securityContext.capabilities.add.
@@ -53,8 +65,15 @@ package dozen.rules.portability.privileged
 import data.dozen.lib.k8s
 import data.dozen.lib.result
 
+# judged is true when the rule judges the object being linted: node agents
+# only when node_agents is true.
+judged if not k8s.node_agent
+
+judged if data.dozen.config.params["privileged"].node_agents == true
+
 deny contains result.fail(msg, array.concat(c.path, ["securityContext", "privileged"])) if {
 	some c in k8s.containers
 	c.container.securityContext.privileged == true
+	judged
 	msg := sprintf("container %q runs privileged", [k8s.container_name(c.container)])
 }

@@ -15,3 +15,20 @@ test_unprivileged_passes if {
 	count(privileged.deny) == 0 with input as job({"privileged": false})
 	count(privileged.deny) == 0 with input as job({})
 }
+
+node_agent_spec := {"containers": [{"name": "agent", "securityContext": {"privileged": true}}]}
+
+test_node_agents_pass if {
+	daemonset := {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {"template": {"spec": node_agent_spec}}}
+	count(privileged.deny) == 0 with input as daemonset
+	critical := {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": object.union(node_agent_spec, {"priorityClassName": "system-node-critical"})}}}
+	count(privileged.deny) == 0 with input as critical
+}
+
+test_node_agents_judged_when_configured_fails if {
+	daemonset := {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {"template": {"spec": node_agent_spec}}}
+	count(privileged.deny) > 0 with input as daemonset
+		with data.dozen.config as {"params": {"privileged": {"node_agents": true}}}
+	deployment := {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": node_agent_spec}}}
+	count(privileged.deny) > 0 with input as deployment
+}

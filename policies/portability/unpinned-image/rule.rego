@@ -1,9 +1,13 @@
 # METADATA
 # title: Image is not pinned to a version
 # description: >-
-#   An image without a tag, or with the tag latest, names whatever was pushed
+#   An image without a tag, or with a moving tag, names whatever was pushed
 #   last. The same release can then run different code on different nodes and
 #   on a rollback, so a release is no longer an immutable build plus config.
+#   Moving tags are latest, branch names (master, main, dev, develop, trunk),
+#   channels (stable, edge, nightly, canary, lts, ...) and tags that start or
+#   end with latest, nightly or snapshot (latest-v24.1, 1.2-nightly). Every
+#   image is judged, the team's own and third-party ones alike.
 # custom:
 #   id: unpinned-image
 #   category: portability
@@ -60,6 +64,6 @@ deny contains result.fail(msg, array.concat(c.path, ["image"])) if {
 	some c in k8s.containers
 	ref := k8s.image_ref(c.container.image)
 	ref.digest == ""
-	ref.tag == "latest"
-	msg := sprintf("container %q image %q uses the moving tag latest", [k8s.container_name(c.container), c.container.image])
+	k8s.floating_tag(ref.tag)
+	msg := sprintf("container %q image %q uses the moving tag %s", [k8s.container_name(c.container), c.container.image, ref.tag])
 }

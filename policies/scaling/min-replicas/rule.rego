@@ -4,7 +4,15 @@
 #   A single replica is a single point of failure: every rollout, node drain or
 #   crash is an outage, and nothing shows that the service can scale out by
 #   adding processes. Without an autoscaler, the replica count is the only
-#   scale the service ever has.
+#   scale the service ever has. The minimum applies to the Deployments a
+#   Service of the linted files sends traffic to (as readiness-probe counts
+#   Services), since clients see their outages: a controller or worker no
+#   Service fronts often runs one replica on purpose (a singleton with
+#   leader election, a shard) and is judged only when the unserved
+#   parameter is true. A HorizontalPodAutoscaler, a KEDA ScaledObject or a
+#   cluster-proportional-autoscaler (--target=deployment/<name>) counts as
+#   scaling; a VerticalPodAutoscaler, which changes requests and not
+#   replicas, does not.
 # custom:
 #   id: min-replicas
 #   category: scaling
@@ -21,9 +29,13 @@
 #       namespace or a glob pattern of namespaces. A key equal to the namespace
 #       wins; of several matching patterns, the highest minimum applies. An
 #       object without a namespace, or in no listed one, gets min_replicas.
+#     unserved: >-
+#       Judge every Deployment, whether a Service sends it traffic or not.
+#       Default false.
 #   remediation: >-
 #     Set spec.replicas to at least the minimum, or add a
-#     HorizontalPodAutoscaler that targets the Deployment.
+#     HorizontalPodAutoscaler (or another autoscaler of replicas) that
+#     targets the Deployment.
 #   service_fix: >-
 #     Set the process's replicas (or the environment's replicas.<process>)
 #     to at least the minimum, or give the process autoscaling.
@@ -43,6 +55,15 @@
 #           containers:
 #             - name: app
 #               image: ghcr.io/acme/web:1.4.2-alpine3.20
+#     ---
+#     apiVersion: v1
+#     kind: Service
+#     metadata:
+#       name: web
+#     spec:
+#       selector: {app: web}
+#       ports:
+#         - {port: 80, targetPort: 8080}
 #   good: |
 #     apiVersion: apps/v1
 #     kind: Deployment
@@ -101,13 +122,23 @@ minimum := {"n": n, "why": sprintf(" for namespace %s", [input.metadata.namespac
 	n := environment_minimum
 } else := {"n": min_replicas, "why": ""}
 
+# judged is true when the minimum applies: a Service sends the Deployment
+# traffic, or the unserved parameter says every Deployment is judged.
+judged if count(k8s.traffic_services_of(input)) > 0
+
+judged if data.dozen.config.params["min-replicas"].unserved == true
+
+# scaled is true when an autoscaler changes the replica count.
+scaled if count(k8s.scalers_of(input)) > 0
+
 deny contains result.fail(msg, ["spec", "replicas"]) if {
 	k8s.is_kind(input, "Deployment", {"apps", "extensions"})
 	replicas := input.spec.replicas
 	is_number(replicas)
 	replicas < minimum.n
-	count(k8s.autoscalers_of(input)) == 0
-	msg := sprintf("replicas is %v, below the minimum of %v%s, and no HorizontalPodAutoscaler targets the Deployment", [replicas, minimum.n, minimum.why])
+	not scaled
+	judged
+	msg := sprintf("replicas is %v, below the minimum of %v%s, and no autoscaler targets the Deployment", [replicas, minimum.n, minimum.why])
 }
 
 deny contains result.fail(msg, ["spec"]) if {
@@ -115,6 +146,7 @@ deny contains result.fail(msg, ["spec"]) if {
 	is_object(input.spec)
 	not "replicas" in object.keys(input.spec)
 	1 < minimum.n
-	count(k8s.autoscalers_of(input)) == 0
-	msg := sprintf("replicas is not set (1 by default), below the minimum of %v%s, and no HorizontalPodAutoscaler targets the Deployment", [minimum.n, minimum.why])
+	not scaled
+	judged
+	msg := sprintf("replicas is not set (1 by default), below the minimum of %v%s, and no autoscaler targets the Deployment", [minimum.n, minimum.why])
 }

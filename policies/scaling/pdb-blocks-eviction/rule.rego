@@ -2,7 +2,9 @@
 # title: PodDisruptionBudget allows no disruption at all
 # description: >-
 #   A PodDisruptionBudget with maxUnavailable 0, or a minAvailable of 100% or of
-#   every replica, forbids each voluntary eviction. Node drains and cluster
+#   every replica, forbids each voluntary eviction. The replicas are those of
+#   every workload the selector matches, counted together as the budget
+#   counts their pods. Node drains and cluster
 #   upgrades then hang on these pods, which were meant to be disposable.
 # custom:
 #   id: pdb-blocks-eviction
@@ -51,14 +53,40 @@ deny contains result.fail(msg, ["spec", "minAvailable"]) if {
 	msg := "minAvailable 100% forbids every voluntary eviction"
 }
 
+# selected are the workloads whose pods the budget counts. It counts the
+# pods of all of them together.
+selected := k8s.workloads_selected_by_label_selector(input.spec.selector, input)
+
+# replicas_of returns the number of pods workload w runs: its replicas (1
+# when unset, the default), 1 for a bare Pod; undefined when the count is
+# not fixed (an autoscaler scales it, a DaemonSet runs one a node).
+replicas_of(w) := n if {
+	w.kind in {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}
+	count(k8s.autoscalers_of(w)) == 0
+	n := object.get(w, ["spec", "replicas"], 1)
+	is_number(n)
+} else := 1 if w.kind == "Pod"
+
+# total is the number of pods the budget counts: those of every selected
+# workload; undefined when one of them has no fixed count.
+total := sum([replicas_of(w) | some w in selected]) if {
+	count(selected) > 0
+	every w in selected {
+		replicas_of(w)
+	}
+}
+
+describe(ws) := sprintf("%s %q (%v replicas)", [ws[0].kind, k8s.name_of(ws[0]), replicas_of(ws[0])]) if {
+	count(ws) == 1
+} else := sprintf("%s (%v replicas in all)", [
+	concat(", ", sort([sprintf("%s %q", [w.kind, k8s.name_of(w)]) | some w in ws])),
+	total,
+])
+
 deny contains result.fail(msg, ["spec", "minAvailable"]) if {
 	is_pdb
 	min_available := input.spec.minAvailable
 	is_number(min_available)
-	some w in k8s.workloads_selected_by_label_selector(input.spec.selector, input)
-	replicas := w.spec.replicas
-	is_number(replicas)
-	count(k8s.autoscalers_of(w)) == 0
-	min_available >= replicas
-	msg := sprintf("minAvailable %v leaves no pod of %s %q (%v replicas) to evict", [min_available, w.kind, k8s.name_of(w), replicas])
+	min_available >= total
+	msg := sprintf("minAvailable %v leaves no pod of %s to evict", [min_available, describe(selected)])
 }
