@@ -563,6 +563,7 @@ bundle := data.dozen.bundle if is_array(data.dozen.bundle)
 #                                  workload of that kind and name
 #   custom_pods[key][value]        custom resources whose pods may carry the
 #                                  label (custom_pod_pairs)
+#   custom_pods["*"]["*"]          every custom resource that may make pods
 #   bindings["*"]["*"]             RoleBindings and ClusterRoleBindings
 #   accounts[account]["*"]         workloads whose pods run as the ServiceAccount
 #
@@ -589,7 +590,7 @@ bundle_index := {
 }
 
 # index_version is the version of the layout of bundle_index.
-index_version := 2
+index_version := 3
 
 # index_table groups the index entries of one table by their two keys.
 #
@@ -716,7 +717,7 @@ object_entries(obj) := service_entries(obj) if {
 	workload_kinds[obj.kind]
 } else := {["bindings", "*", "*"]} if {
 	obj.kind in {"RoleBinding", "ClusterRoleBinding"}
-} else := {["custom_pods", key, value] | some [key, value] in custom_pod_pairs(obj)} if {
+} else := {["custom_pods", key, value] | some [key, value] in custom_pod_pairs(obj)} | {["custom_pods", "*", "*"]} if {
 	is_string(obj.apiVersion)
 	contains(obj.apiVersion, ".")
 	not kubernetes_api_version(obj.apiVersion)
@@ -930,10 +931,21 @@ computed_entry("proportional_scalers", kind, name) := [i |
 	proportional_targets(o)[kind] == name
 ]
 
-computed_entry("custom_pods", key, value) := [i |
+computed_entry("custom_pods", key, value) := entries if {
+	key != "*"
+	entries := [i |
+		some i, o in bundle
+		custom_resource(o)
+		[key, value] in custom_pod_pairs(o)
+	]
+}
+
+computed_entry("custom_pods", "*", "*") := [i |
 	some i, o in bundle
+	is_string(o.apiVersion)
+	contains(o.apiVersion, ".")
+	not kubernetes_api_version(o.apiVersion)
 	custom_resource(o)
-	[key, value] in custom_pod_pairs(o)
 ]
 
 computed_entry("bindings", "*", "*") := [i |
@@ -1093,6 +1105,17 @@ custom_resources_selected_by(selector, obj) := [] if {
 	some o in candidates
 	custom_pods_match(selector, o)
 ]
+
+# makes_pods tells whether obj's namespace holds an object that makes pods:
+# a workload with a pod template, or a custom resource that may. A Service
+# linted without any (a file changed alone in a commit, a chart's Service
+# on its own) says nothing about the pods its selector should match.
+makes_pods(obj) if {
+	some kind in object.keys(workload_kinds)
+	count(index_objects_at("workloads", kind, "*", obj)) > 0
+}
+
+makes_pods(obj) if count(index_objects_at("custom_pods", "*", "*", obj)) > 0
 
 # custom_resources_label_selected_by is custom_resources_selected_by for a
 # metav1.LabelSelector with matchLabels.

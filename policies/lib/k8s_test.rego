@@ -197,7 +197,7 @@ index_bundle := [
 
 test_bundle_index_passes if {
 	k8s.bundle_index == {
-		"version": 2,
+		"version": 3,
 		"objects": {
 			"ConfigMap": {"cfg": {0}}, "Deployment": {"web": {1}, "scaler": {9}}, "HorizontalPodAutoscaler": {"web": {2}},
 			"PodDisruptionBudget": {"a": {3}, "b": {4}}, "Service": {"web": {5}}, "Prometheus": {"main": {6}},
@@ -210,7 +210,7 @@ test_bundle_index_passes if {
 		"pdbs": {"unlabelled": {"*": {4}}},
 		"services_by_label": {"app": {"web": {5}}},
 		"proportional_scalers": {"Deployment": {"web": {9}}},
-		"custom_pods": {"team": {"a": {6}}, "prometheus": {"main": {6}}, "app.kubernetes.io/instance": {"main": {6}}},
+		"custom_pods": {"team": {"a": {6}}, "prometheus": {"main": {6}}, "app.kubernetes.io/instance": {"main": {6}}, "*": {"*": {6}}},
 		"bindings": {"*": {"*": {8}}},
 		"accounts": {"web": {"*": {1}}},
 	} with data.dozen.bundle as index_bundle
@@ -258,7 +258,7 @@ test_lookups_through_engine_index_passes if {
 
 test_engine_index_is_used_passes if {
 	# An index that disagrees with the bundle shows which one answered.
-	not k8s.bundle_has("ConfigMap", "cfg", {}) with data.dozen.bundle as index_bundle with data.dozen.index as {"version": 2}
+	not k8s.bundle_has("ConfigMap", "cfg", {}) with data.dozen.bundle as index_bundle with data.dozen.index as {"version": 3}
 }
 
 test_tag_family_pattern_finds_every_tag_token_passes if {

@@ -75,10 +75,19 @@ import data.dozen.lib.result
 # created is true when a workload of the bundle may create Secrets at run time.
 created if k8s.may_create("secrets", input)
 
+# A certificate mounted as a volume (a webhook's serving certificate, a
+# TLS key pair) is made where certificates are: by cert-manager, an
+# operator, the installer. Its absence from the bundle is expected.
+certificate(r) if {
+	"volumes" in r.path
+	regex.match(`(^|[-.])(certs?|tls|certificates?|keypair)$`, r.name)
+}
+
 deny contains result.fail(msg, r.path) if {
 	some r in k8s.config_refs("Secret")
 	not k8s.provided("Secret", r.name, input)
 	not created
+	not certificate(r)
 	msg := sprintf("referenced Secret %q is not in the linted files; declare it under external.secrets in the config if it is created elsewhere", [r.name])
 }
 

@@ -105,6 +105,7 @@ selects_pods if k8s.external_pods_selected_by(input.spec.selector, input)
 
 deny contains result.fail(msg, ["spec", "selector"]) if {
 	k8s.is_kind(input, "Service", {""})
+	k8s.makes_pods(input) # a Service linted alone: nothing to match
 	not input.spec.type == "ExternalName"
 	selector := input.spec.selector
 	is_object(selector)

@@ -64,23 +64,42 @@ test_custom_resources_that_do_not_match_fail if {
 	count(service_selector.deny) == 1 with input as svc({"selector": {"prometheus": "other"}}) with data.dozen.bundle as [prometheus({})]
 	count(service_selector.deny) == 1 with input as svc({"selector": {"prometheus": "self", "tier": "db"}}) with data.dozen.bundle as [prometheus({})]
 	# Kubernetes' own kinds create no pods but through a template.
+	other := deployment("shop", {"app": "other"})
 	configmap := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "self", "namespace": "shop", "labels": {"app": "web"}}}
-	count(service_selector.deny) == 1 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [configmap]
+	count(service_selector.deny) == 1 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [configmap, other]
 	endpoint := {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "self", "namespace": "shop", "labels": {"app": "web"}}}
-	count(service_selector.deny) == 1 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [endpoint]
+	count(service_selector.deny) == 1 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [endpoint, other]
 }
 
 pods(namespace) := {"external": {"pods": [{"namespace": namespace, "labels": {"k8s-app": "kube-dns", "pod-template-hash": "x"}}]}}
 
 test_external_pods_pass if {
-	count(service_selector.deny) == 0 with input as svc({"selector": {"k8s-app": "kube-dns"}}) with data.dozen.config as pods("")
-	count(service_selector.deny) == 0 with input as svc({"selector": {"k8s-app": "kube-dns"}}) with data.dozen.config as pods("shop")
-	count(service_selector.deny) == 1 with input as svc({"selector": {"k8s-app": "kube-dns"}}) with data.dozen.config as pods("kube-system")
-	count(service_selector.deny) == 1 with input as svc({"selector": {"k8s-app": "coredns"}}) with data.dozen.config as pods("")
+	other := [deployment("shop", {"app": "other"})]
+	count(service_selector.deny) == 0 with input as svc({"selector": {"k8s-app": "kube-dns"}}) with data.dozen.config as pods("") with data.dozen.bundle as other
+	count(service_selector.deny) == 0 with input as svc({"selector": {"k8s-app": "kube-dns"}}) with data.dozen.config as pods("shop") with data.dozen.bundle as other
+	count(service_selector.deny) == 1 with input as svc({"selector": {"k8s-app": "kube-dns"}}) with data.dozen.config as pods("kube-system") with data.dozen.bundle as other
+	count(service_selector.deny) == 1 with input as svc({"selector": {"k8s-app": "coredns"}}) with data.dozen.config as pods("") with data.dozen.bundle as other
 }
 
 test_cluster_dns_pods_pass if {
 	dns := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kube-dns-upstream", "namespace": "kube-system"}, "spec": {"selector": {"k8s-app": "kube-dns"}}}
-	count(service_selector.deny) == 0 with input as dns
-	count(service_selector.deny) == 1 with input as object.union(dns, {"metadata": {"namespace": "shop"}})
+	other := [deployment("shop", {"app": "other"}), deployment("kube-system", {"app": "other"})]
+	count(service_selector.deny) == 0 with input as dns with data.dozen.bundle as other
+	count(service_selector.deny) == 1 with input as object.union(dns, {"metadata": {"namespace": "shop"}}) with data.dozen.bundle as other
+}
+
+# A Service linted without anything that makes pods in its namespace (a
+# file changed alone in a commit, a chart's Service on its own) is not
+# judged: there is nothing its selector should match.
+test_service_linted_alone_passes if {
+	count(service_selector.deny) == 0 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as []
+}
+
+test_service_linted_alone_passes2 if {
+	configmap := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "self", "namespace": "shop"}}
+	count(service_selector.deny) == 0 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [configmap]
+}
+
+test_service_linted_alone_passes3 if {
+	count(service_selector.deny) == 0 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [deployment("other", {"app": "x"})]
 }

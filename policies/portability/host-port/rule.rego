@@ -10,7 +10,7 @@
 #   id: host-port
 #   category: portability
 #   factor: "VII. Port binding"
-#   severity: error
+#   severity: warning
 #   kinds: [workloads]
 #   params:
 #     node_agents: >-

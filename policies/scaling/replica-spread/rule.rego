@@ -101,6 +101,20 @@ spreads if {
 	own_pods(w.podAffinityTerm.labelSelector)
 }
 
+# A host port (set, or given by the host network to every container port)
+# lets one pod a node: the scheduler spreads the replicas already.
+spreads if {
+	some c in k8s.pod_spec.containers
+	some p in c.ports
+	p.hostPort > 0
+}
+
+spreads if {
+	k8s.pod_spec.hostNetwork == true
+	some c in k8s.pod_spec.containers
+	count(object.get(c, "ports", [])) > 0
+}
+
 deny contains result.fail(msg, k8s.pod_spec_path) if {
 	input.kind in replicated_kinds
 	k8s.pod_spec

@@ -63,8 +63,13 @@ report_path(c) := array.concat(c.path, ["resources", "requests"]) if {
 	is_object(c.container.resources)
 } else := c.path
 
+# A pause container holds a namespace and does nothing: it needs no
+# request.
+pause(c) if regex.match(`(^|/)pause(:|@|$)`, c.image)
+
 deny contains result.fail(msg, report_path(c)) if {
 	some c in k8s.app_containers
+	not pause(c.container)
 	missing := [r | some r in ["cpu", "memory"]; not has(c.container, r)]
 	count(missing) > 0
 	msg := sprintf("container %q has no %s request", [k8s.container_name(c.container), concat(" or ", missing)])
