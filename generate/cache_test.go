@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/dozen-dev/dozen/internal/corpus"
-	"github.com/dozen-dev/dozen/internal/memcache"
 	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/schema"
 )
@@ -56,7 +55,7 @@ func cacheSources(t *testing.T) []Source {
 // returns exactly the first run's results, positions included, without
 // rendering; a damaged entry is rendered again.
 func TestCacheGivesWhatARenderGives(t *testing.T) {
-	c := memcache.New()
+	c := newMemCache()
 	compared := 0
 	defer func() {
 		if compared < 16 {

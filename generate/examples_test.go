@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/dozen-dev/dozen/generate"
-	"github.com/dozen-dev/dozen/internal/golden"
+	"github.com/dozen-dev/dozen/golden"
 	"github.com/dozen-dev/dozen/schema"
 )
 

@@ -14,8 +14,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/dozen-dev/dozen/diag"
-	"github.com/dozen-dev/dozen/internal/parallel"
 	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/parallel"
 	"github.com/dozen-dev/dozen/policies/eval"
 	"github.com/dozen-dev/dozen/redact"
 )

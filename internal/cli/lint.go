@@ -18,8 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dozen-dev/dozen/diag"
-	"github.com/dozen-dev/dozen/internal/parallel"
 	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/parallel"
 	"github.com/dozen-dev/dozen/policies"
 	"github.com/dozen-dev/dozen/schema"
 )

@@ -14,8 +14,8 @@ import (
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
-	"github.com/dozen-dev/dozen/internal/parallel"
 	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/parallel"
 	"github.com/dozen-dev/dozen/policies"
 	"github.com/dozen-dev/dozen/report"
 	"github.com/dozen-dev/dozen/tree"
