@@ -233,13 +233,18 @@ func (l Limits) parse(file string, data []byte, kube bool) ([]Document, error) {
 func (l Limits) parseAt(file string, skip int, data []byte, kube bool) ([]Document, error) {
 	l = l.withDefaults()
 	if len(data) > l.FileSize {
-		return nil, diag.Errorf(diag.Pos{File: file}, "", "file is larger than the %s limit", byteSize(l.FileSize))
+		return nil, diag.Errorf(diag.Pos{File: file}, "", "file is larger than the %s limit", diag.Size(l.FileSize))
+	}
+	at := func(off int) diag.Pos { // data starts on line skip+1
+		p := diag.At(file, data, off)
+		p.Line += skip
+		return p
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return nil, diag.Errorf(offsetPos(file, skip, data, i), "", "file contains a NUL byte: binary content is not a manifest")
+		return nil, diag.Errorf(at(i), "", "file contains a NUL byte: binary content is not a manifest")
 	}
 	if !utf8.Valid(data) {
-		return nil, diag.Errorf(offsetPos(file, skip, data, invalidUTF8(data)), "", "file is not valid UTF-8: binary content is not a manifest")
+		return nil, diag.Errorf(at(invalidUTF8(data)), "", "file is not valid UTF-8: binary content is not a manifest")
 	}
 
 	kt := keyTables.Get().(*keyTable)
@@ -794,15 +799,6 @@ func truncate(s string, n int) string {
 	return string(r[:n]) + "..."
 }
 
-// offsetPos converts a byte offset into a 1-based line and column (in
-// bytes: the line may not be valid text) of data, which starts after skip
-// lines of file.
-func offsetPos(file string, skip int, data []byte, off int) diag.Pos {
-	line := 1 + skip + bytes.Count(data[:off], []byte{'\n'})
-	col := off - bytes.LastIndexByte(data[:off], '\n')
-	return diag.Pos{File: file, Line: line, Col: col}
-}
-
 // invalidUTF8 returns the offset of the first byte that is not valid UTF-8.
 func invalidUTF8(data []byte) int {
 	for i := 0; i < len(data); {
@@ -813,14 +809,4 @@ func invalidUTF8(data []byte) int {
 		i += size
 	}
 	return len(data)
-}
-
-func byteSize(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

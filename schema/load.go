@@ -118,7 +118,7 @@ func (s *Schema) Load(file string, src []byte) (*Service, error) {
 func (s *Schema) LoadLimits(file string, src []byte, lim Limits) (*Service, error) {
 	lim = lim.withDefaults()
 	if len(src) > lim.FileSize {
-		return nil, diag.List{{Pos: diag.Pos{File: file}, Msg: fmt.Sprintf("service file is larger than the %s limit", byteSize(lim.FileSize))}}
+		return nil, diag.List{{Pos: diag.Pos{File: file}, Msg: fmt.Sprintf("service file is larger than the %s limit", diag.Size(lim.FileSize))}}
 	}
 	defer Evaluating(file)()
 	v, err := s.parse(file, src, lim)
@@ -146,7 +146,7 @@ func (s *Schema) parse(file string, src []byte, lim Limits) (cue.Value, error) {
 		return cue.Value{}, diag.List{{Pos: diag.Pos{File: file}, Msg: "empty service file: it needs at least name, image and a port or processes"}}
 	}
 	if i := binaryOffset(src); i >= 0 {
-		return cue.Value{}, diag.List{{Pos: offsetPos(file, src, i), Msg: "not a text file: service files are UTF-8 CUE, YAML or JSON"}}
+		return cue.Value{}, diag.List{{Pos: diag.At(file, src, i), Msg: "not a text file: service files are UTF-8 CUE, YAML or JSON"}}
 	}
 	var f *ast.File
 	var err error
@@ -224,12 +224,6 @@ func binaryOffset(src []byte) int {
 		i += size
 	}
 	return -1
-}
-
-// offsetPos converts a byte offset into a 1-based line and column (in
-// bytes: the line may not be text).
-func offsetPos(file string, src []byte, off int) diag.Pos {
-	return diag.Pos{File: file, Line: 1 + bytes.Count(src[:off], []byte{'\n'}), Col: off - bytes.LastIndexByte(src[:off], '\n')}
 }
 
 // checkCUEFile rejects CUE features that make a service file depend on
@@ -317,16 +311,6 @@ func checkDepth(file string, f *ast.File, max int) error {
 		}
 	})
 	return err
-}
-
-func byteSize(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // extractYAML runs CUE's YAML decoder. It reads a lone carriage return as

@@ -171,13 +171,3 @@ func formatSize(n int) string {
 	}
 	return strconv.Itoa(n)
 }
-
-// sizeText writes a byte count for a message, as manifest and schema do:
-// "32 MiB", "100 bytes".
-func sizeText(n int) string {
-	s := formatSize(n)
-	if _, err := strconv.Atoi(s); err == nil {
-		return s + " bytes"
-	}
-	return s[:len(s)-3] + " " + s[len(s)-3:]
-}

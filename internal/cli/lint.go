@@ -575,15 +575,11 @@ func readBounded(path string, limit int) ([]byte, error) {
 	return append(buf, rest...), err
 }
 
-// asList returns err's positioned errors.
+// asList returns err's positioned errors, or err as one without a
+// position.
 func asList(err error) diag.List {
-	var l diag.List
-	var e *diag.Error
-	switch {
-	case errors.As(err, &l):
+	if l, ok := diag.AsList(err); ok {
 		return l
-	case errors.As(err, &e):
-		return diag.List{e}
 	}
 	return diag.List{{Msg: err.Error()}}
 }

@@ -333,7 +333,7 @@ func (env *Env) readOverlay(dir string) (*generate.Overlay, diag.List) {
 				return nil
 			}
 			if len(data) > env.limits.fileSize {
-				errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: "file is larger than the " + sizeText(env.limits.fileSize) + " limit"})
+				errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: "file is larger than the " + diag.Size(env.limits.fileSize) + " limit"})
 				return nil
 			}
 			o.Files[filepath.ToSlash(rel)] = data
