@@ -27,16 +27,17 @@ func Size(n int) string {
 	return strconv.Itoa(n) + " bytes"
 }
 
-// AsList returns the positioned errors err is or wraps: a List, or an
-// *Error as a List of one. It reports false when err is neither.
-func AsList(err error) (List, bool) {
+// AsList returns the errors err holds: the positioned errors it is or
+// wraps (a List, or an *Error as a List of one), or else err's message as
+// one error without a position.
+func AsList(err error) List {
 	var l List
 	var e *Error
 	switch {
 	case errors.As(err, &l):
-		return l, true
+		return l
 	case errors.As(err, &e):
-		return List{e}, true
+		return List{e}
 	}
-	return nil, false
+	return List{{Msg: err.Error()}}
 }

@@ -12,10 +12,10 @@ import (
 // non-empty list of them, each with a message.
 func Check(t testing.TB, file string, err error) {
 	t.Helper()
-	l, ok := diag.AsList(err)
-	if !ok {
+	if !diag.IsUserError(err) {
 		t.Fatalf("error is %T, not a positioned error: %v", err, err)
 	}
+	l := diag.AsList(err)
 	if len(l) == 0 {
 		t.Fatalf("empty error list returned as an error")
 	}

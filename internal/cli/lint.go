@@ -434,7 +434,7 @@ func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]polic
 		}
 		docs, err := env.limits.manifest().Parse(name, data)
 		if err != nil {
-			return nil, asList(err)
+			return nil, diag.AsList(err)
 		}
 		return convertDocs(conv, docs)
 	}
@@ -573,13 +573,4 @@ func readBounded(path string, limit int) ([]byte, error) {
 	// The file grew while it was read: take the rest, up to the limit.
 	rest, err := io.ReadAll(r)
 	return append(buf, rest...), err
-}
-
-// asList returns err's positioned errors, or err as one without a
-// position.
-func asList(err error) diag.List {
-	if l, ok := diag.AsList(err); ok {
-		return l
-	}
-	return diag.List{{Msg: err.Error()}}
 }

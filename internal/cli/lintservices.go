@@ -55,21 +55,21 @@ func (env *Env) lintServiceDocs(files []string, envName string) ([]policies.Inpu
 	opts := &renderOptions{env: envName, allEnvs: envName == "", overlays: "overlays"}
 	sources, err := env.readSources(files)
 	if err != nil {
-		return nil, asList(err)
+		return nil, diag.AsList(err)
 	}
 	if err := env.readOverlays(sources, opts.overlays); err != nil {
-		return nil, asList(err)
+		return nil, diag.AsList(err)
 	}
 	prog := env.newProgress("rendering", len(sources))
 	results, err := generate.Run(sources, generateOptions(env, opts, prog.callback(), true))
 	prog.stop()
 	if err != nil {
-		return nil, asList(err)
+		return nil, diag.AsList(err)
 	}
 	yamls := yamlOf(results)
 	inputs, err := renderedDocs(results, yamls, unshown(results))
 	if err != nil {
-		return nil, asList(err)
+		return nil, diag.AsList(err)
 	}
 	return inputs, nil
 }

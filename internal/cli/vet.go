@@ -58,7 +58,7 @@ of the rule "schema" at its position, for CI tools.
 			if len(outs) > 0 && (err == nil || diag.IsUserError(err)) {
 				var errs diag.List
 				if err != nil {
-					errs = asList(err)
+					errs = diag.AsList(err)
 				}
 				res, opts := schemaResult(files, errs)
 				if werr := env.writeReports(outs, res, opts, env.Stdout, env.color()); werr != nil {
