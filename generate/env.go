@@ -3,6 +3,7 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -270,7 +271,7 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 	}
 	if len(e.Config) > 0 {
 		args := types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{Name: svcName + "-env", Behavior: "merge"}}
-		for _, key := range sortedKeys(e.Config) {
+		for _, key := range slices.Sorted(maps.Keys(e.Config)) {
 			p := path.Join("data", svcName+"-env", key)
 			if err := b.fsys.WriteFile(path.Join(baseDir, p), []byte(configString(e.Config[key]))); err != nil {
 				return err
@@ -279,7 +280,7 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 		}
 		k.ConfigMapGenerator = append(k.ConfigMapGenerator, args)
 	}
-	for _, proc := range sortedKeys(e.Replicas) {
+	for _, proc := range slices.Sorted(maps.Keys(e.Replicas)) {
 		name := objectName(svcName, proc)
 		if err := b.addPatch(map[string]any{
 			"apiVersion": "apps/v1", "kind": "Deployment",
@@ -293,7 +294,7 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 	if err != nil {
 		return err
 	}
-	for _, proc := range sortedKeys(e.Autoscaling) {
+	for _, proc := range slices.Sorted(maps.Keys(e.Autoscaling)) {
 		if envOnly[objectName(svcName, proc)] {
 			continue // the environment's own HPA holds the values already
 		}
@@ -317,7 +318,7 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 			return err
 		}
 	}
-	for _, proc := range sortedKeys(e.NodePorts) {
+	for _, proc := range slices.Sorted(maps.Keys(e.NodePorts)) {
 		if err := b.nodePort(proc, e.NodePorts[proc]); err != nil {
 			return err
 		}
@@ -329,7 +330,7 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 		container := map[string]any{"name": w.container}
 		if len(e.Secrets) > 0 {
 			var envVars []any
-			for _, name := range sortedKeys(e.Secrets) {
+			for _, name := range slices.Sorted(maps.Keys(e.Secrets)) {
 				s := e.Secrets[name]
 				ref := map[string]any{"name": s.Secret, "key": s.Key}
 				if s.Optional {

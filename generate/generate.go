@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -220,7 +221,7 @@ func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
 			args.Options = &types.GeneratorOptions{Annotations: cm.Annotations}
 		}
 		for _, kv := range []map[string]string{cm.Literals, cm.Files} {
-			for _, key := range sortedKeys(kv) {
+			for _, key := range slices.Sorted(maps.Keys(kv)) {
 				p := path.Join("data", cm.Name, key)
 				files = append(files, generatedFile{path.Join(dir, p), []byte(kv[key])})
 				args.FileSources = append(args.FileSources, key+"="+p)
@@ -391,13 +392,4 @@ func YAML(objs []Object) ([]byte, error) {
 		out = append(out, y...)
 	}
 	return out, nil
-}
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
