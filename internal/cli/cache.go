@@ -23,8 +23,8 @@ import (
 // render depends on: the dozen binary (a hash of the executable's
 // content), the service file's name and content, its overlay
 // directories, the environment flags and the input limits (see
-// cache.Cache). The lint of a render is cached whole, under a key of
-// everything it depends on (lintcache.go): a rule may look across every
+// generate.Options.Cache). The lint of a render is cached whole, under a key of
+// everything it depends on (pipeline.Lint): a rule may look across every
 // object.
 //
 // The directory is $DOZEN_CACHE, or dozen/ in the user's cache directory
