@@ -113,12 +113,12 @@ type rendered struct {
 		Files       map[string]string `json:"files"`
 		Annotations map[string]string `json:"annotations"`
 	} `json:"configMaps"`
+	// Environments holds, per environment, what its scaling adds to the
+	// base (files of objects, by name) and the patches that remove from
+	// it (#EnvScaling).
 	Environments map[string]struct {
-		Add    []map[string]any `json:"add"`
-		Remove []string         `json:"remove"`
-		// HPAs are the HorizontalPodAutoscalers of processes that
-		// autoscale in this environment only.
-		HPAs []map[string]any `json:"hpas"`
+		Objects map[string][]map[string]any `json:"objects"`
+		Patches []map[string]any            `json:"patches"`
 	} `json:"environments"`
 
 	// generated holds the files of the generated layer (paths under
