@@ -24,11 +24,10 @@ type limits struct {
 }
 
 // defaultMemoryLimit is the memory limit unless --limit memory=SIZE sets
-// it. The largest run measured, rendering 1,000 services in all their
-// environments, peaked at about 1.1 GB when this was chosen (about 320 MiB
-// since issue 7's work): 4 GiB leaves a legitimate run that much many times
-// over, and stops a runaway CUE evaluation before it
-// takes the memory of a CI runner or a laptop.
+// it: many times the peak of the largest run BENCHMARKS.md measures
+// (rendering 1,000 services in all their environments), and low enough to
+// stop a runaway CUE evaluation before it takes the memory of a CI runner
+// or a laptop.
 const defaultMemoryLimit = 4 << 30
 
 // defaultTimeLimit is the time limit unless --limit time=DURATION sets
