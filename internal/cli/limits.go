@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/load"
 )
 
@@ -139,15 +140,8 @@ func parseLimit(s string, size bool, max int) (int, error) {
 	return n * mult, nil
 }
 
-// formatSize writes a byte count the way --limit reads it.
+// formatSize writes a byte count the way --limit reads it: "32MiB",
+// "100".
 func formatSize(n int) string {
-	for _, u := range []struct {
-		suffix string
-		mult   int
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n >= u.mult && n%u.mult == 0 {
-			return strconv.Itoa(n/u.mult) + u.suffix
-		}
-	}
-	return strconv.Itoa(n)
+	return strings.Replace(strings.TrimSuffix(diag.Size(n), " bytes"), " ", "", 1)
 }
