@@ -1,26 +1,16 @@
 package generate
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"unicode/utf8"
 
+	"github.com/dozen-dev/dozen/cache"
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/schema"
 )
-
-// Cache keeps rendered services across runs (render's content cache). Run
-// asks it for a service before rendering one and gives it what it
-// rendered; an implementation may forget anything at any time, and must
-// not fail a run: Get reports a miss, Put drops what it cannot keep.
-type Cache interface {
-	Get(key string) ([]byte, bool)
-	Put(key string, data []byte)
-}
 
 // cacheVersion changes whenever what an entry holds changes.
 const cacheVersion = 2
@@ -32,39 +22,29 @@ const cacheVersion = 2
 // select and bound what is rendered. Errors are never cached, so a key
 // needs nothing that only errors depend on.
 func cacheKey(src Source, opts Options) string {
-	h := sha256.New()
-	field := func(s string) {
-		binary.Write(h, binary.LittleEndian, uint64(len(s)))
-		h.Write([]byte(s))
-	}
-	field(fmt.Sprintf("dozen render cache %d", cacheVersion))
-	field(opts.CacheSalt)
-	field(opts.Env)
-	field(fmt.Sprint(opts.AllEnvs))
-	field(fmt.Sprint(opts.Limits.FileSize, opts.Limits.Depth))
-	field(src.File)
-	field(string(src.Data))
-	writeOverlays(field, src.Overlays)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// writeOverlays writes the overlay directories into a key with field.
-func writeOverlays(field func(string), overlays map[string]*Overlay) {
-	field(fmt.Sprint(len(overlays)))
-	for _, env := range sortedKeys(overlays) {
-		o := overlays[env]
-		field(env)
+	k := cache.NewKey(fmt.Sprintf("dozen render cache %d", cacheVersion))
+	k.Add(opts.CacheSalt)
+	k.Add(opts.Env)
+	k.Add(fmt.Sprint(opts.AllEnvs))
+	k.Add(fmt.Sprint(opts.Limits.FileSize, opts.Limits.Depth))
+	k.Add(src.File)
+	k.AddBytes(src.Data)
+	k.Add(fmt.Sprint(len(src.Overlays)))
+	for _, env := range slices.Sorted(maps.Keys(src.Overlays)) {
+		o := src.Overlays[env]
+		k.Add(env)
 		if o == nil {
-			field("nil")
+			k.Add("nil")
 			continue
 		}
-		field(o.Dir)
-		field(fmt.Sprint(len(o.Files)))
-		for _, p := range sortedKeys(o.Files) {
-			field(p)
-			field(string(o.Files[p]))
+		k.Add(o.Dir)
+		k.Add(fmt.Sprint(len(o.Files)))
+		for _, p := range slices.Sorted(maps.Keys(o.Files)) {
+			k.Add(p)
+			k.AddBytes(o.Files[p])
 		}
 	}
+	return k.Sum()
 }
 
 // cacheEntry is what the cache holds for one service: its encoded results
@@ -87,7 +67,7 @@ type cachedResult struct {
 }
 
 // storeResults puts results, encoded and all of one service, in c.
-func storeResults(c Cache, key string, results []*Result) {
+func storeResults(c cache.Cache, key string, results []*Result) {
 	if len(results) == 0 {
 		return
 	}
@@ -107,7 +87,7 @@ func storeResults(c Cache, key string, results []*Result) {
 
 // cachedResults returns the results c holds for src under key, if it
 // holds a well-formed entry for that file.
-func cachedResults(c Cache, key string, src Source) ([]*Result, bool) {
+func cachedResults(c cache.Cache, key string, src Source) ([]*Result, bool) {
 	data, ok := c.Get(key)
 	if !ok {
 		return nil, false

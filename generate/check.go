@@ -3,6 +3,8 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -105,14 +107,14 @@ func checkLabels(meta map[string]any, at string, add func(string, []string)) {
 		return
 	}
 	labels, _ := meta["labels"].(map[string]any)
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		add(fmt.Sprintf("%s.labels[%q]", at, k), validation.IsQualifiedName(k))
 		if s, ok := labels[k].(string); ok {
 			add(fmt.Sprintf("%s.labels[%q]", at, k), validation.IsValidLabelValue(s))
 		}
 	}
 	annotations, _ := meta["annotations"].(map[string]any)
-	for _, k := range sortedKeys(annotations) {
+	for _, k := range slices.Sorted(maps.Keys(annotations)) {
 		add(fmt.Sprintf("%s.annotations[%q]", at, k), validation.IsQualifiedName(strings.ToLower(k)))
 	}
 }

@@ -3,6 +3,7 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -26,7 +27,9 @@ type Overlay struct {
 	Files map[string][]byte
 }
 
-// envSpec is an #Environment as JSON.
+// envSpec is an #Environment as JSON. Schema mirror: #Environment
+// (schema/environment.cue). Update both: TestMirrors fails when one
+// changes alone. (resources is passed on as it is, whatever it holds.)
 type envSpec struct {
 	Namespace   string            `json:"namespace"`
 	NamePrefix  string            `json:"namePrefix"`
@@ -270,7 +273,7 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 	}
 	if len(e.Config) > 0 {
 		args := types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{Name: svcName + "-env", Behavior: "merge"}}
-		for _, key := range sortedKeys(e.Config) {
+		for _, key := range slices.Sorted(maps.Keys(e.Config)) {
 			p := path.Join("data", svcName+"-env", key)
 			if err := b.fsys.WriteFile(path.Join(baseDir, p), []byte(configString(e.Config[key]))); err != nil {
 				return err
@@ -279,7 +282,7 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 		}
 		k.ConfigMapGenerator = append(k.ConfigMapGenerator, args)
 	}
-	for _, proc := range sortedKeys(e.Replicas) {
+	for _, proc := range slices.Sorted(maps.Keys(e.Replicas)) {
 		name := objectName(svcName, proc)
 		if err := b.addPatch(map[string]any{
 			"apiVersion": "apps/v1", "kind": "Deployment",
@@ -289,11 +292,11 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 			return err
 		}
 	}
-	envOnly, err := b.envHPAs(env)
+	envOnly, err := b.scaling(env)
 	if err != nil {
 		return err
 	}
-	for _, proc := range sortedKeys(e.Autoscaling) {
+	for _, proc := range slices.Sorted(maps.Keys(e.Autoscaling)) {
 		if envOnly[objectName(svcName, proc)] {
 			continue // the environment's own HPA holds the values already
 		}
@@ -317,19 +320,16 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 			return err
 		}
 	}
-	for _, proc := range sortedKeys(e.NodePorts) {
+	for _, proc := range slices.Sorted(maps.Keys(e.NodePorts)) {
 		if err := b.nodePort(proc, e.NodePorts[proc]); err != nil {
 			return err
 		}
-	}
-	if err := b.pdbs(env); err != nil {
-		return err
 	}
 	for _, w := range b.workloads() {
 		container := map[string]any{"name": w.container}
 		if len(e.Secrets) > 0 {
 			var envVars []any
-			for _, name := range sortedKeys(e.Secrets) {
+			for _, name := range slices.Sorted(maps.Keys(e.Secrets)) {
 				s := e.Secrets[name]
 				ref := map[string]any{"name": s.Secret, "key": s.Key}
 				if s.Optional {
@@ -396,47 +396,33 @@ func (b *envBuilder) nodePort(proc string, nodePort int) error {
 	return fmt.Errorf("%s: environments: nodePorts.%s: no Service with a port for process %s", b.svc.File, proc, proc)
 }
 
-// pdbs adds the PodDisruptionBudgets the environment's replica counts call
-// for, and deletes those they no longer need (computed by #Render).
-func (b *envBuilder) pdbs(env string) error {
-	d := b.r.Environments[env]
-	if err := b.addResources("pdbs.yaml", d.Add); err != nil {
-		return err
-	}
-	for _, name := range d.Remove {
-		if err := b.addPatch(map[string]any{
-			"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-			"metadata": map[string]any{"name": name},
-			"$patch":   "delete",
-		}); err != nil {
-			return err
+// scaling writes into the layer what #Render computes of env's scaling:
+// the objects it adds (HorizontalPodAutoscalers of processes that
+// autoscale in env only, PodDisruptionBudgets) and the patches that remove
+// from the base. It returns the names of the Deployments env's own
+// autoscalers scale, whose autoscaling needs no patch.
+func (b *envBuilder) scaling(env string) (map[string]bool, error) {
+	s := b.r.Environments[env]
+	for _, file := range slices.Sorted(maps.Keys(s.Objects)) {
+		if err := b.addResources(file, s.Objects[file]); err != nil {
+			return nil, err
 		}
 	}
-	return nil
-}
-
-// envHPAs adds the HorizontalPodAutoscalers of the processes that
-// autoscale in env only (computed by #Render), and removes the replicas of
-// their Deployments, which the autoscaler owns there. It returns the
-// names of those Deployments.
-func (b *envBuilder) envHPAs(env string) (map[string]bool, error) {
-	hpas := b.r.Environments[env].HPAs
-	if err := b.addResources("hpas.yaml", hpas); err != nil {
-		return nil, err
+	for _, p := range s.Patches {
+		if err := b.addPatch(p); err != nil {
+			return nil, err
+		}
 	}
 	names := map[string]bool{}
-	for _, o := range hpas {
-		spec, _ := o["spec"].(map[string]any)
-		target, _ := spec["scaleTargetRef"].(map[string]any)
-		name, _ := target["name"].(string)
-		names[name] = true
-		// null deletes the field in a strategic merge patch.
-		if err := b.addPatch(map[string]any{
-			"apiVersion": "apps/v1", "kind": "Deployment",
-			"metadata": map[string]any{"name": name},
-			"spec":     map[string]any{"replicas": nil},
-		}); err != nil {
-			return nil, err
+	for _, objs := range s.Objects {
+		for _, o := range objs {
+			if o["kind"] != "HorizontalPodAutoscaler" {
+				continue
+			}
+			spec, _ := o["spec"].(map[string]any)
+			target, _ := spec["scaleTargetRef"].(map[string]any)
+			name, _ := target["name"].(string)
+			names[name] = true
 		}
 	}
 	return names, nil
@@ -521,8 +507,10 @@ func (b *envBuilder) ingress(e *envSpec) error {
 	})
 }
 
-// objectName mirrors #ObjectName: the web process is named after the
-// service, every other process "<service>-<process>".
+// objectName names the objects of a process: the web process's are named
+// after the service, every other process's "<service>-<process>". Schema
+// mirror: #ObjectName (schema/render.cue). Update both: TestMirrors fails
+// when one changes alone.
 func objectName(svc, proc string) string {
 	if proc == "web" {
 		return svc
@@ -541,8 +529,10 @@ func imageName(ref string) string {
 	return ref
 }
 
-// configString renders a config value the way #EnvConfig does: strings as
-// they are, numbers and booleans as written.
+// configString renders a config value for the env ConfigMap: strings as
+// they are, numbers and booleans as written. Schema mirror: #EnvConfig's
+// literals (schema/render.cue), the base's values. Update both:
+// TestMirrors fails when one changes alone.
 func configString(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {

@@ -2,7 +2,7 @@ package generate_test
 
 import (
 	"bytes"
-	"os"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -10,63 +10,30 @@ import (
 	"testing"
 
 	"github.com/dozen-dev/dozen/generate"
-	"github.com/dozen-dev/dozen/internal/golden"
+	"github.com/dozen-dev/dozen/golden"
+	"github.com/dozen-dev/dozen/load"
 	"github.com/dozen-dev/dozen/schema"
 )
 
 // exampleSources reads the service file and overlay directories of every
-// directory in examples/.
+// example, as the CLI reads them, by the name of its directory.
 func exampleSources(t testing.TB) map[string]generate.Source {
 	t.Helper()
-	dirs, err := os.ReadDir("../examples")
+	ld := load.System("..", load.DefaultLimits())
+	files, err := ld.ServiceFiles([]string{"examples"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources, err := ld.Services(files, "overlays")
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]generate.Source{}
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
-		}
-		for _, name := range []string{"service.cue", "service.yaml", "service.yml", "service.json"} {
-			p := filepath.Join("../examples", d.Name(), name)
-			data, err := os.ReadFile(p)
-			if err == nil {
-				out[d.Name()] = generate.Source{
-					File:     filepath.ToSlash(filepath.Join("examples", d.Name(), name)),
-					Data:     data,
-					Overlays: readOverlays(t, filepath.Join("../examples", d.Name(), "overlays")),
-				}
-			}
-		}
+	for _, src := range sources {
+		out[filepath.Base(filepath.Dir(src.File))] = src
 	}
 	if len(out) < 3 {
 		t.Fatalf("found %d examples, want at least 3", len(out))
-	}
-	return out
-}
-
-// readOverlays reads overlay directories the way the CLI does.
-func readOverlays(t testing.TB, dir string) map[string]*generate.Overlay {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	out := map[string]*generate.Overlay{}
-	for _, e := range entries {
-		o := &generate.Overlay{Dir: filepath.ToSlash(filepath.Join(dir, e.Name())), Files: map[string][]byte{}}
-		err := filepath.WalkDir(filepath.Join(dir, e.Name()), func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(filepath.Join(dir, e.Name()), p)
-			data, err := os.ReadFile(p)
-			o.Files[filepath.ToSlash(rel)] = data
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = o
 	}
 	return out
 }
@@ -119,13 +86,7 @@ func TestExamples(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	m := exampleSources(t)
 	var srcs []generate.Source
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		srcs = append(srcs, m[name])
 	}
 	one := renderYAML(t, srcs, generate.Options{Workers: 1, AllEnvs: true})
@@ -191,11 +152,7 @@ func TestGeneratedObjects(t *testing.T) {
 	}
 	web, ok := byName["Deployment/shop"]
 	if !ok {
-		t.Fatalf("no Deployment/shop in %v", slices.Collect(func(yield func(string) bool) {
-			for k := range byName {
-				yield(k)
-			}
-		}))
+		t.Fatalf("no Deployment/shop in %v", slices.Sorted(maps.Keys(byName)))
 	}
 	if _, ok := dig(web.Data, "spec", "replicas"); ok {
 		t.Error("autoscaled Deployment/shop hard-codes spec.replicas")

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -112,12 +113,12 @@ type rendered struct {
 		Files       map[string]string `json:"files"`
 		Annotations map[string]string `json:"annotations"`
 	} `json:"configMaps"`
+	// Environments holds, per environment, what its scaling adds to the
+	// base (files of objects, by name) and the patches that remove from
+	// it (#EnvScaling).
 	Environments map[string]struct {
-		Add    []map[string]any `json:"add"`
-		Remove []string         `json:"remove"`
-		// HPAs are the HorizontalPodAutoscalers of processes that
-		// autoscale in this environment only.
-		HPAs []map[string]any `json:"hpas"`
+		Objects map[string][]map[string]any `json:"objects"`
+		Patches []map[string]any            `json:"patches"`
 	} `json:"environments"`
 
 	// generated holds the files of the generated layer (paths under
@@ -220,7 +221,7 @@ func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
 			args.Options = &types.GeneratorOptions{Annotations: cm.Annotations}
 		}
 		for _, kv := range []map[string]string{cm.Literals, cm.Files} {
-			for _, key := range sortedKeys(kv) {
+			for _, key := range slices.Sorted(maps.Keys(kv)) {
 				p := path.Join("data", cm.Name, key)
 				files = append(files, generatedFile{path.Join(dir, p), []byte(kv[key])})
 				args.FileSources = append(args.FileSources, key+"="+p)
@@ -391,13 +392,4 @@ func YAML(objs []Object) ([]byte, error) {
 		out = append(out, y...)
 	}
 	return out, nil
-}
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -90,14 +91,14 @@ func checkKustomizeDir(dir, noun string, files map[string][]byte, roots []string
 	for _, r := range roots {
 		c.roots = append(c.roots, path.Clean(r))
 	}
-	for _, rel := range sortedKeys(files) {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		if isKustomizationFile(rel) {
 			c.kustomization(rel)
 		}
 	}
 	// Then every file, kustomizations too: kustomize reads a file as
 	// plugin configurations whatever its name.
-	for _, rel := range sortedKeys(files) {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		c.documents(rel)
 	}
 	return c.errs.Sort()
@@ -557,7 +558,7 @@ func (c *kustomizeDir) pluginDoc(l locator, refs []pluginRef, n *yamlv3.Node, se
 	check, known := builtinKinds[kind]
 	if !known {
 		// Fail closed: a builtin of a later kustomize may read files.
-		c.errorf(l, at, "kind", "%q is not one of kustomize's builtin plugins that dozen knows: %s", kind, strings.Join(sortedKeys(builtinKinds), ", "))
+		c.errorf(l, at, "kind", "%q is not one of kustomize's builtin plugins that dozen knows: %s", kind, strings.Join(slices.Sorted(maps.Keys(builtinKinds)), ", "))
 		return
 	}
 	if check != nil {

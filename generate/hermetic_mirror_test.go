@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -14,7 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/yaml"
 
-	"github.com/dozen-dev/dozen/internal/golden"
+	"github.com/dozen-dev/dozen/golden"
 )
 
 // mirrorFile classifies every string field of kustomize's kustomization
@@ -94,7 +95,7 @@ func stringFields(t reflect.Type, prefix string, seen map[reflect.Type]bool, out
 func kustomizeStringFields() []string {
 	var out []string
 	stringFields(reflect.TypeOf(types.Kustomization{}), "", map[reflect.Type]bool{}, &out)
-	for _, kind := range sortedKeys(builtinPluginTypes) {
+	for _, kind := range slices.Sorted(maps.Keys(builtinPluginTypes)) {
 		for _, v := range builtinPluginTypes[kind] {
 			stringFields(reflect.TypeOf(v), kind+":", map[reflect.Type]bool{}, &out)
 		}
@@ -110,7 +111,7 @@ func kustomizeStringFields() []string {
 // no other). A kustomize that adds a field fails here until it is
 // classified (DOZEN_UPDATE=1 adds it, as "?").
 func TestKustomizeFieldsMirror(t *testing.T) {
-	if got, want := append(sortedKeys(builtinKinds), "HelmChartInflationGenerator"), sortedKeys(builtinPluginTypes); !slices.Equal(sortedCopy(got), want) {
+	if got, want := append(slices.Sorted(maps.Keys(builtinKinds)), "HelmChartInflationGenerator"), slices.Sorted(maps.Keys(builtinPluginTypes)); !slices.Equal(sortedCopy(got), want) {
 		t.Errorf("builtinKinds and the HelmChartInflationGenerator refusal cover %v, kustomize's builtins are %v", got, want)
 	}
 	data, err := os.ReadFile(mirrorFile)

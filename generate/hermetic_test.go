@@ -2,11 +2,13 @@ package generate
 
 import (
 	"encoding/base64"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -480,7 +482,7 @@ func TestRemoteMatchesKustomize(t *testing.T) {
 	const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"
 	reached := map[string]bool{}
 	for _, ref := range refs {
-		for _, name := range sortedKeys(fields) {
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
 			k := fields[name](ref)
 			urls = urls[:0]
 			fsys := filesys.MakeFsInMemory()

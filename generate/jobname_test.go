@@ -1,7 +1,9 @@
 package generate
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,7 +43,7 @@ func onlyObject(t *testing.T, objs map[string]Object, kind string) Object {
 }
 
 func objectKeys(objs map[string]Object) []string {
-	return sortedKeys(objs)
+	return slices.Sorted(maps.Keys(objs))
 }
 
 const jobService = `

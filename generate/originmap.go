@@ -6,10 +6,10 @@ import (
 )
 
 // mapping knows which fields of a service file dozen renders each field of
-// one object from. It mirrors #Render (schema/render.cue) and the
-// environment layer (env.go): TestFindingPositions renders a field of each
-// kind from the base and from an environment and fails when the two sides
-// disagree.
+// one object from. Schema mirror: #Render (schema/render.cue) and the
+// environment layer (env.go). Update both: TestFindingPositions renders a
+// field of each kind from the base and from an environment and fails when
+// the two sides disagree.
 type mapping struct {
 	o         *Origin
 	obj       map[string]any
@@ -323,8 +323,9 @@ func (m mapping) configData(key string) []string {
 	return out
 }
 
-// fileKey mirrors #FileKey: a config file's ConfigMap key is its path
-// with '/' as '_'.
+// fileKey is a config file's ConfigMap key: its path with '/' as '_'.
+// Schema mirror: #FileKey (schema/render.cue). Update both: TestMirrors
+// fails when one changes alone.
 func fileKey(path string) string {
 	return strings.ReplaceAll(strings.TrimPrefix(path, "/"), "/", "_")
 }
@@ -342,11 +343,19 @@ func (m mapping) backingOf(name string) string {
 		if field == "env" && l.Value == strconv.Quote(name) {
 			return label
 		}
-		if _, ok := m.o.leaf("backing." + label + ".env"); !ok && strings.ToUpper(strings.ReplaceAll(label, "-", "_"))+"_URL" == name {
+		if _, ok := m.o.leaf("backing." + label + ".env"); !ok && backingEnv(label) == name {
 			return label
 		}
 	}
 	return ""
+}
+
+// backingEnv is the environment variable of a backing service without an
+// env of its own: its label in upper case with '_' for '-', and "_URL".
+// Schema mirror: #BackingEnv (schema/render.cue). Update both: TestMirrors
+// fails when one changes alone.
+func backingEnv(label string) string {
+	return strings.ToUpper(strings.ReplaceAll(label, "-", "_")) + "_URL"
 }
 
 // podPath is the path of the object's pod spec.

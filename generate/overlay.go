@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"reflect"
 	"slices"
@@ -52,7 +53,7 @@ func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
 		return errs
 	}
 	dir := path.Join(overlaysDir, env)
-	for _, rel := range sortedKeys(o.Files) {
+	for _, rel := range slices.Sorted(maps.Keys(o.Files)) {
 		if err := fsys.WriteFile(path.Join(dir, rel), o.Files[rel]); err != nil {
 			return err
 		}
@@ -148,7 +149,7 @@ func overlayError(o *Overlay, err error) error {
 func refusedFetch(o *Overlay, url string) error {
 	pos := diag.Pos{File: path.Join(o.Dir, "kustomization.yaml")}
 	lower := strings.ToLower(url) // url.Parse lowers the scheme
-	for _, rel := range sortedKeys(o.Files) {
+	for _, rel := range slices.Sorted(maps.Keys(o.Files)) {
 		lines := strings.Split(strings.ToLower(string(o.Files[rel])), "\n")
 		if i := slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, lower) }); i >= 0 {
 			pos = diag.Pos{File: path.Join(o.Dir, rel), Line: i + 1, Col: strings.Index(lines[i], lower) + 1}

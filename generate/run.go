@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dozen-dev/dozen/cache"
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/schema"
 )
@@ -42,10 +43,11 @@ type Options struct {
 	// and drop their Objects, so that a run over many services holds their
 	// YAML, a fraction of the size of the objects, rather than the objects.
 	Encode bool
-	// Cache, with Encode, keeps each service's results across runs (see
-	// Cache); CacheSalt names the code that renders them (the dozen
+	// Cache, with Encode, keeps each service's results across runs: Run
+	// asks it for a service before rendering one and gives it what it
+	// rendered. CacheSalt names the code that renders them (the dozen
 	// binary), which a cache key must include.
-	Cache     Cache
+	Cache     cache.Cache
 	CacheSalt string
 }
 

@@ -3,13 +3,12 @@ package manifest
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"testing"
 	"time"
 
-	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/diag/diagtest"
 )
 
 // fuzzMaxInput bounds the inputs the fuzz targets try, so that one input
@@ -39,7 +38,7 @@ func FuzzParse(f *testing.F) {
 		const file = "fuzz.yaml"
 		docs, err := Parse(file, data)
 		if err != nil {
-			checkDiag(t, file, err)
+			diagtest.Check(t, file, err)
 			if docs != nil {
 				t.Fatalf("Parse returned documents beside an error")
 			}
@@ -84,32 +83,6 @@ func watchdog(data []byte) (stop func()) {
 
 // fuzzHang is how long one input may take before it counts as a hang.
 const fuzzHang = 10 * time.Second
-
-// checkDiag fails t unless err is a positioned error naming file, or a
-// list of them.
-func checkDiag(t *testing.T, file string, err error) {
-	t.Helper()
-	var l diag.List
-	var e *diag.Error
-	switch {
-	case errors.As(err, &l):
-	case errors.As(err, &e):
-		l = diag.List{e}
-	default:
-		t.Fatalf("error is %T, not a positioned error: %v", err, err)
-	}
-	if len(l) == 0 {
-		t.Fatalf("empty error list returned as an error")
-	}
-	for _, e := range l {
-		if e.Pos.File != file {
-			t.Fatalf("error does not name %s: %v", file, e)
-		}
-		if e.Msg == "" {
-			t.Fatalf("error without a message: %#v", e)
-		}
-	}
-}
 
 // walkPaths calls visit with the path of every node under v, depth first,
 // until visit returns false.

@@ -20,7 +20,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -100,91 +99,6 @@ type Document struct {
 	root  int32    // the object's entry in index
 }
 
-// entry is one node of the position index. Entries are in document order:
-// a node's first child is the entry after it, and each child links to the
-// next through next. A document has an entry for every node, so an entry
-// is 16 bytes: it names its key by number, with the kind of its children
-// in the same word.
-type entry struct {
-	line, col int32
-	next      int32  // next sibling, or -1
-	name      uint32 // children's kind << kindShift | the key's index in Document.keys, or the sequence index
-}
-
-// The kinds of an entry's children. A key's index or a sequence index fits
-// below kindShift: a file of at most 2 GiB cannot hold 2^30 distinct keys or
-// items in one sequence.
-const (
-	kindShift     = 30
-	noChildren    = 0 // a scalar, or an empty mapping or sequence
-	mappingItems  = 1
-	sequenceItems = 2
-	nameMask      = 1<<kindShift - 1
-)
-
-func (e *entry) kind() uint32   { return e.name >> kindShift }
-func (e *entry) number() uint32 { return e.name & nameMask }
-
-// Pos returns the position of the node at path, a JSON path from the object
-// root made of string keys and integer indices (int, int64, float64 or
-// json.Number-like values with an Int64 method). Mapping entries are
-// positioned at their key, sequence items at the item. When path does not
-// fully exist, Pos returns the position of the deepest node that does.
-func (d *Document) Pos(path []any) diag.Pos {
-	if len(d.index) == 0 {
-		return diag.Pos{File: d.File}
-	}
-	cur := d.root
-	for _, seg := range path {
-		child := d.child(cur, seg)
-		if child < 0 {
-			break
-		}
-		cur = child
-	}
-	e := &d.index[cur]
-	return diag.Pos{File: d.File, Line: int(e.line), Col: int(e.col)}
-}
-
-func (d *Document) child(parent int32, seg any) int32 {
-	key, isKey := seg.(string)
-	idx, isIdx := pathIndex(seg)
-	kind := d.index[parent].kind()
-	if kind == noChildren {
-		return -1
-	}
-	for c := parent + 1; c >= 0; c = d.index[c].next {
-		e := &d.index[c]
-		switch {
-		case kind == mappingItems && isKey && d.keys[e.number()] == key:
-			return c
-		case kind == sequenceItems && isIdx && int64(e.number()) == idx:
-			return c
-		}
-	}
-	return -1
-}
-
-// pathIndex reads a sequence index from a path segment.
-func pathIndex(seg any) (int64, bool) {
-	switch v := seg.(type) {
-	case int:
-		return int64(v), true
-	case int64:
-		return v, true
-	case int32:
-		return int64(v), true
-	case float64:
-		if v == float64(int64(v)) {
-			return int64(v), true
-		}
-	case interface{ Int64() (int64, error) }: // json.Number
-		n, err := v.Int64()
-		return n, err == nil
-	}
-	return 0, false
-}
-
 // Meta returns the object's identity fields; missing or non-string fields
 // are empty.
 func (d *Document) Meta() (apiVersion, kind, namespace, name string) {
@@ -233,13 +147,18 @@ func (l Limits) parse(file string, data []byte, kube bool) ([]Document, error) {
 func (l Limits) parseAt(file string, skip int, data []byte, kube bool) ([]Document, error) {
 	l = l.withDefaults()
 	if len(data) > l.FileSize {
-		return nil, diag.Errorf(diag.Pos{File: file}, "", "file is larger than the %s limit", byteSize(l.FileSize))
+		return nil, diag.Errorf(diag.Pos{File: file}, "", "file is larger than the %s limit", diag.Size(l.FileSize))
+	}
+	at := func(off int) diag.Pos { // data starts on line skip+1
+		p := diag.At(file, data, off)
+		p.Line += skip
+		return p
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return nil, diag.Errorf(offsetPos(file, skip, data, i), "", "file contains a NUL byte: binary content is not a manifest")
+		return nil, diag.Errorf(at(i), "", "file contains a NUL byte: binary content is not a manifest")
 	}
 	if !utf8.Valid(data) {
-		return nil, diag.Errorf(offsetPos(file, skip, data, invalidUTF8(data)), "", "file is not valid UTF-8: binary content is not a manifest")
+		return nil, diag.Errorf(at(invalidUTF8(data)), "", "file is not valid UTF-8: binary content is not a manifest")
 	}
 
 	kt := keyTables.Get().(*keyTable)
@@ -308,41 +227,6 @@ type parser struct {
 	// is complete.
 	keys   []string
 	keyIDs map[string]int32
-}
-
-// keyTable numbers mapping keys for position indexes. Tables are shared
-// by the files parsed one after another: a lint parses thousands of files
-// with the same few dozen keys, and one table for them all saves each file
-// a map and a copy of its keys. A table only grows, so the keys a document
-// has numbered stay as they are while later parses add theirs (beyond the
-// document's slice of the table).
-type keyTable struct {
-	keys []string
-	ids  map[string]int32
-}
-
-var keyTables = sync.Pool{New: func() any { return &keyTable{ids: map[string]int32{}} }}
-
-// maxSharedKeys is the size past which a table is not reused: files whose
-// keys do not repeat would make it grow for as long as the process runs.
-const maxSharedKeys = 1 << 14
-
-// release returns the table to the pool, unless it has grown too big.
-func (kt *keyTable) release() {
-	if len(kt.keys) <= maxSharedKeys {
-		keyTables.Put(kt)
-	}
-}
-
-// keyID returns the number of key in p.keys, adding it when it is new.
-func (p *parser) keyID(key string) int32 {
-	if id, ok := p.keyIDs[key]; ok {
-		return id
-	}
-	id := int32(len(p.keys))
-	p.keys = append(p.keys, key)
-	p.keyIDs[key] = id
-	return id
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
@@ -794,15 +678,6 @@ func truncate(s string, n int) string {
 	return string(r[:n]) + "..."
 }
 
-// offsetPos converts a byte offset into a 1-based line and column (in
-// bytes: the line may not be valid text) of data, which starts after skip
-// lines of file.
-func offsetPos(file string, skip int, data []byte, off int) diag.Pos {
-	line := 1 + skip + bytes.Count(data[:off], []byte{'\n'})
-	col := off - bytes.LastIndexByte(data[:off], '\n')
-	return diag.Pos{File: file, Line: line, Col: col}
-}
-
 // invalidUTF8 returns the offset of the first byte that is not valid UTF-8.
 func invalidUTF8(data []byte) int {
 	for i := 0; i < len(data); {
@@ -813,14 +688,4 @@ func invalidUTF8(data []byte) int {
 		i += size
 	}
 	return len(data)
-}
-
-func byteSize(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

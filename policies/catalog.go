@@ -50,7 +50,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/dozen-dev/dozen/internal/parallel"
+	"github.com/dozen-dev/dozen/parallel"
 )
 
 // Categories are the directories of the built-in rules, in catalogue order.

@@ -14,8 +14,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/dozen-dev/dozen/diag"
-	"github.com/dozen-dev/dozen/internal/parallel"
 	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/parallel"
 	"github.com/dozen-dev/dozen/policies/eval"
 	"github.com/dozen-dev/dozen/redact"
 )
@@ -286,15 +286,13 @@ func (e *Engine) Rules() []Rule { return slices.Clone(e.rules) }
 // policy failing at run time) are returned as a diag.List beside the
 // findings of the other documents.
 func (e *Engine) Lint(ctx context.Context, docs []manifest.Document) (*Result, error) {
-	workers := min(runtime.GOMAXPROCS(0), len(docs))
 	inputs := make([]Input, len(docs))
 	convErrs := make([]error, len(docs))
-	convs := make([]converter, workers)
-	parallel.For(workers, len(docs), func(w, i int) {
+	ConvertEach(len(docs), func(conv *Converter, i int) {
 		// The caller holds the objects: the inputs keep them too, rather
 		// than decode them again for the findings.
 		var v ast.Value
-		v, convErrs[i] = convs[w].value(docs[i].Object)
+		v, convErrs[i] = conv.c.value(docs[i].Object)
 		inputs[i] = newInput(docs[i], v)
 	})
 	if err := errors.Join(convErrs...); err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/dozen-dev/dozen/internal/parallel"
+	"github.com/dozen-dev/dozen/parallel"
 	"github.com/dozen-dev/dozen/policies/eval"
 )
 

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -342,5 +343,91 @@ func TestMaskingIgnoresTheValuesOrder(t *testing.T) {
 	}
 	if msgs[0] != msgs[1] || !strings.Contains(msgs[0], Masked) {
 		t.Errorf("masked %q one way and %q the other", msgs[0], msgs[1])
+	}
+}
+
+// TestNamespaceParts: sources that share a namespace lint in one part,
+// the parts in the order of their first source; a source with an object
+// without a namespace, or whose namespaces are unknown, puts everything in
+// one part.
+func TestNamespaceParts(t *testing.T) {
+	ns := func(ns ...string) []string { return ns }
+	cases := []struct {
+		name       string
+		namespaces [][]string
+		want       [][]int
+	}{
+		{"none", nil, [][]int{{}}},
+		{"one namespace", [][]string{ns("a"), ns("a")}, [][]int{{0, 1}}},
+		{"environments", [][]string{ns("dev"), ns("prod"), ns("staging"), ns("dev"), ns("prod"), ns("staging")},
+			[][]int{{0, 3}, {1, 4}, {2, 5}}},
+		{"a source in two namespaces joins them", [][]string{ns("a"), ns("b"), ns("c"), ns("b", "c"), ns("d")},
+			[][]int{{0}, {1, 2, 3}, {4}}},
+		{"joined later through an earlier part", [][]string{ns("c"), ns("a"), ns("b"), ns("a", "c")},
+			[][]int{{0, 1, 3}, {2}}},
+		{"an object without a namespace", [][]string{ns("a"), ns("", "b"), ns("c")}, [][]int{{0, 1, 2}}},
+		{"namespaces unknown", [][]string{ns("a"), nil, ns("c")}, [][]int{{0, 1, 2}}},
+		{"no objects", [][]string{ns("a"), {}, ns("b")}, [][]int{{0}, {1}, {2}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := namespaceParts(c.namespaces); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("namespaceParts = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestLintSources: the engine groups sources by namespace and loads each
+// source once, part by part; told a wrong namespace for a source, it
+// loads every source again and lints them at once. Either way the result
+// is LintInputs' on every source.
+func TestLintSources(t *testing.T) {
+	docs, namespaces := partsCorpus(t)
+	eng, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := inputsOf(t, docs)
+	whole, err := eng.LintInputs(context.Background(), inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := byNamespace(inputs, namespaces) // a source a namespace
+	nss := make([][]string, len(sources))
+	for i := range nss {
+		nss[i] = []string{namespaces[i]}
+	}
+	lint := func(nss [][]string) (*Result, []int) {
+		t.Helper()
+		var mu sync.Mutex
+		loads := make([]int, len(sources))
+		res, err := eng.LintSources(context.Background(), nss, func(conv *Converter, i int) ([]Input, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			loads[i]++
+			return sources[i], nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, loads
+	}
+	res, loads := lint(nss)
+	if !slices.Equal(loads, []int{1, 1, 1}) || !reflect.DeepEqual(res, whole) {
+		t.Errorf("by namespace: loads %v, %d findings; at once %d", loads, len(res.Findings), len(whole.Findings))
+	}
+	nss[0] = []string{"elsewhere"} // source 0's objects are in ns-0, in no other source
+	res, loads = lint(nss)
+	if !slices.Equal(loads, []int{1, 1, 1}) || !reflect.DeepEqual(res, whole) {
+		t.Errorf("a source misnamed alone in its part: loads %v, %d findings; at once %d", loads, len(res.Findings), len(whole.Findings))
+	}
+	// ns-0's objects in two sources said to be in two namespaces: the
+	// second part meets a namespace the first had.
+	half := len(sources[0]) / 2
+	sources = append([][]Input{sources[0][:half], sources[0][half:]}, sources[1:]...)
+	res, loads = lint([][]string{{"a"}, {"b"}, {namespaces[1]}, {namespaces[2]}})
+	if !slices.Equal(loads, []int{2, 2, 1, 1}) || !reflect.DeepEqual(res, whole) {
+		t.Errorf("sources misnamed across parts: loads %v, %d findings; at once %d", loads, len(res.Findings), len(whole.Findings))
 	}
 }

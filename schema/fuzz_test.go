@@ -1,12 +1,11 @@
 package schema
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/diag/diagtest"
 )
 
 // fuzzMaxInput bounds the inputs the fuzz target tries: CUE evaluation
@@ -52,7 +51,7 @@ func FuzzLoad(f *testing.F) {
 		defer done.Stop()
 		svc, err := s.Load(file, data)
 		if err != nil {
-			checkDiag(t, file, err)
+			diagtest.Check(t, file, err)
 			return
 		}
 		if svc.Name == "" {
@@ -67,30 +66,4 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
-}
-
-// checkDiag fails t unless err is a positioned error naming file, or a
-// list of them.
-func checkDiag(t *testing.T, file string, err error) {
-	t.Helper()
-	var l diag.List
-	var e *diag.Error
-	switch {
-	case errors.As(err, &l):
-	case errors.As(err, &e):
-		l = diag.List{e}
-	default:
-		t.Fatalf("error is %T, not a positioned error: %v", err, err)
-	}
-	if len(l) == 0 {
-		t.Fatalf("empty error list returned as an error")
-	}
-	for _, e := range l {
-		if e.Pos.File != file {
-			t.Fatalf("error does not name %s: %v", file, e)
-		}
-		if e.Msg == "" {
-			t.Fatalf("error without a message: %#v", e)
-		}
-	}
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dozen-dev/dozen/internal/golden"
+	"github.com/dozen-dev/dozen/golden"
 )
 
 // TestCheckSchedule holds CheckSchedule's verdicts; want is "" for a

@@ -19,7 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dozen-dev/dozen/internal/parallel"
+	"github.com/dozen-dev/dozen/parallel"
 )
 
 // opened is a tree's directory, opened and locked.

@@ -14,8 +14,8 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/dozen-dev/dozen/golden"
 	"github.com/dozen-dev/dozen/internal/cli"
-	"github.com/dozen-dev/dozen/internal/golden"
 )
 
 // The guide (docs/guide.md) is a test: a new user follows it from an empty

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	update "github.com/dozen-dev/dozen/internal/golden"
+	update "github.com/dozen-dev/dozen/golden"
 )
 
 // TestReadme keeps the README's two commands honest: the render command's

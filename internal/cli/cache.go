@@ -23,8 +23,8 @@ import (
 // render depends on: the dozen binary (a hash of the executable's
 // content), the service file's name and content, its overlay
 // directories, the environment flags and the input limits (see
-// generate.Cache). The lint of a render is cached whole, under a key of
-// everything it depends on (lintcache.go): a rule may look across every
+// generate.Options.Cache). The lint of a render is cached whole, under a key of
+// everything it depends on (pipeline.Lint): a rule may look across every
 // object.
 //
 // The directory is $DOZEN_CACHE, or dozen/ in the user's cache directory
@@ -64,7 +64,7 @@ const (
 	cacheTouchAfter = time.Hour // a hit refreshes an entry's time once this old
 )
 
-// dirCache is a generate.Cache in a directory: one file per entry, under
+// dirCache is a cache.Cache in a directory: one file per entry, under
 // a two-letter fan-out directory, written whole or not at all. Every file
 // is reached through root, the cache directory, so none is outside it.
 type dirCache struct {
@@ -178,7 +178,7 @@ func (c *dirCache) binaryID() (string, error) {
 // data: a file damaged on disk is a miss, not a wrong render.
 const sumLen = 2 * sha256.Size
 
-// Get implements generate.Cache.
+// Get implements cache.Cache.
 func (c *dirCache) Get(key string) ([]byte, bool) {
 	if !isCacheKey(key) {
 		return nil, false
@@ -194,7 +194,7 @@ func (c *dirCache) Get(key string) ([]byte, bool) {
 	return data, true
 }
 
-// Put implements generate.Cache.
+// Put implements cache.Cache.
 func (c *dirCache) Put(key string, data []byte) {
 	if isCacheKey(key) {
 		c.put(entryName(key), data)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/pipeline"
 	"github.com/dozen-dev/dozen/policies"
 	"github.com/dozen-dev/dozen/report"
 )
@@ -94,13 +95,7 @@ func (env *Env) writeReports(outs []output, res *policies.Result, opts report.Op
 
 // reportOptions are the writers' options for a lint of inputs.
 func reportOptions(inputs []policies.Input) report.Options {
-	opts := report.Options{Version: toolVersion()}
-	for i := range inputs {
-		if inputs[i].Linted() { // not a shard's context
-			opts.Checked = append(opts.Checked, report.Checked{File: inputs[i].File(), Object: inputs[i].Object()})
-		}
-	}
-	return opts
+	return report.Options{Version: toolVersion(), Checked: pipeline.Checked(inputs)}
 }
 
 // toolVersion is dozen's version for reports, from the module version in

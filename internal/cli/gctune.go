@@ -24,12 +24,8 @@ import (
 //     in the terms of Go's GC guide). The budget is what the 300 MiB peak
 //     RSS goal leaves once the binary's pages are counted (about 55 MiB).
 //     Near its limit the runtime returns freed pages to the system, so the
-//     heap gets more of the same RSS than a heap goal gives it (a goal of
-//     168 MiB peaked at 285 to 302 MiB). Linting 20,000 objects, whose OPA
-//     values keep about 90 MB live, now collects about half as often as
-//     with the 144 MiB goal before, for 12% less CPU; rendering 1,000
-//     services about 9% less; peak RSS 275 MiB (BENCHMARKS.md, fifth
-//     session);
+//     heap gets more of the same RSS than a heap goal gives it (the
+//     measurements are in BENCHMARKS.md, fifth session);
 //   - past half the budget, pacing by memory would collect again and again
 //     for little (the runtime caps such a collector at half the CPU, and
 //     the run crawls), so the memory limit goes back to --limit memory and

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dozen-dev/dozen/load"
 )
 
 // initTemplate is the service file `dozen init` writes. %s is the name.
@@ -88,7 +90,7 @@ service file, init fails.
 				}
 			}
 			if err := os.MkdirAll(env.abs(dir), 0o755); err != nil {
-				return fmt.Errorf("%s: %s", dir, describeFSError(err))
+				return fmt.Errorf("%s: %s", dir, load.Reason(err))
 			}
 			p := filepath.Join(dir, "service.cue")
 			f, err := os.OpenFile(env.abs(p), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -96,7 +98,7 @@ service file, init fails.
 				return fmt.Errorf("%s: already exists; init never overwrites a service file", p)
 			}
 			if err != nil {
-				return fmt.Errorf("%s: %s", p, describeFSError(err))
+				return fmt.Errorf("%s: %s", p, load.Reason(err))
 			}
 			if _, err := fmt.Fprintf(f, initTemplate, name, name, name); err != nil {
 				f.Close()

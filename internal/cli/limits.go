@@ -9,18 +9,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dozen-dev/dozen/manifest"
-	"github.com/dozen-dev/dozen/schema"
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/load"
 )
 
 // limits bound the input one run reads, so that a hostile or mistaken file
 // is refused with a message instead of exhausting memory or time. --limit
 // NAME=VALUE raises (or lowers) one.
 type limits struct {
-	fileSize    int // manifests, overlay files, configuration and policies
-	serviceSize int // service files
-	depth       int // nesting of mappings and lists, manifests and service files
-	aliases     int // nodes YAML aliases may add to one manifest
+	load.Limits     // file sizes, nesting and aliases
 	memory      int // the process's heap (see memory.go)
 	// time bounds each service file's evaluation (its CUE and its
 	// kustomize builds) and each object's evaluation by the policies.
@@ -28,11 +25,10 @@ type limits struct {
 }
 
 // defaultMemoryLimit is the memory limit unless --limit memory=SIZE sets
-// it. The largest run measured, rendering 1,000 services in all their
-// environments, peaked at about 1.1 GB when this was chosen (about 320 MiB
-// since issue 7's work): 4 GiB leaves a legitimate run that much many times
-// over, and stops a runaway CUE evaluation before it
-// takes the memory of a CI runner or a laptop.
+// it: many times the peak of the largest run BENCHMARKS.md measures
+// (rendering 1,000 services in all their environments), and low enough to
+// stop a runaway CUE evaluation before it takes the memory of a CI runner
+// or a laptop.
 const defaultMemoryLimit = 4 << 30
 
 // defaultTimeLimit is the time limit unless --limit time=DURATION sets
@@ -44,14 +40,7 @@ const defaultMemoryLimit = 4 << 30
 const defaultTimeLimit = 30 * time.Second
 
 func defaultLimits() limits {
-	return limits{
-		fileSize:    manifest.MaxFileSize,
-		serviceSize: schema.MaxFileSize,
-		depth:       manifest.MaxDepth,
-		aliases:     manifest.MaxAliasNodes,
-		memory:      defaultMemoryLimit,
-		time:        defaultTimeLimit,
-	}
+	return limits{Limits: load.DefaultLimits(), memory: defaultMemoryLimit, time: defaultTimeLimit}
 }
 
 // limitNames are the names --limit takes, in help order.
@@ -63,13 +52,13 @@ var limitNames = []string{"file-size", "service-size", "depth", "aliases", "memo
 func (l *limits) field(name string) (p *int, size bool, max int) {
 	switch name {
 	case "file-size":
-		return &l.fileSize, true, math.MaxInt32
+		return &l.FileSize, true, math.MaxInt32
 	case "service-size":
-		return &l.serviceSize, true, math.MaxInt32
+		return &l.ServiceSize, true, math.MaxInt32
 	case "depth":
-		return &l.depth, false, math.MaxInt32
+		return &l.Depth, false, math.MaxInt32
 	case "aliases":
-		return &l.aliases, false, math.MaxInt32
+		return &l.Aliases, false, math.MaxInt32
 	case "memory":
 		return &l.memory, true, math.MaxInt
 	}
@@ -118,14 +107,6 @@ func (l *limits) String() string {
 
 func (l *limits) Type() string { return "NAME=VALUE" }
 
-func (l *limits) manifest() manifest.Limits {
-	return manifest.Limits{FileSize: l.fileSize, Depth: l.depth, AliasNodes: l.aliases}
-}
-
-func (l *limits) service() schema.Limits {
-	return schema.Limits{FileSize: l.serviceSize, Depth: l.depth}
-}
-
 // addLimitFlag adds --limit to a command that reads input, bound to the
 // run's limits; its help shows the defaults.
 func addLimitFlag(cmd *cobra.Command, env *Env) {
@@ -159,25 +140,8 @@ func parseLimit(s string, size bool, max int) (int, error) {
 	return n * mult, nil
 }
 
-// formatSize writes a byte count the way --limit reads it.
+// formatSize writes a byte count the way --limit reads it: "32MiB",
+// "100".
 func formatSize(n int) string {
-	for _, u := range []struct {
-		suffix string
-		mult   int
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n >= u.mult && n%u.mult == 0 {
-			return strconv.Itoa(n/u.mult) + u.suffix
-		}
-	}
-	return strconv.Itoa(n)
-}
-
-// sizeText writes a byte count for a message, as manifest and schema do:
-// "32 MiB", "100 bytes".
-func sizeText(n int) string {
-	s := formatSize(n)
-	if _, err := strconv.Atoi(s); err == nil {
-		return s + " bytes"
-	}
-	return s[:len(s)-3] + " " + s[len(s)-3:]
+	return strings.Replace(strings.TrimSuffix(diag.Size(n), " bytes"), " ", "", 1)
 }

@@ -29,7 +29,7 @@ func TestLimits(t *testing.T) {
 		{"memory=256MiB", func(l *limits) int { return l.memory }, 256 << 20, ""},
 		{"memory=64GiB", func(l *limits) int { return l.memory }, 64 << 30, ""},
 		{"memory=1000000", func(l *limits) int { return l.memory }, 1000000, ""},
-		{"file-size=8MiB", func(l *limits) int { return l.fileSize }, 8 << 20, ""},
+		{"file-size=8MiB", func(l *limits) int { return l.FileSize }, 8 << 20, ""},
 		{"memory=0", nil, 0, `memory: "0" is not a size (such as 4MiB, 512KiB or 1000000)`},
 		{"memory=lots", nil, 0, `memory: "lots" is not a size`},
 		{"memory=-1GiB", nil, 0, `memory: "-1GiB" is not a size`},

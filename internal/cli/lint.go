@@ -1,27 +1,18 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dozen-dev/dozen/diag"
-	"github.com/dozen-dev/dozen/internal/parallel"
-	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/load"
+	"github.com/dozen-dev/dozen/pipeline"
 	"github.com/dozen-dev/dozen/policies"
-	"github.com/dozen-dev/dozen/schema"
 )
 
 type lintOptions struct {
@@ -32,82 +23,6 @@ type lintOptions struct {
 	failOn    string
 	env       string
 	shard     shard
-}
-
-// customPolicies are the flags that load custom Rego policies, the same
-// for lint and render: --policy, --namespace and --rego-version.
-type customPolicies struct {
-	paths      []string
-	namespaces []string
-	rego       regoVersion
-}
-
-// configPolicyPaths returns the policy paths of cfg's policies section,
-// relative to the configuration file wherever dozen runs; a path that is
-// not there is an error at its line.
-func (env *Env) configPolicyPaths(cfg *policies.Config) ([]string, error) {
-	var paths []string
-	var errs diag.List
-	dir := filepath.Dir(cfg.File)
-	for i, path := range cfg.Policies.Paths {
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
-		}
-		at := func(msg string) {
-			errs = append(errs, &diag.Error{Pos: cfg.Policies.PathPos[i], Path: fmt.Sprintf("policies.paths[%d]", i), Msg: path + ": " + msg})
-		}
-		if _, err := os.Stat(env.abs(path)); err != nil {
-			at(describeFSError(err))
-		} else if files, _ := env.walk(path, func(name string) bool { return strings.HasSuffix(name, ".rego") }); len(files) == 0 {
-			at("no Rego files (*.rego) in this directory or below")
-		}
-		paths = append(paths, path)
-	}
-	return paths, errs.Sort().Err()
-}
-
-// addPolicyFlags adds --policy, --namespace and --rego-version.
-func addPolicyFlags(cmd *cobra.Command, p *customPolicies) {
-	f := cmd.Flags()
-	f.StringArrayVar(&p.paths, "policy", nil, "custom Rego policy `DIR` or file (repeatable)")
-	f.StringArrayVar(&p.namespaces, "namespace", nil, "`PACKAGE` of custom policies whose rules run (repeatable; default main)")
-	addRegoVersionFlag(cmd, &p.rego)
-}
-
-// resolve returns the paths of the custom policies, the packages whose
-// rules run and the policies' syntax version. Without --policy, the
-// policies section of cfg (.dozen.yaml) names them, with its namespaces
-// and rego_version unless --namespace or --rego-version is given. With
-// --policy the section is not used: its namespaces and version describe
-// its own paths.
-func (p *customPolicies) resolve(env *Env, cfg *policies.Config) (paths, namespaces []string, version policies.RegoVersion, err error) {
-	paths, namespaces, version = p.paths, p.namespaces, p.rego.v
-	if len(paths) == 0 && cfg != nil && len(cfg.Policies.Paths) > 0 {
-		if paths, err = env.configPolicyPaths(cfg); err != nil {
-			return nil, nil, "", err
-		}
-		if len(namespaces) == 0 {
-			namespaces = cfg.Policies.Namespaces
-		}
-		if version == "" {
-			version = cfg.Policies.RegoVersion
-		}
-	}
-	return paths, namespaces, version, nil
-}
-
-// load reads the custom policies' Rego files (not their tests) and
-// returns them with the packages whose rules run (see resolve).
-func (p *customPolicies) load(env *Env, cfg *policies.Config) ([]policies.Module, []string, error) {
-	paths, namespaces, version, err := p.resolve(env, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	mods, err := env.readPolicies(paths, false, version)
-	if err != nil {
-		return nil, nil, err
-	}
-	return mods, namespaces, nil
 }
 
 func newLintCmd(env *Env) *cobra.Command {
@@ -185,17 +100,30 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	if err != nil {
 		return err
 	}
-	eng, err := env.lintEngine(opts)
+	ld := env.loader()
+	eng, err := env.lintEngine(ld, opts)
 	if err != nil {
 		return err
 	}
 	if len(args) == 0 {
 		args = []string{"."} // service files in "." too, not only manifests
 	}
-	services, skip := env.splitServiceFiles(args, "overlays")
-	inputs, inputErrs := env.loadManifests(args, services, skip, &opts.shard)
+	services, skip := ld.SplitServiceFiles(args, "overlays")
+	files, stdin, inputErrs := ld.ManifestFiles(args, services, skip)
+	// A shard reads every file, and lints its own with the others as
+	// context (pipeline.Manifests).
+	mine := map[string]bool{}
+	for _, f := range opts.shard.pick(append(slices.Clone(files), load.StdinName)) {
+		mine[f] = true
+	}
+	var in io.Reader
+	if stdin {
+		in = env.Stdin
+	}
+	inputs, readErrs := pipeline.Manifests(ld, files, in, func(name string) bool { return mine[name] })
+	inputErrs = append(inputErrs, readErrs...)
 	services = opts.shard.pick(services)
-	rendered, renderErrs := env.lintServiceDocs(services, opts.env)
+	rendered, renderErrs := env.lintServiceDocs(ld, services, opts.env)
 	inputs = append(inputs, rendered...)
 	inputErrs = append(inputErrs, renderErrs...)
 	return env.lintDocs(ctx, eng, outs, failOn, inputs, inputErrs)
@@ -266,12 +194,12 @@ func (env *Env) color() bool {
 
 // lintEngine builds the policy engine from the configuration and custom
 // policies the options name.
-func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
-	cfg, err := env.loadConfig(opts.config)
+func (env *Env) lintEngine(ld *load.Loader, opts *lintOptions) (*policies.Engine, error) {
+	cfg, err := ld.Config(opts.config)
 	if err != nil {
 		return nil, err
 	}
-	mods, namespaces, err := opts.custom.load(env, cfg)
+	mods, namespaces, err := opts.custom.load(ld, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -290,300 +218,4 @@ func (env *Env) lintEngine(opts *lintOptions) (*policies.Engine, error) {
 		return nil, err
 	}
 	return policies.New(setup)
-}
-
-// loadConfig reads the --config file, or the nearest .dozen.yaml from the
-// working directory upward; no file is the empty configuration.
-func (env *Env) loadConfig(flag string) (*policies.Config, error) {
-	name := flag
-	if name == "" {
-		name = env.findConfig()
-		if name == "" {
-			return nil, nil
-		}
-	}
-	data, err := readBounded(env.abs(name), env.limits.fileSize)
-	if err != nil {
-		return nil, &diag.Error{Pos: diag.Pos{File: name}, Msg: describeFSError(err)}
-	}
-	return policies.LoadConfig(name, data)
-}
-
-// findConfig returns the nearest .dozen.yaml from the working directory
-// upward, as a path relative to it, or "".
-func (env *Env) findConfig() string {
-	dir := filepath.Clean(env.Dir)
-	for {
-		p := filepath.Join(dir, policies.ConfigFile)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			if rel, err := filepath.Rel(env.Dir, p); err == nil {
-				return rel
-			}
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
-// readPolicies reads the Rego files of each path: a .rego file, or a
-// directory searched recursively (hidden directories skipped), as written
-// in the Rego version. Test files are included only when tests is set.
-func (env *Env) readPolicies(paths []string, tests bool, version policies.RegoVersion) ([]policies.Module, error) {
-	var mods []policies.Module
-	var errs diag.List
-	for _, arg := range paths {
-		files, err := env.walk(arg, func(name string) bool {
-			return strings.HasSuffix(name, ".rego") && (tests || !strings.HasSuffix(name, "_test.rego"))
-		})
-		if err != nil {
-			errs = append(errs, err...)
-			continue
-		}
-		if len(files) == 0 {
-			errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: "no Rego files (*.rego) in this directory or below"})
-		}
-		for _, f := range files {
-			data, err := readBounded(env.abs(f), env.limits.fileSize)
-			if err != nil {
-				errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: describeFSError(err)})
-				continue
-			}
-			mods = append(mods, policies.Module{File: f, Source: data, RegoVersion: version})
-		}
-	}
-	return mods, errs.Sort().Err()
-}
-
-// stdinName names standard input in positions.
-const stdinName = "<stdin>"
-
-// isManifestFile reports whether a directory walk picks up name.
-func isManifestFile(name string) bool {
-	if strings.HasPrefix(name, ".") || schema.IsServiceFile(name) {
-		return false
-	}
-	switch filepath.Ext(name) {
-	case ".yaml", ".yml", ".json":
-		return true
-	}
-	return false
-}
-
-// loadManifests reads and parses the manifests named by args. Files that
-// cannot be read or parsed are reported in the returned list; the
-// documents of the others are returned, converted for linting as each file
-// is parsed, so that the run never holds every object in both forms.
-//
-// Service files are not manifests: the caller renders them (services), and
-// files in their overlay directories (skip) are left to that rendering.
-func (env *Env) loadManifests(args, services, skip []string, sh *shard) ([]policies.Input, diag.List) {
-	if len(args) == 0 {
-		args = []string{"."}
-	}
-	var files []string
-	var errs diag.List
-	stdin := false
-	for _, arg := range args {
-		if arg == "-" {
-			stdin = true
-			continue
-		}
-		if slices.Contains(services, filepath.Clean(arg)) {
-			continue
-		}
-		found, err := env.walk(arg, isManifestFile)
-		if err != nil {
-			errs = append(errs, err...)
-			continue
-		}
-		found = slices.DeleteFunc(found, func(f string) bool { return underAny(f, skip) })
-		hasServices := slices.ContainsFunc(services, func(s string) bool { return underAny(s, []string{arg}) })
-		if len(found) == 0 && !hasServices {
-			errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: "no manifests (*.yaml, *.yml, *.json) in this directory or below"})
-		}
-		files = append(files, found...)
-	}
-	slices.Sort(files)
-	files = slices.Compact(files)
-	// A shard reads every file, and lints its own with the others as
-	// context, so that cross-object rules see what a whole run sees: the
-	// findings of the shards add up to the findings of one run. Input errors
-	// are each shard's own.
-	mine := map[string]bool{}
-	for _, f := range sh.pick(append(slices.Clone(files), stdinName)) {
-		mine[f] = true
-	}
-	own := func(name string, in []policies.Input, errs diag.List) ([]policies.Input, diag.List) {
-		if mine[name] {
-			return in, errs
-		}
-		for i := range in {
-			in[i] = in[i].AsContext()
-		}
-		return in, nil
-	}
-
-	var inputs []policies.Input
-	parse := func(conv *policies.Converter, name string, data []byte) ([]policies.Input, diag.List) {
-		if len(bytes.TrimSpace(data)) == 0 {
-			return nil, diag.List{{Pos: diag.Pos{File: name}, Msg: "file is empty: no Kubernetes objects"}}
-		}
-		docs, err := env.limits.manifest().Parse(name, data)
-		if err != nil {
-			return nil, asList(err)
-		}
-		return convertDocs(conv, docs)
-	}
-	if stdin {
-		data, err := io.ReadAll(io.LimitReader(env.Stdin, int64(env.limits.fileSize)+1))
-		if err != nil {
-			_, e := own(stdinName, nil, diag.List{{Pos: diag.Pos{File: stdinName}, Msg: err.Error()}})
-			errs = append(errs, e...)
-		} else {
-			in, e := parse(&policies.Converter{}, stdinName, data)
-			in, e = own(stdinName, in, e)
-			inputs, errs = append(inputs, in...), append(errs, e...)
-		}
-	}
-	// Files are read and parsed on every core, each into its own slot, and
-	// gathered in order: the result does not depend on the scheduling.
-	type slot struct {
-		inputs []policies.Input
-		errs   diag.List
-	}
-	slots := make([]slot, len(files))
-	workers := min(runtime.GOMAXPROCS(0), len(files))
-	convs := make([]policies.Converter, workers) // one a worker
-	parallel.For(workers, len(files), func(w, i int) {
-		data, err := readBounded(env.abs(files[i]), env.limits.fileSize)
-		if err != nil {
-			_, slots[i].errs = own(files[i], nil, diag.List{{Pos: diag.Pos{File: files[i]}, Msg: describeFSError(err)}})
-			return
-		}
-		in, e := parse(&convs[w], files[i], data)
-		slots[i].inputs, slots[i].errs = own(files[i], in, e)
-	})
-	n := len(inputs)
-	for _, s := range slots {
-		n += len(s.inputs)
-	}
-	inputs = slices.Grow(inputs, n-len(inputs))
-	for _, s := range slots {
-		inputs, errs = append(inputs, s.inputs...), append(errs, s.errs...)
-	}
-	return inputs, errs
-}
-
-// convertDocs converts parsed documents for linting; their objects are
-// not kept.
-func convertDocs(conv *policies.Converter, docs []manifest.Document) ([]policies.Input, diag.List) {
-	inputs := make([]policies.Input, 0, len(docs))
-	for _, d := range docs {
-		in, err := conv.Input(d)
-		if err != nil {
-			return nil, diag.List{{Pos: d.Pos(nil), Msg: err.Error()}}
-		}
-		inputs = append(inputs, in)
-	}
-	return inputs, nil
-}
-
-// walk expands a path argument: a file is taken as it is; a directory is
-// searched recursively for files that match (hidden directories skipped).
-// Paths come back as the user would write them, sorted.
-func (env *Env) walk(arg string, match func(name string) bool) ([]string, diag.List) {
-	root := env.abs(arg)
-	fi, err := os.Stat(root)
-	if err != nil {
-		return nil, diag.List{{Pos: diag.Pos{File: arg}, Msg: describeFSError(err)}}
-	}
-	if !fi.IsDir() {
-		return []string{filepath.Clean(arg)}, nil
-	}
-	var found []string
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if p != root && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
-			return nil
-		}
-		if match(d.Name()) {
-			rel, err := filepath.Rel(root, p)
-			if err != nil {
-				return err
-			}
-			found = append(found, filepath.Join(arg, rel))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, diag.List{{Pos: diag.Pos{File: arg}, Msg: describeFSError(err)}}
-	}
-	slices.Sort(found)
-	return found, nil
-}
-
-// readBounded reads a file of at most limit bytes, plus one so that the
-// parser reports a larger file as too large without this reading all of
-// it. It never waits on open: a named pipe that nothing writes to reads as
-// empty instead of blocking the run.
-func readBounded(path string, limit int) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.IsDir() {
-		return nil, errors.New("is a directory")
-	}
-	r := io.LimitReader(f, int64(limit)+1)
-	if !fi.Mode().IsRegular() {
-		return io.ReadAll(r) // a pipe or device: its size is unknown
-	}
-	// One allocation of the size that will be read, not a doubling one:
-	// the file's size plus one byte to see that it did not grow, capped
-	// at one byte over the limit.
-	n := int64(limit) + 1
-	if fi.Size() < n {
-		n = fi.Size() + 1
-	}
-	buf := make([]byte, n)
-	m, err := io.ReadFull(r, buf)
-	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		return buf[:m], nil
-	case err != nil:
-		return nil, err
-	}
-	// The file grew while it was read: take the rest, up to the limit.
-	rest, err := io.ReadAll(r)
-	return append(buf, rest...), err
-}
-
-// asList returns err's positioned errors.
-func asList(err error) diag.List {
-	var l diag.List
-	var e *diag.Error
-	switch {
-	case errors.As(err, &l):
-		return l
-	case errors.As(err, &e):
-		return diag.List{e}
-	}
-	return diag.List{{Msg: err.Error()}}
 }

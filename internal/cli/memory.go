@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/schema"
 )
 
@@ -230,7 +231,7 @@ func (g *memoryGuard) message() string {
 		return s
 	}
 	const raise = "(raise it with --limit memory=SIZE)"
-	limit := sizeText(g.limit)
+	limit := diag.Size(g.limit)
 	if len(g.files) == 0 {
 		return fmt.Sprintf("dozen: memory use exceeded the %s limit %s\n", limit, raise)
 	}

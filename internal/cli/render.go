@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/pipeline"
 	"github.com/dozen-dev/dozen/redact"
 	"github.com/dozen-dev/dozen/tree"
 )
@@ -173,26 +172,25 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 	if err != nil {
 		return err
 	}
-	yamls := yamlOf(results)
 	if !opts.noLint {
-		if err := env.lintRendered(results, yamls, opts); err != nil {
+		if err := env.lintRendered(results, opts); err != nil {
 			return err
 		}
 	}
 	if opts.output == "" {
 		var out []byte
-		for i, y := range yamls {
+		for i, r := range results {
 			if i > 0 {
 				out = append(out, "---\n"...)
 			}
-			out = append(out, y...)
+			out = append(out, r.YAML...)
 		}
 		_, err = env.Stdout.Write(out)
 		return err
 	}
 	files := tree.Files{}
-	for i, r := range results {
-		files[renderedName("", r, opts.allEnvs)] = yamls[i]
+	for _, r := range results {
+		files[pipeline.FileName("", r, opts.allEnvs)] = r.YAML
 	}
 	// A shard owns only its own files: it neither removes nor reports the
 	// files of the other shards.
@@ -250,100 +248,16 @@ func relDiff(env *Env, d []byte) []byte {
 // args, with their overlay directories. With encode, the results hold
 // their YAML instead of their objects (see generateOptions).
 func (env *Env) renderAll(args []string, opts *renderOptions, encode bool) ([]*generate.Result, error) {
-	files, err := env.findServiceFiles(args)
+	ld := env.loader()
+	files, err := ld.ServiceFiles(args)
 	if err != nil {
 		return nil, err
 	}
-	files = opts.shard.pick(files)
-	sources, err := env.readSources(files)
+	sources, err := ld.Services(opts.shard.pick(files), opts.overlays)
 	if err != nil {
-		return nil, err
-	}
-	if err := env.readOverlays(sources, opts.overlays); err != nil {
 		return nil, err
 	}
 	prog := env.newProgress("rendering", len(sources))
 	defer prog.stop()
 	return generate.Run(sources, generateOptions(env, opts, prog.callback(), encode))
-}
-
-// readOverlays reads, for each source, the overlay directories
-// <service dir>/<overlays>/<env>/ that hold a kustomization.yaml.
-func (env *Env) readOverlays(sources []generate.Source, overlays string) error {
-	var errs diag.List
-	for i := range sources {
-		base := filepath.Join(filepath.Dir(sources[i].File), overlays)
-		if fi, err := os.Lstat(env.abs(base)); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			// Overlays are read from inside the service's directory only.
-			errs = append(errs, &diag.Error{Pos: diag.Pos{File: base}, Msg: "the overlays directory is a symbolic link: an overlay may only use files inside the service's directory"})
-			continue
-		}
-		entries, err := os.ReadDir(env.abs(base))
-		if err != nil {
-			continue // no overlay directories
-		}
-		for _, e := range entries {
-			if e.Type()&fs.ModeSymlink != 0 {
-				if _, err := os.Stat(env.abs(filepath.Join(base, e.Name(), "kustomization.yaml"))); err == nil {
-					errs = append(errs, &diag.Error{Pos: diag.Pos{File: filepath.Join(base, e.Name())}, Msg: "an overlay directory may not be a symbolic link: an overlay may only use files inside the service's directory"})
-				}
-				continue
-			}
-			if !e.IsDir() {
-				continue
-			}
-			dir := filepath.Join(base, e.Name())
-			if _, err := os.Stat(env.abs(filepath.Join(dir, "kustomization.yaml"))); err != nil {
-				continue
-			}
-			o, err := env.readOverlay(dir)
-			if err != nil {
-				errs = append(errs, err...)
-				continue
-			}
-			if sources[i].Overlays == nil {
-				sources[i].Overlays = map[string]*generate.Overlay{}
-			}
-			sources[i].Overlays[e.Name()] = o
-		}
-	}
-	return errs.Err()
-}
-
-// readOverlay reads every regular file under dir, each up to the
-// file-size limit. Symbolic links are refused: an overlay may only use
-// files inside its own directory; so are named pipes, sockets and devices.
-func (env *Env) readOverlay(dir string) (*generate.Overlay, diag.List) {
-	o := &generate.Overlay{Dir: filepath.ToSlash(dir), Files: map[string][]byte{}}
-	var errs diag.List
-	root := env.abs(dir)
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		shown := filepath.Join(dir, rel)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: "symbolic links are not allowed in an overlay directory"})
-		case d.Type().IsRegular():
-			data, err := readBounded(p, env.limits.fileSize)
-			if err != nil {
-				errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: describeFSError(err)})
-				return nil
-			}
-			if len(data) > env.limits.fileSize {
-				errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: "file is larger than the " + sizeText(env.limits.fileSize) + " limit"})
-				return nil
-			}
-			o.Files[filepath.ToSlash(rel)] = data
-		case !d.IsDir():
-			errs = append(errs, &diag.Error{Pos: diag.Pos{File: shown}, Msg: "not a regular file: an overlay directory may hold only files and directories"})
-		}
-		return nil
-	})
-	if err != nil {
-		errs = append(errs, &diag.Error{Pos: diag.Pos{File: dir}, Msg: describeFSError(err)})
-	}
-	return o, errs
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/load"
 	"github.com/dozen-dev/dozen/offline"
 )
 
@@ -54,6 +56,18 @@ func (env *Env) ctx() context.Context {
 	}
 	return env.Ctx
 }
+
+// abs resolves a user path against the working directory.
+func (env *Env) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(env.Dir, p)
+}
+
+// loader reads the run's input, from the working directory and within
+// the run's limits.
+func (env *Env) loader() *load.Loader { return load.System(env.Dir, env.limits.Limits) }
 
 // OSEnv returns the Env of the running process.
 func OSEnv() *Env {

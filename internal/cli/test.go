@@ -42,10 +42,11 @@ Exit status 1 when a test fails or errors.
   dozen test --rego-version v0 policy/
   dozen test                # the policies .dozen.yaml names`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			ld := env.loader()
 			var cfg *policies.Config // read only to name the policies
 			if len(args) == 0 {
 				var err error
-				if cfg, err = env.loadConfig(config); err != nil {
+				if cfg, err = ld.Config(config); err != nil {
 					return err
 				}
 				if cfg == nil || len(cfg.Policies.Paths) == 0 {
@@ -53,11 +54,11 @@ Exit status 1 when a test fails or errors.
 				}
 			}
 			custom := customPolicies{paths: args, rego: rego}
-			paths, _, version, err := custom.resolve(env, cfg)
+			paths, _, version, err := custom.resolve(ld, cfg)
 			if err != nil {
 				return err
 			}
-			mods, err := env.readPolicies(paths, true, version)
+			mods, err := ld.Policies(paths, true, version)
 			if err != nil {
 				return err
 			}

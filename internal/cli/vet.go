@@ -58,7 +58,7 @@ of the rule "schema" at its position, for CI tools.
 			if len(outs) > 0 && (err == nil || diag.IsUserError(err)) {
 				var errs diag.List
 				if err != nil {
-					errs = asList(err)
+					errs = diag.AsList(err)
 				}
 				res, opts := schemaResult(files, errs)
 				if werr := env.writeReports(outs, res, opts, env.Stdout, env.color()); werr != nil {
@@ -78,15 +78,13 @@ of the rule "schema" at its position, for CI tools.
 // vet checks the service files named by args and returns them, with every
 // error found in them.
 func (env *Env) vet(args []string, overlays string) ([]string, error) {
-	files, err := env.findServiceFiles(args)
+	ld := env.loader()
+	files, err := ld.ServiceFiles(args)
 	if err != nil {
 		return nil, err
 	}
-	sources, err := env.readSources(files)
+	sources, err := ld.Services(files, overlays)
 	if err != nil {
-		return files, err
-	}
-	if err := env.readOverlays(sources, overlays); err != nil {
 		return files, err
 	}
 	s, err := schema.Default()
@@ -99,7 +97,7 @@ func (env *Env) vet(args []string, overlays string) ([]string, error) {
 	defer prog.stop()
 	for _, src := range sources {
 		prog.step()
-		svc, err := s.LoadLimits(src.File, src.Data, env.limits.service())
+		svc, err := s.LoadLimits(src.File, src.Data, env.limits.Service())
 		if err != nil {
 			l, ok := err.(diag.List)
 			if !ok {
@@ -135,11 +133,11 @@ func (env *Env) vetLint(args []string, overlays string) error {
 	if err != nil {
 		return err
 	}
-	eng, setup, err := env.renderEngine(opts)
+	eng, setup, err := env.renderEngine(env.loader(), opts)
 	if err != nil {
 		return err
 	}
-	res, _, evalErrs, err := env.lintResults(eng, setup, results, yamlOf(results), opts)
+	res, _, evalErrs, err := env.lintResults(eng, setup, results, opts)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package cli
+package load
 
 import (
 	"os"
@@ -10,11 +10,11 @@ import (
 	"unsafe"
 )
 
-// TestReadBoundedFIFO is a regression test: a named pipe given as a
+// TestReadFIFO is a regression test: a named pipe given as a
 // manifest, a service file or --config blocked the run forever in open,
 // waiting for a writer. It must read as empty, and a pipe with a writer
 // (a shell's <(...)) must still be read.
-func TestReadBoundedFIFO(t *testing.T) {
+func TestReadFIFO(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "pipe.yaml")
 	if err := syscall.Mkfifo(p, 0o644); err != nil {
@@ -27,14 +27,14 @@ func TestReadBoundedFIFO(t *testing.T) {
 		}
 		done := make(chan result, 1)
 		go func() {
-			data, err := readBounded(p, 1<<20)
+			data, err := System(dir, DefaultLimits()).Read("pipe.yaml", 1<<20)
 			done <- result{data, err}
 		}()
 		select {
 		case r := <-done:
 			return r.data, r.err
 		case <-time.After(10 * time.Second):
-			t.Fatal("readBounded blocked on a named pipe")
+			t.Fatal("Read blocked on a named pipe")
 			return nil, nil
 		}
 	}
@@ -43,7 +43,7 @@ func TestReadBoundedFIFO(t *testing.T) {
 	}
 
 	// A writer: the test holds the pipe open for reading and writing
-	// (which does not wait for a reader), writes, waits until readBounded
+	// (which does not wait for a reader), writes, waits until Read
 	// has drained the pipe (FIONREAD), and closes it, which gives the
 	// reader its end of file. Closing before the reader opened would drop
 	// the data, so the test waits for the pipe to be empty rather than
@@ -83,28 +83,29 @@ func TestReadBoundedFIFO(t *testing.T) {
 	}
 }
 
-// TestReadBounded checks the limit: one byte more than the limit is read,
+// TestRead checks the limit: one byte more than the limit is read,
 // never the whole file, and a directory is an error.
-func TestReadBounded(t *testing.T) {
+func TestRead(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f.yaml")
 	if err := os.WriteFile(p, []byte("0123456789"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	l := System(dir, DefaultLimits())
 	for limit, want := range map[int]string{3: "0123", 10: "0123456789", 100: "0123456789"} {
-		if data, err := readBounded(p, limit); err != nil || string(data) != want {
+		if data, err := l.Read("f.yaml", limit); err != nil || string(data) != want {
 			t.Errorf("limit %d: %q, %v; want %q", limit, data, err, want)
 		}
 	}
-	if _, err := readBounded(dir, 10); err == nil || err.Error() != "is a directory" {
+	if _, err := l.Read(dir, 10); err == nil || err.Error() != "is a directory" {
 		t.Errorf("directory: %v", err)
 	}
 }
 
-// TestLoadManifestsAllocation is a regression test: a manifest at the
+// TestManifestAllocation is a regression test: a manifest at the
 // size limit was copied whole to test it for emptiness, doubling what a
 // run over a 100 MB file allocated (64 MiB for the 32 MiB read).
-func TestLoadManifestsAllocation(t *testing.T) {
+func TestManifestAllocation(t *testing.T) {
 	dir := t.TempDir()
 	f, err := os.Create(filepath.Join(dir, "big.yaml"))
 	if err != nil {
@@ -114,12 +115,12 @@ func TestLoadManifestsAllocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	env := &Env{Dir: dir, limits: defaultLimits()}
+	l := System(dir, DefaultLimits())
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	before := ms.TotalAlloc
-	_, errs := env.loadManifests([]string{"big.yaml"}, nil, nil, &shard{})
+	_, errs := l.Manifest("big.yaml")
 	runtime.ReadMemStats(&ms)
 	if len(errs) != 1 || errs[0].Msg != "file is larger than the 32 MiB limit" {
 		t.Fatalf("errors: %v", errs)

@@ -1,0 +1,101 @@
+package load
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/policies"
+)
+
+// Config reads the configuration file named by flag (--config), or the
+// nearest .dozen.yaml from the working directory upward; no file is the
+// empty configuration (nil).
+func (l *Loader) Config(flag string) (*policies.Config, error) {
+	name := flag
+	if name == "" {
+		if name = l.findConfig(); name == "" {
+			return nil, nil
+		}
+	}
+	data, err := l.Read(name, l.Limits.FileSize)
+	if err != nil {
+		return nil, &diag.Error{Pos: diag.Pos{File: name}, Msg: Reason(err)}
+	}
+	return policies.LoadConfig(name, data)
+}
+
+// findConfig returns the nearest .dozen.yaml from the working directory
+// upward, as a path relative to it, or "".
+func (l *Loader) findConfig() string {
+	dir, up := l.fsName("."), ""
+	for {
+		p := path.Join(dir, policies.ConfigFile)
+		if fi, err := fs.Stat(l.FS, p); err == nil && !fi.IsDir() {
+			return filepath.FromSlash(up + policies.ConfigFile)
+		}
+		if dir == "." {
+			return ""
+		}
+		dir, up = path.Dir(dir), up+"../"
+	}
+}
+
+// PolicyPaths returns the policy paths of cfg's policies section,
+// relative to the configuration file wherever dozen runs; a path that is
+// not there, or holds no Rego file, is an error at its line.
+func (l *Loader) PolicyPaths(cfg *policies.Config) ([]string, error) {
+	var paths []string
+	var errs diag.List
+	dir := filepath.Dir(cfg.File)
+	for i, p := range cfg.Policies.Paths {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		at := func(msg string) {
+			errs = append(errs, &diag.Error{Pos: cfg.Policies.PathPos[i], Path: fmt.Sprintf("policies.paths[%d]", i), Msg: p + ": " + msg})
+		}
+		if _, err := fs.Stat(l.FS, l.fsName(p)); err != nil {
+			at(Reason(err))
+		} else if files, _ := l.walk(p, isRego); len(files) == 0 {
+			at("no Rego files (*.rego) in this directory or below")
+		}
+		paths = append(paths, p)
+	}
+	return paths, errs.Sort().Err()
+}
+
+func isRego(name string) bool { return strings.HasSuffix(name, ".rego") }
+
+// Policies reads the Rego files of each path: a .rego file, or a
+// directory searched recursively (hidden directories skipped), as written
+// in the Rego version. Test files (*_test.rego) are included only when
+// tests is set.
+func (l *Loader) Policies(paths []string, tests bool, version policies.RegoVersion) ([]policies.Module, error) {
+	var mods []policies.Module
+	var errs diag.List
+	for _, arg := range paths {
+		files, err := l.walk(arg, func(name string) bool {
+			return isRego(name) && (tests || !strings.HasSuffix(name, "_test.rego"))
+		})
+		if err != nil {
+			errs = append(errs, err...)
+			continue
+		}
+		if len(files) == 0 {
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: "no Rego files (*.rego) in this directory or below"})
+		}
+		for _, f := range files {
+			data, err := l.Read(f, l.Limits.FileSize)
+			if err != nil {
+				errs = append(errs, &diag.Error{Pos: diag.Pos{File: f}, Msg: Reason(err)})
+				continue
+			}
+			mods = append(mods, policies.Module{File: f, Source: data, RegoVersion: version})
+		}
+	}
+	return mods, errs.Sort().Err()
+}

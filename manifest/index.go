@@ -1,0 +1,127 @@
+package manifest
+
+import (
+	"sync"
+
+	"github.com/dozen-dev/dozen/diag"
+)
+
+// entry is one node of the position index. Entries are in document order:
+// a node's first child is the entry after it, and each child links to the
+// next through next. A document has an entry for every node, so an entry
+// is 16 bytes: it names its key by number, with the kind of its children
+// in the same word.
+type entry struct {
+	line, col int32
+	next      int32  // next sibling, or -1
+	name      uint32 // children's kind << kindShift | the key's index in Document.keys, or the sequence index
+}
+
+// The kinds of an entry's children. A key's index or a sequence index fits
+// below kindShift: a file of at most 2 GiB cannot hold 2^30 distinct keys or
+// items in one sequence.
+const (
+	kindShift     = 30
+	noChildren    = 0 // a scalar, or an empty mapping or sequence
+	mappingItems  = 1
+	sequenceItems = 2
+	nameMask      = 1<<kindShift - 1
+)
+
+func (e *entry) kind() uint32   { return e.name >> kindShift }
+func (e *entry) number() uint32 { return e.name & nameMask }
+
+// Pos returns the position of the node at path, a JSON path from the object
+// root made of string keys and integer indices (int, int64, float64 or
+// json.Number-like values with an Int64 method). Mapping entries are
+// positioned at their key, sequence items at the item. When path does not
+// fully exist, Pos returns the position of the deepest node that does.
+func (d *Document) Pos(path []any) diag.Pos {
+	if len(d.index) == 0 {
+		return diag.Pos{File: d.File}
+	}
+	cur := d.root
+	for _, seg := range path {
+		child := d.child(cur, seg)
+		if child < 0 {
+			break
+		}
+		cur = child
+	}
+	e := &d.index[cur]
+	return diag.Pos{File: d.File, Line: int(e.line), Col: int(e.col)}
+}
+
+func (d *Document) child(parent int32, seg any) int32 {
+	key, isKey := seg.(string)
+	idx, isIdx := pathIndex(seg)
+	kind := d.index[parent].kind()
+	if kind == noChildren {
+		return -1
+	}
+	for c := parent + 1; c >= 0; c = d.index[c].next {
+		e := &d.index[c]
+		switch {
+		case kind == mappingItems && isKey && d.keys[e.number()] == key:
+			return c
+		case kind == sequenceItems && isIdx && int64(e.number()) == idx:
+			return c
+		}
+	}
+	return -1
+}
+
+// pathIndex reads a sequence index from a path segment.
+func pathIndex(seg any) (int64, bool) {
+	switch v := seg.(type) {
+	case int:
+		return int64(v), true
+	case int64:
+		return v, true
+	case int32:
+		return int64(v), true
+	case float64:
+		if v == float64(int64(v)) {
+			return int64(v), true
+		}
+	case interface{ Int64() (int64, error) }: // json.Number
+		n, err := v.Int64()
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// keyTable numbers mapping keys for position indexes. Tables are shared
+// by the files parsed one after another: a lint parses thousands of files
+// with the same few dozen keys, and one table for them all saves each file
+// a map and a copy of its keys. A table only grows, so the keys a document
+// has numbered stay as they are while later parses add theirs (beyond the
+// document's slice of the table).
+type keyTable struct {
+	keys []string
+	ids  map[string]int32
+}
+
+var keyTables = sync.Pool{New: func() any { return &keyTable{ids: map[string]int32{}} }}
+
+// maxSharedKeys is the size past which a table is not reused: files whose
+// keys do not repeat would make it grow for as long as the process runs.
+const maxSharedKeys = 1 << 14
+
+// release returns the table to the pool, unless it has grown too big.
+func (kt *keyTable) release() {
+	if len(kt.keys) <= maxSharedKeys {
+		keyTables.Put(kt)
+	}
+}
+
+// keyID returns the number of key in p.keys, adding it when it is new.
+func (p *parser) keyID(key string) int32 {
+	if id, ok := p.keyIDs[key]; ok {
+		return id
+	}
+	id := int32(len(p.keys))
+	p.keys = append(p.keys, key)
+	p.keyIDs[key] = id
+	return id
+}
