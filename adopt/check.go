@@ -27,7 +27,7 @@ func Check(app *App, opts Options, fsys fs.FS, dir, display string) (*Report, er
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Env: env, Dir: display, Inputs: app.Inputs, Check: CheckReport{Differences: []Difference{}}}
+	rep := &Report{Env: env, Dir: display, Checked: true, Inputs: app.Inputs, Check: CheckReport{Differences: []Difference{}}}
 	sch, err := schema.Compile()
 	if err != nil {
 		return nil, err
@@ -44,6 +44,7 @@ func Check(app *App, opts Options, fsys fs.FS, dir, display string) (*Report, er
 			}
 		}
 		if u.file == "" {
+			rep.Services = append(rep.Services, ServiceReport{Name: g.name, File: path.Join(display, g.name, "service.cue"), Grouping: g.why})
 			rep.Check.Objects += len(u.inputsOf())
 			rep.Check.Differences = append(rep.Check.Differences, Difference{Object: "service " + g.name, Field: "(file)", Input: fmt.Sprintf("%d objects", len(u.inputsOf())), Rendered: "(no service file in " + path.Join(display, g.name) + ")"})
 			continue

@@ -179,7 +179,11 @@ func (c *composeConverter) service(n string, s types.ServiceConfig, from string,
 		if s.Build != nil && s.Build.Context != "" {
 			ctx = s.Build.Context
 		}
-		h.placeholder = fmt.Sprintf("<build %s and name the pushed image, with a version tag, here>", c.relContext(ctx))
+		rel := c.relContext(ctx)
+		if len(rel) > 30 {
+			rel = "..." + rel[len(rel)-27:]
+		}
+		h.placeholder = fmt.Sprintf("<fill in: the image built from %s>", rel)
 		image = placeholderImage(svc)
 	}
 	var ports []map[string]any
@@ -202,6 +206,15 @@ func (c *composeConverter) service(n string, s types.ServiceConfig, from string,
 		seen[uint32(t)] = true
 		ports = append(ports, containerPort(t, ""))
 	}
+	// A Service of several ports names each; the first is the process's
+	// port, which dozen names.
+	for i, p := range ports[min(1, len(ports)):] {
+		proto, _ := p["protocol"].(string)
+		if proto == "" {
+			proto = "tcp"
+		}
+		ports[i+1]["name"] = fmt.Sprintf("%s-%d", strings.ToLower(proto), p["containerPort"])
+	}
 	process, objName := "worker", svc+"-worker"
 	if len(ports) > 0 {
 		process, objName = "web", svc
@@ -216,6 +229,23 @@ func (c *composeConverter) service(n string, s types.ServiceConfig, from string,
 	}
 	if len(ports) > 0 {
 		container["ports"] = anys(ports)
+	}
+	// The databases, caches and queues it depends on, and the variables
+	// that hold their URLs.
+	for _, dep := range sortedKeys(s.DependsOn) {
+		k, ok := backings[dep]
+		if !ok {
+			continue
+		}
+		b := backingHint{name: dep, kind: k, from: fmt.Sprintf("depends_on %s, %s", dep, c.project.Services[dep].Image)}
+		for _, key := range sortedKeys(s.Environment) {
+			if v := s.Environment[key]; v != nil {
+				if m := backingURL.FindStringSubmatch(*v); m != nil && m[1] == dep && b.env == "" {
+					b.env = key
+				}
+			}
+		}
+		h.backing = append(h.backing, b)
 	}
 	var env []any
 	for _, k := range sortedKeys(s.Environment) {
@@ -288,9 +318,7 @@ func (c *composeConverter) service(n string, s types.ServiceConfig, from string,
 		replicas = int64(*s.Scale)
 	}
 	for _, dep := range sortedKeys(s.DependsOn) {
-		if k, ok := backings[dep]; ok {
-			h.backing = append(h.backing, backingHint{name: dep, kind: k, from: fmt.Sprintf("depends_on %s (%s)", dep, c.project.Services[dep].Image)})
-		} else if dep != n {
+		if _, ok := backings[dep]; !ok && dep != n {
 			c.l.app.notes = append(c.l.app.notes, Decision{Topic: "startup", Subject: from, What: fmt.Sprintf("depends on %s: Kubernetes starts every process at once, so %s must retry until %s answers (its readiness probe keeps traffic away meanwhile)", dep, svc, dep)})
 		}
 	}
@@ -318,6 +346,9 @@ func (c *composeConverter) service(n string, s types.ServiceConfig, from string,
 			e := map[string]any{"port": port, "targetPort": port}
 			if proto, ok := p["protocol"]; ok {
 				e["protocol"] = proto
+			}
+			if name, ok := p["name"]; ok {
+				e["name"] = name
 			}
 			sp = append(sp, e)
 		}

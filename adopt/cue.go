@@ -120,7 +120,17 @@ func (n *cueNode) write(b *strings.Builder, indent int, top bool) {
 		node := e.node
 		// A short struct is written on one line, {port: 8080}, which the
 		// formatter then simplifies where it holds one field:
-		// expose: port: 8080.
+		// expose: port: 8080. At the top, where nothing aligns with it, a
+		// chain of single fields is written as one.
+		for top && node != nil && len(node.entries) == 1 && node.entries[0].doc == "" {
+			c := node.entries[0]
+			key += ": " + cueKey(c.key)
+			if c.node == nil {
+				e, node = c, nil
+				break
+			}
+			node = c.node
+		}
 		b.WriteString(key + ": ")
 		switch {
 		case node == nil:
@@ -188,7 +198,7 @@ func serviceFile(s *service, header string, env string) ([]byte, error) {
 	if len(s.secrets) > 0 {
 		c := root.sub("secrets")
 		for _, e := range s.secrets {
-			c.set(e.env, secretLit(e))
+			c.set(e.env, secretLit(e)).doc = s.comments["secrets."+e.env]
 		}
 	}
 	if len(s.backing) > 0 {
@@ -251,11 +261,13 @@ func serviceFile(s *service, header string, env string) ([]byte, error) {
 			writeProc(js.sub(p.name), p, "schedules."+p.name, s.comments)
 		}
 	}
+	// The environment the input describes, so that one command renders
+	// every service of an import as the input has it.
+	e := root.sub("environments").sub(env)
 	if s.namespace != "" {
-		e := root.sub("environments").sub(env)
 		e.set("namespace", cueString(s.namespace))
-		root.entry("environments").doc = fmt.Sprintf("The environment the input describes. overlays/%s/, if present, adds what the schema cannot express; render it with dozen render --env %s.", env, env)
 	}
+	root.entry("environments").doc = fmt.Sprintf("The environment the input describes: dozen render --env %s renders it as it runs today. overlays/%s/, if present, keeps what the schema cannot express.", env, env)
 	var b strings.Builder
 	for _, l := range wrap(header, 76) {
 		b.WriteString("// " + l + "\n")
@@ -331,6 +343,7 @@ func writeProc(n *cueNode, p *proc, path string, comments map[string]string) {
 				continue
 			}
 			k := r.sub(kind)
+			doc(r.entry(kind), "resources."+kind)
 			for _, res := range []string{"cpu", "memory"} {
 				if v, ok := p.resources[kind][res]; ok {
 					doc(k.set(res, cueString(v)), "resources."+kind+"."+res)

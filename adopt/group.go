@@ -811,7 +811,7 @@ func (p *plan) attachRest(rest []*object) {
 				}
 			}
 		}
-		if g == nil {
+		if g == nil && o.kind != "Namespace" {
 			g, why = p.byLabelOrName(o)
 		}
 		if o.kind == "Secret" {

@@ -3,11 +3,14 @@ package adopt
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
 )
 
@@ -41,6 +44,9 @@ type unit struct {
 // writes Result.Files.
 func Import(app *App, opts Options, dir string) (*Result, error) {
 	env := opts.env()
+	if err := app.check(); err != nil {
+		return nil, err
+	}
 	p, err := newPlan(app, opts)
 	if err != nil {
 		return nil, err
@@ -206,7 +212,9 @@ func renderUnits(units []*unit, env, dir string) error {
 	return nil
 }
 
-func (u *unit) hasEnv() bool { return u.s.namespace != "" || len(u.overlay) > 0 }
+// hasEnv reports whether the unit's render is of the environment: every
+// service file an import writes declares it.
+func (u *unit) hasEnv() bool { return true }
 
 // renderedObject finds the rendered object of kind and name.
 func (u *unit) renderedObject(kind, name string) *generate.Object {
@@ -307,4 +315,55 @@ func keptYAML(objs []*object, comment string) ([]byte, error) {
 		b.Write(y)
 	}
 	return []byte(b.String()), nil
+}
+
+// check checks the input's objects as dozen checks what it renders
+// (generate.Check): an object Kubernetes would refuse is refused here, at
+// its position, rather than carried into what the import writes.
+func (app *App) check() error {
+	var errs diag.List
+	for _, o := range app.objects {
+		if o.hint != nil {
+			continue
+		}
+		g := generate.Object{APIVersion: o.apiVersion, Kind: o.kind, Namespace: o.namespace, Name: o.name, Data: o.data}
+		err := generate.Check(o.source, []generate.Object{g})
+		if l, ok := err.(diag.List); ok {
+			for _, e := range l {
+				if o.doc != nil {
+					e.Pos = o.doc.Pos(fieldOf(e.Msg))
+				}
+				e.Msg += " (Kubernetes refuses it: fix the input)"
+			}
+			errs = append(errs, l...)
+		}
+	}
+	return errs.Sort().Err()
+}
+
+// checkField finds the field an error of generate.Check names.
+var checkField = regexp.MustCompile(`field "([^"]+)"|Go struct field [A-Za-z0-9]+\.(\S+) of type|^[A-Za-z]+ "[^"]*": ([a-z][A-Za-z.]*):`)
+
+// fieldOf returns the JSON path of the field a Check message names.
+func fieldOf(msg string) []any {
+	m := checkField.FindStringSubmatch(msg)
+	if m == nil {
+		return nil
+	}
+	f := m[1] + m[2] + m[3]
+	var path []any
+	for _, part := range strings.Split(f, ".") {
+		name, rest, _ := strings.Cut(part, "[")
+		if name != "" {
+			path = append(path, name)
+		}
+		for rest != "" {
+			idx, after, _ := strings.Cut(rest, "]")
+			if n, err := strconv.Atoi(idx); err == nil {
+				path = append(path, n)
+			}
+			_, rest, _ = strings.Cut(after, "[")
+		}
+	}
+	return path
 }

@@ -356,7 +356,7 @@ func (l *fileSource) file(display, p string) {
 		}
 		l.procfile(display, display, data, appJSON, path.Base(path.Join(l.dir, path.Dir(display))))
 	default:
-		if _, err := l.limits.ParseMappings(display, data); err != nil {
+		if _, err := l.limits.ParseMappings(display, data); err != nil && strings.Contains(err.Error(), "invalid YAML") {
 			l.failErr(err) // a YAML error says more than "unknown"
 			return
 		}

@@ -395,6 +395,9 @@ func (md *modeller) distributeEnv(envs map[*member]*envSet) {
 		if common {
 			md.s.secrets = append(md.s.secrets, ref)
 			taken[k] = true
+			if ref.secret == md.s.secretName {
+				md.s.comments["secrets."+k] = fmt.Sprintf("the input holds this secret's value, which dozen import never copies: create Secret %s with key %s (and rotate the value if it was shared)", ref.secret, ref.key)
+			}
 		}
 	}
 	for _, m := range ms {
@@ -455,7 +458,7 @@ func (md *modeller) backing(b backingHint, envs map[*member]*envSet, taken map[s
 	default:
 		entry.url = fmt.Sprintf("%s://%s:%d", b.kind.scheme, b.name, b.kind.port)
 		entry.env = defaultEnv
-		entry.comment = fmt.Sprintf("inferred from %s: a %s no variable of the service names by a URL; dozen sets %s to this URL, so point the service at it", b.from, b.kind.what, defaultEnv)
+		entry.comment = fmt.Sprintf("inferred: the %s it depends on (%s), which no variable of the service names by a URL; dozen sets %s to this one: point the service at it", b.kind.what, b.from, defaultEnv)
 		envVar = ""
 	}
 	if entry.env == defaultEnv {
@@ -464,7 +467,7 @@ func (md *modeller) backing(b backingHint, envs map[*member]*envSet, taken map[s
 	if envVar != "" {
 		taken[envVar] = true
 		if entry.comment == "" {
-			entry.comment = fmt.Sprintf("a %s (%s)", b.kind.what, b.from)
+			entry.comment = fmt.Sprintf("the %s it depends on (%s)", b.kind.what, b.from)
 		}
 	}
 	md.s.backing = append(md.s.backing, entry)
@@ -776,6 +779,16 @@ func (md *modeller) resources(r map[string]any, prefix string) map[string]map[st
 			put("requests", res, lim, "the input sets a limit and no request, which Kubernetes takes as the request too")
 		case hasReq && !hasLim && req.Cmp(def("limits")) > 0:
 			put("limits", res, req, "the input sets no limit, and dozen's default ("+dozenResources["limits"][res]+") is below the request")
+		}
+	}
+	// One reason for both of a kind is said once, above it.
+	for _, kind := range []string{"requests", "limits"} {
+		base := prefix + ".resources." + kind
+		cpu, mem := md.s.comments[base+".cpu"], md.s.comments[base+".memory"]
+		if cpu != "" && cpu == mem {
+			md.s.comments[base] = cpu
+			delete(md.s.comments, base+".cpu")
+			delete(md.s.comments, base+".memory")
 		}
 	}
 	if len(out) == 0 {

@@ -206,10 +206,37 @@ func mergePatch(a, b map[string]any) map[string]any {
 		al, ok1 := a[k].([]any)
 		bl, ok2 := v.([]any)
 		if ok1 && ok2 {
-			a[k] = append(al, bl...)
+			a[k] = mergeList(al, bl)
 			continue
 		}
 		a[k] = v
+	}
+	return a
+}
+
+// mergeList merges the items of list b into list a: items with the same
+// merge key (name, mountPath, port) are merged, others appended.
+func mergeList(a, b []any) []any {
+	for _, e := range b {
+		em, ok := e.(map[string]any)
+		idx := -1
+		if ok {
+			idx = slices.IndexFunc(a, func(x any) bool {
+				xm, _ := x.(map[string]any)
+				for _, key := range []string{"name", "mountPath", "containerPort", "port"} {
+					if v, set := em[key]; set && xm != nil && deepEqual(xm[key], v) {
+						return true
+					}
+				}
+				return false
+			})
+		}
+		if idx < 0 {
+			a = append(a, e)
+			continue
+		}
+		am, _ := a[idx].(map[string]any)
+		a[idx] = mergePatch(am, em)
 	}
 	return a
 }

@@ -98,13 +98,14 @@ func (l *fileSource) procfile(arg, display string, data, appData []byte, dirName
 		name = "app"
 	}
 	from := func(line int) string { return fmt.Sprintf("%s:%d", display, line) }
+	appFile := strings.TrimSuffix(display, "Procfile") + "app.json"
 	h := &hint{service: name, from: display, file: display, inferred: map[string]string{}, secretName: name + "-secrets"}
 	image, ok := l.options.Images[name]
 	if !ok {
 		image, ok = l.options.Images[""]
 	}
 	if !ok {
-		h.placeholder = "<build the application (with its buildpack: pack build, or a Dockerfile) and name the pushed image, with a version tag, here>"
+		h.placeholder = "<fill in: the image of this application>"
 		image = placeholderImage(name)
 	}
 	// app.json's env: config, and secrets refused.
@@ -126,7 +127,7 @@ func (l *fileSource) procfile(arg, display string, data, appData []byte, dirName
 			if e.Generator == "secret" {
 				what = fmt.Sprintf("app.json env %s is generated as a secret on Heroku: create Secret %s with key %s holding a random value", k, h.secretName, k)
 			}
-			l.app.notes = append(l.app.notes, Decision{Topic: "secret", Subject: display, What: what})
+			l.app.notes = append(l.app.notes, Decision{Topic: "secret", Subject: appFile, What: what})
 		case e.Value != nil:
 			if k == "PORT" {
 				if p, err := strconv.ParseInt(*e.Value, 10, 64); err == nil && p > 0 && p < 65536 {
@@ -135,7 +136,7 @@ func (l *fileSource) procfile(arg, display string, data, appData []byte, dirName
 			}
 			env = append(env, map[string]any{"name": k, "value": *e.Value})
 		case e.Required == nil || *e.Required:
-			l.app.notes = append(l.app.notes, Decision{Topic: "config", Subject: display, What: fmt.Sprintf("app.json env %s is required and has no value: set it under config (or secrets)", k)})
+			l.app.notes = append(l.app.notes, Decision{Topic: "config", Subject: appFile, What: fmt.Sprintf("app.json env %s is required and has no value: set it under config (or secrets)", k)})
 		}
 	}
 	for _, raw := range app.Addons {
@@ -155,16 +156,16 @@ func (l *fileSource) procfile(arg, display string, data, appData []byte, dirName
 		case "heroku-redis":
 			b = backingHint{name: "redis", kind: backingKind{"cache", "redis", 6379}, env: "REDIS_URL"}
 		default:
-			l.app.notes = append(l.app.notes, Decision{Topic: "backing", Subject: display, What: fmt.Sprintf("app.json add-on %s: attach the resource it provides as a backing service (backing:), with its URL from a Secret", plan)})
+			l.app.notes = append(l.app.notes, Decision{Topic: "backing", Subject: appFile, What: fmt.Sprintf("app.json add-on %s: attach the resource it provides as a backing service (backing:), with its URL from a Secret", plan)})
 			continue
 		}
 		b.from = "app.json add-on " + plan
 		h.backing = append(h.backing, b)
 		env = append(env, secretEnv(b.env, h.secretName))
-		l.app.notes = append(l.app.notes, Decision{Topic: "secret", Subject: display, What: fmt.Sprintf("add-on %s provides %s on Heroku: create Secret %s with key %s holding its URL", plan, b.env, h.secretName, b.env)})
+		l.app.notes = append(l.app.notes, Decision{Topic: "secret", Subject: appFile, What: fmt.Sprintf("add-on %s provides %s on Heroku: create Secret %s with key %s holding its URL", plan, b.env, h.secretName, b.env)})
 	}
 	if s := app.Scripts["postdeploy"]; s != "" {
-		l.app.notes = append(l.app.notes, Decision{Topic: "not-carried", Subject: display, What: fmt.Sprintf("app.json's postdeploy script (%s) runs once when a Heroku app is created: run it by hand, or add it as a job if it is safe to run on every release", s)})
+		l.app.notes = append(l.app.notes, Decision{Topic: "not-carried", Subject: appFile, What: fmt.Sprintf("app.json's postdeploy script (%s) runs once when a Heroku app is created: run it by hand, or add it as a job if it is safe to run on every release", s)})
 	}
 
 	seen := map[string]bool{}
@@ -262,10 +263,16 @@ func (l *fileSource) procfile(arg, display string, data, appData []byte, dirName
 			added++
 		}
 		if p > 0 {
+			// The router's port for web, as on Heroku; the process's own
+			// for the others.
+			sp := p
+			if pname == "web" {
+				sp = 80
+			}
 			svc := &object{apiVersion: "v1", kind: "Service", name: objName, source: from(n), hint: &ph, data: map[string]any{
 				"apiVersion": "v1", "kind": "Service",
 				"metadata": map[string]any{"name": objName},
-				"spec":     map[string]any{"ports": []any{map[string]any{"port": p, "targetPort": p}}},
+				"spec":     map[string]any{"ports": []any{map[string]any{"port": sp, "targetPort": p}}},
 			}}
 			if l.add(svc) {
 				added++

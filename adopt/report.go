@@ -13,6 +13,9 @@ import (
 type Report struct {
 	// Env is the environment the input describes.
 	Env string `json:"env"`
+	// Checked is set for a report of import --check: only Check and the
+	// services' names and files are filled in.
+	Checked bool `json:"checked,omitempty"`
 	// Dir is the output directory.
 	Dir string `json:"dir"`
 	// Inputs are the inputs read.
@@ -140,11 +143,23 @@ func (r *Report) WriteText(w io.Writer, clean func(string) string) error {
 	for _, i := range r.Inputs {
 		in = append(in, fmt.Sprintf("%s (%s, %s)", i.Path, i.Kind, plural(i.Objects, "object")))
 	}
+	if r.Checked {
+		var names []string
+		for _, s := range r.Services {
+			names = append(names, s.Name)
+		}
+		p("checked %s (%s) against %s\n", r.Dir, strings.Join(names, ", "), strings.Join(in, ", "))
+		r.writeCheck(p)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	p("imported %s into %s: %s\n", strings.Join(in, ", "), r.Dir, plural(len(r.Services), "service"))
 	for _, s := range r.Services {
 		p("\nservice %s: %s\n", s.Name, s.File)
 		p("  grouping: %s\n", s.Grouping)
-		p("  fields:\n")
+		if len(s.Fields) > 0 {
+			p("  fields:\n")
+		}
 		for _, f := range s.Fields {
 			p("    %s <- %s\n", f.Path, f.From)
 			if f.Inferred != "" {
@@ -196,16 +211,21 @@ func (r *Report) WriteText(w io.Writer, clean func(string) string) error {
 			p("  %s: %s: %s\n", d.Topic, d.Subject, d.What)
 		}
 	}
-	if len(r.Check.Differences) == 0 {
-		p("\nround trip: the render of %s keeps every object of the input (%d compared); the differences are dozen's documented additions and the renames above\n", r.Env, r.Check.Objects)
-	} else {
-		p("\nround trip: %d differences in %d objects compared:\n", len(r.Check.Differences), r.Check.Objects)
-		for _, d := range r.Check.Differences {
-			p("  %s %s: input %s, rendered %s\n", d.Object, d.Field, d.Input, d.Rendered)
-		}
-	}
+	p("\n")
+	r.writeCheck(p)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func (r *Report) writeCheck(p func(string, ...any)) {
+	if len(r.Check.Differences) == 0 {
+		p("round trip: the render of %s keeps every object of the input (%d compared); the differences are dozen's documented additions and the renames listed\n", r.Env, r.Check.Objects)
+		return
+	}
+	p("round trip: %s in %s compared:\n", plural(len(r.Check.Differences), "difference"), plural(r.Check.Objects, "object"))
+	for _, d := range r.Check.Differences {
+		p("  %s %s: input %s, rendered %s\n", d.Object, d.Field, d.Input, d.Rendered)
+	}
 }
 
 func nsName(ns, name string) string {

@@ -102,9 +102,9 @@ func (u *unit) defaults(c *comparison) []string {
 		obj := pr.in.ref()
 		for _, a := range pr.added {
 			switch {
-			case strings.HasPrefix(a, "metadata.labels") || strings.Contains(a, ".metadata.labels") || strings.HasPrefix(a, "spec.selector") || strings.HasSuffix(a, "template.metadata"):
+			case strings.HasPrefix(a, "metadata.labels") || strings.Contains(a, ".metadata.labels") || strings.HasPrefix(a, "spec.selector") || strings.HasSuffix(a, "template.metadata") || strings.HasSuffix(a, "jobTemplate.metadata"):
 				add("the standard labels app.kubernetes.io/name, instance, component and managed-by", obj)
-			case strings.Contains(a, "argocd.argoproj.io/sync-wave"):
+			case strings.Contains(a, "argocd.argoproj.io/sync-wave") || a == "metadata.annotations" && mapAt(pr.out.Data, "metadata", "annotations")["argocd.argoproj.io/sync-wave"] != nil:
 				add("Argo CD sync waves: Jobs before the rollout (-1), the ConfigMaps they read before them (-2)", obj)
 			case strings.Contains(a, "automountServiceAccountToken"):
 				add("no service-account token in the pods (automountServiceAccountToken: false; security.automountServiceAccountToken: true if the process talks to the API server)", obj)

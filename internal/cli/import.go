@@ -222,11 +222,11 @@ func (env *Env) writeImport(dir string, files map[string][]byte) error {
 	for _, n := range names {
 		p := filepath.Join(dir, filepath.FromSlash(n))
 		if _, err := os.Lstat(env.abs(p)); err == nil {
-			exist = append(exist, &diag.Error{Pos: diag.Pos{File: p}, Msg: "already exists; dozen import never overwrites a file, and wrote nothing"})
+			exist = append(exist, &diag.Error{Pos: diag.Pos{File: p}, Msg: "already exists"})
 		}
 	}
 	if len(exist) > 0 {
-		return exist
+		return fmt.Errorf("%w\ndozen import: never overwrites a file, and wrote nothing: import into a new directory, or compare with --check", exist)
 	}
 	var written []string
 	undo := func() {
@@ -243,7 +243,7 @@ func (env *Env) writeImport(dir string, files map[string][]byte) error {
 		f, err := os.OpenFile(env.abs(p), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			undo()
-			return &diag.Error{Pos: diag.Pos{File: p}, Msg: "already exists; dozen import never overwrites a file, and wrote nothing"}
+			return &diag.Error{Pos: diag.Pos{File: p}, Msg: "already exists: dozen import never overwrites a file, and wrote nothing"}
 		}
 		if err != nil {
 			undo()
