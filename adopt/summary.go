@@ -45,6 +45,9 @@ func (u *unit) report(dir, env string, c *comparison) ServiceReport {
 	r.Defaults = u.defaults(c)
 	r.Decide = slices.Clone(u.decide)
 	r.Decide = append(r.Decide, s.refused...)
+	if s.placeholder == "" && !strings.Contains(s.image, "alpine") {
+		r.Decide = append(r.Decide, Decision{Topic: "base", Subject: s.name, What: fmt.Sprintf("image %s does not show the base it is built on: dozen's Alpine rules (factor X) fail dozen vet and render until baseImage names it, or the image is rebuilt on Alpine", s.image)})
+	}
 	if s.placeholder != "" {
 		r.Decide = append(r.Decide, Decision{Topic: "image", Subject: s.name, What: "the input names no image: fill in image in " + path.Join(dir, u.file) + " (dozen vet says so until then)"})
 	} else if !pinned(s.image) {
