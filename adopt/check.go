@@ -36,6 +36,7 @@ func Check(app *App, opts Options, fsys fs.FS, dir, display string) (*Report, er
 	for _, g := range p.groups {
 		md := newModeller(app, g, opts)
 		u := &unit{g: g, s: md.build()}
+		g.dropConsumed()
 		for _, n := range serviceFileNames {
 			data, err := fs.ReadFile(fsys, path.Join(dir, g.name, n))
 			if err == nil {

@@ -59,6 +59,7 @@ func Import(app *App, opts Options, dir string) (*Result, error) {
 		md := newModeller(app, g, opts)
 		s := md.build()
 		sortProcs(s)
+		g.dropConsumed()
 		u := &unit{g: g, s: s, file: g.name + "/service.cue"}
 		if err := u.write(env); err != nil {
 			return nil, err
@@ -366,4 +367,23 @@ func fieldOf(msg string) []any {
 		}
 	}
 	return path
+}
+
+// dropConsumed stops keeping the ConfigMaps whose entries all became
+// config: nothing refers to them any more, unless a pod mounts one.
+func (g *group) dropConsumed() {
+	for _, cm := range g.consumed {
+		mounted := false
+		for _, m := range g.members() {
+			for _, v := range anyList(podSpec(m.obj)["volumes"]) {
+				for _, r := range podRefs(map[string]any{"volumes": []any{v}}) {
+					mounted = mounted || r == [2]string{"ConfigMap", cm.name}
+				}
+			}
+		}
+		if !mounted {
+			g.kept = slices.DeleteFunc(g.kept, func(o *object) bool { return o == cm })
+			delete(g.keptWhy, cm)
+		}
+	}
 }

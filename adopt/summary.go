@@ -44,7 +44,7 @@ func (u *unit) report(dir, env string, c *comparison) ServiceReport {
 	}
 	r.Defaults = u.defaults(c)
 	r.Decide = slices.Clone(u.decide)
-	r.Decide = append(r.Decide, s.refused...)
+	r.Decide = append(r.Decide, mergeDecisions(s.refused)...)
 	if s.placeholder == "" && !strings.Contains(s.image, "alpine") {
 		r.Decide = append(r.Decide, Decision{Topic: "base", Subject: s.name, What: fmt.Sprintf("image %s does not show the base it is built on: dozen's Alpine rules (factor X) fail dozen vet and render until baseImage names it, or the image is rebuilt on Alpine", s.image)})
 	}
@@ -153,6 +153,20 @@ func (u *unit) defaults(c *comparison) []string {
 	var out []string
 	for _, c := range cats {
 		out = append(out, fmt.Sprintf("%s (%s)", c.what, strings.Join(c.objs, ", ")))
+	}
+	return out
+}
+
+// mergeDecisions says once what several objects share.
+func mergeDecisions(ds []Decision) []Decision {
+	var out []Decision
+	for _, d := range ds {
+		i := slices.IndexFunc(out, func(o Decision) bool { return o.Topic == d.Topic && o.What == d.What })
+		if i < 0 {
+			out = append(out, d)
+			continue
+		}
+		out[i].Subject += ", " + d.Subject
 	}
 	return out
 }
