@@ -417,7 +417,7 @@ func (d *differ) diff(i, r any, path, shown, pointer string) (any, bool) {
 			}
 		}
 		d.ops = append(d.ops, jsonOp{Op: "add", Path: pointer, Value: v})
-		d.diffs = append(d.diffs, Difference{Object: d.object, Field: shown, Input: show(i), Rendered: show(r)})
+		d.diffs = append(d.diffs, Difference{Object: d.object, Field: shown, Input: showMasked(shown, i), Rendered: showMasked(shown, r)})
 		return nil, false
 	}
 	switch iv := i.(type) {
@@ -473,8 +473,18 @@ func (d *differ) diff(i, r any, path, shown, pointer string) (any, bool) {
 	if deepEqual(i, r) {
 		return nil, false
 	}
-	d.diffs = append(d.diffs, Difference{Object: d.object, Field: shown, Input: show(i), Rendered: show(r)})
+	d.diffs = append(d.diffs, Difference{Object: d.object, Field: shown, Input: showMasked(shown, i), Rendered: showMasked(shown, r)})
 	return i, true
+}
+
+// showMasked is show, with the value of a field that holds a secret in
+// clear text masked: a report never shows one.
+func showMasked(field string, v any) string {
+	name := field[strings.LastIndexAny(field, ".[")+1:]
+	if s, ok := v.(string); ok && secretive(strings.TrimSuffix(name, "]"), s) {
+		return masked
+	}
+	return show(v)
 }
 
 func join(path, k string) string {

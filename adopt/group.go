@@ -800,6 +800,25 @@ func (p *plan) attachRest(rest []*object) {
 					}
 				}
 			}
+		case "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute":
+			// Gateway API routes: kept beside the service they route to.
+			for _, r := range anyList(mapAt(o.data, "spec")["rules"]) {
+				rm, _ := r.(map[string]any)
+				for _, b := range anyList(rm["backendRefs"]) {
+					bm, _ := b.(map[string]any)
+					ns, _ := bm["namespace"].(string)
+					if ns == "" {
+						ns = o.namespace
+					}
+					for _, c := range p.groups {
+						for _, m := range c.processes {
+							if g == nil && m.service != nil && m.service.name == bm["name"] && m.service.namespace == ns {
+								g, why = c, fmt.Sprintf("routes to its Service %s (the service file's ingress makes Ingresses only)", m.service.name)
+							}
+						}
+					}
+				}
+			}
 		case "NetworkPolicy":
 			spec, _ := o.data["spec"].(map[string]any)
 			sel := labelsAt(spec, "podSelector", "matchLabels")

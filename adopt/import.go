@@ -105,10 +105,11 @@ func Import(app *App, opts Options, dir string) (*Result, error) {
 		rep.NotImported = append(rep.NotImported, k)
 	}
 	if len(unowned) > 0 {
-		data, err := keptYAML(unowned, "Objects of the input that belong to no service: dozen import left them as they were. Apply them beside the rendered tree, or move each into a service's overlay directory.")
+		data, refused, err := keptYAML(unowned, "Objects of the input that belong to no service: dozen import left them as they were. Apply them beside the rendered tree, or move each into a service's overlay directory.", func(o *object) string { return sanitize(o.name, 200) + "-secrets" })
 		if err != nil {
 			return nil, err
 		}
+		rep.Decide = append(rep.Decide, refused...)
 		files[notImportedFile] = data
 		rep.NotImportedFile = path.Join(dir, notImportedFile)
 	}
@@ -289,8 +290,9 @@ func (u *unit) memberOf(in *object) *member {
 
 // keptYAML is a YAML stream of objects as the input had them, less what a
 // server set.
-func keptYAML(objs []*object, comment string) ([]byte, error) {
+func keptYAML(objs []*object, comment string, secretName func(*object) string) ([]byte, []Decision, error) {
 	var b strings.Builder
+	var refused []Decision
 	for _, l := range wrap(comment, 76) {
 		b.WriteString("# " + l + "\n")
 	}
@@ -298,7 +300,8 @@ func keptYAML(objs []*object, comment string) ([]byte, error) {
 		if i > 0 {
 			b.WriteString("---\n")
 		}
-		clean := copyJSON(o.data).(map[string]any)
+		clean, r := scrub(o, secretName(o), false)
+		refused = append(refused, r...)
 		delete(clean, "status")
 		if md := mapAt(clean, "metadata"); md != nil {
 			for _, k := range []string{"creationTimestamp", "uid", "resourceVersion", "generation", "managedFields", "selfLink"} {
@@ -311,11 +314,11 @@ func keptYAML(objs []*object, comment string) ([]byte, error) {
 		}
 		y, err := yaml.Marshal(clean)
 		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", o.ref(), err)
+			return nil, nil, fmt.Errorf("encode %s: %w", o.ref(), err)
 		}
 		b.Write(y)
 	}
-	return []byte(b.String()), nil
+	return []byte(b.String()), refused, nil
 }
 
 // check checks the input's objects as dozen checks what it renders

@@ -86,7 +86,8 @@ func (u *unit) compare(app *App, env string) *comparison {
 func (u *unit) comparePair(app *App, in *object, out *generate.Object) *pairResult {
 	pr := &pairResult{in: in, out: out}
 	kept := slices.Contains(u.g.kept, in)
-	i := normalize(u.renamedRefs(in).data)
+	scrubbed, _ := scrubData(u.renamedRefs(in), u.s.secretName, false, false)
+	i := normalize(scrubbed)
 	r := normalize(out.Data)
 	if u.standIn != "" {
 		r = replaceString(r, u.standIn, u.s.image).(map[string]any)
@@ -278,7 +279,11 @@ func (u *unit) prepareWorkload(app *App, m *member, in *object, i, r map[string]
 		if renv[k] == ienv[k].canon {
 			continue
 		}
-		d.diffs = append(d.diffs, Difference{Object: in.ref(), Field: "container " + inName + " env " + k, Input: ienv[k].show, Rendered: showEnv(renv[k])})
+		rendered := showEnv(renv[k])
+		if v, ok := strings.CutPrefix(renv[k], "value="); ok && secretive(k, v) {
+			rendered = masked
+		}
+		d.diffs = append(d.diffs, Difference{Object: in.ref(), Field: "container " + inName + " env " + k, Input: ienv[k].show, Rendered: rendered})
 		envPatch = append(envPatch, ienv[k].entry)
 	}
 	var fromPatch []any
@@ -541,6 +546,8 @@ func (u *unit) buildOverlay(app *App, env string) error {
 		if pr.out == nil || slices.Contains(u.g.kept, pr.in) {
 			continue
 		}
+		_, refused := scrub(pr.in, u.s.secretName, true)
+		u.decide = append(u.decide, refused...)
 		var fields []string
 		for _, d := range pr.diffs {
 			fields = append(fields, d.Field)
@@ -588,10 +595,11 @@ func (u *unit) buildOverlay(app *App, env string) error {
 	}
 	for _, o := range u.g.kept {
 		name := fileName(o.kind, o.name, ".yaml")
-		y, err := keptYAML([]*object{u.renamedRefs(o)}, fmt.Sprintf("Kept as it was in the input (%s): %s.", o.source, u.g.keptWhy[o]))
+		y, refused, err := keptYAML([]*object{u.renamedRefs(o)}, fmt.Sprintf("Kept as it was in the input (%s): %s.", o.source, u.g.keptWhy[o]), func(*object) string { return u.s.secretName })
 		if err != nil {
 			return err
 		}
+		u.decide = append(u.decide, refused...)
 		files[name] = y
 		resources = append(resources, name)
 		u.kept = append(u.kept, Kept{Object: o.ref(), File: name, Why: u.g.keptWhy[o]})

@@ -93,8 +93,9 @@ type Rename struct {
 
 // Decision is something the user must decide or do.
 type Decision struct {
-	// Topic is one of image, secret, state, port, config, name, startup,
-	// security, backing, selector, compose, not-carried.
+	// Topic is one of image, base, secret, state, port, config, name,
+	// startup, security, backing, selector, compose, kustomize,
+	// not-carried.
 	Topic   string `json:"topic"`
 	Subject string `json:"subject"`
 	What    string `json:"what"`

@@ -43,8 +43,7 @@ func (u *unit) report(dir, env string, c *comparison) ServiceReport {
 		r.Renames = append(r.Renames, Rename{Kind: "ConfigMap", Namespace: cm.namespace, From: cm.name, To: to, Why: "its entries became config, which dozen delivers in a ConfigMap named after a hash of its content, so that a change of config rolls the pods"})
 	}
 	r.Defaults = u.defaults(c)
-	r.Decide = slices.Clone(u.decide)
-	r.Decide = append(r.Decide, mergeDecisions(s.refused)...)
+	r.Decide = mergeDecisions(append(slices.Clone(s.refused), u.decide...))
 	if s.placeholder == "" && !strings.Contains(s.image, "alpine") {
 		r.Decide = append(r.Decide, Decision{Topic: "base", Subject: s.name, What: fmt.Sprintf("image %s does not show the base it is built on: dozen's Alpine rules (factor X) fail dozen vet and render until baseImage names it, or the image is rebuilt on Alpine", s.image)})
 	}
