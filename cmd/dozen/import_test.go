@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dozen-dev/dozen/internal/cli"
 	"github.com/dozen-dev/dozen/internal/golden"
@@ -154,6 +157,49 @@ func compareTree(t *testing.T, dir string, files map[string][]byte) {
 	for n := range want {
 		if _, ok := files[n]; !ok {
 			t.Errorf("%s: in %s, and no longer written (DOZEN_UPDATE=1 removes it)", n, dir)
+		}
+	}
+}
+
+// TestImportHermetic runs dozen import without a network: a kustomize
+// directory is built, and a Compose file loaded, from the disk alone, and
+// a remote resource in either is an error, not a fetch.
+func TestImportHermetic(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("SKIPPED LOUDLY: unshare (util-linux) is not installed; the hermetic check did not run")
+	}
+	if out, err := exec.Command(unshare, "-n", "true").CombinedOutput(); err != nil {
+		t.Skipf("SKIPPED LOUDLY: unshare -n is not permitted here (%v: %s); the hermetic check did not run", err, out)
+	}
+	bin := dozenBin(t)
+	work := t.TempDir()
+	if err := os.CopyFS(work, os.DirFS("../../testdata/import")); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(work, "remote-k"), 0o755)
+	os.WriteFile(filepath.Join(work, "remote-k", "kustomization.yaml"), []byte("resources:\n- https://github.com/acme/app//deploy?ref=v1\n"), 0o644)
+	os.MkdirAll(filepath.Join(work, "remote-c"), 0o755)
+	os.WriteFile(filepath.Join(work, "remote-c", "compose.yaml"), []byte("include:\n- oci://registry.example.com/acme/app:1.0\nservices:\n  web: {image: \"ghcr.io/acme/web:1.0.0\"}\n"), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, c := range []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"metrics-server/manifests/overlays/release", "-o", "o1"}, true},
+		{[]string{"hotrod", "-o", "o2"}, true},
+		{[]string{"remote-k", "-o", "o3"}, false},
+		{[]string{"remote-c", "-o", "o4"}, false},
+	} {
+		cmd := exec.CommandContext(ctx, unshare, append([]string{"-n", bin, "import"}, c.args...)...)
+		cmd.Dir = work
+		b, err := cmd.CombinedOutput()
+		if ctx.Err() != nil {
+			t.Fatalf("dozen import %s hung without a network", strings.Join(c.args, " "))
+		}
+		if (err == nil) != c.ok {
+			t.Errorf("dozen import %s without a network: %v\n%s", strings.Join(c.args, " "), err, b)
 		}
 	}
 }
