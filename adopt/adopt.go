@@ -59,6 +59,9 @@ type Options struct {
 	Environ map[string]string
 	// Limits bound the manifests read.
 	Limits manifest.Limits
+	// Skip are directories (slash-separated absolute paths) a directory's
+	// walk leaves out: the output directory, which may be inside the input.
+	Skip []string
 }
 
 // defaultEnv is the environment an import describes unless told.

@@ -329,6 +329,16 @@ func (l *fileSource) path(arg string) {
 
 var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
+// serviceDir reports whether directory q holds a dozen service file.
+func (l *fileSource) serviceDir(q string) bool {
+	for _, n := range serviceFileNames {
+		if fi, err := fs.Stat(l.fsys, path.Join(q, n)); err == nil && fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
 // file reads one file named on the command line, recognised by content.
 func (l *fileSource) file(display, p string) {
 	if slices.Contains(kustomizationNames, path.Base(p)) {
@@ -380,7 +390,13 @@ func (l *fileSource) walk(display, p string) {
 		rel := strings.TrimPrefix(strings.TrimPrefix(q, p), "/")
 		shown := path.Join(display, rel)
 		if d.IsDir() {
-			if q != p && strings.HasPrefix(d.Name(), ".") {
+			if q != p && strings.HasPrefix(d.Name(), ".") || slices.Contains(l.options.Skip, "/"+q) {
+				return fs.SkipDir
+			}
+			if q != p && l.serviceDir(q) {
+				// dozen's own services (an earlier import's, say) are not
+				// input; nor are their overlays.
+				l.app.skipped = append(l.app.skipped, Kept{Object: shown, Why: "a dozen service directory, not input"})
 				return fs.SkipDir
 			}
 			if q != p {

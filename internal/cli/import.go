@@ -103,6 +103,7 @@ edited since, with the input, and writes nothing.
 				return err
 			}
 			fsys := os.DirFS("/")
+			opts.Skip = []string{filepath.ToSlash(env.abs(out))}
 			app, err := adopt.Load(fsys, filepath.ToSlash(root), args, env.Stdin, opts)
 			if err != nil {
 				return err
