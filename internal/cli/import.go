@@ -141,9 +141,9 @@ edited since, with the input, and writes nothing.
 	f.BoolVar(&check, "check", false, "compare DIR, written by an earlier import, with the input; write nothing")
 	f.StringVar(&envName, "env", "prod", "the environment the input describes (its namespace and overlay)")
 	f.StringVar(&groupBy, "group-by", "", "group workloads by this `LABEL`'s value, or none: one service each (default: inferred)")
-	f.StringVar(&name, "name", "", "the service `name` of a Procfile application (default: app.json's name, or the directory's)")
-	f.StringArrayVar(&images, "image", nil, "`[SERVICE=]IMAGE` for a service the input names no image for (a Procfile, a Compose build:); repeatable")
-	f.StringArrayVar(&profiles, "profile", nil, "enable a Compose `profile` (default: COMPOSE_PROFILES); repeatable")
+	f.StringVar(&name, "name", "", "the service `NAME` of a Procfile application (default: app.json's name, or the directory's)")
+	f.StringArrayVar(&images, "image", nil, "the `[SERVICE=]IMAGE` of a service the input names none for (a Procfile, a Compose build:); repeatable")
+	f.StringArrayVar(&profiles, "profile", nil, "enable the Compose profile `NAME` (default: those in COMPOSE_PROFILES); repeatable")
 	f.StringArrayVar(&formats, "format", nil, "report in `FORMAT` (text, json); FORMAT=FILE writes a file instead; repeatable")
 	return cmd
 }
