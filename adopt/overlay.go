@@ -20,6 +20,9 @@ type pairResult struct {
 	diffs    []Difference
 	added    []string // paths the render adds
 	decision *Decision
+	// relabelled are the input's values of dozen's own labels that the
+	// render replaces.
+	relabelled []string
 }
 
 // comparison is the comparison of a unit's input with its render.
@@ -94,6 +97,14 @@ func (u *unit) comparePair(app *App, in *object, out *generate.Object) *pairResu
 	}
 	m := u.memberOf(in)
 	pinImages(i, r)
+	for _, at := range [][]string{{"metadata", "labels"}, {"spec", "template", "metadata", "labels"}, {"spec", "jobTemplate", "spec", "template", "metadata", "labels"}} {
+		il, rl := labelsAt(i, at...), labelsAt(r, at...)
+		for _, k := range dozenLabels {
+			if v, ok := il[k]; ok && v != rl[k] && !kept {
+				pr.relabelled = append(pr.relabelled, fmt.Sprintf("%s=%s (now %s)", k, v, rl[k]))
+			}
+		}
+	}
 	d := &differ{object: in.ref()}
 	skips := []string{"metadata.name", "metadata.namespace"}
 	for _, l := range dozenLabels {
@@ -548,6 +559,9 @@ func (u *unit) buildOverlay(app *App, env string) error {
 		}
 		_, refused := scrub(pr.in, u.s.secretName, true)
 		u.decide = append(u.decide, refused...)
+		if len(pr.relabelled) > 0 {
+			u.decide = append(u.decide, Decision{Topic: "labels", Subject: pr.in.ref(), What: "dozen sets its standard labels itself, replacing the input's " + strings.Join(slices.Compact(pr.relabelled), ", ") + ": update what selects by them (monitoring, NetworkPolicies, scripts)"})
+		}
 		var fields []string
 		for _, d := range pr.diffs {
 			fields = append(fields, d.Field)

@@ -94,7 +94,7 @@ type Rename struct {
 // Decision is something the user must decide or do.
 type Decision struct {
 	// Topic is one of image, base, secret, state, port, config, name,
-	// startup, security, backing, selector, compose, kustomize,
+	// startup, security, backing, selector, labels, compose, kustomize,
 	// not-carried.
 	Topic   string `json:"topic"`
 	Subject string `json:"subject"`
