@@ -114,7 +114,45 @@ func Import(app *App, opts Options, dir string) (*Result, error) {
 		rep.NotImportedFile = path.Join(dir, notImportedFile)
 	}
 	rep.Decide = append(rep.Decide, app.notes...)
+	rep.Decide = append(rep.Decide, unpinnedImages(app, units)...)
 	return &Result{Files: files, Report: rep}, nil
+}
+
+// unpinnedImages names every image of the input, other than the services'
+// own (each service's report names those), that is not pinned to a
+// version tag or digest: a sidecar's, an init container's, a kept
+// workload's.
+func unpinnedImages(app *App, units []*unit) []Decision {
+	own := map[string]bool{}
+	for _, u := range units {
+		own[u.s.image] = true
+	}
+	var out []Decision
+	seen := map[string]bool{}
+	for _, o := range app.objects {
+		if o.hint != nil {
+			continue
+		}
+		for _, spec := range [][]string{{"spec", "template", "spec"}, {"spec", "jobTemplate", "spec", "template", "spec"}, {"spec"}} {
+			ps := mapAt(o.data, spec...)
+			if ps == nil || ps["containers"] == nil {
+				continue
+			}
+			for _, list := range []string{"initContainers", "containers"} {
+				for _, c := range anyList(ps[list]) {
+					cm, _ := c.(map[string]any)
+					img, _ := cm["image"].(string)
+					if img == "" || own[img] || pinned(img) || seen[o.ref()+img] {
+						continue
+					}
+					seen[o.ref()+img] = true
+					out = append(out, Decision{Topic: "image", Subject: o.ref(), What: fmt.Sprintf("container %v runs %s, which is not pinned to a version tag or digest: kept as it was; pin it (dozen's unpinned-image rule flags it)", cm["name"], img)})
+				}
+			}
+			break
+		}
+	}
+	return out
 }
 
 // notImportedFile holds the objects that belong to no service.
