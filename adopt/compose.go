@@ -412,8 +412,8 @@ func (c *composeConverter) unhandled(n string, s types.ServiceConfig, from strin
 	if s.Restart != "" && s.Restart != "always" && s.Restart != "unless-stopped" {
 		c.l.app.notes = append(c.l.app.notes, Decision{Topic: "not-carried", Subject: from, What: fmt.Sprintf("restart: %s: a Deployment always restarts its processes", s.Restart)})
 	}
-	for net, cfg := range s.Networks {
-		if cfg != nil && len(cfg.Aliases) > 0 {
+	for _, net := range sortedKeys(s.Networks) {
+		if cfg := s.Networks[net]; cfg != nil && len(cfg.Aliases) > 0 {
 			c.l.app.notes = append(c.l.app.notes, Decision{Topic: "not-carried", Subject: from, What: fmt.Sprintf("its aliases on network %s (%s) are not carried over: other services reach it by its Service name", net, strings.Join(cfg.Aliases, ", "))})
 		}
 	}
