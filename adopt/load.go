@@ -105,6 +105,9 @@ type fileSource struct {
 	app     *App
 	seen    map[string]string // object key → where it was read first
 	options Options
+	// dups are the objects read twice, by where and where first.
+	dups     map[[2]string][]string
+	dupOrder [][2]string
 }
 
 // Load reads the inputs args names (paths relative to dir, a slash-
@@ -123,6 +126,18 @@ func Load(fsys fs.FS, dir string, args []string, stdin io.Reader, opts Options) 
 			continue
 		}
 		l.path(arg)
+	}
+	for _, k := range l.dupOrder {
+		refs := l.dups[k]
+		shown := strings.Join(refs, ", ")
+		if len(refs) > 3 {
+			shown = fmt.Sprintf("%s and %d more", strings.Join(refs[:3], ", "), len(refs)-3)
+		}
+		if len(refs) == 1 {
+			l.fail(k[0], "%s is also in %s: import one variant of an application at a time", refs[0], k[1])
+			continue
+		}
+		l.fail(k[0], "%d objects are also in %s (%s): import one variant of an application at a time", len(refs), k[1], shown)
 	}
 	if len(l.errs) > 0 {
 		return nil, l.errs.Sort()
@@ -377,6 +392,7 @@ func (l *fileSource) file(display, p string) {
 // walk reads the manifests under directory p: YAML and JSON files, and the
 // kustomize directories below, built; hidden directories are skipped.
 func (l *fileSource) walk(display, p string) {
+	kdirs := l.kustomizeRoots(p)
 	count := 0
 	defer func() {
 		if count > 0 {
@@ -399,13 +415,13 @@ func (l *fileSource) walk(display, p string) {
 				l.app.skipped = append(l.app.skipped, Kept{Object: shown, Why: "a dozen service directory, not input"})
 				return fs.SkipDir
 			}
-			if q != p {
-				for _, k := range kustomizationNames {
-					if fi, err := fs.Stat(l.fsys, path.Join(q, k)); err == nil && !fi.IsDir() {
-						l.kustomization(shown, q)
-						return fs.SkipDir
-					}
+			if root, isK := kdirs[q]; isK && q != p {
+				if root {
+					l.kustomization(shown, q)
+				} else {
+					l.app.skipped = append(l.app.skipped, Kept{Object: shown, Why: "a kustomize base or component of another kustomization here, built with it"})
 				}
+				return fs.SkipDir
 			}
 			return nil
 		}
@@ -469,7 +485,16 @@ func (l *fileSource) parseManifests(display string, data []byte) int {
 // add adds o, refusing a second object of the same kind, namespace and name.
 func (l *fileSource) add(o *object) bool {
 	if prev, ok := l.seen[o.key()]; ok {
-		l.fail(o.source, "%s is also in %s: import one variant of an application at a time", o.ref(), prev)
+		if l.dups == nil {
+			l.dups = map[[2]string][]string{}
+		}
+		// A file's objects each have their own line; a kustomization's
+		// are said once for it.
+		k := [2]string{o.source, prev}
+		if _, seen := l.dups[k]; !seen {
+			l.dupOrder = append(l.dupOrder, k)
+		}
+		l.dups[k] = append(l.dups[k], o.ref())
 		return false
 	}
 	l.seen[o.key()] = o.source
@@ -565,6 +590,44 @@ func (l *fileSource) kustomization(display, p string) {
 		}
 	}
 	l.app.Inputs = append(l.app.Inputs, Input{Path: display, Kind: "kustomization", Objects: n})
+}
+
+// kustomizeRoots finds the kustomize directories under p, each mapped to
+// whether it is a root: neither a Component nor a base or component that
+// another of them refers to. A walk builds the roots, each with what it
+// refers to.
+func (l *fileSource) kustomizeRoots(p string) map[string]bool {
+	kdirs := map[string]bool{}
+	referenced := map[string]bool{}
+	fs.WalkDir(l.fsys, p, func(q string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		if q != p && strings.HasPrefix(d.Name(), ".") || slices.Contains(l.options.Skip, "/"+q) || l.serviceDir(q) {
+			return fs.SkipDir
+		}
+		for _, k := range kustomizationNames {
+			data, err := fs.ReadFile(l.fsys, path.Join(q, k))
+			if err != nil {
+				continue
+			}
+			kdirs[q] = true
+			if docs, err := (manifest.Limits{}).ParseMappings("", data); err == nil && len(docs) > 0 && docs[0].Object["kind"] == "Component" {
+				kdirs[q] = false
+			}
+			for _, ref := range kustomizationRefs(data) {
+				referenced[path.Clean(path.Join(q, ref))] = true
+			}
+			break
+		}
+		return nil
+	})
+	for q := range kdirs {
+		if referenced[q] {
+			kdirs[q] = false
+		}
+	}
+	return kdirs
 }
 
 // kustomizationRefs returns the entries of a kustomization's resources,

@@ -39,7 +39,7 @@ func BuildKustomization(display string, files map[string][]byte, dir string) ([]
 	fsys := filesys.MakeFsInMemory()
 	for _, rel := range sortedKeys(files) {
 		if err := fsys.WriteFile(path.Join(inputDir, rel), files[rel]); err != nil {
-			return nil, nil, err
+			return nil, nil, diag.List{{Pos: diag.Pos{File: path.Join(display, rel)}, Msg: "kustomize cannot build a file of this name: " + err.Error()}}
 		}
 	}
 	var warnings []string
