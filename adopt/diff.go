@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // The comparison of an input object with the object dozen renders for it.
@@ -518,13 +516,6 @@ func show(v any) string {
 		s = s[:117] + "..."
 	}
 	return s
-}
-
-// sameQuantity reports whether two resource quantities are equal.
-func sameQuantity(a, b string) bool {
-	qa, err1 := resource.ParseQuantity(a)
-	qb, err2 := resource.ParseQuantity(b)
-	return err1 == nil && err2 == nil && qa.Cmp(qb) == 0
 }
 
 // withProtocol gives a port of a patch its protocol: kustomize merges

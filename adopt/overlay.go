@@ -350,19 +350,6 @@ func (u *unit) prepareWorkload(app *App, m *member, in *object, i, r map[string]
 	}
 }
 
-func mainContainerOf(obj map[string]any) map[string]any {
-	ps := mapAt(obj, "spec", "template", "spec")
-	if ps == nil {
-		ps = mapAt(obj, "spec", "jobTemplate", "spec", "template", "spec")
-	}
-	cs := anyList(ps["containers"])
-	if len(cs) == 0 {
-		return nil
-	}
-	c, _ := cs[0].(map[string]any)
-	return c
-}
-
 // nest puts v at the dotted path tmpl.
 func nest(tmpl string, v map[string]any) map[string]any {
 	parts := strings.Split(tmpl, ".")
