@@ -103,14 +103,14 @@ edited since, with the input, and writes nothing.
 				return err
 			}
 			fsys := os.DirFS("/")
-			opts.Skip = []string{filepath.ToSlash(env.abs(out))}
+			opts.Skip = []string{filepath.ToSlash(importAbs(env, out))}
 			app, err := adopt.Load(fsys, filepath.ToSlash(root), args, env.Stdin, opts)
 			if err != nil {
 				return err
 			}
 			var rep *adopt.Report
 			if check {
-				dir := strings.TrimPrefix(filepath.ToSlash(env.abs(out)), "/")
+				dir := strings.TrimPrefix(filepath.ToSlash(importAbs(env, out)), "/")
 				if fi, err := fs.Stat(fsys, dir); err != nil || !fi.IsDir() {
 					return withExit(ExitInvalid, fmt.Errorf("%s: no such directory: dozen import --check compares the services an earlier import wrote there", out))
 				}
@@ -199,12 +199,12 @@ func (env *Env) writeImportReports(outs []importOutput, rep *adopt.Report) error
 			}
 			continue
 		}
-		p := env.abs(o.file)
+		p := importAbs(env, o.file)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("%s: %s", o.file, describeFSError(err))
+			return fmt.Errorf("%s: %s", o.file, importFSError(err))
 		}
 		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("%s: %s", o.file, describeFSError(err))
+			return fmt.Errorf("%s: %s", o.file, importFSError(err))
 		}
 	}
 	return nil
@@ -222,7 +222,7 @@ func (env *Env) writeImport(dir string, files map[string][]byte) error {
 	var exist diag.List
 	for _, n := range names {
 		p := filepath.Join(dir, filepath.FromSlash(n))
-		if _, err := os.Lstat(env.abs(p)); err == nil {
+		if _, err := os.Lstat(importAbs(env, p)); err == nil {
 			exist = append(exist, &diag.Error{Pos: diag.Pos{File: p}, Msg: "already exists"})
 		}
 	}
@@ -237,28 +237,51 @@ func (env *Env) writeImport(dir string, files map[string][]byte) error {
 	}
 	for _, n := range names {
 		p := filepath.Join(dir, filepath.FromSlash(n))
-		if err := os.MkdirAll(filepath.Dir(env.abs(p)), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(importAbs(env, p)), 0o755); err != nil {
 			undo()
-			return fmt.Errorf("%s: %s", filepath.Dir(p), describeFSError(err))
+			return fmt.Errorf("%s: %s", filepath.Dir(p), importFSError(err))
 		}
-		f, err := os.OpenFile(env.abs(p), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(importAbs(env, p), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			undo()
 			return &diag.Error{Pos: diag.Pos{File: p}, Msg: "already exists: dozen import never overwrites a file, and wrote nothing"}
 		}
 		if err != nil {
 			undo()
-			return fmt.Errorf("%s: %s", p, describeFSError(err))
+			return fmt.Errorf("%s: %s", p, importFSError(err))
 		}
-		written = append(written, env.abs(p))
+		written = append(written, importAbs(env, p))
 		_, err = f.Write(files[n])
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
 			undo()
-			return fmt.Errorf("%s: %s", p, describeFSError(err))
+			return fmt.Errorf("%s: %s", p, importFSError(err))
 		}
 	}
 	return nil
+}
+
+// importAbs resolves a user's path against the working directory.
+func importAbs(env *Env, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(env.Dir, p)
+}
+
+// importFSError states a filesystem error without repeating the path.
+func importFSError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file or directory"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	return err.Error()
 }
