@@ -38,6 +38,11 @@ func (u *unit) report(dir, env string, c *comparison) ServiceReport {
 	r.Patches = u.patches
 	r.Kept = u.kept
 	r.Renames = slices.Clone(g.renames)
+	for _, m := range g.members() {
+		if name, _ := mainContainer(m.obj)["name"].(string); m.obj.hint == nil && name != m.name {
+			r.Renames = append(r.Renames, Rename{Kind: "container", Namespace: m.obj.namespace, From: m.obj.name + "/" + name, To: m.name, Why: "dozen names a process's container after the process (kubectl logs -c " + m.name + ")"})
+		}
+	}
 	for _, cm := range g.consumed {
 		to := s.name + "-env-<hash>"
 		r.Renames = append(r.Renames, Rename{Kind: "ConfigMap", Namespace: cm.namespace, From: cm.name, To: to, Why: "its entries became config, which dozen delivers in a ConfigMap named after a hash of its content, so that a change of config rolls the pods"})
