@@ -14,6 +14,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/api/validation/path"
 	"k8s.io/apimachinery/pkg/util/validation"
 	sigsjson "sigs.k8s.io/json"
 
@@ -62,9 +63,13 @@ func checkObject(o Object) []string {
 			msgs = append(msgs, field+": "+p)
 		}
 	}
-	if o.Kind == "Service" {
+	switch o.Kind {
+	case "Service":
 		add("metadata.name", validation.IsDNS1035Label(o.Name))
-	} else {
+	case "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding":
+		// RBAC names are path segments ("system:metrics-server").
+		add("metadata.name", path.IsValidPathSegmentName(o.Name))
+	default:
 		add("metadata.name", validation.IsDNS1123Subdomain(o.Name))
 	}
 	if o.Namespace != "" {

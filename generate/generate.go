@@ -282,6 +282,24 @@ func build(fsys filesys.FileSystem, dir, file string) ([]Object, error) {
 
 // buildUnmasked is build without masking its errors.
 func buildUnmasked(fsys filesys.FileSystem, dir, file string) ([]Object, error) {
+	objs, err := buildObjects(fsys, dir, file)
+	if err != nil {
+		return nil, err
+	}
+	if err := hashJobNames(objs); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	Sort(objs)
+	if err := Check(file, objs); err != nil {
+		return nil, err
+	}
+	return objs, nil
+}
+
+// buildObjects runs kustomize on dir in fsys, off the network, and returns
+// the objects it emits, in its order. file names the input in errors.
+func buildObjects(fsys filesys.FileSystem, dir, file string) ([]Object, error) {
+	offline.InstallNetwork()
 	k := krusty.MakeKustomizer(kustomizeOptions())
 	m, err := k.Run(fsys, dir)
 	if err != nil {
@@ -300,13 +318,6 @@ func buildUnmasked(fsys filesys.FileSystem, dir, file string) ([]Object, error) 
 			Name:       r.GetName(),
 			Data:       data,
 		})
-	}
-	if err := hashJobNames(objs); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	Sort(objs)
-	if err := Check(file, objs); err != nil {
-		return nil, err
 	}
 	return objs, nil
 }

@@ -29,6 +29,8 @@ import (
 //	                          output, stdout and stderr as written; a last
 //	                          line "..." shows only the output's start
 //	<!-- tree DIR -->         the block lists the files under DIR
+//	<!-- written PATH -->     the block is the file PATH as the commands
+//	                          before it wrote it
 //	<!-- in PATH -->          the block is part of the repository file PATH
 //	                          (which its own tests check)
 //	<!-- check NAME -->       a Go check below: go-install, docker,
@@ -73,6 +75,20 @@ func TestGuide(t *testing.T) {
 			}
 		case "tree":
 			g.tree(b, arg)
+		case "written":
+			got, err := os.ReadFile(filepath.Join(project, arg))
+			if err != nil {
+				t.Fatalf("%s:%d: %v", guideFile, b.line, err)
+			}
+			if string(got) != b.body {
+				if golden.Update() {
+					updated = append(updated, lines[last:b.start]...)
+					updated = append(updated, string(got))
+					last = b.end
+				} else {
+					t.Errorf("%s:%d: %s is not what the commands wrote (DOZEN_UPDATE=1 rewrites it):\n%s", guideFile, b.line, arg, got)
+				}
+			}
 		case "in":
 			src, err := os.ReadFile(filepath.Join("../..", arg))
 			if err != nil {

@@ -205,6 +205,7 @@ and checks any Kubernetes YAML against twelve-factor policies.
 		newExplainCmd(env),
 		newTestCmd(env),
 		newGraphCmd(env),
+		newImportCmd(env),
 	)
 	addCompletion(root) // dozen completion bash|zsh|fish, and root's examples
 	wrapArgs(root)
