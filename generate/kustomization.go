@@ -1,7 +1,9 @@
 package generate
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/types"
@@ -37,13 +39,13 @@ func BuildKustomization(display string, files map[string][]byte, dir string) ([]
 		return nil, nil, errs
 	}
 	fsys := filesys.MakeFsInMemory()
-	for _, rel := range sortedKeys(files) {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		if err := fsys.WriteFile(path.Join(inputDir, rel), files[rel]); err != nil {
 			return nil, nil, diag.List{{Pos: diag.Pos{File: path.Join(display, rel)}, Msg: "kustomize cannot build a file of this name: " + err.Error()}}
 		}
 	}
 	var warnings []string
-	for _, rel := range sortedKeys(files) {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		if !isKustomizationFile(rel) {
 			continue
 		}

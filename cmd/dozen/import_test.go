@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/dozen-dev/dozen/internal/cli"
-	"github.com/dozen-dev/dozen/internal/golden"
+	"github.com/dozen-dev/dozen/golden"
 )
 
 // The applications dozen import is tested on: real public applications
