@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dozen-dev/dozen/internal/cli"
 	"github.com/dozen-dev/dozen/golden"
+	"github.com/dozen-dev/dozen/internal/cli"
 )
 
 // The applications dozen import is tested on: real public applications
