@@ -30,7 +30,7 @@ func repo() fstest.MapFS {
 		"k8s/deploy.yaml":                             file("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"),
 		"k8s/empty.yaml":                              file("\n"),
 		"k8s/.hidden.yaml":                            file("not read\n"),
-		"k8s/service.yaml":                            file("not a manifest: a service file\n"),
+		"k8s/service.yaml":                            file("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"),
 		"k8s/overlays/prod/kustomization.yaml":        file("resources: [../../base]\n"),
 		"policy/deny.rego":                            file("package main\n"),
 		"policy/deny_test.rego":                       file("package main\n"),
@@ -94,19 +94,22 @@ func TestServices(t *testing.T) {
 	}
 }
 
-// TestManifestFiles: lint's arguments, less the service files and their
-// overlays, hidden files and service files in a tree.
-func TestManifestFiles(t *testing.T) {
+// TestInputs: lint's arguments by content: service files (a manifest
+// named service.yaml is a manifest), their overlays rendered with them,
+// kustomizations built (not their bases), hidden files skipped.
+func TestInputs(t *testing.T) {
 	l := loader(".")
-	services, skip := l.SplitServiceFiles([]string{"k8s", "-"}, "overlays")
-	if !reflect.DeepEqual(services, []string{"k8s/service.yaml"}) || !reflect.DeepEqual(skip, []string{"k8s/overlays/"}) {
-		t.Errorf("SplitServiceFiles = %q, %q", services, skip)
+	in, errs := l.Inputs([]string{"k8s", "-", "policy", "svc/api"}, "overlays")
+	want := Inputs{
+		Services:       []string{"svc/api/service.cue"},
+		Manifests:      []string{"k8s/deploy.yaml", "k8s/empty.yaml", "k8s/service.yaml"},
+		Kustomizations: []string{"k8s/overlays/prod"},
+		Stdin:          true,
 	}
-	files, stdin, errs := l.ManifestFiles([]string{"k8s", "-", "policy"}, services, skip)
-	if !reflect.DeepEqual(files, []string{"k8s/deploy.yaml", "k8s/empty.yaml"}) || !stdin ||
-		len(errs) != 1 || errs[0].Error() != "policy: no manifests (*.yaml, *.yml, *.json) in this directory or below" {
-		t.Errorf("ManifestFiles = %q, %v, %v", files, stdin, errs)
+	if !reflect.DeepEqual(in, want) || len(errs) != 1 || errs[0].Error() != "policy: no manifests (*.yaml, *.yml, *.json) in this directory or below" {
+		t.Errorf("Inputs = %+v, %v; want %+v", in, errs, want)
 	}
+	l = loader(".")
 	if docs, errs := l.Manifest("k8s/deploy.yaml"); len(errs) > 0 || len(docs) != 1 || docs[0].Pos(nil) != (diag.Pos{File: "k8s/deploy.yaml", Line: 1, Col: 1}) {
 		t.Errorf("Manifest = %v, %v", docs, errs)
 	}

@@ -5,7 +5,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
@@ -38,6 +37,10 @@ func (l *Loader) ServiceFiles(args []string) ([]string, error) {
 			continue
 		}
 		if !fi.IsDir() {
+			if l.opensManifestFile(arg) {
+				errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: "Kubernetes manifests (documents with apiVersion and kind), not a dozen service file: dozen lint checks manifests"})
+				continue
+			}
 			files = append(files, filepath.Clean(arg))
 			continue
 		}
@@ -49,6 +52,9 @@ func (l *Loader) ServiceFiles(args []string) ([]string, error) {
 			if d.Type()&fs.ModeSymlink != 0 {
 				errs = append(errs, &diag.Error{Pos: diag.Pos{File: under(arg, rel)}, Msg: "a service file found in a directory may not be a symbolic link: name it on the command line to read where it points"})
 				return nil
+			}
+			if l.opensManifestFile(under(arg, rel)) {
+				return nil // a manifest named service.yaml
 			}
 			found = append(found, under(arg, rel))
 			return nil
@@ -171,50 +177,4 @@ func (l *Loader) overlay(dir string) (*generate.Overlay, diag.List) {
 		errs = append(errs, &diag.Error{Pos: diag.Pos{File: dir}, Msg: Reason(err)})
 	}
 	return o, errs
-}
-
-// SplitServiceFiles separates service files from manifests among lint's
-// arguments: a service file named directly, and the service files found in
-// directories. It also returns the overlay directories of those services
-// (as prefixes ending in a separator), whose files are kustomize inputs
-// rather than manifests to lint on their own. An argument that cannot be
-// read is left to ManifestFiles to report.
-func (l *Loader) SplitServiceFiles(args []string, overlays string) (services []string, skip []string) {
-	for _, arg := range args {
-		if arg == "-" {
-			continue
-		}
-		fi, err := fs.Stat(l.FS, l.fsName(arg))
-		if err != nil {
-			continue
-		}
-		if !fi.IsDir() {
-			if schema.IsServiceFile(arg) {
-				services = append(services, filepath.Clean(arg))
-			}
-			continue
-		}
-		found, errs := l.walk(arg, schema.IsServiceFile)
-		if len(errs) == 0 {
-			services = append(services, found...)
-		}
-	}
-	slices.Sort(services)
-	services = slices.Compact(services)
-	for _, s := range services {
-		skip = append(skip, filepath.Join(filepath.Dir(s), overlays)+string(filepath.Separator))
-	}
-	return services, skip
-}
-
-// underAny reports whether file lies below one of the directory prefixes.
-func underAny(file string, dirs []string) bool {
-	file = filepath.Clean(file)
-	return slices.ContainsFunc(dirs, func(d string) bool {
-		if d = filepath.Clean(d); d == "." {
-			// Every relative path below the working directory.
-			return !filepath.IsAbs(file) && file != ".." && !strings.HasPrefix(file, ".."+string(filepath.Separator))
-		}
-		return strings.HasPrefix(file, d+string(filepath.Separator))
-	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -316,10 +317,13 @@ func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error
 }
 
 // finish does what a lint does last, over everything it linted: it masks
-// the Secret values secrets in the findings and sorts them.
+// the Secret values secrets in the findings, sorts them, and keeps one of
+// findings identical in every field: the same object built by several
+// kustomizations of a tree (overlays of one base) is reported once.
 func finish(res *Result, secrets *redact.Set) {
 	maskSecrets(res.Findings, nil, secrets)
 	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
+	res.Findings = slices.CompactFunc(res.Findings, func(a, b Finding) bool { return reflect.DeepEqual(a, b) })
 }
 
 // NamespaceLocal reports whether the engine's rules look across objects
@@ -363,6 +367,40 @@ func (e *Engine) LintParts(ctx context.Context, n int, load func(i int) ([]Input
 				return e.lintAtOnce(ctx, n, load)
 			}
 			partOf[ns] = i
+			if inputs[j].Linted() {
+				files[inputs[j].doc.File] = true
+			}
+		}
+		part, err := e.lint(ctx, inputs)
+		if err != nil {
+			l, ok := err.(diag.List)
+			if !ok || part == nil {
+				return nil, err
+			}
+			errs = append(errs, l...)
+		}
+		res.Findings = append(res.Findings, part.Findings...)
+		res.Objects += part.Objects
+		addSecretValues(&secrets, inputs)
+	}
+	res.Files = len(files)
+	finish(res, &secrets)
+	maskSecrets(nil, errs, &secrets)
+	return res, errs.Sort().Err()
+}
+
+// LintBundles lints each bundle on its own: no object of one sees an
+// object of another (each kustomization built from one tree, whose
+// overlays may hold objects of the same names, is such a bundle). The
+// result is one: findings of all, files counted once, identical findings
+// once.
+func (e *Engine) LintBundles(ctx context.Context, bundles [][]Input) (*Result, error) {
+	res := &Result{Rules: e.Rules()}
+	var secrets redact.Set
+	var errs diag.List
+	files := map[string]bool{}
+	for _, inputs := range bundles {
+		for j := range inputs {
 			if inputs[j].Linted() {
 				files[inputs[j].doc.File] = true
 			}

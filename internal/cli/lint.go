@@ -108,32 +108,53 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	if len(args) == 0 {
 		args = []string{"."} // service files in "." too, not only manifests
 	}
-	services, skip := ld.SplitServiceFiles(args, "overlays")
-	files, stdin, inputErrs := ld.ManifestFiles(args, services, skip)
-	// A shard reads every file, and lints its own with the others as
-	// context (pipeline.Manifests).
+	found, inputErrs := ld.Inputs(args, "overlays")
+	// Files a walk met that are not for dozen (a CI configuration) are
+	// named, and left out: they are no error of the linted bundle.
+	for _, e := range found.Skipped {
+		fmt.Fprintf(env.Stderr, "%s: skipped: neither Kubernetes manifests nor a dozen service file\n", diag.NoCommand(diag.Printable(e.Pos.File)))
+	}
+	// A shard reads every file and builds every kustomization, and lints
+	// its own with the others as context (pipeline.Manifests).
 	mine := map[string]bool{}
-	for _, f := range opts.shard.pick(append(slices.Clone(files), load.StdinName)) {
+	for _, f := range opts.shard.pick(slices.Concat(found.Manifests, found.Kustomizations, []string{load.StdinName})) {
 		mine[f] = true
 	}
+	isMine := func(name string) bool { return mine[name] }
+	kusts, kustErrs := pipeline.Kustomizations(ld, found.Kustomizations, isMine)
+	inputErrs = append(inputErrs, kustErrs...)
+	// What a kustomization read is linted through it, not on its own.
+	built := map[string]bool{}
+	for _, k := range kusts {
+		for _, f := range k.Read {
+			built[f] = true
+		}
+	}
+	files := slices.DeleteFunc(slices.Clone(found.Manifests), func(f string) bool { return built[f] })
 	var in io.Reader
-	if stdin {
+	if found.Stdin {
 		in = env.Stdin
 	}
-	inputs, readErrs := pipeline.Manifests(ld, files, in, func(name string) bool { return mine[name] })
+	inputs, readErrs := pipeline.Manifests(ld, files, in, isMine)
 	inputErrs = append(inputErrs, readErrs...)
-	services = opts.shard.pick(services)
+	services := opts.shard.pick(found.Services)
 	rendered, renderErrs := env.lintServiceDocs(ld, services, opts.env)
 	inputs = append(inputs, rendered...)
 	inputErrs = append(inputErrs, renderErrs...)
-	return env.lintDocs(ctx, eng, outs, failOn, inputs, inputErrs)
+	// Each kustomization is a bundle of its own, as kustomize build | dozen
+	// lint - would see it: the overlays of one base hold the same objects.
+	bundles := [][]policies.Input{inputs}
+	for _, k := range kusts {
+		bundles = append(bundles, k.Inputs)
+	}
+	return env.lintDocs(ctx, eng, outs, failOn, bundles, inputErrs)
 }
 
 // lintDocs lints documents the caller has loaded (manifests, and objects
 // rendered from service files with their Origin set), writes the reports,
 // and returns the error that carries the exit status: input errors (exit
 // 2, printed by Main) first, then findings at or above failOn (exit 1).
-func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []output, failOn policies.Severity, inputs []policies.Input, inputErrs diag.List) error {
+func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []output, failOn policies.Severity, bundles [][]policies.Input, inputErrs diag.List) error {
 	// The files the errors so far are in could not be linted (in whole or
 	// in part); errors the evaluation adds below are not about inputs.
 	badFiles := map[string]bool{}
@@ -141,14 +162,16 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []outpu
 		badFiles[e.Pos.File] = true
 	}
 	linted := 0
-	for i := range inputs {
-		if inputs[i].Linted() {
-			linted++
+	for _, inputs := range bundles {
+		for i := range inputs {
+			if inputs[i].Linted() {
+				linted++
+			}
 		}
 	}
 	status := env.newProgress(fmt.Sprintf("linting %d objects", linted), linted/lintStatusPer)
 	status.show()
-	res, err := eng.LintInputs(ctx, inputs)
+	res, err := eng.LintBundles(ctx, bundles)
 	status.stop()
 	env.debugEval(eng)
 	if err != nil {
@@ -159,7 +182,7 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []outpu
 		}
 	}
 	res.InputErrors = len(badFiles)
-	if err := env.writeReports(outs, res, reportOptions(inputs), env.Stdout, env.color()); err != nil {
+	if err := env.writeReports(outs, res, reportOptions(slices.Concat(bundles...)), env.Stdout, env.color()); err != nil {
 		return err
 	}
 	if len(inputErrs) > 0 {

@@ -1,0 +1,266 @@
+package load
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/manifest"
+)
+
+// Inputs are what dozen lint reads, found from its arguments by
+// Loader.Inputs. Paths are as the user would write them, sorted, without
+// duplicates.
+type Inputs struct {
+	// Services are service files, which lint renders.
+	Services []string
+	// Manifests are files of Kubernetes objects.
+	Manifests []string
+	// Kustomizations are kustomize directories to build: those that no
+	// other kustomization of the linted trees uses as a base or component.
+	Kustomizations []string
+	// Stdin is set when "-" is among the arguments: manifests on standard
+	// input.
+	Stdin bool
+	// Skipped are the YAML and JSON files a directory walk met that are
+	// neither manifests nor service files (a CI configuration, a Helm
+	// chart's values), each with the error saying what it looked like.
+	// Named on the command line, such a file is an input error instead.
+	Skipped diag.List
+}
+
+// KustomizationNames are the names of a kustomization file, in the order
+// kustomize looks for them.
+var KustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// isKustomization reports whether a file's base name names a kustomization.
+func isKustomization(name string) bool { return slices.Contains(KustomizationNames, name) }
+
+// Inputs expands lint's arguments: "-" is standard input; a file is taken
+// for what its content is (see Sniff), a kustomization file for its
+// directory; a directory is searched recursively (hidden files and
+// directories skipped) for YAML and JSON files (*.yaml, *.yml, *.json),
+// service.cue files and kustomizations. No argument means ".".
+//
+// In a directory, a file is a kustomization's input when a directory
+// holding it, or one above it, holds a kustomization (the nearest such
+// directory is its kustomization's), or when a kustomization names it as a
+// resource or patch; the input of a kustomization is built with it, not
+// linted on its own. The kustomizations built are those no other
+// kustomization found in the same argument uses (a base or component is
+// built through its users) and that are not components themselves. Each
+// service file's overlay directories, <service dir>/<overlays>/, are
+// rendered with it, and are neither manifests nor kustomizations to
+// build. The other YAML and JSON files are manifests or service files by
+// content; one that is neither is skipped (Skipped), and a directory with
+// nothing to lint is an error.
+func (l *Loader) Inputs(args []string, overlays string) (Inputs, diag.List) {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	var in Inputs
+	var errs diag.List
+	for _, arg := range args {
+		if arg == "-" {
+			in.Stdin = true
+			continue
+		}
+		fi, err := fs.Stat(l.FS, l.fsName(arg))
+		if err != nil {
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: Reason(err)})
+			continue
+		}
+		if !fi.IsDir() {
+			errs = append(errs, l.file(&in, filepath.Clean(arg))...)
+			continue
+		}
+		errs = append(errs, l.tree(&in, arg, overlays)...)
+	}
+	for _, list := range []*[]string{&in.Services, &in.Manifests, &in.Kustomizations} {
+		slices.Sort(*list)
+		*list = slices.Compact(*list)
+	}
+	return in, errs.Sort()
+}
+
+// file classifies a file named as an argument.
+func (l *Loader) file(in *Inputs, p string) diag.List {
+	if isKustomization(filepath.Base(p)) {
+		in.Kustomizations = append(in.Kustomizations, filepath.Dir(p))
+		return nil
+	}
+	switch c, err := l.Sniff(p); c {
+	case Service:
+		in.Services = append(in.Services, p)
+	case Manifest:
+		in.Manifests = append(in.Manifests, p)
+	default:
+		return diag.List{err}
+	}
+	return nil
+}
+
+// tree classifies what directory arg holds (see Inputs).
+func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
+	root := l.fsName(arg)
+	var files []string           // candidates, by slash path relative to root
+	kdirs := map[string]string{} // directory → its kustomization file
+	err := walkFS(l.FS, root, true, func(rel string, d fs.DirEntry) error {
+		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		name := d.Name()
+		switch {
+		case strings.HasPrefix(name, "."):
+		case isKustomization(name) && d.Type().IsRegular():
+			if _, seen := kdirs[path.Dir(rel)]; !seen {
+				kdirs[path.Dir(rel)] = rel
+			}
+		case name == "service.cue":
+			files = append(files, rel)
+		default:
+			switch path.Ext(name) {
+			case ".yaml", ".yml", ".json":
+				files = append(files, rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return diag.List{{Pos: diag.Pos{File: arg}, Msg: Reason(err)}}
+	}
+	owner := func(rel string) string { // the kustomization directory rel is input of, or ""
+		for dir := path.Dir(rel); ; dir = path.Dir(dir) {
+			if _, ok := kdirs[dir]; ok {
+				return dir
+			}
+			if dir == "." {
+				return ""
+			}
+		}
+	}
+
+	// Service files, and the overlay directories rendered with them.
+	var errs diag.List
+	type sniffed struct {
+		c   Content
+		err *diag.Error
+	}
+	content := map[string]sniffed{}
+	var skip []string // service overlay directories, with a trailing /
+	for _, rel := range files {
+		if owner(rel) != "" {
+			continue
+		}
+		c, err := l.Sniff(under(arg, rel))
+		content[rel] = sniffed{c, err}
+		if c == Service {
+			in.Services = append(in.Services, under(arg, rel))
+			skip = append(skip, path.Join(path.Dir(rel), overlays)+"/")
+		}
+	}
+	skipped := func(rel string) bool {
+		return slices.ContainsFunc(skip, func(s string) bool { return strings.HasPrefix(rel+"/", s) })
+	}
+	for dir := range kdirs {
+		if skipped(dir) {
+			delete(kdirs, dir)
+		}
+	}
+
+	// The kustomizations others use, and the files they name.
+	used, named := map[string]bool{}, map[string]bool{}
+	component := map[string]bool{}
+	for dir, file := range kdirs {
+		data, err := l.readFS(path.Join(root, file), l.Limits.FileSize)
+		if err != nil {
+			continue // the build reports it
+		}
+		refs, isComponent := kustomizationRefs(data)
+		component[dir] = isComponent
+		for _, r := range refs {
+			target := path.Join(dir, r)
+			if _, ok := kdirs[target]; ok && target != dir {
+				used[target] = true
+			} else {
+				named[target] = true
+			}
+		}
+	}
+	n := len(in.Services)
+	for dir := range kdirs {
+		if !used[dir] && !component[dir] {
+			in.Kustomizations = append(in.Kustomizations, under(arg, dir))
+			n++
+		}
+	}
+
+	// Manifests: what is left.
+	skippedHere := 0
+	for _, rel := range files {
+		s, sniffedIt := content[rel]
+		if !sniffedIt || s.c == Service || named[rel] || skipped(rel) {
+			continue
+		}
+		switch s.c {
+		case Manifest:
+			in.Manifests = append(in.Manifests, under(arg, rel))
+			n++
+		case Neither:
+			in.Skipped = append(in.Skipped, s.err)
+			skippedHere++
+		}
+	}
+	if n == 0 && len(errs) == 0 {
+		msg := "no manifests (*.yaml, *.yml, *.json) in this directory or below"
+		if skippedHere > 0 {
+			msg += fmt.Sprintf(": %s neither Kubernetes manifests nor dozen service files", plural(skippedHere, "file"))
+		}
+		errs = append(errs, &diag.Error{Pos: diag.Pos{File: arg}, Msg: msg})
+	}
+	return errs
+}
+
+// plural is "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// kustomizationRefs returns the local paths a kustomization names as
+// resources, bases, components and patch files (not URLs), and whether it
+// is a Component.
+func kustomizationRefs(data []byte) ([]string, bool) {
+	docs, err := manifest.Limits{}.ParseMappings("", data)
+	if err != nil || len(docs) == 0 {
+		return nil, false
+	}
+	k := docs[0].Object
+	var refs []string
+	add := func(v any) {
+		if s, ok := v.(string); ok && s != "" && !strings.Contains(s, "://") && !strings.Contains(s, "\n") {
+			refs = append(refs, s)
+		}
+	}
+	for _, field := range []string{"resources", "bases", "components", "patchesStrategicMerge", "crds"} {
+		list, _ := k[field].([]any)
+		for _, v := range list {
+			add(v)
+		}
+	}
+	for _, field := range []string{"patches", "patchesJson6902", "replacements"} {
+		list, _ := k[field].([]any)
+		for _, v := range list {
+			if m, ok := v.(map[string]any); ok {
+				add(m["path"])
+			}
+		}
+	}
+	return refs, k["kind"] == "Component"
+}
