@@ -3,10 +3,10 @@ GO ?= go
 BIN := bin/dozen
 COUNT ?= 5
 
-.PHONY: help build test golden docs bench lint example e2e
+.PHONY: help build test golden docs bench lint example e2e realworld
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 build: ## build bin/dozen
 	$(GO) build -o $(BIN) ./cmd/dozen
@@ -14,9 +14,12 @@ build: ## build bin/dozen
 example: build ## build dozen and render the go-ok example
 	./$(BIN) render examples/go-ok
 
-test: ## run every test: unit, Rego, golden and CLI specs
+test: realworld ## run every test: unit, Rego, golden and CLI specs
 	$(GO) vet ./...
 	$(GO) test ./...
+
+realworld: ## download the real-world lint corpus's modules (testdata/realworld/corpus.txt) into Go's module cache
+	bash .ci/fetch-realworld.sh
 
 golden: ## rewrite every golden file and CLI spec output
 	DOZEN_UPDATE=1 $(GO) test ./...
