@@ -61,7 +61,7 @@ func TestBuildKustomizationIsHermetic(t *testing.T) {
 func TestCheckAcceptsRBACNames(t *testing.T) {
 	objs := []generate.Object{
 		{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "system:metrics-server",
-			Data: map[string]any{"metadata": map[string]any{"name": "system:metrics-server"}}},
+			Data: map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": map[string]any{"name": "system:metrics-server"}}},
 		{APIVersion: "v1", Kind: "ConfigMap", Name: "system:bad",
 			Data: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "system:bad"}}},
 	}

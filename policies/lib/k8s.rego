@@ -1106,16 +1106,23 @@ custom_resources_selected_by(selector, obj) := [] if {
 	custom_pods_match(selector, o)
 ]
 
-# makes_pods tells whether obj's namespace holds an object that makes pods:
-# a workload with a pod template, or a custom resource that may. A Service
+# makes_pods tells whether the bundle holds an object that makes pods: a
+# workload with a pod template, or a custom resource that may. A Service
 # linted without any (a file changed alone in a commit, a chart's Service
 # on its own) says nothing about the pods its selector should match.
-makes_pods(obj) if {
+#
+# It looks in every namespace: a Service whose pods are all in another
+# namespace than its own (a namespace left off one file) has no endpoints,
+# and is judged. This is the one look across namespaces, and it reads only
+# whether the bundle makes pods at all: a bundle linted namespace by
+# namespace (Engine.LintParts, a render of every environment) has
+# workloads in every namespace that has Services, so it answers the same.
+makes_pods(_) if {
 	some kind in object.keys(workload_kinds)
-	count(index_objects_at("workloads", kind, "*", obj)) > 0
+	count(index_entry("workloads", kind, "*")) > 0
 }
 
-makes_pods(obj) if count(index_objects_at("custom_pods", "*", "*", obj)) > 0
+makes_pods(_) if count(index_entry("custom_pods", "*", "*")) > 0
 
 # custom_resources_label_selected_by is custom_resources_selected_by for a
 # metav1.LabelSelector with matchLabels.

@@ -14,7 +14,10 @@
 #   its kind (prometheus: main) or app.kubernetes.io/instance. The cluster's
 #   DNS pods (k8s-app: kube-dns in kube-system) run in every cluster. Other
 #   pods that run outside the linted files are declared in .dozen.yaml, by
-#   their labels, under external.pods.
+#   their labels, under external.pods. A Service is judged when the linted
+#   files make pods at all: alone in a bundle (a file changed alone in a
+#   commit), it says nothing; beside pods of another namespace only, it has
+#   no endpoints.
 # custom:
 #   id: service-selector
 #   category: crossref

@@ -88,7 +88,7 @@ test_cluster_dns_pods_pass if {
 	count(service_selector.deny) == 1 with input as object.union(dns, {"metadata": {"namespace": "shop"}}) with data.dozen.bundle as other
 }
 
-# A Service linted without anything that makes pods in its namespace (a
+# A Service linted without anything that makes pods (a
 # file changed alone in a commit, a chart's Service on its own) is not
 # judged: there is nothing its selector should match.
 test_service_linted_alone_passes if {
@@ -100,6 +100,7 @@ test_service_linted_alone_passes2 if {
 	count(service_selector.deny) == 0 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [configmap]
 }
 
-test_service_linted_alone_passes3 if {
-	count(service_selector.deny) == 0 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [deployment("other", {"app": "x"})]
+# A Service whose pods are all in another namespace has no endpoints.
+test_service_apart_from_its_pods_fails if {
+	count(service_selector.deny) == 1 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [deployment("other", {"app": "web"})]
 }

@@ -5,8 +5,9 @@
 #   soon as its process starts, before it can serve. Scaling out and deploying
 #   then drop requests; processes must signal when they are ready to be
 #   disposable. The probe is required where traffic or a rollout depends on
-#   it: on the long-running workloads a Service of the linted files sends
-#   traffic to (its selector matches their pods), and on every process dozen
+#   it: on the long-running workloads and bare Pods a Service of the linted
+#   files sends traffic to (its selector matches their pods), and on every
+#   process dozen
 #   renders from a service file (labelled app.kubernetes.io/managed-by:
 #   dozen), whose rollouts wait on it and whose service file sets it in one
 #   line. A Service that publishes not-ready addresses, or whose every port
@@ -21,7 +22,7 @@
 #   category: scaling
 #   factor: "IX. Disposability"
 #   severity: warning
-#   kinds: [Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet]
+#   kinds: [Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet, Pod]
 #   params:
 #     unserved: >-
 #       Require a readiness probe of every long-running workload, whether a
@@ -153,8 +154,17 @@ needs_probe(_) if {
 
 needs_probe(_) if every_process
 
+# judged_kind is true for the kinds judged: long-running workloads, and a
+# bare Pod a Service sends traffic to.
+judged_kind if input.kind in k8s.long_running_kinds
+
+judged_kind if {
+	input.kind == "Pod"
+	count(services) > 0
+}
+
 deny contains result.fail(msg, c.path) if {
-	input.kind in k8s.long_running_kinds
+	judged_kind
 	some c in k8s.app_containers
 	not c.container.readinessProbe
 	needs_probe(c)

@@ -94,3 +94,19 @@ test_every_process_dozen_renders_fails if {
 		"path": ["spec", "template", "spec", "containers", 0],
 	}} with input as worker
 }
+
+pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "labels": {"app": "web"}}, "spec": spec}
+
+test_bare_pod_a_service_fronts_fails if {
+	readiness_probe.deny == {{
+		"msg": `container "app" has no readinessProbe, and Service "web" sends it traffic`,
+		"path": ["spec", "containers", 0],
+	}} with input as pod({"containers": [{"name": "app"}]})
+		with data.dozen.bundle as served
+}
+
+test_bare_pod_no_service_fronts_passes if {
+	count(readiness_probe.deny) == 0 with input as pod({"containers": [{"name": "app"}]})
+	count(readiness_probe.deny) == 0 with input as pod({"containers": [{"name": "app"}]})
+		with data.dozen.bundle as [service("other", {"selector": {"app": "other"}})]
+}
