@@ -17,9 +17,16 @@ import (
 func (l *Loader) Config(flag string) (*policies.Config, error) {
 	name := flag
 	if name == "" {
-		if name = l.findConfig(); name == "" {
-			return nil, nil
-		}
+		name = l.findConfig()
+	}
+	return l.ConfigFile(name)
+}
+
+// ConfigFile reads the configuration file name; "" is the empty
+// configuration (nil).
+func (l *Loader) ConfigFile(name string) (*policies.Config, error) {
+	if name == "" {
+		return nil, nil
 	}
 	data, err := l.Read(name, l.Limits.FileSize)
 	if err != nil {
@@ -30,18 +37,42 @@ func (l *Loader) Config(flag string) (*policies.Config, error) {
 
 // findConfig returns the nearest .dozen.yaml from the working directory
 // upward, as a path relative to it, or "".
-func (l *Loader) findConfig() string {
-	dir, up := l.fsName("."), ""
+func (l *Loader) findConfig() string { return l.NearestConfig(".") }
+
+// NearestConfig returns the .dozen.yaml that applies to the file or
+// directory at p (as the user gave it): the nearest one in p's directory
+// (p itself when it is a directory) or above it, named as the user would
+// name it (relative to the working directory when p is relative), or ""
+// when there is none. A nested .dozen.yaml replaces the outer ones for the
+// files below it; files are never merged.
+func (l *Loader) NearestConfig(p string) string {
+	dir := l.fsName(p)
+	if fi, err := fs.Stat(l.FS, dir); err != nil || !fi.IsDir() {
+		dir = path.Dir(dir)
+	}
 	for {
-		p := path.Join(dir, policies.ConfigFile)
-		if fi, err := fs.Stat(l.FS, p); err == nil && !fi.IsDir() {
-			return filepath.FromSlash(up + policies.ConfigFile)
+		c := path.Join(dir, policies.ConfigFile)
+		if fi, err := fs.Stat(l.FS, c); err == nil && !fi.IsDir() {
+			return l.userName(c, filepath.IsAbs(p))
 		}
 		if dir == "." {
 			return ""
 		}
-		dir, up = path.Dir(dir), up+"../"
+		dir = path.Dir(dir)
 	}
+}
+
+// userName names the FS path name as the user would: absolute when abs,
+// otherwise relative to the working directory.
+func (l *Loader) userName(name string, abs bool) string {
+	if abs {
+		return "/" + filepath.FromSlash(name)
+	}
+	rel, err := filepath.Rel("/"+filepath.FromSlash(l.Dir), "/"+filepath.FromSlash(name))
+	if err != nil {
+		return "/" + filepath.FromSlash(name)
+	}
+	return rel
 }
 
 // PolicyPaths returns the policy paths of cfg's policies section,

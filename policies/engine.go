@@ -423,6 +423,33 @@ func (e *Engine) LintBundles(ctx context.Context, bundles [][]Input) (*Result, e
 	return res, errs.Sort().Err()
 }
 
+// MergeResults makes one result of the results of lints of disjoint
+// inputs (each configuration's files, linted by its own engine): every
+// finding, in order, identical ones once; the files and objects of each;
+// the rules of any, by id, the first result's where several have one.
+func MergeResults(results []*Result) *Result {
+	if len(results) == 1 {
+		return results[0]
+	}
+	res := &Result{}
+	seen := map[string]bool{}
+	for _, r := range results {
+		res.Findings = append(res.Findings, r.Findings...)
+		res.Files += r.Files
+		res.Objects += r.Objects
+		for _, rule := range r.Rules {
+			if !seen[rule.ID] {
+				seen[rule.ID] = true
+				res.Rules = append(res.Rules, rule)
+			}
+		}
+	}
+	slices.SortFunc(res.Rules, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
+	res.Findings = slices.CompactFunc(res.Findings, func(a, b Finding) bool { return reflect.DeepEqual(a, b) })
+	return res
+}
+
 // lintAtOnce loads every part and lints them as one bundle.
 func (e *Engine) lintAtOnce(ctx context.Context, n int, load func(i int) ([]Input, error)) (*Result, error) {
 	var all []Input

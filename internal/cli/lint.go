@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -74,7 +75,7 @@ status 2; the other files are still linted and reported.
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.formats, "format", []string{"text"}, formatUsage)
-	f.StringVar(&opts.config, "config", "", "configuration `FILE` (default: .dozen.yaml from the working directory upward)")
+	f.StringVar(&opts.config, "config", "", "configuration `FILE` for every input (default: for each input, the nearest .dozen.yaml in its directory or above)")
 	addLimitFlag(cmd, env)
 	addPolicyFlags(cmd, &opts.custom)
 	f.BoolVar(&opts.noBuiltin, "no-builtin", false, "run only the custom policies")
@@ -101,14 +102,54 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 		return err
 	}
 	ld := env.loader()
-	eng, err := env.lintEngine(ld, opts)
-	if err != nil {
-		return err
-	}
 	if len(args) == 0 {
 		args = []string{"."} // service files in "." too, not only manifests
 	}
+	// The configuration of each input: --config for all, or the nearest
+	// .dozen.yaml above it (see load.Loader.NearestConfig). Each
+	// configuration's engine is built before any object is read, so that
+	// a bad one stops the run first.
+	configOf := func(string) string { return opts.config }
+	if opts.config == "" {
+		near := map[string]string{}
+		configOf = func(p string) string {
+			dir := filepath.Dir(p)
+			c, ok := near[dir]
+			if !ok {
+				c = ld.NearestConfig(p)
+				near[dir] = c
+			}
+			return c
+		}
+	}
 	found, inputErrs := ld.Inputs(args, "overlays")
+	sources := slices.Concat(found.Services, found.Manifests, found.Kustomizations)
+	if found.Stdin {
+		sources = append(sources, load.StdinName)
+	}
+	configOfSource := func(p string) string {
+		if p == load.StdinName {
+			return configOf(".")
+		}
+		return configOf(p)
+	}
+	var configs []string
+	for _, src := range sources {
+		configs = append(configs, configOfSource(src))
+	}
+	if len(configs) == 0 {
+		configs = []string{configOf(".")}
+	}
+	slices.Sort(configs)
+	configs = slices.Compact(configs)
+	engines := map[string]*policies.Engine{}
+	for _, c := range configs {
+		eng, err := env.lintEngine(ld, opts, c)
+		if err != nil {
+			return err
+		}
+		engines[c] = eng
+	}
 	// Files a walk met that are not for dozen (a CI configuration) are
 	// named, and left out: they are no error of the linted bundle.
 	for _, e := range found.Skipped {
@@ -144,17 +185,47 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	// Each kustomization is a bundle of its own, as kustomize build | dozen
 	// lint - would see it: the overlays of one base hold the same objects.
 	bundles := [][]policies.Input{inputs}
+	bundleConfig := []string{""} // a kustomization's configuration: its directory's
 	for _, k := range kusts {
 		bundles = append(bundles, k.Inputs)
+		bundleConfig = append(bundleConfig, configOf(k.Dir))
 	}
-	return env.lintDocs(ctx, eng, outs, failOn, bundles, inputErrs)
+	// Each configuration lints its own inputs, with the others as context
+	// for the cross-object rules.
+	lints := make([]configLint, 0, len(configs))
+	for _, c := range configs {
+		l := configLint{eng: engines[c]}
+		for b, inputs := range bundles {
+			part := make([]policies.Input, len(inputs))
+			for i := range inputs {
+				owner := bundleConfig[b]
+				if b == 0 {
+					owner = configOfSource(inputs[i].File())
+				}
+				part[i] = inputs[i]
+				if owner != c {
+					part[i] = inputs[i].AsContext()
+				}
+			}
+			l.bundles = append(l.bundles, part)
+		}
+		lints = append(lints, l)
+	}
+	return env.lintDocs(ctx, lints, outs, failOn, slices.Concat(bundles...), inputErrs)
+}
+
+// configLint is the lint of the inputs of one configuration: its engine,
+// and every bundle, the inputs of other configurations as context.
+type configLint struct {
+	eng     *policies.Engine
+	bundles [][]policies.Input
 }
 
 // lintDocs lints documents the caller has loaded (manifests, and objects
 // rendered from service files with their Origin set), writes the reports,
 // and returns the error that carries the exit status: input errors (exit
 // 2, printed by Main) first, then findings at or above failOn (exit 1).
-func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []output, failOn policies.Severity, bundles [][]policies.Input, inputErrs diag.List) error {
+func (env *Env) lintDocs(ctx context.Context, lints []configLint, outs []output, failOn policies.Severity, all []policies.Input, inputErrs diag.List) error {
 	// The files the errors so far are in could not be linted (in whole or
 	// in part); errors the evaluation adds below are not about inputs.
 	badFiles := map[string]bool{}
@@ -162,27 +233,33 @@ func (env *Env) lintDocs(ctx context.Context, eng *policies.Engine, outs []outpu
 		badFiles[e.Pos.File] = true
 	}
 	linted := 0
-	for _, inputs := range bundles {
-		for i := range inputs {
-			if inputs[i].Linted() {
-				linted++
-			}
+	for i := range all {
+		if all[i].Linted() {
+			linted++
 		}
 	}
 	status := env.newProgress(fmt.Sprintf("linting %d objects", linted), linted/lintStatusPer)
 	status.show()
-	res, err := eng.LintBundles(ctx, bundles)
-	status.stop()
-	env.debugEval(eng)
-	if err != nil {
-		if l, ok := err.(diag.List); ok && res != nil {
-			inputErrs = append(inputErrs, l...)
-		} else {
-			return err
+	var results []*policies.Result
+	var evalErrs diag.List
+	for _, l := range lints {
+		res, err := l.eng.LintBundles(ctx, l.bundles)
+		env.debugEval(l.eng)
+		if err != nil {
+			if list, ok := err.(diag.List); ok && res != nil {
+				evalErrs = append(evalErrs, list...)
+			} else {
+				status.stop()
+				return err
+			}
 		}
+		results = append(results, res)
 	}
+	status.stop()
+	inputErrs = append(inputErrs, evalErrs...)
+	res := policies.MergeResults(results)
 	res.InputErrors = len(badFiles)
-	if err := env.writeReports(outs, res, reportOptions(slices.Concat(bundles...)), env.Stdout, env.color()); err != nil {
+	if err := env.writeReports(outs, res, reportOptions(all), env.Stdout, env.color()); err != nil {
 		return err
 	}
 	if len(inputErrs) > 0 {
@@ -217,8 +294,8 @@ func (env *Env) color() bool {
 
 // lintEngine builds the policy engine from the configuration and custom
 // policies the options name.
-func (env *Env) lintEngine(ld *load.Loader, opts *lintOptions) (*policies.Engine, error) {
-	cfg, err := ld.Config(opts.config)
+func (env *Env) lintEngine(ld *load.Loader, opts *lintOptions, configFile string) (*policies.Engine, error) {
+	cfg, err := ld.ConfigFile(configFile)
 	if err != nil {
 		return nil, err
 	}
