@@ -237,28 +237,47 @@ func plural(n int, noun string) string {
 // resources, bases, components and patch files (not URLs), and whether it
 // is a Component.
 func kustomizationRefs(data []byte) ([]string, bool) {
-	docs, err := manifest.Limits{}.ParseMappings("", data)
+	refs, isComponent := kustomizationRefsAt("", data)
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.path
+	}
+	return out, isComponent
+}
+
+// kustomizationRef is a local path a kustomization names, and where.
+type kustomizationRef struct {
+	path  string
+	pos   diag.Pos
+	field string // resources[0], patches[1].path
+}
+
+// kustomizationRefsAt is kustomizationRefs, with each reference's position
+// in the kustomization file, named file.
+func kustomizationRefsAt(file string, data []byte) ([]kustomizationRef, bool) {
+	docs, err := manifest.Limits{}.ParseMappings(file, data)
 	if err != nil || len(docs) == 0 {
 		return nil, false
 	}
-	k := docs[0].Object
-	var refs []string
-	add := func(v any) {
+	d := &docs[0]
+	k := d.Object
+	var refs []kustomizationRef
+	add := func(v any, at []any, field string) {
 		if s, ok := v.(string); ok && s != "" && !strings.Contains(s, "://") && !strings.Contains(s, "\n") {
-			refs = append(refs, s)
+			refs = append(refs, kustomizationRef{path: s, pos: d.Pos(at), field: field})
 		}
 	}
 	for _, field := range []string{"resources", "bases", "components", "patchesStrategicMerge", "crds"} {
 		list, _ := k[field].([]any)
-		for _, v := range list {
-			add(v)
+		for i, v := range list {
+			add(v, []any{field, i}, fmt.Sprintf("%s[%d]", field, i))
 		}
 	}
 	for _, field := range []string{"patches", "patchesJson6902", "replacements"} {
 		list, _ := k[field].([]any)
-		for _, v := range list {
+		for i, v := range list {
 			if m, ok := v.(map[string]any); ok {
-				add(m["path"])
+				add(m["path"], []any{field, i, "path"}, fmt.Sprintf("%s[%d].path", field, i))
 			}
 		}
 	}

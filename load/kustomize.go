@@ -65,13 +65,19 @@ func (l *Loader) KustomizeTree(dir string) (*KustomizeTree, diag.List) {
 			if !isKustomization(e.Name()) {
 				return nil
 			}
-			refs, _ := kustomizationRefs(data)
+			refs, _ := kustomizationRefsAt(shown(name), data)
 			for _, r := range refs {
-				target := path.Join(path.Dir(name), r)
+				target := path.Join(path.Dir(name), r.path)
+				fi, err := fs.Stat(l.FS, target)
+				if err != nil {
+					// kustomize would say so without a line.
+					errs = append(errs, &diag.Error{Pos: r.pos, Path: r.field, Msg: fmt.Sprintf("%q: %s", r.path, Reason(err))})
+					continue
+				}
 				if seen[target] || within(target, d) {
 					continue
 				}
-				if fi, err := fs.Stat(l.FS, target); err == nil && fi.IsDir() {
+				if fi.IsDir() {
 					seen[target] = true
 					queue = append(queue, target)
 				}
