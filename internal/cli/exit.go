@@ -17,7 +17,8 @@ const (
 const exitCodesHelp = `Exit codes:
   0  success
   1  policy findings at or above --fail-on
-  2  invalid input or usage
+  2  invalid input or usage (also when a lint found problems too: its JSON
+     summary counts both, inputErrors and findings)
   3  drift: rendered output differs from the tree on disk (render --check)`
 
 // exitError carries an exit code to Main. A nil Err means the command has

@@ -4,6 +4,10 @@
 #   Without a PodDisruptionBudget, a node drain or cluster upgrade may evict
 #   all replicas at once. Running several replicas only keeps the service up
 #   through disruptions when the cluster is told how many may go at a time.
+#   A workload is replicated when it sets 2 or more replicas, when an
+#   autoscaler (HPA, KEDA) keeps at least 2, or when a
+#   cluster-proportional-autoscaler of the bundle scales it with the
+#   cluster.
 # custom:
 #   id: pdb-missing
 #   category: scaling
@@ -83,4 +87,17 @@ deny contains result.fail(msg, ["spec"]) if {
 	min_replicas >= 2
 	not covered
 	msg := sprintf("%s %q keeps at least %v replicas and no PodDisruptionBudget in the linted files selects their pods", [a.kind, k8s.name_of(a), min_replicas])
+}
+
+# A workload a cluster-proportional-autoscaler scales runs more replicas as
+# the cluster grows: the point of scaling it with the cluster is that it
+# stays up, so a drain must not take them all.
+deny contains result.fail(msg, ["spec"]) if {
+	input.kind in replicated_kinds
+	k8s.is_workload
+	not input.spec.replicas
+	count(k8s.autoscalers_of(input)) == 0
+	some s in k8s.proportional_scalers_of(input)
+	not covered
+	msg := sprintf("Deployment %q scales the replicas with the cluster (cluster-proportional-autoscaler) and no PodDisruptionBudget in the linted files selects their pods", [k8s.name_of(s)])
 }

@@ -31,3 +31,20 @@ test_matching_pdb_passes if {
 test_single_replica_passes if {
 	count(pdb_missing.deny) == 0 with input as deployment({"replicas": 1})
 }
+
+proportional := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web-autoscaler"}, "spec": {"template": {"spec": {"containers": [{
+	"name": "autoscaler",
+	"image": "registry.k8s.io/cpa/cluster-proportional-autoscaler:1.8.4",
+	"command": ["/cluster-proportional-autoscaler", "--target=deployment/web"],
+}]}}}}
+
+test_scaled_with_the_cluster_without_pdb_fails if {
+	pdb_missing.deny == {{
+		"msg": `Deployment "web-autoscaler" scales the replicas with the cluster (cluster-proportional-autoscaler) and no PodDisruptionBudget in the linted files selects their pods`,
+		"path": ["spec"],
+	}} with input as deployment({}) with data.dozen.bundle as [proportional]
+}
+
+test_scaled_with_the_cluster_with_pdb_passes if {
+	count(pdb_missing.deny) == 0 with input as deployment({}) with data.dozen.bundle as [proportional, pdb({"matchLabels": {"app": "web"}})]
+}
