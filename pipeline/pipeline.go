@@ -124,6 +124,8 @@ func inputs(conv *policies.Converter, r *generate.Result, where Shown) ([]polici
 		if out[j], err = conv.Input(ds[j]); err != nil {
 			return nil, fmt.Errorf("%s: %w (this is a bug in dozen)", r.File, err)
 		}
+		// Render checked every object it wrote (generate.Check).
+		out[j] = out[j].Checked()
 	}
 	return out, nil
 }

@@ -17,7 +17,9 @@
 // kinds, and objects of a kind that no rule lists are not evaluated at all.
 // The word workloads in the list stands for every kind of the library's
 // data.dozen.lib.k8s.workload_kinds. A rule without custom.kinds runs on
-// every object.
+// every object. A rule whose check render makes on every object it writes
+// declares custom.render_checks: true, and is not evaluated on the objects
+// a render has just checked (Input.Checked).
 //
 // What a rule sees: input is one Kubernetes object; data.dozen.bundle is
 // every object of the run; data.dozen.index is the value of the library's
@@ -153,6 +155,7 @@ type catalog struct {
 	compiled func() (*ast.Compiler, error) // all modules, compiled on first use
 	index    bool                          // the library defines indexEntriesRule
 	kinds    map[string][]string           // rule id → the kinds it runs on; absent: every kind
+	rendered map[string]bool               // rule id → render makes its check (custom.render_checks)
 }
 
 // loadCatalog parses the policy tree in fsys, lib/ and the category
@@ -162,7 +165,7 @@ func loadCatalog(fsys fs.FS) (*catalog, error) { return loadCatalogDir(fsys, "."
 
 // loadCatalogDir is loadCatalog for the policies under dir only.
 func loadCatalogDir(fsys fs.FS, dir string) (*catalog, error) {
-	c := &catalog{modules: map[string]*ast.Module{}, pkgs: map[string]ast.Ref{}, kinds: map[string][]string{}}
+	c := &catalog{modules: map[string]*ast.Module{}, pkgs: map[string]ast.Ref{}, kinds: map[string][]string{}, rendered: map[string]bool{}}
 	var errs []string
 	declared := map[string]any{} // rule id → custom.kinds as written
 	var names []string
@@ -215,6 +218,9 @@ func loadCatalogDir(fsys fs.FS, dir string) (*catalog, error) {
 		c.pkgs[r.ID] = m.Package.Path
 		if k, ok := packageAnnotations(m).Custom["kinds"]; ok {
 			declared[r.ID] = k
+		}
+		if v, _ := packageAnnotations(m).Custom["render_checks"].(bool); v {
+			c.rendered[r.ID] = true
 		}
 	}
 	for _, r := range c.rules {

@@ -21,6 +21,17 @@ type Input struct {
 	// context is an object that cross-object rules see in the bundle but
 	// that is not linted itself (see AsContext).
 	context bool
+	// checked is an object render has just written and checked (see
+	// Checked).
+	checked bool
+}
+
+// Checked returns in as an object render has just written and checked
+// (generate.Check): the rules whose check render makes
+// (custom.render_checks) are not evaluated on it again.
+func (in Input) Checked() Input {
+	in.checked = true
+	return in
 }
 
 // AsContext returns in as context for the others: a lint holds it in the

@@ -101,6 +101,10 @@ type slot struct {
 	name      string          // custom rules: the rule name (deny_foo)
 	ref       string          // the rule's value: data.<package>.deny, ...
 	kinds     map[string]bool // the kinds the rule reports on; nil: every kind
+	// renderChecked: render makes the rule's check on every object it
+	// writes (custom.render_checks), so objects it has just rendered and
+	// checked (Input.Checked) are not evaluated again.
+	renderChecked bool
 }
 
 // New compiles the policies. Errors in custom policies or in the
@@ -187,7 +191,7 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 			e.slots = append(e.slots, slot{rule: i, namespace: cr.namespace, name: cr.name, ref: "data." + cr.namespace + "." + cr.name})
 			continue
 		}
-		s := slot{rule: i, ref: cat.pkgs[r.ID].String() + ".deny"}
+		s := slot{rule: i, ref: cat.pkgs[r.ID].String() + ".deny", renderChecked: cat.rendered[r.ID]}
 		if kinds, ok := cat.kinds[r.ID]; ok {
 			e.rules[i].Kinds = slices.Clone(kinds)
 			s.kinds = map[string]bool{}
@@ -589,15 +593,21 @@ func (e *Engine) dispatch(inputs []Input) (sets [][]int, setOf []int) {
 			setOf[i] = -1
 			continue
 		}
-		kind, known := inputs[i].obj.Kind, inputs[i].kindOK
+		kind, known, checked := inputs[i].obj.Kind, inputs[i].kindOK, inputs[i].checked
 		key := "kind:" + kind
 		if !known {
 			key = "any" // not a kind a rule can name: every rule runs
+		}
+		if checked {
+			key += ":checked"
 		}
 		set, seen := byKind[key]
 		if !seen {
 			var slots []int
 			for j, s := range e.slots {
+				if checked && s.renderChecked {
+					continue
+				}
 				if !known || s.kinds == nil || s.kinds[kind] || e.test.everyKind {
 					slots = append(slots, j)
 				}

@@ -807,3 +807,40 @@ func TestRefersToDozen(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderCheckedSkipped: a rule whose check render makes
+// (custom.render_checks: invalid-object) is not evaluated on an object
+// render has just checked (Input.Checked), and is on the same object read
+// from a file; the other rules run on both.
+func TestRenderCheckedSkipped(t *testing.T) {
+	eng, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: many\n  template:\n    spec:\n      containers: [{name: app, image: nginx}]\n"
+	rules := func(checked bool) []string {
+		var conv Converter
+		in, err := conv.Input(parse(t, "web.yaml", src)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if checked {
+			in = in.Checked()
+		}
+		res, err := eng.LintInputs(context.Background(), []Input{in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, f := range res.Findings {
+			ids = append(ids, f.RuleID)
+		}
+		return slices.Compact(ids)
+	}
+	if got := rules(false); !slices.Contains(got, "invalid-object") || !slices.Contains(got, "unpinned-image") {
+		t.Errorf("from a file: rules %v, want invalid-object and unpinned-image among them", got)
+	}
+	if got := rules(true); slices.Contains(got, "invalid-object") || !slices.Contains(got, "unpinned-image") {
+		t.Errorf("rendered and checked: rules %v, want unpinned-image and not invalid-object", got)
+	}
+}

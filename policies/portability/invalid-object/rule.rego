@@ -10,12 +10,15 @@
 #   API server's validation refuses, or a request above its limit makes the
 #   release fail at apply time, whatever the other rules say. Custom
 #   resources and kinds of other API versions are not judged: dozen cannot
-#   tell what their API server accepts.
+#   tell what their API server accepts. Objects dozen renders are checked
+#   by render itself, the same way, before anything is written: its lint
+#   does not check them again (custom.render_checks).
 # custom:
 #   id: invalid-object
 #   category: portability
 #   factor: "V. Build, release, run"
 #   severity: error
+#   render_checks: true
 #   kinds: [ConfigMap, Secret, Service, ServiceAccount, Namespace, PersistentVolumeClaim, PersistentVolume, Pod, ReplicationController, Deployment, StatefulSet, DaemonSet, ReplicaSet, HorizontalPodAutoscaler, PodDisruptionBudget, Ingress, NetworkPolicy, Job, CronJob, Role, ClusterRole, RoleBinding, ClusterRoleBinding]
 #   remediation: >-
 #     Write the field as the Kubernetes API reference gives it (kubectl
