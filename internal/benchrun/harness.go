@@ -365,6 +365,34 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		}
 	}
 
+	// The realistic corpus (issue 23): services that use what the schema
+	// offers, environments that override it, some with overlay
+	// directories; the same rows, and the peer pipeline.
+	for _, n := range union(sz.renderServices, sz.renderGrowth) {
+		dir := filepath.Join(h.work, fmt.Sprintf("realistic-%d", n))
+		if err := freshDir(dir); err != nil {
+			return err
+		}
+		if err := corpus.WriteRealistic(filepath.Join(dir, "services"), n); err != nil {
+			return err
+		}
+		out := filepath.Join(dir, "rendered")
+		rows := []row{
+			{name: "dozen render --all-envs", size: n, argv: []string{dozen, "render", "--all-envs", "--no-cache", "--format", "json", "-o", out, "services"}},
+			{name: "dozen render --all-envs --no-lint", size: n, argv: []string{dozen, "render", "--all-envs", "--no-cache", "--no-lint", "-o", out, "services"}},
+		}
+		if slices.Contains(sz.renderServices, n) && n <= sz.peerRenderMax {
+			script, err := h.peerTree(s, dir, n)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row{name: "cue export + kustomize build", size: n, needs: []string{"cue", "kustomize"}, argv: []string{"sh", script}})
+		}
+		if err := h.addRound(rep, "realistic", dir, count, rows); err != nil {
+			return err
+		}
+	}
+
 	// Latency: what one pre-commit hook run pays.
 	one := filepath.Join(h.work, "manifests-one")
 	if err := freshDir(one); err != nil {
@@ -379,7 +407,11 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		return err
 	}
 	plain := filepath.Join(repo, "testdata/bench/go-ok-plain.cue")
+	oneOut := filepath.Join(h.work, "latency-out")
+	realistic := filepath.Join(h.work, "realistic-1", "services", "shop-0000")
 	return h.addRound(rep, "latency", repo, count, []row{
+		{name: "dozen render --all-envs, go-ok", argv: []string{dozen, "render", "--all-envs", "--no-cache", "-o", oneOut, "examples/go-ok"}},
+		{name: "dozen render --all-envs, one realistic service", argv: []string{dozen, "render", "--all-envs", "--no-cache", "-o", oneOut, realistic}},
 		{name: "dozen version", argv: []string{dozen, "version"}},
 		{name: "dozen vet, one service", argv: []string{dozen, "vet", "examples/go-ok"}},
 		{name: "dozen render, one service", argv: []string{dozen, "render", "--no-cache", "examples/go-ok"}},
@@ -398,6 +430,8 @@ func (h *harness) measure(rep *report, sz sizes) error {
 // CUE (generated/resources.cue, a List) with kustomize's generator inputs,
 // and one environment layer per environment; and the script that runs the
 // pipeline into peer-out/ENV/SERVICE.yaml. It returns the script's path.
+// Overlay directories beside service files are not part of it: the peer
+// builds what the service files declare.
 func (h *harness) peerTree(s *schema.Schema, dir string, n int) (string, error) {
 	root := filepath.Join(dir, "peer")
 	if err := freshDir(root); err != nil {
@@ -405,8 +439,15 @@ func (h *harness) peerTree(s *schema.Schema, dir string, n int) (string, error) 
 	}
 	var script strings.Builder
 	fmt.Fprintf(&script, "set -e\ncd %s\n", root)
-	for i := range n {
-		name := fmt.Sprintf("svc-%04d", i)
+	entries, err := os.ReadDir(filepath.Join(dir, "services"))
+	if err != nil {
+		return "", err
+	}
+	if len(entries) != n {
+		return "", fmt.Errorf("%s: %d services, want %d", dir, len(entries), n)
+	}
+	for _, e := range entries {
+		name := e.Name()
 		file := filepath.Join(dir, "services", name, "service.yaml")
 		src, err := os.ReadFile(file)
 		if err != nil {

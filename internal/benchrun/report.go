@@ -202,6 +202,19 @@ func (r *report) goals() []goal {
 	if x := r.find("latency", "dozen version", 0); x != nil {
 		out = append(out, goal{"start-up: dozen version under 20 ms", dur(x.Wall), x.Wall < 20*time.Millisecond})
 	}
+	// Issue 23's goals, on the realistic corpus.
+	n = largest("realistic", "dozen render --all-envs")
+	if x := r.find("realistic", "dozen render --all-envs", n); x != nil {
+		out = append(out, goal{fmt.Sprintf("realistic: %d services x 3 environments, render and lint, under 10 s, whole process (wall)", n), dur(x.Wall) + " (CPU " + dur(x.CPU) + ")", x.Wall < 10*time.Second})
+		out = append(out, goal{fmt.Sprintf("realistic: memory under 300 MiB rendering %d services", n), mib(x.RSSKiB), x.RSSKiB < 300*1024})
+	}
+	if one := r.find("latency", "dozen render --all-envs, one realistic service", 0); one != nil {
+		out = append(out, goal{"realistic: one service, every environment, cold, under 100 ms (wall)", dur(one.Wall), one.Wall < 100*time.Millisecond})
+		if gook := r.find("latency", "dozen render --all-envs, go-ok", 0); gook != nil {
+			x := float64(one.Wall) / float64(gook.Wall)
+			out = append(out, goal{"realistic: one service, every environment, at most 1.5x go-ok's time (wall)", fmt.Sprintf("%.2fx", x), x <= 1.5})
+		}
+	}
 	n = largest("lint", "dozen lint")
 	if x := r.find("lint", "dozen lint", n); x != nil {
 		out = append(out, goal{fmt.Sprintf("memory: under 300 MiB linting %d objects", n), mib(x.RSSKiB), x.RSSKiB < 300*1024})
@@ -257,6 +270,15 @@ func (r *report) markdown() string {
 	}
 	b.WriteString("\n")
 
+	b.WriteString("### Render throughput, realistic corpus (issue 23)\n\nThe realistic corpus of `internal/corpus` (`corpus.Realistic`): each service has a web process with probes, resources and autoscaling behind an Ingress, an internal admin process, a worker, a migration job, a nightly schedule, a database secret, a cache URL, config and a secret reference; dev, staging and prod override replicas, autoscaling bounds, ingress hosts and TLS, the image (a tag, a digest), config, secrets and resources; every fourth service sets node ports, every fifth an environment patch, every seventh has an overlay directory. Same rows as above; the peer pipeline builds what the service files declare (not the overlay directories).\n\n")
+	r.table(&b, "realistic", "services")
+	b.WriteString("| services | peer pipeline / dozen render --no-lint (wall, CPU) |\n|---:|---|\n")
+	for _, n := range r.sizes("realistic", "cue export + kustomize build") {
+		peer, dozen := r.find("realistic", "cue export + kustomize build", n), r.find("realistic", "dozen render --all-envs --no-lint", n)
+		fmt.Fprintf(&b, "| %d | %s, %s |\n", n, ratio(peer, dozen, wallOf), ratio(peer, dozen, cpuOf))
+	}
+	b.WriteString("\n")
+
 	b.WriteString("### Latency: one service, one file\n\nWhat a pre-commit hook pays per run. Every command runs with a cache directory of the run's own (`DOZEN_CACHE`), emptied at the start, which lint leaves alone: it compiles the built-in rules on every run.\n\n")
 	r.table(&b, "latency", "input")
 	one, same, conf, ks := r.find("latency", "dozen lint, one file", 0), r.find("latency", "dozen lint, conftest's rules, one file", 0), r.find("latency", "conftest, one file", 0), r.find("latency", "kube-score, one file", 0)
@@ -271,5 +293,9 @@ func (r *report) markdown() string {
 	r.growth(&b, "render", "dozen render --all-envs", "services", r.RenderGrowth)
 	b.WriteString("`dozen render --all-envs --no-lint`:\n\n")
 	r.growth(&b, "render", "dozen render --all-envs --no-lint", "services", r.RenderGrowth)
+	b.WriteString("`dozen render --all-envs`, realistic corpus (with its lint):\n\n")
+	r.growth(&b, "realistic", "dozen render --all-envs", "services", r.RenderGrowth)
+	b.WriteString("`dozen render --all-envs --no-lint`, realistic corpus:\n\n")
+	r.growth(&b, "realistic", "dozen render --all-envs --no-lint", "services", r.RenderGrowth)
 	return b.String()
 }

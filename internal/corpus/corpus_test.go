@@ -126,3 +126,67 @@ func TestManifests(t *testing.T) {
 		t.Errorf("WriteManifests: svc-0002.yaml: %v", err)
 	}
 }
+
+// TestRealisticRenders renders realistic services of every variation (node
+// ports, patches, an overlay directory) in every environment, and checks
+// that the environments' overrides reach the objects.
+func TestRealisticRenders(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteRealistic(dir, 20); err != nil {
+		t.Fatal(err)
+	}
+	var srcs []generate.Source
+	for i := range 20 {
+		file := filepath.Join(dir, fmt.Sprintf("shop-%04d", i), "service.yaml")
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := generate.Source{File: file, Data: data}
+		if i%7 == 0 {
+			o := filepath.Join(filepath.Dir(file), "overlays", "prod")
+			files := map[string][]byte{}
+			for name := range realisticOverlay {
+				if files[name], err = os.ReadFile(filepath.Join(o, name)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			src.Overlays = map[string]*generate.Overlay{"prod": {Dir: o, Files: files}}
+		}
+		srcs = append(srcs, src)
+	}
+	results, err := generate.Run(srcs, generate.Options{AllEnvs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 60 {
+		t.Fatalf("got %d results, want 20 services x 3 environments", len(results))
+	}
+	for _, r := range results {
+		yaml, err := generate.YAML(r.Objects)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(yaml)
+		for _, want := range map[string][]string{
+			"dev":     {"namespace: " + r.Service + "-dev", "LOG_LEVEL: debug", "maxReplicas: 2"},
+			"staging": {r.Service + ".staging.example.com", "-rc1", "maxReplicas: 4"},
+			"prod":    {r.Service + ".example.com", "@sha256:", "minReplicas: 3", "-payments-live", "memory: 512Mi"},
+		}[r.Env] {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s %s: no %q in the render", r.Service, r.Env, want)
+			}
+		}
+		i := 0
+		fmt.Sscanf(r.Service, "shop-%04d", &i)
+		if r.Env == "prod" && i%7 == 0 && !strings.Contains(text, "team.example.com/owner: shop") {
+			t.Errorf("%s prod: the overlay directory's patch is not in the render", r.Service)
+		}
+		if r.Env == "prod" && i%4 == 0 && !strings.Contains(text, "nodePort: 30102") {
+			t.Errorf("%s prod: the environment's node port is not in the render", r.Service)
+		}
+		if r.Env == "prod" && i%5 == 0 && !strings.Contains(text, "minReadySeconds: 10") {
+			t.Errorf("%s prod: the environment's patch is not in the render", r.Service)
+		}
+	}
+}

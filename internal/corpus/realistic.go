@@ -1,0 +1,146 @@
+package corpus
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Realistic returns the service file (YAML) of service i of the realistic
+// corpus (issue 23): services the way the docs teach them, using what the
+// schema offers. Each has a web process with probes, resources and
+// autoscaling behind an Ingress, an internal admin process, a queue
+// worker, a migration job, a nightly schedule, a database secret and a
+// cache URL, config and a secret reference; its dev, staging and prod
+// environments override replicas, autoscaling bounds, ingress hosts and
+// TLS, the image (a tag in staging, a digest in prod), config, secrets and
+// resources. Every fourth service exposes its admin process on a node
+// port (nodePorts per environment), every fifth adds an environment patch;
+// Write puts an overlay directory beside every seventh (WriteRealistic).
+func Realistic(i int) []byte {
+	name := fmt.Sprintf("shop-%04d", i)
+	var b strings.Builder
+	fmt.Fprintf(&b, `name: %s
+image: %s:%s
+baseImage: %s
+processes:
+  web:
+    port: 8080
+    autoscaling: {min: 2, max: %d, cpu: 70}
+    probes:
+      readiness: {http: {path: /ready}}
+      liveness: {http: {path: /healthz}, periodSeconds: 20}
+    resources: {requests: {cpu: 250m, memory: 256Mi}}
+  admin:
+    port: 9090
+    args: [admin]
+`, name, imageRepo(i), imageTag(i), baseImage, 6+i%5)
+	if i%4 == 0 {
+		b.WriteString("    expose: {port: 9090, type: NodePort, nodePort: 30100}\n")
+	} else {
+		b.WriteString("    expose: {port: 9090}\n")
+	}
+	fmt.Fprintf(&b, `    probes:
+      readiness: {http: {path: /healthz}}
+  worker:
+    args: [work, --queue, orders-%d]
+    replicas: 2
+    probes:
+      liveness: {exec: {command: [/app/shop, health]}}
+    terminationGracePeriodSeconds: 60
+jobs:
+  migrate: {args: [migrate, up], backoffLimit: 1}
+schedules:
+  nightly: {schedule: "%d 2 * * *", timeZone: Europe/Berlin, args: [report]}
+config:
+  LOG_LEVEL: info
+  ORDERS_QUEUE: orders-%d
+  FEATURE_CHECKOUT_V2: "false"
+secrets:
+  PAYMENT_KEY: {secret: %s-payments, key: api-key}
+backing:
+  database: {secret: {secret: %s-db, key: url}}
+  cache: {url: "redis://cache.%s.svc:6379/0"}
+ingress:
+  hosts: [%s.local]
+  paths: [{path: /, process: web}]
+environments:
+  dev:
+    namespace: %s-dev
+    replicas: {worker: 1}
+    autoscaling: {web: {min: 1, max: 2}}
+    config: {LOG_LEVEL: debug, FEATURE_CHECKOUT_V2: "true"}
+  staging:
+    namespace: %s-staging
+    image: {tag: %q}
+    replicas: {worker: 2}
+    autoscaling: {web: {min: 2, max: 4}}
+    ingress: {hosts: [%s.staging.example.com], tls: {secretName: %s-staging-tls}}
+`, i, i%60, i, name, name, name, name, name, name, imageTag(i)+"-rc1", name, name)
+	if i%4 == 0 {
+		b.WriteString("    nodePorts: {admin: 30101}\n")
+	}
+	fmt.Fprintf(&b, `  prod:
+    namespace: %s-prod
+    image: {digest: "sha256:%064x"}
+    replicas: {worker: %d}
+    autoscaling: {web: {min: 3, max: %d}}
+    config: {LOG_LEVEL: warn}
+    secrets:
+      PAYMENT_KEY: {secret: %s-payments-live, key: api-key}
+    resources: {web: {limits: {memory: 512Mi}}, worker: {requests: {cpu: 500m}, limits: {memory: 512Mi}}}
+    ingress: {hosts: [%s.example.com], className: nginx, tls: {secretName: %s-tls}}
+`, name, i+1, 3+i%3, 12+i%8, name, name, name)
+	if i%4 == 0 {
+		b.WriteString("    nodePorts: {admin: 30102}\n")
+	}
+	if i%5 == 0 {
+		b.WriteString(`    patches:
+      - patch: |
+          apiVersion: apps/v1
+          kind: Deployment
+          metadata: {name: web}
+          spec: {minReadySeconds: 10}
+        target: {kind: Deployment}
+`)
+	}
+	return []byte(b.String())
+}
+
+// realisticOverlay is the overlay directory of every seventh realistic
+// service: a hand-written kustomize layer for prod on top of what the
+// service file declares (overlays/prod/): a JSON patch of every
+// Deployment.
+var realisticOverlay = map[string]string{
+	"kustomization.yaml": "resources: [../../base]\npatches:\n- path: team.yaml\n  target: {kind: Deployment}\n",
+	"team.yaml":          "- {op: add, path: /metadata/annotations/team.example.com~1owner, value: shop}\n",
+}
+
+// WriteRealistic writes n realistic services into
+// dir/shop-NNNN/service.yaml, with an overlays/prod/ directory beside
+// every seventh.
+func WriteRealistic(dir string, n int) error {
+	for i := range n {
+		d := filepath.Join(dir, fmt.Sprintf("shop-%04d", i))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(d, "service.yaml"), Realistic(i), 0o644); err != nil {
+			return err
+		}
+		if i%7 != 0 {
+			continue
+		}
+		o := filepath.Join(d, "overlays", "prod")
+		if err := os.MkdirAll(o, 0o755); err != nil {
+			return err
+		}
+		for name, content := range realisticOverlay {
+			if err := os.WriteFile(filepath.Join(o, name), []byte(content), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
