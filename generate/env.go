@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/parallel"
 	"github.com/dozen-dev/dozen/schema"
 )
 
@@ -107,16 +108,35 @@ func Render(svc *schema.Service, env string, overlay *Overlay) (*Result, error) 
 // RenderEnvs renders svc for each of envs, evaluating the CUE mapping once.
 // Errors of all environments are returned together.
 func RenderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay) ([]*Result, error) {
+	return renderEnvs(svc, envs, overlays, 1)
+}
+
+// renderEnvs is RenderEnvs, with the kustomize builds of the environments
+// run on up to workers goroutines: Run gives a service the cores that no
+// other service of the run uses. What reads svc's CUE values (the layers,
+// the error positions) runs on the caller's goroutine: a CUE value is not
+// safe for concurrent use.
+func renderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay, workers int) ([]*Result, error) {
 	defer schema.Evaluating(svc.File)()
 	r, err := render(svc)
 	if err != nil {
 		return nil, err
 	}
 	pos := svc.Positions()
+	layers := make([]*envLayer, len(envs))
+	for i, env := range envs {
+		if layers[i], err = prepareEnv(svc, r, env, overlays[env]); err != nil {
+			return nil, err
+		}
+	}
+	parallel.For(min(workers, len(envs)), len(envs), func(_, i int) {
+		l := layers[i]
+		l.objs, l.err = build(l.fsys, l.target, l.file)
+	})
 	var results []*Result
 	var errs diag.List
-	for _, env := range envs {
-		res, err := renderEnv(svc, pos, r, env, overlays[env])
+	for i, env := range envs {
+		res, err := finishEnv(svc, pos, env, overlays[env], layers[i])
 		if err != nil {
 			l, ok := err.(diag.List)
 			if !ok {
@@ -130,7 +150,26 @@ func RenderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay
 	return results, errs.Err()
 }
 
+// envLayer is one environment's kustomize tree, and what its build gave.
+type envLayer struct {
+	fsys         filesys.FileSystem
+	target, file string
+	objs         []Object
+	err          error
+}
+
 func renderEnv(svc *schema.Service, pos *schema.Positions, r *rendered, env string, overlay *Overlay) (*Result, error) {
+	l, err := prepareEnv(svc, r, env, overlay)
+	if err != nil {
+		return nil, err
+	}
+	l.objs, l.err = build(l.fsys, l.target, l.file)
+	return finishEnv(svc, pos, env, overlay, l)
+}
+
+// prepareEnv writes env's kustomize tree: the generated base, the
+// environment's layer and its overlay directory.
+func prepareEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay) (*envLayer, error) {
 	fsys := filesys.MakeFsInMemory()
 	if err := writeGenerated(fsys, svc, r); err != nil {
 		return nil, err
@@ -138,15 +177,19 @@ func renderEnv(svc *schema.Service, pos *schema.Positions, r *rendered, env stri
 	if err := writeEnvLayer(fsys, svc, r, env); err != nil {
 		return nil, err
 	}
-	target, file := baseDir, svc.File
+	l := &envLayer{fsys: fsys, target: baseDir, file: svc.File}
 	if overlay != nil {
 		if err := copyOverlay(fsys, overlay, env); err != nil {
 			return nil, err
 		}
-		target, file = path.Join(overlaysDir, env), path.Join(overlay.Dir, "kustomization.yaml")
+		l.target, l.file = path.Join(overlaysDir, env), path.Join(overlay.Dir, "kustomization.yaml")
 	}
-	objs, err := build(fsys, target, file)
-	if err != nil {
+	return l, nil
+}
+
+// finishEnv makes env's result of its build, or positions its error.
+func finishEnv(svc *schema.Service, pos *schema.Positions, env string, overlay *Overlay, l *envLayer) (*Result, error) {
+	if err := l.err; err != nil {
 		if overlay != nil {
 			return nil, overlayError(overlay, err)
 		}
@@ -161,7 +204,7 @@ func renderEnv(svc *schema.Service, pos *schema.Positions, r *rendered, env stri
 		}
 		return nil, err
 	}
-	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: objs, pos: pos, overlay: overlay}, nil
+	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: l.objs, pos: pos, overlay: overlay}, nil
 }
 
 // writeEnvLayer writes baseDir: the kustomization for env as declared in

@@ -64,6 +64,8 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// Cores no service uses go to the environments of those there are.
+	envWorkers := max(1, workers/max(1, len(sources)))
 	workers = min(workers, len(sources))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -105,7 +107,7 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 					}
 				}
 				done++
-				perSource[i], errs[i] = renderOne(s, sources[i], opts)
+				perSource[i], errs[i] = renderOne(s, sources[i], opts, envWorkers)
 				if opts.Encode && errs[i] == nil {
 					encodeErrs[i] = encode(perSource[i])
 					if key != "" && encodeErrs[i] == nil {
@@ -179,8 +181,9 @@ func namespacesOf(objs []Object) []string {
 	return slices.Clip(slices.Compact(ns))
 }
 
-// renderOne renders one source for the environments opts selects.
-func renderOne(s *schema.Schema, src Source, opts Options) ([]*Result, error) {
+// renderOne renders one source for the environments opts selects, their
+// kustomize builds on up to envWorkers goroutines.
+func renderOne(s *schema.Schema, src Source, opts Options, envWorkers int) ([]*Result, error) {
 	defer schema.Evaluating(src.File)()
 	svc, err := s.LoadLimits(src.File, src.Data, opts.Limits)
 	if err != nil {
@@ -206,7 +209,7 @@ func renderOne(s *schema.Schema, src Source, opts Options) ([]*Result, error) {
 	default:
 		envs = []string{""}
 	}
-	return RenderEnvs(svc, envs, src.Overlays)
+	return renderEnvs(svc, envs, src.Overlays, envWorkers)
 }
 
 func duplicateNames(results []*Result) diag.List {
