@@ -3,6 +3,7 @@ package load
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -26,10 +27,11 @@ type Inputs struct {
 	// Stdin is set when "-" is among the arguments: manifests on standard
 	// input.
 	Stdin bool
-	// Skipped are the YAML and JSON files a directory walk met that are
-	// neither manifests nor service files (a CI configuration, a Helm
-	// chart's values), each with the error saying what it looked like.
-	// Named on the command line, such a file is an input error instead.
+	// Skipped are what a directory walk met and left out, each with a
+	// note: YAML and JSON files that are neither manifests nor service
+	// files (a CI configuration), and Helm charts (a directory holding
+	// Chart.yaml). Named on the command line, such a file is an input
+	// error instead.
 	Skipped diag.List
 }
 
@@ -46,11 +48,11 @@ func isKustomization(name string) bool { return slices.Contains(KustomizationNam
 // directories skipped) for YAML and JSON files (*.yaml, *.yml, *.json),
 // service.cue files and kustomizations. No argument means ".".
 //
-// In a directory, a file is a kustomization's input when a directory
-// holding it, or one above it, holds a kustomization (the nearest such
-// directory is its kustomization's), or when a kustomization names it as a
-// resource or patch; the input of a kustomization is built with it, not
-// linted on its own. The kustomizations built are those no other
+// In a directory, a file a kustomization names as a resource or patch is
+// built with it, not linted on its own (and the caller leaves out every
+// other file a build reads); the rest is taken for what it holds, below a
+// kustomization's directory too. A Helm chart (a directory holding
+// Chart.yaml) is skipped whole. The kustomizations built are those no other
 // kustomization found in the same argument uses (a base or component is
 // built through its users) and that are not components themselves. Each
 // service file's overlay directories, <service dir>/<overlays>/, are
@@ -109,6 +111,7 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 	root := l.fsName(arg)
 	var files []string           // candidates, by slash path relative to root
 	kdirs := map[string]string{} // directory → its kustomization file
+	var charts []string          // directories of Helm charts, with a trailing /
 	err := walkFS(l.FS, root, true, func(rel string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
@@ -116,6 +119,8 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 		name := d.Name()
 		switch {
 		case strings.HasPrefix(name, "."):
+		case name == "Chart.yaml":
+			charts = append(charts, path.Dir(rel)+"/")
 		case isKustomization(name) && d.Type().IsRegular():
 			if _, seen := kdirs[path.Dir(rel)]; !seen {
 				kdirs[path.Dir(rel)] = rel
@@ -133,18 +138,21 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 	if err != nil {
 		return diag.List{{Pos: diag.Pos{File: arg}, Msg: Reason(err)}}
 	}
-	owner := func(rel string) string { // the kustomization directory rel is input of, or ""
-		for dir := path.Dir(rel); ; dir = path.Dir(dir) {
-			if _, ok := kdirs[dir]; ok {
-				return dir
-			}
-			if dir == "." {
-				return ""
-			}
-		}
+	// A Helm chart's files are templates, not manifests: the chart is
+	// named as skipped, and nothing below it is read.
+	inChart := func(rel string) bool {
+		return slices.ContainsFunc(charts, func(c string) bool { return c == "./" || strings.HasPrefix(rel, c) })
 	}
+	slices.Sort(charts)
+	for _, c := range charts {
+		in.Skipped = append(in.Skipped, &diag.Error{Pos: diag.Pos{File: under(arg, c+"Chart.yaml")}, Msg: "skipped: a Helm chart; lint what it renders (helm template ... | dozen lint -)"})
+	}
+	files = slices.DeleteFunc(files, inChart)
+	maps.DeleteFunc(kdirs, func(dir, _ string) bool { return inChart(dir + "/") })
 
-	// Service files, and the overlay directories rendered with them.
+	// Service files, and the overlay directories rendered with them. Every
+	// file is taken for what it holds: a file a kustomization's build reads
+	// is left out of the manifests by the caller, after the build.
 	var errs diag.List
 	type sniffed struct {
 		c   Content
@@ -153,9 +161,6 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 	content := map[string]sniffed{}
 	var skip []string // service overlay directories, with a trailing /
 	for _, rel := range files {
-		if owner(rel) != "" {
-			continue
-		}
 		c, err := l.Sniff(under(arg, rel))
 		content[rel] = sniffed{c, err}
 		if c == Service {
@@ -211,7 +216,7 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 			in.Manifests = append(in.Manifests, under(arg, rel))
 			n++
 		case Neither:
-			in.Skipped = append(in.Skipped, s.err)
+			in.Skipped = append(in.Skipped, &diag.Error{Pos: diag.Pos{File: s.err.Pos.File}, Msg: "skipped: neither Kubernetes manifests nor a dozen service file"})
 			skippedHere++
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -113,11 +112,10 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	if opts.config == "" {
 		near := map[string]string{}
 		configOf = func(p string) string {
-			dir := filepath.Dir(p)
-			c, ok := near[dir]
+			c, ok := near[p]
 			if !ok {
 				c = ld.NearestConfig(p)
-				near[dir] = c
+				near[p] = c
 			}
 			return c
 		}
@@ -153,7 +151,7 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	// Files a walk met that are not for dozen (a CI configuration) are
 	// named, and left out: they are no error of the linted bundle.
 	for _, e := range found.Skipped {
-		fmt.Fprintf(env.Stderr, "%s: skipped: neither Kubernetes manifests nor a dozen service file\n", diag.NoCommand(diag.Printable(e.Pos.File)))
+		fmt.Fprintf(env.Stderr, "%s: %s\n", diag.NoCommand(diag.Printable(e.Pos.File)), e.Msg)
 	}
 	// A shard reads every file and builds every kustomization, and lints
 	// its own with the others as context (pipeline.Manifests).
