@@ -309,7 +309,7 @@ func buildObjects(fsys filesys.FileSystem, dir, file string) ([]Object, error) {
 	for _, r := range m.Resources() {
 		data, err := r.Map()
 		if err != nil {
-			return nil, fmt.Errorf("%s: read kustomize output: %w", file, err)
+			return nil, diag.List{{Pos: diag.Pos{File: file}, Msg: "read kustomize output: " + err.Error()}}
 		}
 		objs = append(objs, Object{
 			APIVersion: r.GetApiVersion(),

@@ -107,7 +107,7 @@ func BuildKustomizationOrigins(display string, files map[string][]byte, dir stri
 		}
 		data, err := r.Map()
 		if err != nil {
-			return nil, diag.List{{Pos: diag.Pos{File: path.Join(display, dir)}, Msg: "read kustomize output: " + err.Error()}}
+			return nil, maskBuildError(fsys, diag.List{{Pos: diag.Pos{File: path.Join(display, dir)}, Msg: "read kustomize output: " + err.Error()}})
 		}
 		if md, ok := data["metadata"].(map[string]any); ok {
 			if a, ok := md["annotations"].(map[string]any); ok {

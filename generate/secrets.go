@@ -197,6 +197,9 @@ func addGeneratorSecrets(set *redact.Set, fsys filesys.FileSystem, dir string, g
 			case "literals":
 				if _, v, ok := strings.Cut(it, "="); ok {
 					set.Add(strings.Trim(v, `"'`), v)
+				} else {
+					// No key: kustomize refuses it, quoting it whole.
+					set.Add(it)
 				}
 			case "files":
 				p := it
