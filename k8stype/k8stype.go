@@ -100,7 +100,11 @@ func Check(apiVersion, kind string, obj any) ([]Problem, any) {
 	// field is taken out and the object decoded again, so that every one
 	// is reported (up to maxTypeProblems).
 	var out []Problem
-	for range maxTypeProblems {
+	rounds := maxTypeProblems
+	if len(raw) > retryBytes {
+		rounds = 1 // a large object: its first wrong value only
+	}
+	for range rounds {
 		v := newT()
 		strict, err := sigsjson.UnmarshalStrict(raw, v)
 		if err == nil {
@@ -118,8 +122,13 @@ func Check(apiVersion, kind string, obj any) ([]Problem, any) {
 	return out, nil
 }
 
-// maxTypeProblems bounds the values of a wrong type reported per object.
-const maxTypeProblems = 20
+// maxTypeProblems bounds the values of a wrong type reported per object:
+// each takes a decoding of the whole object. An object larger than
+// retryBytes has its first one reported only.
+const (
+	maxTypeProblems = 20
+	retryBytes      = 256 << 10
+)
 
 // without returns the JSON object raw less the field at path, or nil when
 // there is no such field to take out.

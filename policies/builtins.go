@@ -25,7 +25,10 @@ var invalidBuiltin = &ast.Builtin{
 
 func init() {
 	ast.RegisterBuiltin(invalidBuiltin)
-	topdown.RegisterBuiltinFunc(invalidBuiltin.Name, func(_ topdown.BuiltinContext, args []*ast.Term, iter func(*ast.Term) error) error {
+	topdown.RegisterBuiltinFunc(invalidBuiltin.Name, func(bctx topdown.BuiltinContext, args []*ast.Term, iter func(*ast.Term) error) error {
+		if ctx := bctx.Context; ctx != nil && ctx.Err() != nil {
+			return ctx.Err() // the object's time is up, or the run was stopped
+		}
 		obj, err := ast.JSON(args[0].Value)
 		if err != nil {
 			return iter(ast.ArrayTerm())
