@@ -95,11 +95,18 @@ func checkObject(o Object) []string {
 	}
 	if pod := podTemplate(v); pod != nil {
 		checkLabels(mapAt(o.Data, podTemplatePath(o.Kind)...), strings.Join(podTemplatePath(o.Kind), "."), add)
-		for i, c := range pod.Spec.Containers {
-			field := fmt.Sprintf("%s.spec.containers[%d].resources", strings.Join(podTemplatePath(o.Kind), "."), i)
-			for name, limit := range c.Resources.Limits {
-				if req, ok := c.Resources.Requests[name]; ok && req.Cmp(limit) > 0 {
-					msgs = append(msgs, fmt.Sprintf("%s: %s request %s exceeds its limit %s", field, name, quantity(req), quantity(limit)))
+		for _, l := range []struct {
+			field string
+			cs    []corev1.Container
+		}{{"containers", pod.Spec.Containers}, {"initContainers", pod.Spec.InitContainers}} {
+			list := l.field
+			for i, c := range l.cs {
+				field := fmt.Sprintf("%s.spec.%s[%d].resources", strings.Join(podTemplatePath(o.Kind), "."), list, i)
+				for _, name := range slices.Sorted(maps.Keys(c.Resources.Limits)) {
+					limit := c.Resources.Limits[name]
+					if req, ok := c.Resources.Requests[name]; ok && req.Cmp(limit) > 0 {
+						msgs = append(msgs, fmt.Sprintf("%s: %s request %s exceeds its limit %s", field, name, quantity(req), quantity(limit)))
+					}
 				}
 			}
 		}

@@ -242,8 +242,17 @@ func (d *docs) fields(b *bytes.Buffer, def, prefix string, sch map[string]any) {
 		p := props[k].(map[string]any)
 		path := prefix + k
 		key := def + "." + path
-		d.wanted = append(d.wanted, key)
 		fmt.Fprintf(b, "\n<a id=\"%s\"></a>\n### `%s`\n\n", anchor(def+"."+path), path)
+		if _, never := p["not"]; never {
+			// A field the schema refuses with a message of its own.
+			msg, _ := p["errorMessage"].(string)
+			fmt.Fprintf(b, "not allowed: %s\n", msg)
+			if desc, _ := p["description"].(string); desc != "" {
+				fmt.Fprintf(b, "\n%s\n", desc)
+			}
+			continue
+		}
+		d.wanted = append(d.wanted, key)
 		var facts []string
 		facts = append(facts, d.typeText(p))
 		switch {

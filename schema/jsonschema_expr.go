@@ -9,6 +9,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
 )
 
@@ -151,7 +152,13 @@ func (g *jsgen) call(x *ast.CallExpr) (*jsNode, error) {
 	case "close":
 		return g.expr(x.Args[0])
 	case "error":
-		return &jsNode{never: true}, nil
+		n := &jsNode{never: true, kw: map[string]any{}}
+		if lit, ok := x.Args[0].(*ast.BasicLit); ok {
+			if text, err := literal.Unquote(lit.Value); err == nil {
+				n.kw["errorMessage"] = strings.TrimPrefix(text, "@")
+			}
+		}
+		return n, nil
 	case "matchN":
 		n, ok := x.Args[0].(*ast.BasicLit)
 		list, ok2 := x.Args[1].(*ast.ListLit)

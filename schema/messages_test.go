@@ -105,6 +105,22 @@ var vetOnlyCases = map[string]struct{ src, want string }{
 		"ingress: {hosts: [\"a.example.com\"], paths: [{process: \"worker\"}]}\n",
 		"ingress.paths.0.process: must name a process with a port",
 	},
+	"#Process": {
+		"processes: api: {sidecars: proxy: {}, initContainers: [{name: \"proxy\"}]}\n",
+		"processes.api: init container proxy has the name of a sidecar: container names are unique in a pod",
+	},
+	"#Process.sidecars.[_].mounts": {
+		"processes: api: sidecars: proxy: mounts: cache: \"/cache\"\n",
+		`processes.api.sidecars.proxy.mounts.cache: unknown field "cache"`,
+	},
+	"#Process.initContainers.mounts": {
+		"processes: api: initContainers: [{name: \"warm\", mounts: cache: \"/cache\"}]\n",
+		`processes.api.initContainers.0.mounts.cache: unknown field "cache"`,
+	},
+	"#Service.processes.[N=_]": {
+		"processes: api: sidecars: api: {}\n",
+		"processes.api: sidecar api has the name of its process",
+	},
 	"#Service.ingress": {
 		"ingress: {hosts: [\"a.example.com\"]}\n",
 		`ingress: has no paths, so it routes "/" to the web process, and this service has no web process with a port`,
