@@ -121,6 +121,10 @@ var vetOnlyCases = map[string]struct{ src, want string }{
 		"processes: api: sidecars: api: {}\n",
 		"processes.api: sidecar api has the name of its process",
 	},
+	"#ServiceAccount.(if S.name != _|_)": {
+		"serviceAccount: {name: \"shop\", annotations: \"iam.gke.io/gcp-service-account\": \"shop@acme.iam.gserviceaccount.com\"}\n",
+		"serviceAccount: annotations go on a ServiceAccount dozen creates; an existing one (name) keeps its own",
+	},
 	"#Service.ingress": {
 		"ingress: {hosts: [\"a.example.com\"]}\n",
 		`ingress: has no paths, so it routes "/" to the web process, and this service has no web process with a port`,
