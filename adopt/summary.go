@@ -113,6 +113,8 @@ func (u *unit) defaults(c *comparison) []string {
 				add("the standard labels app.kubernetes.io/name, instance, component and managed-by", obj)
 			case strings.Contains(a, "argocd.argoproj.io/sync-wave") || a == "metadata.annotations" && mapAt(pr.out.Data, "metadata", "annotations")["argocd.argoproj.io/sync-wave"] != nil:
 				add("Argo CD sync waves: Jobs before the rollout (-1), the ConfigMaps they read before them (-2)", obj)
+			case strings.HasSuffix(a, "topologySpreadConstraints"):
+				add("replicas spread across zones and nodes (ScheduleAnyway) for each process with 2 or more replicas or an autoscaler (spread changes it)", obj)
 			case strings.HasSuffix(a, "serviceAccountName"):
 				add("pods that run as the service's own ServiceAccount (serviceAccount.create: false keeps the namespace's default)", obj)
 			case strings.Contains(a, "automountServiceAccountToken"):
