@@ -356,6 +356,7 @@ var kindOrder = []string{
 	"DaemonSet",
 	"HorizontalPodAutoscaler",
 	"PodDisruptionBudget",
+	"NetworkPolicy",
 	"Ingress",
 	"Job",
 	"CronJob",

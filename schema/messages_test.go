@@ -125,6 +125,10 @@ var vetOnlyCases = map[string]struct{ src, want string }{
 		"serviceAccount: {name: \"shop\", annotations: \"iam.gke.io/gcp-service-account\": \"shop@acme.iam.gserviceaccount.com\"}\n",
 		"serviceAccount: annotations go on a ServiceAccount dozen creates; an existing one (name) keeps its own",
 	},
+	"#Service.(if networkPolicy != _|_)": {
+		"networkPolicy: {}\nbacking: database: secret: {secret: \"db\", key: \"url\"}\n",
+		"backing.database: has no port dozen can tell",
+	},
 	"#Service.ingress": {
 		"ingress: {hosts: [\"a.example.com\"]}\n",
 		`ingress: has no paths, so it routes "/" to the web process, and this service has no web process with a port`,
