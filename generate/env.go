@@ -57,6 +57,8 @@ type envSpec struct {
 			SecretName string `json:"secretName"`
 		} `json:"tls"`
 	} `json:"ingress"`
+	// Route becomes a patch in #EnvScaling.
+	Route     inCUE                                   `json:"route"`
 	Resources map[string]map[string]map[string]string `json:"resources"`
 	Patches   []struct {
 		Patch  string `json:"patch"`
@@ -372,7 +374,7 @@ func (b *envBuilder) nodePort(proc string, nodePort int) error {
 // (#EnvScaling): the objects it adds (HorizontalPodAutoscalers of
 // processes that autoscale in env only, PodDisruptionBudgets) and its
 // patches (what it removes from the base, the spread of the processes it
-// replicates, its autoscaling bounds and targets).
+// replicates, its autoscaling bounds and targets, its route).
 func (b *envBuilder) scaling(env string) error {
 	s := b.r.Environments[env]
 	for _, file := range slices.Sorted(maps.Keys(s.Objects)) {

@@ -139,6 +139,16 @@ func (g *jsgen) unary(x *ast.UnaryExpr) (*jsNode, error) {
 func (g *jsgen) call(x *ast.CallExpr) (*jsNode, error) {
 	name := formatNode(x.Fun)
 	switch name {
+	case "list.MaxItems", "list.MinItems":
+		lit, ok := x.Args[0].(*ast.BasicLit)
+		if !ok {
+			return g.vetOnly(x), nil
+		}
+		v, err := g.literal(lit)
+		if err != nil {
+			return nil, err
+		}
+		return kw(map[string]string{"list.MaxItems": "maxItems", "list.MinItems": "minItems"}[name], v), nil
 	case "strings.MaxRunes", "strings.MinRunes":
 		lit, ok := x.Args[0].(*ast.BasicLit)
 		if !ok {

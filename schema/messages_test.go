@@ -129,6 +129,18 @@ var vetOnlyCases = map[string]struct{ src, want string }{
 		"networkPolicy: {}\nbacking: database: secret: {secret: \"db\", key: \"url\"}\n",
 		"backing.database: has no port dozen can tell",
 	},
+	"#Service.environments.[_]": {
+		"environments: prod: route: hosts: [\"a.example.com\"]\n",
+		"environments.prod: overrides a route the service does not declare",
+	},
+	"#Service.route.paths.process": {
+		"route: {gateway: name: \"public\", hosts: [\"a.example.com\"], paths: [{process: \"worker\"}]}\n",
+		"route.paths.0.process: must name a process with a port",
+	},
+	"#Service.route": {
+		"route: {gateway: name: \"public\", hosts: [\"a.example.com\"]}\n",
+		`route: has no paths, so it routes "/" to the web process, and this service has no web process with a port`,
+	},
 	"#Service.ingress": {
 		"ingress: {hosts: [\"a.example.com\"]}\n",
 		`ingress: has no paths, so it routes "/" to the web process, and this service has no web process with a port`,
