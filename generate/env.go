@@ -57,10 +57,12 @@ type envSpec struct {
 			SecretName string `json:"secretName"`
 		} `json:"tls"`
 	} `json:"ingress"`
-	// Route becomes a patch in #EnvScaling.
-	Route     inCUE                                   `json:"route"`
-	Resources map[string]map[string]map[string]string `json:"resources"`
-	Patches   []struct {
+	// Route, Tolerations and NodeAffinity become patches in #EnvScaling.
+	Route        inCUE                                   `json:"route"`
+	Tolerations  inCUE                                   `json:"tolerations"`
+	NodeAffinity inCUE                                   `json:"nodeAffinity"`
+	Resources    map[string]map[string]map[string]string `json:"resources"`
+	Patches      []struct {
 		Patch  string `json:"patch"`
 		Target *struct {
 			Group              string `json:"group"`
@@ -374,7 +376,8 @@ func (b *envBuilder) nodePort(proc string, nodePort int) error {
 // (#EnvScaling): the objects it adds (HorizontalPodAutoscalers of
 // processes that autoscale in env only, PodDisruptionBudgets) and its
 // patches (what it removes from the base, the spread of the processes it
-// replicates, its autoscaling bounds and targets, its route).
+// replicates, its autoscaling bounds and targets, its route, its
+// scheduling).
 func (b *envBuilder) scaling(env string) error {
 	s := b.r.Environments[env]
 	for _, file := range slices.Sorted(maps.Keys(s.Objects)) {

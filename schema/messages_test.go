@@ -141,6 +141,18 @@ var vetOnlyCases = map[string]struct{ src, want string }{
 		"route: {gateway: name: \"public\", hosts: [\"a.example.com\"]}\n",
 		`route: has no paths, so it routes "/" to the web process, and this service has no web process with a port`,
 	},
+	"#NodeSelectorRequirement": {
+		"environments: prod: nodeAffinity: required: [{key: \"pool\"}]\n",
+		"environments.prod.nodeAffinity.required.0: needs values with operator In or NotIn",
+	},
+	"#PreferredNode": {
+		"environments: prod: nodeAffinity: preferred: [{key: \"pool\", operator: \"Exists\", values: [\"a\"]}]\n",
+		"environments.prod.nodeAffinity.preferred.0: takes no values with operator Exists or DoesNotExist",
+	},
+	"#Toleration": {
+		"environments: prod: tolerations: [{key: \"pool\", operator: \"Exists\", value: \"a\"}]\n",
+		"environments.prod.tolerations.0: has operator Exists, which matches any value: leave value out",
+	},
 	"#Service.ingress": {
 		"ingress: {hosts: [\"a.example.com\"]}\n",
 		`ingress: has no paths, so it routes "/" to the web process, and this service has no web process with a port`,
