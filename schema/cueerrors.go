@@ -106,6 +106,9 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		return d
 	}
 	switch {
+	case format == "field not allowed" && len(elems) >= 4 && elems[0] == "processes" && elems[len(elems)-2] == "mounts":
+		// A helper mounts only its process's scratch volumes.
+		d.Msg = fmt.Sprintf("mounts volume %q, which processes.%s.volumes does not declare", elems[len(elems)-1], elems[1])
 	case format == "field not allowed":
 		d.Msg = "unknown field"
 		if len(elems) > 0 {

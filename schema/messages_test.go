@@ -111,11 +111,11 @@ var vetOnlyCases = map[string]struct{ src, want string }{
 	},
 	"#Process.sidecars.[_].mounts": {
 		"processes: api: sidecars: proxy: mounts: cache: \"/cache\"\n",
-		`processes.api.sidecars.proxy.mounts.cache: unknown field "cache"`,
+		`processes.api.sidecars.proxy.mounts.cache: mounts volume "cache", which processes.api.volumes does not declare`,
 	},
 	"#Process.initContainers.mounts": {
 		"processes: api: initContainers: [{name: \"warm\", mounts: cache: \"/cache\"}]\n",
-		`processes.api.initContainers.0.mounts.cache: unknown field "cache"`,
+		`processes.api.initContainers.0.mounts.cache: mounts volume "cache", which processes.api.volumes does not declare`,
 	},
 	"#Service.processes.[N=_]": {
 		"processes: api: sidecars: api: {}\n",
