@@ -183,6 +183,10 @@ func serviceFile(s *service, header string, env string) ([]byte, error) {
 			l.set(k, cueString(s.labels[k]))
 		}
 	}
+	if s.inputAccount {
+		root.sub("serviceAccount").set("create", "false")
+		root.entry("serviceAccount").doc = "The input's pods run as ServiceAccounts it declares (security.serviceAccountName), or the namespace's default: dozen creates none of its own."
+	}
 	if len(s.processes) > 0 {
 		ps := root.sub("processes")
 		for _, p := range s.processes {

@@ -24,6 +24,9 @@ type service struct {
 	backing     []backingEntry
 	ingress     *ingressModel
 	namespace   string
+	// inputAccount: some pods of the input run as a ServiceAccount of
+	// their own, which the import keeps, so dozen creates none.
+	inputAccount bool
 	// comments explain inferred values, by field path.
 	comments map[string]string
 	// fields record where each field came from, for the report.
@@ -951,6 +954,7 @@ func (md *modeller) security(p *proc, m *member, prefix string) {
 	}
 	if sa != "" && sa != "default" && secretNameOK.MatchString(sa) {
 		add("serviceAccountName", cueString(sa), podPath(o, "serviceAccountName")...)
+		md.s.inputAccount = true
 	}
 	if v, ok := ps["automountServiceAccountToken"].(bool); ok {
 		if v {

@@ -113,6 +113,10 @@ func (u *unit) defaults(c *comparison) []string {
 				add("the standard labels app.kubernetes.io/name, instance, component and managed-by", obj)
 			case strings.Contains(a, "argocd.argoproj.io/sync-wave") || a == "metadata.annotations" && mapAt(pr.out.Data, "metadata", "annotations")["argocd.argoproj.io/sync-wave"] != nil:
 				add("Argo CD sync waves: Jobs before the rollout (-1), the ConfigMaps they read before them (-2)", obj)
+			case strings.HasSuffix(a, "topologySpreadConstraints"):
+				add("replicas spread across zones and nodes (ScheduleAnyway) for each process with 2 or more replicas or an autoscaler (spread changes it)", obj)
+			case strings.HasSuffix(a, "serviceAccountName"):
+				add("pods that run as the service's own ServiceAccount (serviceAccount.create: false keeps the namespace's default)", obj)
 			case strings.Contains(a, "automountServiceAccountToken"):
 				add("no service-account token in the pods (automountServiceAccountToken: false; security.automountServiceAccountToken: true if the process talks to the API server)", obj)
 			case strings.Contains(a, "securityContext"):
@@ -150,6 +154,8 @@ func (u *unit) defaults(c *comparison) []string {
 			add("a ConfigMap of the config, named after a hash of its content", objRef(o.Kind, o.Namespace, o.Name))
 		case "Service":
 			add("a Service for each process with a port", objRef(o.Kind, o.Namespace, o.Name))
+		case "ServiceAccount":
+			add("a ServiceAccount for the service, with no API token mounted", objRef(o.Kind, o.Namespace, o.Name))
 		default:
 			add("an object of its own", objRef(o.Kind, o.Namespace, o.Name))
 		}

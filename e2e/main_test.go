@@ -133,6 +133,11 @@ func run(m *testing.M) int {
 	}
 	logf("e2e: etcd and kube-apiserver ready at %s in %s", c.url, time.Since(start).Round(time.Second))
 	testCluster, api = c, newAPIClient(c)
+	start = time.Now()
+	if err := installGatewayAPI(ctx); err != nil {
+		return fail(err)
+	}
+	logf("e2e: Gateway API CRDs served in %s", time.Since(start).Round(time.Second))
 	return m.Run()
 }
 

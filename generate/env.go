@@ -38,13 +38,10 @@ type envSpec struct {
 	Labels      map[string]string `json:"labels"`
 	Annotations map[string]string `json:"annotations"`
 	Replicas    map[string]int    `json:"replicas"`
-	Autoscaling map[string]struct {
-		Min *int `json:"min"`
-		Max *int `json:"max"`
-		CPU *int `json:"cpu"`
-	} `json:"autoscaling"`
-	NodePorts map[string]int `json:"nodePorts"`
-	Image     *struct {
+	// Autoscaling becomes objects and patches in #EnvScaling.
+	Autoscaling map[string]inCUE `json:"autoscaling"`
+	NodePorts   map[string]int   `json:"nodePorts"`
+	Image       *struct {
 		Tag    string `json:"tag"`
 		Digest string `json:"digest"`
 	} `json:"image"`
@@ -61,8 +58,12 @@ type envSpec struct {
 			SecretName string `json:"secretName"`
 		} `json:"tls"`
 	} `json:"ingress"`
-	Resources map[string]map[string]map[string]string `json:"resources"`
-	Patches   []struct {
+	// Route, Tolerations and NodeAffinity become patches in #EnvScaling.
+	Route        inCUE                                   `json:"route"`
+	Tolerations  inCUE                                   `json:"tolerations"`
+	NodeAffinity inCUE                                   `json:"nodeAffinity"`
+	Resources    map[string]map[string]map[string]string `json:"resources"`
+	Patches      []struct {
 		Patch  string `json:"patch"`
 		Target *struct {
 			Group              string `json:"group"`
@@ -335,33 +336,8 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 			return err
 		}
 	}
-	envOnly, err := b.scaling(env)
-	if err != nil {
+	if err := b.scaling(env); err != nil {
 		return err
-	}
-	for _, proc := range slices.Sorted(maps.Keys(e.Autoscaling)) {
-		if envOnly[objectName(svcName, proc)] {
-			continue // the environment's own HPA holds the values already
-		}
-		a := e.Autoscaling[proc]
-		spec := map[string]any{}
-		if a.Min != nil {
-			spec["minReplicas"] = *a.Min
-		}
-		if a.Max != nil {
-			spec["maxReplicas"] = *a.Max
-		}
-		if a.CPU != nil {
-			spec["metrics"] = []any{map[string]any{"type": "Resource", "resource": map[string]any{
-				"name": "cpu", "target": map[string]any{"type": "Utilization", "averageUtilization": *a.CPU}}}}
-		}
-		if err := b.addPatch(map[string]any{
-			"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-			"metadata": map[string]any{"name": objectName(svcName, proc)},
-			"spec":     spec,
-		}); err != nil {
-			return err
-		}
 	}
 	for _, proc := range slices.Sorted(maps.Keys(e.NodePorts)) {
 		if err := b.nodePort(proc, e.NodePorts[proc]); err != nil {
@@ -439,37 +415,33 @@ func (b *envBuilder) nodePort(proc string, nodePort int) error {
 	return fmt.Errorf("%s: environments: nodePorts.%s: no Service with a port for process %s", b.svc.File, proc, proc)
 }
 
-// scaling writes into the layer what #Render computes of env's scaling:
-// the objects it adds (HorizontalPodAutoscalers of processes that
-// autoscale in env only, PodDisruptionBudgets) and the patches that remove
-// from the base. It returns the names of the Deployments env's own
-// autoscalers scale, whose autoscaling needs no patch.
-func (b *envBuilder) scaling(env string) (map[string]bool, error) {
+// scaling writes into the layer what #Render computes of env
+// (#EnvScaling): the objects it adds (HorizontalPodAutoscalers of
+// processes that autoscale in env only, PodDisruptionBudgets) and its
+// patches (what it removes from the base, the spread of the processes it
+// replicates, its autoscaling bounds and targets, its route, its
+// scheduling).
+func (b *envBuilder) scaling(env string) error {
 	s := b.r.Environments[env]
 	for _, file := range slices.Sorted(maps.Keys(s.Objects)) {
 		if err := b.addResources(file, s.Objects[file]); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for _, p := range s.Patches {
 		if err := b.addPatch(p); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	names := map[string]bool{}
-	for _, objs := range s.Objects {
-		for _, o := range objs {
-			if o["kind"] != "HorizontalPodAutoscaler" {
-				continue
-			}
-			spec, _ := o["spec"].(map[string]any)
-			target, _ := spec["scaleTargetRef"].(map[string]any)
-			name, _ := target["name"].(string)
-			names[name] = true
-		}
-	}
-	return names, nil
+	return nil
 }
+
+// inCUE is a field of an environment that #EnvScaling
+// (schema/render.cue) turns into objects and patches; Go reads none of it.
+type inCUE struct{}
+
+// UnmarshalJSON accepts any value: #Environment has validated it.
+func (*inCUE) UnmarshalJSON([]byte) error { return nil }
 
 // addResources writes objs to file in the environment layer and adds it to
 // the layer's resources; no objects, no file.

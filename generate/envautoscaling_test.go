@@ -111,3 +111,50 @@ func wholeNumber(n any) any {
 	}
 	return n
 }
+
+// TestEnvironmentAutoscalingMemoryAndSpread: an environment that makes a
+// process autoscale gives its autoscaler the memory target and behavior it
+// declares, and spreads the process's replicas there only; an
+// environment's memory target replaces the base's metrics with CPU and
+// memory.
+func TestEnvironmentAutoscalingMemoryAndSpread(t *testing.T) {
+	const src = `
+name:  "shop"
+image: "ghcr.io/acme/shop:1.0.0"
+processes: {
+	web: {port: 8080, replicas: 1}
+	api: {port: 9090, autoscaling: {max: 5, cpu: 60}}
+}
+environments: prod: autoscaling: {
+	web: {min: 2, max: 10, memory: 75, behavior: scaleDown: stabilizationWindowSeconds: 900}
+	api: memory: 70
+}
+`
+	for env, want := range map[string]struct {
+		webSpread bool
+		webHPA    bool
+	}{"": {}, "prod": {webSpread: true, webHPA: true}} {
+		objs := renderSource(t, src, env)
+		_, spread := fieldAt(objs["Deployment/shop"].Data, "spec", "template", "spec", "topologySpreadConstraints")
+		if spread != want.webSpread {
+			t.Errorf("env %q: web spread %v, want %v", env, spread, want.webSpread)
+		}
+		hpa, ok := objs["HorizontalPodAutoscaler/shop"]
+		if ok != want.webHPA {
+			t.Fatalf("env %q: web HPA %v, want %v", env, ok, want.webHPA)
+		}
+		if ok {
+			metrics, _ := fieldAt(hpa.Data, "spec", "metrics")
+			if got := len(metrics.([]any)); got != 2 {
+				t.Errorf("env %q: web HPA has %d metrics, want cpu and memory", env, got)
+			}
+			if w, _ := fieldAt(hpa.Data, "spec", "behavior", "scaleDown", "stabilizationWindowSeconds"); wholeNumber(w) != 900 {
+				t.Errorf("env %q: web HPA scale-down window %v, want 900", env, w)
+			}
+		}
+		metrics, _ := fieldAt(objs["HorizontalPodAutoscaler/shop-api"].Data, "spec", "metrics")
+		if got, want := len(metrics.([]any)), map[string]int{"": 1, "prod": 2}[env]; got != want {
+			t.Errorf("env %q: api HPA has %d metrics, want %d", env, got, want)
+		}
+	}
+}

@@ -168,6 +168,22 @@ func render(svc *schema.Service) (*rendered, error) {
 	return &r, nil
 }
 
+// gatewayConfig is the kustomize transformer configuration of the
+// generated layer that holds an HTTPRoute.
+const gatewayConfig = "gateway-api.yaml"
+
+// gatewayNameReference tells kustomize, which knows no Gateway API, that
+// an HTTPRoute's backends name Services, so that an environment's name
+// prefix or suffix renames them with the Services.
+const gatewayNameReference = `nameReference:
+- kind: Service
+  version: v1
+  fieldSpecs:
+  - kind: HTTPRoute
+    group: gateway.networking.k8s.io
+    path: spec/rules/backendRefs/name
+`
+
 // writeGenerated writes the kustomize base for r to generatedDir in fsys.
 func writeGenerated(fsys filesys.FileSystem, svc *schema.Service, r *rendered) error {
 	if r.generated == nil {
@@ -230,6 +246,10 @@ func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
 		k.ConfigMapGenerator = append(k.ConfigMapGenerator, args)
 	}
 	files = append(files, generatedFile{path.Join(dir, "resources.yaml"), res.Bytes()})
+	if slices.ContainsFunc(r.Objects, func(o map[string]any) bool { return o["kind"] == "HTTPRoute" }) {
+		k.Configurations = []string{gatewayConfig}
+		files = append(files, generatedFile{path.Join(dir, gatewayConfig), []byte(gatewayNameReference)})
+	}
 	kb, err := yaml.Marshal(&k)
 	if err != nil {
 		return nil, fmt.Errorf("encode kustomization: %w", err)
@@ -356,7 +376,9 @@ var kindOrder = []string{
 	"DaemonSet",
 	"HorizontalPodAutoscaler",
 	"PodDisruptionBudget",
+	"NetworkPolicy",
 	"Ingress",
+	"HTTPRoute",
 	"Job",
 	"CronJob",
 }

@@ -170,6 +170,8 @@ func goPaths(t reflect.Type, prefix string) []string {
 	switch {
 	case t == reflect.TypeFor[json.RawMessage]():
 		return []string{prefix}
+	case t == reflect.TypeFor[inCUE]():
+		return []string{join("*")}
 	case t.Kind() == reflect.Map && t.Elem().Kind() == reflect.Map:
 		return []string{join("{}") + ".*"}
 	case t.Kind() == reflect.Map:

@@ -180,8 +180,23 @@ func (m mapping) podTemplate(seg []string) []string {
 		return []string{security + "seccompProfile"}
 	case match(seg, "spec", "securityContext", "*"):
 		return []string{security + seg[2]}
-	case match(seg, "spec", "automountServiceAccountToken"), match(seg, "spec", "serviceAccountName"):
+	case match(seg, "spec", "automountServiceAccountToken"):
 		return []string{security + seg[1]}
+	case match(seg, "spec", "serviceAccountName"):
+		return []string{security + seg[1], m.ownPath("serviceAccount"), "serviceAccount"}
+	case match(seg, "spec", "tolerations", "*"):
+		return []string{m.envPath("tolerations", seg[2]), m.envPath("tolerations")}
+	case match(seg, "spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms", "*", "matchExpressions", "*"):
+		return []string{m.envPath("nodeAffinity", "required", seg[7]), m.envPath("nodeAffinity", "required")}
+	case match(seg, "spec", "affinity", "nodeAffinity", "preferredDuringSchedulingIgnoredDuringExecution", "*"):
+		return []string{m.envPath("nodeAffinity", "preferred", seg[4]), m.envPath("nodeAffinity", "preferred")}
+	case match(seg, "spec", "affinity"):
+		return []string{m.envPath("nodeAffinity")}
+	case match(seg, "spec", "topologySpreadConstraints"):
+		return []string{m.ownPath("spread"), m.envPath("replicas", m.component), m.envPath("autoscaling", m.component), m.ownPath("replicas"), m.ownPath("autoscaling")}
+	case match(seg, "spec", "initContainers", "*"):
+		name := m.str(append(m.podPath(), "initContainers", seg[2], "name")...)
+		return []string{m.ownPath("sidecars." + name), m.ownPath("initContainers")}
 	case match(seg, "spec", "terminationGracePeriodSeconds"):
 		return []string{m.ownPath(seg[1])}
 	case match(seg, "spec", "volumes", "*"):
@@ -193,6 +208,11 @@ func (m mapping) podTemplate(seg []string) []string {
 			return []string{security + "tmpDir"}
 		case "config-files":
 			return []string{"configFiles"}
+		case "secret-files":
+			return []string{"secretFiles"}
+		}
+		if name, ok := strings.CutPrefix(m.str(append(m.podPath(), "volumes", seg[2], "name")...), "scratch-"); ok {
+			return []string{m.ownPath("volumes." + name)}
 		}
 	}
 	return nil

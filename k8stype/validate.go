@@ -61,12 +61,17 @@ func validate(obj map[string]any, metaToo bool) []Problem {
 	if pod, at := podTemplate(v); pod != nil {
 		m, _ := mapAt(obj, at...).(map[string]any)
 		checkMeta(m, append(slices.Clone(at), "metadata"), add)
-		for i, c := range pod.Spec.Containers {
-			field := append(slices.Clone(at), "spec", "containers", i, "resources")
-			for _, res := range slices.Sorted(maps.Keys(c.Resources.Limits)) {
-				limit := c.Resources.Limits[res]
-				if req, ok := c.Resources.Requests[res]; ok && req.Cmp(limit) > 0 {
-					out = append(out, Problem{Path: append(slices.Clone(field), "requests", string(res)), Msg: fmt.Sprintf("%s: %s request %s exceeds its limit %s", pathString(field), res, req.String(), limit.String())})
+		for _, list := range []struct {
+			field string
+			cs    []corev1.Container
+		}{{"containers", pod.Spec.Containers}, {"initContainers", pod.Spec.InitContainers}} {
+			for i, c := range list.cs {
+				field := append(slices.Clone(at), "spec", list.field, i, "resources")
+				for _, res := range slices.Sorted(maps.Keys(c.Resources.Limits)) {
+					limit := c.Resources.Limits[res]
+					if req, ok := c.Resources.Requests[res]; ok && req.Cmp(limit) > 0 {
+						out = append(out, Problem{Path: append(slices.Clone(field), "requests", string(res)), Msg: fmt.Sprintf("%s: %s request %s exceeds its limit %s", pathString(field), res, req.String(), limit.String())})
+					}
 				}
 			}
 		}

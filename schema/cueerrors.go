@@ -98,13 +98,17 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 	}
 	oneOf := strings.Contains(format, "does not satisfy") && len(args) == 2 && fmt.Sprint(args[1]) == "matchN"
 	conflict, conflictPos, _ := userConflict(file, format, args, cueerrors.Positions(e), valuePos(file, user.LookupPath(cpath)), got)
-	if secretField(elems) && format != "field not allowed" && !strings.Contains(format, "field is required but not present") && !oneOf {
+	if secretField(elems) && format != "field not allowed" && !strings.Contains(format, "field is required but not present") && !oneOf && schemaMsg(format, args) == "" {
 		// A value where a Secret reference belongs is most likely the
 		// secret itself: the message names the field, never the value.
+		// (A message the schema states, error("@..."), quotes no value.)
 		d.Msg = secretMsg(elems)
 		return d
 	}
 	switch {
+	case format == "field not allowed" && len(elems) >= 4 && elems[0] == "processes" && elems[len(elems)-2] == "mounts":
+		// A helper mounts only its process's scratch volumes.
+		d.Msg = fmt.Sprintf("mounts volume %q, which processes.%s.volumes does not declare", elems[len(elems)-1], elems[1])
 	case format == "field not allowed":
 		d.Msg = "unknown field"
 		if len(elems) > 0 {
@@ -161,12 +165,23 @@ func secretField(elems []string) bool {
 		return true
 	case len(elems) >= 4 && elems[0] == "environments" && elems[2] == "secrets":
 		return true
+	case len(elems) == 2 && elems[0] == "secretFiles":
+		return true // a value where the file's Secret reference belongs
+	case helperSecrets(elems):
+		return true
 	case len(elems) == 2 && elems[0] == "backing":
 		return true // a URL where the backing service's struct belongs
 	case len(elems) >= 3 && elems[0] == "backing" && (elems[2] == "secret" || elems[2] == "url"):
 		return true
 	}
 	return false
+}
+
+// helperSecrets reports whether the path elems is, or is inside, the
+// secrets of a sidecar or init container
+// (processes.P.sidecars.S.secrets.X, processes.P.initContainers.N.secrets.X).
+func helperSecrets(elems []string) bool {
+	return len(elems) >= 6 && elems[0] == "processes" && (elems[2] == "sidecars" || elems[2] == "initContainers") && elems[4] == "secrets"
 }
 
 // secretMsg is the message of every error at a secretField: what the
@@ -179,7 +194,8 @@ func secretMsg(elems []string) string {
 		return `must be a backing service, as {url: "redis://cache:6379"} or {secret: {secret: "NAME", key: "KEY"}} (what is written here is not shown)`
 	case elems[0] == "backing" && len(elems) == 3 && last == "url":
 		return `must be a URL without credentials, such as "redis://cache:6379": take a URL with a password from a Secret with backing.` + elems[1] + `.secret (what is written here is not shown)`
-	case elems[0] == "secrets" && len(elems) == 2, elems[0] == "environments" && len(elems) == 4, elems[0] == "backing" && len(elems) == 3:
+	case elems[0] == "secrets" && len(elems) == 2, elems[0] == "environments" && len(elems) == 4, elems[0] == "backing" && len(elems) == 3,
+		elems[0] == "secretFiles" && len(elems) == 2, helperSecrets(elems) && len(elems) == 6:
 		return ref
 	}
 	switch last {
@@ -262,6 +278,10 @@ func selectors(elems []string) []cue.Selector {
 		if n, err := strconv.Atoi(e); err == nil {
 			sels = append(sels, cue.Index(n))
 			continue
+		}
+		// CUE quotes a label that is not an identifier ("/etc/app.conf").
+		if u, err := strconv.Unquote(e); err == nil && strings.HasPrefix(e, `"`) {
+			e = u
 		}
 		sels = append(sels, cue.Str(e))
 	}

@@ -242,8 +242,25 @@ func (d *docs) fields(b *bytes.Buffer, def, prefix string, sch map[string]any) {
 		p := props[k].(map[string]any)
 		path := prefix + k
 		key := def + "." + path
-		d.wanted = append(d.wanted, key)
 		fmt.Fprintf(b, "\n<a id=\"%s\"></a>\n### `%s`\n\n", anchor(def+"."+path), path)
+		_, never := p["not"]
+		msg, _ := p["errorMessage"].(string)
+		if items, ok := p["items"].(map[string]any); ok && items["not"] != nil {
+			// A list that refuses every element.
+			never = true
+			if m, ok := items["errorMessage"].(string); ok {
+				msg = m
+			}
+		}
+		if never {
+			// A field the schema refuses with a message of its own.
+			fmt.Fprintf(b, "not allowed: %s\n", msg)
+			if desc, _ := p["description"].(string); desc != "" {
+				fmt.Fprintf(b, "\n%s\n", desc)
+			}
+			continue
+		}
+		d.wanted = append(d.wanted, key)
 		var facts []string
 		facts = append(facts, d.typeText(p))
 		switch {

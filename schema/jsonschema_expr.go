@@ -9,6 +9,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
 )
 
@@ -138,6 +139,16 @@ func (g *jsgen) unary(x *ast.UnaryExpr) (*jsNode, error) {
 func (g *jsgen) call(x *ast.CallExpr) (*jsNode, error) {
 	name := formatNode(x.Fun)
 	switch name {
+	case "list.MaxItems", "list.MinItems":
+		lit, ok := x.Args[0].(*ast.BasicLit)
+		if !ok {
+			return g.vetOnly(x), nil
+		}
+		v, err := g.literal(lit)
+		if err != nil {
+			return nil, err
+		}
+		return kw(map[string]string{"list.MaxItems": "maxItems", "list.MinItems": "minItems"}[name], v), nil
 	case "strings.MaxRunes", "strings.MinRunes":
 		lit, ok := x.Args[0].(*ast.BasicLit)
 		if !ok {
@@ -151,7 +162,13 @@ func (g *jsgen) call(x *ast.CallExpr) (*jsNode, error) {
 	case "close":
 		return g.expr(x.Args[0])
 	case "error":
-		return &jsNode{never: true}, nil
+		n := &jsNode{never: true, kw: map[string]any{}}
+		if lit, ok := x.Args[0].(*ast.BasicLit); ok {
+			if text, err := literal.Unquote(lit.Value); err == nil {
+				n.kw["errorMessage"] = strings.TrimPrefix(text, "@")
+			}
+		}
+		return n, nil
 	case "matchN":
 		n, ok := x.Args[0].(*ast.BasicLit)
 		list, ok2 := x.Args[1].(*ast.ListLit)

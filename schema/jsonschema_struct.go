@@ -182,6 +182,9 @@ func (g *jsgen) field(o *jsObject, f *ast.Field) (bool, error) {
 	if n.dyn {
 		n = &jsNode{kw: map[string]any{}}
 	}
+	if n.kw == nil {
+		n.kw = map[string]any{}
+	}
 	if d := docText(f); d != "" {
 		n.kw["description"] = d
 	}
@@ -190,7 +193,8 @@ func (g *jsgen) field(o *jsObject, f *ast.Field) (bool, error) {
 	if msg != "" && leaf {
 		n.kw["errorMessage"] = msg
 	}
-	if msg == "" && n.obj == nil && g.open == 0 && g.constrained(finishNode(n)) {
+	// A field the schema refuses with error("@...") carries its message.
+	if msg == "" && n.kw["errorMessage"] == nil && n.obj == nil && g.open == 0 && g.constrained(finishNode(n)) {
 		g.report.noMessage = append(g.report.noMessage, g.at())
 	}
 	switch {
@@ -280,7 +284,12 @@ func (g *jsgen) scalar(n *jsNode) bool {
 // finishNode turns a built node into JSON Schema.
 func finishNode(n *jsNode) map[string]any {
 	if n.never {
-		return map[string]any{"not": map[string]any{}}
+		out := maps.Clone(n.kw)
+		if out == nil {
+			out = map[string]any{}
+		}
+		out["not"] = map[string]any{}
+		return out
 	}
 	out := maps.Clone(n.kw)
 	if out == nil {

@@ -105,6 +105,54 @@ var vetOnlyCases = map[string]struct{ src, want string }{
 		"ingress: {hosts: [\"a.example.com\"], paths: [{process: \"worker\"}]}\n",
 		"ingress.paths.0.process: must name a process with a port",
 	},
+	"#Process": {
+		"processes: api: {sidecars: proxy: {}, initContainers: [{name: \"proxy\"}]}\n",
+		"processes.api: init container proxy has the name of a sidecar: container names are unique in a pod",
+	},
+	"#Process.sidecars.[_].mounts": {
+		"processes: api: sidecars: proxy: mounts: cache: \"/cache\"\n",
+		`processes.api.sidecars.proxy.mounts.cache: mounts volume "cache", which processes.api.volumes does not declare`,
+	},
+	"#Process.initContainers.mounts": {
+		"processes: api: initContainers: [{name: \"warm\", mounts: cache: \"/cache\"}]\n",
+		`processes.api.initContainers.0.mounts.cache: mounts volume "cache", which processes.api.volumes does not declare`,
+	},
+	"#Service.processes.[N=_]": {
+		"processes: api: sidecars: api: {}\n",
+		"processes.api: sidecar api has the name of its process",
+	},
+	"#ServiceAccount.(if S.name != _|_)": {
+		"serviceAccount: {name: \"shop\", annotations: \"iam.gke.io/gcp-service-account\": \"shop@acme.iam.gserviceaccount.com\"}\n",
+		"serviceAccount: annotations go on a ServiceAccount dozen creates; an existing one (name) keeps its own",
+	},
+	"#Service.(if networkPolicy != _|_)": {
+		"networkPolicy: {}\nbacking: database: secret: {secret: \"db\", key: \"url\"}\n",
+		"backing.database: has no port dozen can tell",
+	},
+	"#Service.environments.[_]": {
+		"environments: prod: route: hosts: [\"a.example.com\"]\n",
+		"environments.prod: overrides a route the service does not declare",
+	},
+	"#Service.route.paths.process": {
+		"route: {gateway: name: \"public\", hosts: [\"a.example.com\"], paths: [{process: \"worker\"}]}\n",
+		"route.paths.0.process: must name a process with a port",
+	},
+	"#Service.route": {
+		"route: {gateway: name: \"public\", hosts: [\"a.example.com\"]}\n",
+		`route: has no paths, so it routes "/" to the web process, and this service has no web process with a port`,
+	},
+	"#NodeSelectorRequirement": {
+		"environments: prod: nodeAffinity: required: [{key: \"pool\"}]\n",
+		"environments.prod.nodeAffinity.required.0: needs values with operator In or NotIn",
+	},
+	"#PreferredNode": {
+		"environments: prod: nodeAffinity: preferred: [{key: \"pool\", operator: \"Exists\", values: [\"a\"]}]\n",
+		"environments.prod.nodeAffinity.preferred.0: takes no values with operator Exists or DoesNotExist",
+	},
+	"#Toleration": {
+		"environments: prod: tolerations: [{key: \"pool\", operator: \"Exists\", value: \"a\"}]\n",
+		"environments.prod.tolerations.0: has operator Exists, which matches any value: leave value out",
+	},
 	"#Service.ingress": {
 		"ingress: {hosts: [\"a.example.com\"]}\n",
 		`ingress: has no paths, so it routes "/" to the web process, and this service has no web process with a port`,

@@ -2,7 +2,7 @@
 # title: the API server would refuse the object
 # description: >-
 #   An object of a kind dozen knows (the workloads, Service, Ingress,
-#   ConfigMap, Secret, HPA, PDB, NetworkPolicy, RBAC and the like, in the API
+#   ConfigMap, Secret, HPA, PDB, NetworkPolicy, RBAC, HTTPRoute and the like, in the API
 #   versions of Kubernetes 1.37) is decoded strictly against its k8s.io/api
 #   type, as kubectl apply's default --validate=strict has the API server
 #   do: a value of the wrong type (replicas: many), a list written as a
@@ -19,7 +19,7 @@
 #   factor: "V. Build, release, run"
 #   severity: error
 #   render_checks: true
-#   kinds: [ConfigMap, Secret, Service, ServiceAccount, Namespace, PersistentVolumeClaim, PersistentVolume, Pod, ReplicationController, Deployment, StatefulSet, DaemonSet, ReplicaSet, HorizontalPodAutoscaler, PodDisruptionBudget, Ingress, NetworkPolicy, Job, CronJob, Role, ClusterRole, RoleBinding, ClusterRoleBinding]
+#   kinds: [ConfigMap, Secret, Service, ServiceAccount, Namespace, PersistentVolumeClaim, PersistentVolume, Pod, ReplicationController, Deployment, StatefulSet, DaemonSet, ReplicaSet, HorizontalPodAutoscaler, PodDisruptionBudget, Ingress, NetworkPolicy, Job, CronJob, Role, ClusterRole, RoleBinding, ClusterRoleBinding, HTTPRoute]
 #   remediation: >-
 #     Write the field as the Kubernetes API reference gives it (kubectl
 #     explain <kind>.<field>): the right type, spelling and place.

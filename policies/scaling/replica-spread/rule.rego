@@ -7,10 +7,8 @@
 #   (its default spreading is only a preference), and one node failure,
 #   drain or upgrade then takes all of them down at once. A workload is
 #   replicated when it runs 2 replicas or more, or an autoscaler scales it.
-#   Workloads dozen rendered from a service file (labelled
-#   app.kubernetes.io/managed-by: dozen) are not judged: a service file has
-#   no field for spreading, so how dozen spreads its replicas is dozen's
-#   rendering, not the service's choice.
+#   dozen spreads the replicas it renders by default (a process's spread);
+#   a service file that turns spreading off is judged like any manifest.
 # custom:
 #   id: replica-spread
 #   category: scaling
@@ -118,7 +116,6 @@ spreads if {
 deny contains result.fail(msg, k8s.pod_spec_path) if {
 	input.kind in replicated_kinds
 	k8s.pod_spec
-	not k8s.managed_by_dozen
 	not spreads
 	msg := sprintf("%s, and no pod anti-affinity or topology spread constraint keeps the replicas on different nodes", [replicas])
 }

@@ -48,9 +48,9 @@ test_spread_passes if {
 	]}}})
 }
 
-test_dozen_rendered_workloads_pass if {
+test_dozen_rendered_workloads_are_judged if {
 	rendered := json.patch(deployment(3, {}), [{"op": "add", "path": "/spec/template/metadata/labels/app.kubernetes.io~1managed-by", "value": "dozen"}])
-	count(replica_spread.deny) == 0 with input as rendered
+	count(replica_spread.deny) == 1 with input as rendered
 }
 
 test_single_replica_and_other_kinds_pass if {
