@@ -9,6 +9,7 @@ import (
 	"github.com/dozen-dev/dozen/load"
 	"github.com/dozen-dev/dozen/manifest"
 	"github.com/dozen-dev/dozen/policies"
+	"github.com/dozen-dev/dozen/schema"
 )
 
 // Kustomization is a kustomize directory built for lint.
@@ -51,6 +52,9 @@ func Kustomizations(ld *load.Loader, dirs []string, mine func(name string) bool)
 
 func kustomization(ld *load.Loader, conv *policies.Converter, dir string) (Kustomization, diag.List) {
 	k := Kustomization{Dir: dir}
+	// kustomize's build cannot be interrupted: the CLI's time limit and
+	// interrupts stop the process, naming the directory (schema.Overdue).
+	defer schema.Evaluating(dir)()
 	tree, errs := ld.KustomizeTree(dir)
 	if errs != nil {
 		return k, errs
