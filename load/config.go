@@ -37,15 +37,22 @@ func (l *Loader) ConfigFile(name string) (*policies.Config, error) {
 
 // findConfig returns the nearest .dozen.yaml from the working directory
 // upward, as a path relative to it, or "".
-func (l *Loader) findConfig() string { return l.NearestConfig(".") }
+func (l *Loader) findConfig() string {
+	name, _ := l.NearestConfig(".")
+	return name
+}
 
 // NearestConfig returns the .dozen.yaml that applies to the file or
 // directory at p (as the user gave it): the nearest one in p's directory
 // (p itself when it is a directory) or above it, named as the user would
 // name it (relative to the working directory when p is relative), or ""
 // when there is none. A nested .dozen.yaml replaces the outer ones for the
-// files below it; files are never merged.
-func (l *Loader) NearestConfig(p string) string {
+// files below it; files are never merged. One found below the working
+// directory must be a regular file, not a symbolic link (an error): a
+// checkout may not make dozen read, and quote in its errors, a file
+// outside it. At the working directory and above, a link is followed, as
+// it always was.
+func (l *Loader) NearestConfig(p string) (string, *diag.Error) {
 	dir := l.fsName(p)
 	if fi, err := fs.Stat(l.FS, dir); err != nil || !fi.IsDir() {
 		dir = path.Dir(dir)
@@ -53,13 +60,24 @@ func (l *Loader) NearestConfig(p string) string {
 	for {
 		c := path.Join(dir, policies.ConfigFile)
 		if fi, err := fs.Stat(l.FS, c); err == nil && !fi.IsDir() {
-			return l.userName(c, filepath.IsAbs(p))
+			name := l.userName(c, filepath.IsAbs(p))
+			if below(dir, l.Dir) {
+				if li, err := fs.Lstat(l.FS, c); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+					return "", &diag.Error{Pos: diag.Pos{File: name}, Msg: "a configuration file found below the working directory may not be a symbolic link: name the file it leads to with --config"}
+				}
+			}
+			return name, nil
 		}
 		if dir == "." {
-			return ""
+			return "", nil
 		}
 		dir = path.Dir(dir)
 	}
+}
+
+// below reports whether the FS directory dir lies strictly below cwd.
+func below(dir, cwd string) bool {
+	return dir != cwd && (cwd == "." || strings.HasPrefix(dir, cwd+"/"))
 }
 
 // userName names the FS path name as the user would: absolute when abs,

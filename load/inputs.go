@@ -109,7 +109,9 @@ func (l *Loader) file(in *Inputs, p string) diag.List {
 // tree classifies what directory arg holds (see Inputs).
 func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 	root := l.fsName(arg)
-	var files []string           // candidates, by slash path relative to root
+	var files []string         // candidates, by slash path relative to root
+	links := map[string]bool{} // candidates that are symbolic links
+	var linkErrs diag.List
 	kdirs := map[string]string{} // directory → its kustomization file
 	var charts []string          // directories of Helm charts, with a trailing /
 	err := walkFS(l.FS, root, true, func(rel string, d fs.DirEntry) error {
@@ -117,6 +119,17 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 			return nil
 		}
 		name := d.Name()
+		if d.Type()&fs.ModeSymlink != 0 && !strings.HasPrefix(name, ".") {
+			// A link is followed only to a regular file: a link to a
+			// device or a pipe (/dev/stdin) would wait for input.
+			if fi, err := fs.Stat(l.FS, path.Join(root, rel)); err == nil && !fi.Mode().IsRegular() {
+				if !fi.IsDir() {
+					linkErrs = append(linkErrs, &diag.Error{Pos: diag.Pos{File: under(arg, rel)}, Msg: "a symbolic link found in a directory must lead to a regular file: name what it leads to on the command line"})
+				}
+				return nil
+			}
+			links[rel] = true
+		}
 		switch {
 		case strings.HasPrefix(name, "."):
 		case name == "Chart.yaml":
@@ -153,7 +166,7 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 	// Service files, and the overlay directories rendered with them. Every
 	// file is taken for what it holds: a file a kustomization's build reads
 	// is left out of the manifests by the caller, after the build.
-	var errs diag.List
+	errs := linkErrs
 	type sniffed struct {
 		c   Content
 		err *diag.Error
@@ -163,6 +176,13 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 	for _, rel := range files {
 		c, err := l.Sniff(under(arg, rel))
 		content[rel] = sniffed{c, err}
+		if c == Service && links[rel] {
+			// As render and vet refuse it: a checkout may not make dozen
+			// render a service file outside it.
+			errs = append(errs, &diag.Error{Pos: diag.Pos{File: under(arg, rel)}, Msg: "a service file found in a directory may not be a symbolic link: name it on the command line to read where it points"})
+			content[rel] = sniffed{c: Service}
+			continue
+		}
 		if c == Service {
 			in.Services = append(in.Services, under(arg, rel))
 			skip = append(skip, path.Join(path.Dir(rel), overlays)+"/")

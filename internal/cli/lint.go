@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -108,13 +109,17 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	// .dozen.yaml above it (see load.Loader.NearestConfig). Each
 	// configuration's engine is built before any object is read, so that
 	// a bad one stops the run first.
+	var configErrs diag.List
 	configOf := func(string) string { return opts.config }
 	if opts.config == "" {
 		near := map[string]string{}
 		configOf = func(p string) string {
 			c, ok := near[p]
 			if !ok {
-				c = ld.NearestConfig(p)
+				var err *diag.Error
+				if c, err = ld.NearestConfig(p); err != nil {
+					configErrs = append(configErrs, err)
+				}
 				near[p] = c
 			}
 			return c
@@ -141,6 +146,10 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	slices.Sort(configs)
 	configs = slices.Compact(configs)
 	engines := map[string]*policies.Engine{}
+	if len(configErrs) > 0 {
+		slices.SortFunc(configErrs, func(a, b *diag.Error) int { return strings.Compare(a.Pos.File, b.Pos.File) })
+		return withExit(ExitInvalid, slices.CompactFunc(configErrs, func(a, b *diag.Error) bool { return a.Pos.File == b.Pos.File }))
+	}
 	for _, c := range configs {
 		eng, err := env.lintEngine(ld, opts, c)
 		if err != nil {
