@@ -259,7 +259,7 @@ func (c *kustomizeDir) generatorArgs(l locator, dir, prefix string, m *yamlv3.No
 // nothing.
 var remote = regexp.MustCompile(`(?i)^\s*([a-z][a-z0-9+.-]*:|[a-z][a-z0-9-]*@[^/]*[:/]|(github|gitlab|bitbucket)\.(com|org)[/:])|\?(ref|version|submodules|timeout)=`)
 
-const neverFetches = "dozen never fetches anything while rendering; vendor it into the %s directory"
+const neverFetches = "dozen never fetches anything; vendor it into the %s directory"
 
 // escapes reports whether p, relative to directory dir (both inside the
 // checked directory), leaves it.
@@ -288,7 +288,14 @@ func (c *kustomizeDir) base(l locator, dir, field string, n *yamlv3.Node) {
 			return
 		}
 	}
-	msg := fmt.Sprintf("%q is outside the %s directory: an %s may use only %s and files inside itself", s, c.noun, c.noun, strings.Join(c.roots, ", "))
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(c.noun[0])) {
+		article = "an"
+	}
+	msg := fmt.Sprintf("%q is outside the %s directory: %s %s may use only files inside itself", s, c.noun, article, c.noun)
+	if len(c.roots) > 0 {
+		msg = fmt.Sprintf("%q is outside the %s directory: %s %s may use only %s and files inside itself", s, c.noun, article, c.noun, strings.Join(c.roots, ", "))
+	}
 	if best := diag.Closest(strings.TrimSuffix(s, "/"), c.roots); best != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", best)
 	}

@@ -89,7 +89,7 @@ func TestNoFetchPerField(t *testing.T) {
 	mark := fakeGit(t)
 	svc := loadService(t, hermeticService)
 	const k = "overlays/prod/kustomization.yaml"
-	const never = ": dozen never fetches anything while rendering; vendor it into the overlay directory"
+	const never = ": dozen never fetches anything; vendor it into the overlay directory"
 	tests := []struct {
 		name  string
 		files map[string]string // URL stands for the server's URL
@@ -388,7 +388,7 @@ func TestOfflineGuardInOverlay(t *testing.T) {
 		"gens/add-file.yaml":      []byte("- op: add\n  path: /files\n  value:\n    - " + url + "/f.txt\n"),
 	}}
 	_, err := Render(svc, "prod", o)
-	want := `overlays/prod/gens/add-file.yaml:4:7: remote file "` + url + `/f.txt": dozen never fetches anything while rendering; vendor it into the overlay directory`
+	want := `overlays/prod/gens/add-file.yaml:4:7: remote file "` + url + `/f.txt": dozen never fetches anything; vendor it into the overlay directory`
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}

@@ -29,13 +29,13 @@ func TestCheckKustomization(t *testing.T) {
 			`o/kustomization.yaml:2:5: resources[0]: "../../bsae" is outside the overlay directory: an overlay may use only ../../base and files inside itself (did you mean "../../base"?)`},
 		// kustomize fetched each of these over the network.
 		{"upper-case scheme", head + "  - HTTPS://example.com/x.yaml\n",
-			`o/kustomization.yaml:5:5: resources[1]: remote resource "HTTPS://example.com/x.yaml": dozen never fetches anything while rendering; vendor it into the overlay directory`},
+			`o/kustomization.yaml:5:5: resources[1]: remote resource "HTTPS://example.com/x.yaml": dozen never fetches anything; vendor it into the overlay directory`},
 		{"scheme without slashes", head + "  - https:example.com/x.yaml\n",
-			`o/kustomization.yaml:5:5: resources[1]: remote resource "https:example.com/x.yaml": dozen never fetches anything while rendering; vendor it into the overlay directory`},
+			`o/kustomization.yaml:5:5: resources[1]: remote resource "https:example.com/x.yaml": dozen never fetches anything; vendor it into the overlay directory`},
 		{"remote patch", head + "patches:\n  - path: https://example.com/p.yaml\n",
-			`o/kustomization.yaml:6:11: patches[0].path: remote file "https://example.com/p.yaml": dozen never fetches anything while rendering; vendor it into the overlay directory`},
+			`o/kustomization.yaml:6:11: patches[0].path: remote file "https://example.com/p.yaml": dozen never fetches anything; vendor it into the overlay directory`},
 		{"remote generator file", head + "configMapGenerator:\n  - name: x\n    files:\n      - key=Https://example.com/f.txt\n",
-			`o/kustomization.yaml:8:9: configMapGenerator[0].files[0]: remote file "key=Https://example.com/f.txt": dozen never fetches anything while rendering; vendor it into the overlay directory`},
+			`o/kustomization.yaml:8:9: configMapGenerator[0].files[0]: remote file "key=Https://example.com/f.txt": dozen never fetches anything; vendor it into the overlay directory`},
 		{"resources inside", head + "  - ./deployment.yaml\n  - sub/../cm.yaml\n  - ../../base/\n", ""},
 	}
 	for _, tt := range tests {
@@ -60,7 +60,7 @@ func TestCopyOverlayNested(t *testing.T) {
 	}}
 	err := copyOverlay(filesys.MakeFsInMemory(), o, "prod")
 	want := `overlays/prod/other/Kustomization:2:11: patches[0].path: "../../x.yaml" is outside the overlay directory: an overlay may load files only from inside itself
-overlays/prod/sub/kustomization.yaml:2:5: resources[0]: remote resource "https://example.com/x.yaml": dozen never fetches anything while rendering; vendor it into the overlay directory`
+overlays/prod/sub/kustomization.yaml:2:5: resources[0]: remote resource "https://example.com/x.yaml": dozen never fetches anything; vendor it into the overlay directory`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
 	}

@@ -122,10 +122,8 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 		if d.Type()&fs.ModeSymlink != 0 && !strings.HasPrefix(name, ".") {
 			// A link is followed only to a regular file: a link to a
 			// device or a pipe (/dev/stdin) would wait for input.
-			if fi, err := fs.Stat(l.FS, path.Join(root, rel)); err == nil && !fi.Mode().IsRegular() {
-				if !fi.IsDir() {
-					linkErrs = append(linkErrs, &diag.Error{Pos: diag.Pos{File: under(arg, rel)}, Msg: "a symbolic link found in a directory must lead to a regular file: name what it leads to on the command line"})
-				}
+			if fi, err := fs.Stat(l.FS, path.Join(root, rel)); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+				linkErrs = append(linkErrs, &diag.Error{Pos: diag.Pos{File: under(arg, rel)}, Msg: "a symbolic link found in a directory must lead to a regular file: name what it leads to on the command line"})
 				return nil
 			}
 			links[rel] = true

@@ -41,6 +41,7 @@ func (l *Loader) KustomizeTree(dir string) (*KustomizeTree, diag.List) {
 	queue := []string{start}
 	seen[start] = true
 	shown := func(name string) string { return l.shownAs(dir, start, name) }
+	bound := l.checkoutRoot(start)
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]
@@ -74,6 +75,11 @@ func (l *Loader) KustomizeTree(dir string) (*KustomizeTree, diag.List) {
 					errs = append(errs, &diag.Error{Pos: r.pos, Path: r.field, Msg: fmt.Sprintf("%q: %s", r.path, Reason(err))})
 					continue
 				}
+				if msg := outside(target, bound); msg != "" {
+					// Before anything of it is read.
+					errs = append(errs, &diag.Error{Pos: r.pos, Path: r.field, Msg: fmt.Sprintf("%q is %s: dozen lint builds bases and components inside the checkout only", r.path, msg)})
+					continue
+				}
 				if seen[target] || within(target, d) {
 					continue
 				}
@@ -102,6 +108,34 @@ func (l *Loader) KustomizeTree(dir string) (*KustomizeTree, diag.List) {
 		t.Files[relTo(root, name)] = data
 	}
 	return t, nil
+}
+
+// checkoutRoot returns the repository a kustomization at the FS name
+// start lies in: the nearest directory at or above it that holds .git, or
+// "" when there is none.
+func (l *Loader) checkoutRoot(start string) string {
+	for dir := start; ; dir = path.Dir(dir) {
+		if _, err := fs.Lstat(l.FS, path.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		if dir == "." {
+			return ""
+		}
+	}
+}
+
+// outside says why a kustomization of the repository bound ("" for none)
+// may not take the directory target as a base or component, or "": a
+// target outside the repository, or, with no repository, the filesystem's
+// root or a directory right below it (/usr, /etc).
+func outside(target, bound string) string {
+	switch {
+	case bound != "" && !within(target, bound):
+		return "outside the repository /" + strings.TrimPrefix(bound, ".")
+	case bound == "" && (target == "." || !strings.Contains(target, "/")):
+		return "a system directory (/" + strings.TrimPrefix(target, ".") + ")"
+	}
+	return ""
 }
 
 // within reports whether the name p is dir or below it.

@@ -59,7 +59,7 @@ func TestHermetic(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a remote base rendered without a network:\n%s", b)
 	}
-	if !strings.Contains(string(b), "dozen never fetches anything while rendering") {
+	if !strings.Contains(string(b), "dozen never fetches anything; vendor it") {
 		t.Errorf("remote base: unexpected message:\n%s", b)
 	}
 }
