@@ -10,11 +10,15 @@ package k8stype
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -43,6 +47,7 @@ var types = map[string]func() any{
 	"apps/v1/DaemonSet":                               func() any { return &appsv1.DaemonSet{} },
 	"apps/v1/ReplicaSet":                              func() any { return &appsv1.ReplicaSet{} },
 	"autoscaling/v2/HorizontalPodAutoscaler":          func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
+	"autoscaling/v1/HorizontalPodAutoscaler":          func() any { return &autoscalingv1.HorizontalPodAutoscaler{} },
 	"policy/v1/PodDisruptionBudget":                   func() any { return &policyv1.PodDisruptionBudget{} },
 	"networking.k8s.io/v1/Ingress":                    func() any { return &networkingv1.Ingress{} },
 	"networking.k8s.io/v1/NetworkPolicy":              func() any { return &networkingv1.NetworkPolicy{} },
@@ -55,10 +60,39 @@ var types = map[string]func() any{
 	"gateway.networking.k8s.io/v1/HTTPRoute":          func() any { return &gatewayv1.HTTPRoute{} },
 }
 
-// Known reports whether objects of apiVersion and kind are checked.
+// removed are the API versions of kinds Check knows that Kubernetes no
+// longer serves: apiVersion/kind → the release that removed it and the
+// version to use. An API server refuses such an object whatever it holds.
+var removed = map[string][2]string{}
+
+func init() {
+	for _, r := range []struct {
+		versions, kinds []string
+		release, use    string
+	}{
+		{[]string{"extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"}, []string{"Deployment", "DaemonSet", "ReplicaSet", "StatefulSet"}, "1.16", "apps/v1"},
+		{[]string{"extensions/v1beta1"}, []string{"NetworkPolicy"}, "1.16", "networking.k8s.io/v1"},
+		{[]string{"extensions/v1beta1", "networking.k8s.io/v1beta1"}, []string{"Ingress"}, "1.22", "networking.k8s.io/v1"},
+		{[]string{"rbac.authorization.k8s.io/v1beta1", "rbac.authorization.k8s.io/v1alpha1"}, []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}, "1.22", "rbac.authorization.k8s.io/v1"},
+		{[]string{"batch/v1beta1", "batch/v2alpha1"}, []string{"CronJob"}, "1.25", "batch/v1"},
+		{[]string{"policy/v1beta1"}, []string{"PodDisruptionBudget"}, "1.25", "policy/v1"},
+		{[]string{"autoscaling/v2beta1"}, []string{"HorizontalPodAutoscaler"}, "1.25", "autoscaling/v2"},
+		{[]string{"autoscaling/v2beta2"}, []string{"HorizontalPodAutoscaler"}, "1.26", "autoscaling/v2"},
+	} {
+		for _, v := range r.versions {
+			for _, k := range r.kinds {
+				removed[v+"/"+k] = [2]string{r.release, r.use}
+			}
+		}
+	}
+}
+
+// Known reports whether objects of apiVersion and kind are checked: a
+// version Check decodes, or one Kubernetes no longer serves.
 func Known(apiVersion, kind string) bool {
 	_, ok := types[apiVersion+"/"+kind]
-	return ok
+	_, gone := removed[apiVersion+"/"+kind]
+	return ok || gone
 }
 
 // Kinds are the kinds Check knows (some in several API versions), sorted.
@@ -90,6 +124,9 @@ type Problem struct {
 // for checks beyond the type's; nil when it does not decode). An object of
 // a kind it does not know has no problems and a nil value.
 func Check(apiVersion, kind string, obj any) ([]Problem, any) {
+	if r, gone := removed[apiVersion+"/"+kind]; gone {
+		return []Problem{{Path: []any{"apiVersion"}, Msg: fmt.Sprintf("%s %s is no longer served (removed in Kubernetes %s): use %s", apiVersion, kind, r[0], r[1])}}, nil
+	}
 	newT, ok := types[apiVersion+"/"+kind]
 	if !ok {
 		return nil, nil
@@ -197,7 +234,7 @@ func decodeProblem(apiVersion, kind string, err error, raw []byte) Problem {
 		} else {
 			path = ParsePath(te.Field)
 		}
-		return Problem{Path: path, Msg: field + ": " + te.Value + " where " + apiVersion + " " + kind + " has " + typeName(te.Type.String())}
+		return Problem{Path: path, Msg: field + ": " + te.Value + " where " + apiVersion + " " + kind + " has " + typeName(te.Type)}
 	}
 	return Problem{Msg: "does not decode as " + apiVersion + " " + kind + ": " + err.Error()}
 }
@@ -228,6 +265,15 @@ func locate(v any, keys []string, want string) []any {
 				for i, el := range e.([]any) {
 					if jsonKind(el) == want {
 						return []any{keys[0], i}
+					}
+				}
+			}
+			if m, isMap := e.(map[string]any); isMap && want != "object" {
+				// A mapping of values of the wrong type (labels, data): its
+				// first such entry.
+				for _, k := range slices.Sorted(maps.Keys(m)) {
+					if jsonKind(m[k]) == want {
+						return []any{keys[0], k}
 					}
 				}
 			}
@@ -281,23 +327,30 @@ func strictProblem(e error) Problem {
 	return Problem{Msg: msg}
 }
 
-// typeName reads a Go type as a kind of JSON value.
-func typeName(t string) string {
-	switch {
-	case strings.HasPrefix(t, "[]"):
-		return "a list"
-	case strings.HasPrefix(t, "map["):
-		return "a mapping"
-	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
-		return "a whole number"
-	case strings.HasPrefix(t, "float"):
-		return "a number"
-	case t == "string":
+// typeName reads a Go type as the kind of JSON value it decodes from.
+func typeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
 		return "a string"
-	case t == "bool":
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a base64 string"
+		}
+		return "a list"
+	case reflect.Map:
+		return "a mapping"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
 		return "true or false"
 	}
-	return "an object (" + t[strings.LastIndexByte(t, '.')+1:] + ")"
+	return "an object (" + t.Name() + ")"
 }
 
 // ParsePath splits a decoder's field path, spec.containers[0].image, into

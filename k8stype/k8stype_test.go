@@ -26,6 +26,10 @@ func TestCheck(t *testing.T) {
 				{Path: []any{"spec", "template", "spec", "containers", 1, "args", 0}, Msg: "spec.template.spec.containers[1].args[0]: number where apps/v1 Deployment has a string"},
 				{Path: []any{"spec", "template", "spec", "containers", 1, "ports", 0, "containerPort"}, Msg: "spec.template.spec.containers[1].ports[0].containerPort: string where apps/v1 Deployment has a whole number"},
 			}},
+		{"a removed version", "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: many}\n",
+			[]Problem{{Path: []any{"apiVersion"}, Msg: "extensions/v1beta1 Deployment is no longer served (removed in Kubernetes 1.16): use apps/v1"}}},
+		{"autoscaling/v1", "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec: {maxReplicas: lots}\n",
+			[]Problem{{Path: []any{"spec", "maxReplicas"}, Msg: "spec.maxReplicas: string where autoscaling/v1 HorizontalPodAutoscaler has a whole number"}}},
 		{"custom resource", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {anything: [1]}\n", nil},
 	} {
 		var obj map[string]any

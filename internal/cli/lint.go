@@ -34,14 +34,18 @@ func newLintCmd(env *Env) *cobra.Command {
 		Long: `Lint checks Kubernetes manifests (YAML streams, JSON, kind: List) against
 dozen's built-in twelve-factor rules and any custom Rego policies.
 
-PATH is a file, "-" for stdin, or a directory searched recursively for
-*.yaml, *.yml and *.json files (hidden files and directories, and service
-files, are skipped); default ".". Every finding names the file, line and
-column of the offending field, the object, the rule, its severity and the
-remediation.
+PATH is a file, "-" for stdin, a kustomize directory (built, nothing
+remote), or a directory searched recursively (hidden files and directories
+skipped). Each file is taken for what it holds: Kubernetes manifests are
+linted, service files rendered and their output linted, a directory holding
+a kustomization.yaml built and its output linted (what the build read is
+not linted again); in a directory, YAML that is neither, and Helm charts,
+are named on stderr and skipped. Default ".". Every finding names the file,
+line and column of the offending field (for a build, the file the value
+came from), the object, the rule, its severity and the remediation.
 
-Configuration comes from .dozen.yaml, looked up from the working directory
-upward, or from --config: change severities, disable rules, set rule
+Configuration comes from the nearest .dozen.yaml in each linted file's
+directory or above, or from --config for all: change severities, disable rules, set rule
 parameters and name objects that exist outside the linted files, and add
 exceptions (with a reason and an optional expiry date). An object can
 silence a rule with the annotation ignore.dozen.dev/<rule-id>: "<reason>".
