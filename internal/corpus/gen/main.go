@@ -10,7 +10,11 @@
 // writes N plain Kubernetes manifest files (a Deployment, Service,
 // ConfigMap and Ingress each, a known share breaking known rules) to
 // DIR/svc-NNNN.yaml: service NNNN written by hand for its prod
-// environment.
+// environment, and
+//
+//	go run ./internal/corpus/gen -realistic DIR N
+//
+// writes N services of the realistic corpus to DIR/shop-NNNN/ (issue 23).
 package main
 
 import (
@@ -24,8 +28,9 @@ import (
 
 func main() {
 	manifests := flag.Bool("manifests", false, "write plain manifest files instead of service files")
+	realistic := flag.Bool("realistic", false, "write services of the realistic corpus")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./internal/corpus/gen [-manifests] DIR N")
+		fmt.Fprintln(os.Stderr, "usage: go run ./internal/corpus/gen [-manifests | -realistic] DIR N")
 	}
 	flag.Parse()
 	if flag.NArg() != 2 {
@@ -39,6 +44,9 @@ func main() {
 		os.Exit(2)
 	}
 	write := corpus.Write
+	if *realistic {
+		write = corpus.WriteRealistic
+	}
 	if *manifests {
 		write = corpus.WriteManifests
 	}
