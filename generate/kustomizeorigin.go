@@ -297,6 +297,11 @@ func namespaceOf(obj map[string]any) string {
 // origin finds where field p of obj comes from (see Origin).
 func (s *kustomizeSources) origin(o objectOrigin, obj map[string]any, p []any) diag.Pos {
 	v, found := valueAt(obj, p)
+	if o.file == "" {
+		if _, generated := s.generatorEntry(o.configuredIn, nameOf(obj)); !generated {
+			o.file = s.guessFile(obj)
+		}
+	}
 	var src *manifest.Document
 	if o.file != "" {
 		src = s.resource(o.file, obj)
@@ -335,6 +340,38 @@ func (s *kustomizeSources) origin(o objectOrigin, obj map[string]any, p []any) d
 		return s.kusts[0].doc.Pos(nil)
 	}
 	return diag.Pos{File: s.k.shown(s.k.dir), Line: 1, Col: 1}
+}
+
+// guessFile finds the resource file of an object the build gave no origin
+// (a patch that replaced metadata.annotations took kustomize's annotation
+// with it): the one file the build read holding a document of the
+// object's kind whose name the object's name contains (a name prefix or
+// suffix added); "" when there is no such file, or several.
+func (s *kustomizeSources) guessFile(obj map[string]any) string {
+	kind, _ := obj["kind"].(string)
+	name := nameOf(obj)
+	var match string
+	for _, rel := range s.k.Read {
+		if isKustomizationFile(rel) {
+			continue
+		}
+		s.mu.Lock()
+		docs, ok := s.docs[rel]
+		if !ok {
+			docs, _ = manifest.Limits{}.ParseMappings(s.k.shown(rel), s.k.files[rel])
+			s.docs[rel] = docs
+		}
+		s.mu.Unlock()
+		for i := range docs {
+			if n := nameOf(docs[i].Object); docs[i].Object["kind"] == kind && n != "" && strings.Contains(name, n) {
+				if match != "" && match != rel {
+					return ""
+				}
+				match = rel
+			}
+		}
+	}
+	return match
 }
 
 // sets returns the position in the patch that sets field p of obj (whose
@@ -454,6 +491,20 @@ func (s *kustomizeSources) transformer(obj map[string]any, srcName string, p []a
 // generator returns the entry of the kustomization rel's ConfigMap or
 // Secret generator that made the object name (kustomize appends a hash).
 func (s *kustomizeSources) generator(rel, name string) (diag.Pos, bool) {
+	if pos, ok := s.generatorEntry(rel, name); ok {
+		return pos, true
+	}
+	for _, kf := range s.kusts {
+		if kf.rel == rel {
+			return kf.doc.Pos(nil), true
+		}
+	}
+	return diag.Pos{}, false
+}
+
+// generatorEntry returns the position of the configMapGenerator or
+// secretGenerator entry of kustomization rel that made the object name.
+func (s *kustomizeSources) generatorEntry(rel, name string) (diag.Pos, bool) {
 	for _, kf := range s.kusts {
 		if kf.rel != rel {
 			continue
@@ -467,7 +518,6 @@ func (s *kustomizeSources) generator(rel, name string) (diag.Pos, bool) {
 				}
 			}
 		}
-		return kf.doc.Pos(nil), true
 	}
 	return diag.Pos{}, false
 }
