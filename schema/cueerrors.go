@@ -51,7 +51,27 @@ func (s *Schema) validate(file string, user, u cue.Value) diag.List {
 	if len(errs) > 0 {
 		walk(user, nil, 0)
 	}
-	return dropByproducts(dropAlternatives(errs), user).Sort()
+	return dropEnclosing(dropByproducts(dropAlternatives(errs), user)).Sort()
+}
+
+// dropEnclosing removes an error that a more precise one repeats: a list
+// or struct refused with the message one of its elements is refused with
+// (["bad key!"] and its element "bad key!", each "must list node label
+// keys"), so that the user reads it once, at the element.
+func dropEnclosing(errs diag.List) diag.List {
+	rule := func(msg string) string { // the message less the value it quotes
+		if i := strings.Index(msg, " must "); i >= 0 {
+			return msg[i:]
+		}
+		return msg
+	}
+	drop := map[*diag.Error]bool{}
+	for _, e := range errs {
+		drop[e] = e.Path != "" && slices.ContainsFunc(errs, func(inner *diag.Error) bool {
+			return strings.HasPrefix(inner.Path, e.Path+".") && rule(inner.Msg) == rule(e.Msg)
+		})
+	}
+	return slices.DeleteFunc(errs, func(e *diag.Error) bool { return drop[e] })
 }
 
 // dropAlternatives removes "is required" errors below a field that failed
