@@ -12,6 +12,7 @@ import (
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/load"
 	"github.com/dozen-dev/dozen/manifest"
 )
 
@@ -189,7 +190,7 @@ func (l *fileSource) fileLimit() int {
 func (l *fileSource) read(display, p string) ([]byte, bool) {
 	fi, err := fs.Stat(l.fsys, p)
 	if err != nil {
-		l.fail(display, "%s", describe(err))
+		l.fail(display, "%s", load.Reason(err))
 		return nil, false
 	}
 	if !fi.Mode().IsRegular() {
@@ -202,25 +203,10 @@ func (l *fileSource) read(display, p string) ([]byte, bool) {
 	}
 	data, err := fs.ReadFile(l.fsys, p)
 	if err != nil {
-		l.fail(display, "%s", describe(err))
+		l.fail(display, "%s", load.Reason(err))
 		return nil, false
 	}
 	return data, true
-}
-
-// describe states a filesystem error without repeating the path.
-func describe(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "no such file or directory"
-	case errors.Is(err, fs.ErrPermission):
-		return "permission denied"
-	}
-	return err.Error()
 }
 
 func (l *fileSource) stdin(r io.Reader) {
@@ -293,7 +279,7 @@ func (l *fileSource) path(arg string) {
 	display := path.Clean(arg)
 	fi, err := fs.Stat(l.fsys, p)
 	if err != nil {
-		l.fail(display, "%s", describe(err))
+		l.fail(display, "%s", load.Reason(err))
 		return
 	}
 	if !fi.IsDir() {
@@ -302,7 +288,7 @@ func (l *fileSource) path(arg string) {
 	}
 	entries, err := fs.ReadDir(l.fsys, p)
 	if err != nil {
-		l.fail(display, "%s", describe(err))
+		l.fail(display, "%s", load.Reason(err))
 		return
 	}
 	has := func(name string) bool {
@@ -448,7 +434,7 @@ func (l *fileSource) walk(display, p string) {
 		return nil
 	})
 	if err != nil {
-		l.fail(display, "%s", describe(err))
+		l.fail(display, "%s", load.Reason(err))
 	}
 }
 
@@ -558,7 +544,7 @@ func (l *fileSource) kustomization(display, p string) {
 			return nil
 		})
 		if err != nil {
-			l.fail(displayIn(display, p, dir), "%s", describe(err))
+			l.fail(displayIn(display, p, dir), "%s", load.Reason(err))
 			return
 		}
 	}

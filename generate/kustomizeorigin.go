@@ -251,15 +251,7 @@ func pointerTokens(p string) []string {
 // read from: the one of its kind and name, or of its kind whose name
 // obj's holds (a prefix or suffix added), or the file's only one.
 func (s *kustomizeSources) resource(rel string, obj map[string]any) *manifest.Document {
-	s.mu.Lock()
-	docs, ok := s.docs[rel]
-	if !ok {
-		if data, found := s.k.files[rel]; found {
-			docs, _ = manifest.Limits{}.ParseMappings(s.k.shown(rel), data)
-		}
-		s.docs[rel] = docs
-	}
-	s.mu.Unlock()
+	docs := s.parsed(rel)
 	kind, _ := obj["kind"].(string)
 	name := nameOf(obj)
 	var best *manifest.Document
@@ -342,6 +334,21 @@ func (s *kustomizeSources) origin(o objectOrigin, obj map[string]any, p []any) d
 	return diag.Pos{File: s.k.shown(s.k.dir), Line: 1, Col: 1}
 }
 
+// parsed returns the documents of the resource file rel, parsed when
+// first asked for.
+func (s *kustomizeSources) parsed(rel string) []manifest.Document {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	docs, ok := s.docs[rel]
+	if !ok {
+		if data, found := s.k.files[rel]; found {
+			docs, _ = manifest.Limits{}.ParseMappings(s.k.shown(rel), data)
+		}
+		s.docs[rel] = docs
+	}
+	return docs
+}
+
 // guessFile finds the resource file of an object the build gave no origin
 // (a patch that replaced metadata.annotations took kustomize's annotation
 // with it): the one file the build read holding a document of the
@@ -355,13 +362,7 @@ func (s *kustomizeSources) guessFile(obj map[string]any) string {
 		if isKustomizationFile(rel) {
 			continue
 		}
-		s.mu.Lock()
-		docs, ok := s.docs[rel]
-		if !ok {
-			docs, _ = manifest.Limits{}.ParseMappings(s.k.shown(rel), s.k.files[rel])
-			s.docs[rel] = docs
-		}
-		s.mu.Unlock()
+		docs := s.parsed(rel)
 		for i := range docs {
 			if n := nameOf(docs[i].Object); docs[i].Object["kind"] == kind && n != "" && strings.Contains(name, n) {
 				if match != "" && match != rel {

@@ -3,6 +3,7 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"path"
 	"regexp"
 	"slices"
@@ -309,22 +310,14 @@ func (o *Origin) patchNaming(env, key string, v any) (diag.Pos, bool) {
 	if s, ok := v.(string); ok {
 		text = s
 	}
-	prefix := "environments." + env + ".patches."
 	var line *regexp.Regexp // compiled for the first strategic merge patch
-	for _, l := range o.leaves {
-		if !strings.HasPrefix(l.Path, prefix) || !strings.HasSuffix(l.Path, ".patch") {
-			continue
-		}
-		var patch string
-		if json.Unmarshal([]byte(l.Value), &patch) != nil {
-			continue
-		}
+	for pos, patch := range o.envPatches(env) {
 		if ops, ok := jsonPatch(patch); ok {
 			for _, op := range ops {
 				p, _ := op["path"].(string)
 				got, err := json.Marshal(op["value"])
 				if (op["op"] == "add" || op["op"] == "replace") && lastPointerToken(p) == key && err == nil && string(got) == string(want) {
-					return l.Pos, true
+					return pos, true
 				}
 			}
 			continue
@@ -333,27 +326,39 @@ func (o *Origin) patchNaming(env, key string, v any) (diag.Pos, bool) {
 			line = regexp.MustCompile(`(?m)^[ \t-]*["']?` + regexp.QuoteMeta(key) + `["']?[ \t]*:[ \t]*["']?` + regexp.QuoteMeta(text) + `["']?[ \t]*(?:#.*)?$`)
 		}
 		if line.MatchString(patch) {
-			return l.Pos, true
+			return pos, true
 		}
 	}
 	return diag.Pos{}, false
 }
 
+// envPatches yields the position and text of each patch of environment
+// env (environments.<env>.patches[i].patch), in order.
+func (o *Origin) envPatches(env string) iter.Seq2[diag.Pos, string] {
+	prefix := "environments." + env + ".patches."
+	return func(yield func(diag.Pos, string) bool) {
+		for _, l := range o.leaves {
+			if !strings.HasPrefix(l.Path, prefix) || !strings.HasSuffix(l.Path, ".patch") {
+				continue
+			}
+			var patch string
+			if json.Unmarshal([]byte(l.Value), &patch) != nil {
+				continue
+			}
+			if !yield(l.Pos, patch) {
+				return
+			}
+		}
+	}
+}
+
 // patchNamingItem returns the position of the first patch of environment
 // env whose text holds item as a word of its own: a list item it sets.
 func (o *Origin) patchNamingItem(env, item string) (diag.Pos, bool) {
-	prefix := "environments." + env + ".patches."
-	for _, l := range o.leaves {
-		if !strings.HasPrefix(l.Path, prefix) || !strings.HasSuffix(l.Path, ".patch") {
-			continue
-		}
-		var patch string
-		if json.Unmarshal([]byte(l.Value), &patch) != nil {
-			continue
-		}
+	for pos, patch := range o.envPatches(env) {
 		for _, line := range strings.Split(patch, "\n") {
 			if itemIndex(uncommented(line), item) >= 0 {
-				return l.Pos, true
+				return pos, true
 			}
 		}
 	}
@@ -465,26 +470,18 @@ func toInt(v any) (int, error) {
 // that names the field key: a JSON patch operation whose path ends in key,
 // or a strategic merge patch with a line "key:".
 func (o *Origin) patchKey(env, key string) (diag.Pos, bool) {
-	prefix := "environments." + env + ".patches."
 	line := regexp.MustCompile(`(?m)^[ \t-]*["']?` + regexp.QuoteMeta(key) + `["']?[ \t]*:`)
-	for _, l := range o.leaves {
-		if !strings.HasPrefix(l.Path, prefix) || !strings.HasSuffix(l.Path, ".patch") {
-			continue
-		}
-		var patch string
-		if json.Unmarshal([]byte(l.Value), &patch) != nil {
-			continue
-		}
+	for pos, patch := range o.envPatches(env) {
 		if ops, ok := jsonPatch(patch); ok {
 			for _, op := range ops {
 				if p, _ := op["path"].(string); (op["op"] == "add" || op["op"] == "replace") && lastPointerToken(p) == key {
-					return l.Pos, true
+					return pos, true
 				}
 			}
 			continue
 		}
 		if line.MatchString(patch) {
-			return l.Pos, true
+			return pos, true
 		}
 	}
 	return diag.Pos{}, false

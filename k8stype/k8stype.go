@@ -143,6 +143,7 @@ func Check(apiVersion, kind string, obj any) ([]Problem, any) {
 	if len(raw) > retryBytes {
 		rounds = 1 // a large object: its first wrong value only
 	}
+	var doc any // raw as JSON values, less the fields taken out so far
 	for range rounds {
 		v := newT()
 		strict, err := sigsjson.UnmarshalStrict(raw, v)
@@ -152,9 +153,12 @@ func Check(apiVersion, kind string, obj any) ([]Problem, any) {
 			}
 			return out, v
 		}
-		p := decodeProblem(apiVersion, kind, err, raw)
+		if doc == nil && json.Unmarshal(raw, &doc) != nil {
+			return append(out, decodeProblem(apiVersion, kind, err, nil)), nil
+		}
+		p := decodeProblem(apiVersion, kind, err, doc)
 		out = append(out, p)
-		if raw = without(raw, p.Path); raw == nil {
+		if raw = without(doc, p.Path); raw == nil {
 			return out, nil
 		}
 	}
@@ -169,14 +173,10 @@ const (
 	retryBytes      = 256 << 10
 )
 
-// without returns the JSON object raw less the field at path, or nil when
-// there is no such field to take out.
-func without(raw []byte, path []any) []byte {
+// without takes the field at path out of the JSON values v and returns
+// them encoded, or nil when there is no such field to take out.
+func without(v any, path []any) []byte {
 	if len(path) == 0 {
-		return nil
-	}
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
 		return nil
 	}
 	parent := v
@@ -218,15 +218,14 @@ func without(raw []byte, path []any) []byte {
 	return out
 }
 
-// decodeProblem makes a problem of a decode error of raw: a value of the
-// wrong type names its field. The decoder names it without list indexes
-// (spec.template.spec.containers.ports.containerPort); the path is that of
-// the first such field in raw whose value is of the type the decoder saw.
-func decodeProblem(apiVersion, kind string, err error, raw []byte) Problem {
+// decodeProblem makes a problem of a decode error of the object v (as JSON
+// values): a value of the wrong type names its field. The decoder names it
+// without list indexes (spec.template.spec.containers.ports.containerPort);
+// the path is that of the first such field in v whose value is of the type
+// the decoder saw.
+func decodeProblem(apiVersion, kind string, err error, v any) Problem {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		var v any
-		_ = json.Unmarshal(raw, &v)
 		path := locate(v, strings.Split(te.Field, "."), te.Value)
 		field := te.Field
 		if path != nil {

@@ -165,20 +165,15 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 	// file is taken for what it holds: a file a kustomization's build reads
 	// is left out of the manifests by the caller, after the build.
 	errs := linkErrs
-	type sniffed struct {
-		c   Content
-		err *diag.Error
-	}
-	content := map[string]sniffed{}
+	content := map[string]Content{}
 	var skip []string // service overlay directories, with a trailing /
 	for _, rel := range files {
-		c, err := l.Sniff(under(arg, rel))
-		content[rel] = sniffed{c, err}
+		c, _ := l.Sniff(under(arg, rel))
+		content[rel] = c
 		if c == Service && links[rel] {
 			// As render and vet refuse it: a checkout may not make dozen
 			// render a service file outside it.
 			errs = append(errs, &diag.Error{Pos: diag.Pos{File: under(arg, rel)}, Msg: "a service file found in a directory may not be a symbolic link: name it on the command line to read where it points"})
-			content[rel] = sniffed{c: Service}
 			continue
 		}
 		if c == Service {
@@ -225,16 +220,15 @@ func (l *Loader) tree(in *Inputs, arg, overlays string) diag.List {
 	// Manifests: what is left.
 	skippedHere := 0
 	for _, rel := range files {
-		s, sniffedIt := content[rel]
-		if !sniffedIt || s.c == Service || named[rel] || skipped(rel) {
+		if named[rel] || skipped(rel) {
 			continue
 		}
-		switch s.c {
+		switch content[rel] {
 		case Manifest:
 			in.Manifests = append(in.Manifests, under(arg, rel))
 			n++
 		case Neither:
-			in.Skipped = append(in.Skipped, &diag.Error{Pos: diag.Pos{File: s.err.Pos.File}, Msg: "skipped: neither Kubernetes manifests nor a dozen service file"})
+			in.Skipped = append(in.Skipped, &diag.Error{Pos: diag.Pos{File: under(arg, rel)}, Msg: "skipped: neither Kubernetes manifests nor a dozen service file"})
 			skippedHere++
 		}
 	}

@@ -326,6 +326,12 @@ func (e *Engine) LintInputs(ctx context.Context, inputs []Input) (*Result, error
 // kustomizations of a tree (overlays of one base) is reported once.
 func finish(res *Result, secrets *redact.Set) {
 	maskSecrets(res.Findings, nil, secrets)
+	sortFindings(res)
+}
+
+// sortFindings sorts res's findings and keeps one of those identical in
+// every field.
+func sortFindings(res *Result) {
 	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
 	res.Findings = slices.CompactFunc(res.Findings, func(a, b Finding) bool { return reflect.DeepEqual(a, b) })
 }
@@ -355,11 +361,8 @@ func (e *Engine) LintParts(ctx context.Context, n int, load func(i int) ([]Input
 	if !e.NamespaceLocal() || n < 2 {
 		return e.lintAtOnce(ctx, n, load)
 	}
-	res := &Result{Rules: e.Rules()}
-	var secrets redact.Set
-	var errs diag.List
+	acc := e.newAccumulator()
 	partOf := map[string]int{} // namespace -> part
-	files := map[string]bool{} // a file's objects may be in several parts
 	for i := range n {
 		inputs, err := load(i)
 		if err != nil {
@@ -371,26 +374,12 @@ func (e *Engine) LintParts(ctx context.Context, n int, load func(i int) ([]Input
 				return e.lintAtOnce(ctx, n, load)
 			}
 			partOf[ns] = i
-			if inputs[j].Linted() {
-				files[inputs[j].doc.File] = true
-			}
 		}
-		part, err := e.lint(ctx, inputs)
-		if err != nil {
-			l, ok := err.(diag.List)
-			if !ok || part == nil {
-				return nil, err
-			}
-			errs = append(errs, l...)
+		if err := acc.lint(ctx, inputs); err != nil {
+			return nil, err
 		}
-		res.Findings = append(res.Findings, part.Findings...)
-		res.Objects += part.Objects
-		addSecretValues(&secrets, inputs)
 	}
-	res.Files = len(files)
-	finish(res, &secrets)
-	maskSecrets(nil, errs, &secrets)
-	return res, errs.Sort().Err()
+	return acc.result()
 }
 
 // LintBundles lints each bundle on its own: no object of one sees an
@@ -399,32 +388,59 @@ func (e *Engine) LintParts(ctx context.Context, n int, load func(i int) ([]Input
 // result is one: findings of all, files counted once, identical findings
 // once.
 func (e *Engine) LintBundles(ctx context.Context, bundles [][]Input) (*Result, error) {
-	res := &Result{Rules: e.Rules()}
-	var secrets redact.Set
-	var errs diag.List
-	files := map[string]bool{}
+	acc := e.newAccumulator()
 	for _, inputs := range bundles {
-		for j := range inputs {
-			if inputs[j].Linted() {
-				files[inputs[j].doc.File] = true
-			}
+		if err := acc.lint(ctx, inputs); err != nil {
+			return nil, err
 		}
-		part, err := e.lint(ctx, inputs)
-		if err != nil {
-			l, ok := err.(diag.List)
-			if !ok || part == nil {
-				return nil, err
-			}
-			errs = append(errs, l...)
-		}
-		res.Findings = append(res.Findings, part.Findings...)
-		res.Objects += part.Objects
-		addSecretValues(&secrets, inputs)
 	}
-	res.Files = len(files)
-	finish(res, &secrets)
-	maskSecrets(nil, errs, &secrets)
-	return res, errs.Sort().Err()
+	return acc.result()
+}
+
+// accumulator makes one result of lints of separate parts (LintParts,
+// LintBundles): their findings, objects and evaluation errors, a file
+// counted once whatever parts hold its objects, the Secret values of every
+// part masked.
+type accumulator struct {
+	e       *Engine
+	res     *Result
+	files   map[string]bool
+	secrets redact.Set
+	errs    diag.List
+}
+
+func (e *Engine) newAccumulator() *accumulator {
+	return &accumulator{e: e, res: &Result{Rules: e.Rules()}, files: map[string]bool{}}
+}
+
+// lint lints one part; an error other than the evaluation errors of
+// single objects ends the whole lint.
+func (a *accumulator) lint(ctx context.Context, inputs []Input) error {
+	for j := range inputs {
+		if inputs[j].Linted() {
+			a.files[inputs[j].doc.File] = true
+		}
+	}
+	part, err := a.e.lint(ctx, inputs)
+	if err != nil {
+		l, ok := err.(diag.List)
+		if !ok || part == nil {
+			return err
+		}
+		a.errs = append(a.errs, l...)
+	}
+	a.res.Findings = append(a.res.Findings, part.Findings...)
+	a.res.Objects += part.Objects
+	addSecretValues(&a.secrets, inputs)
+	return nil
+}
+
+// result is the lint of every part.
+func (a *accumulator) result() (*Result, error) {
+	a.res.Files = len(a.files)
+	finish(a.res, &a.secrets)
+	maskSecrets(nil, a.errs, &a.secrets)
+	return a.res, a.errs.Sort().Err()
 }
 
 // MergeResults makes one result of the results of lints of disjoint
@@ -449,8 +465,7 @@ func MergeResults(results []*Result) *Result {
 		}
 	}
 	slices.SortFunc(res.Rules, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(res.Findings, func(a, b Finding) int { return compareFindings(&a, &b) })
-	res.Findings = slices.CompactFunc(res.Findings, func(a, b Finding) bool { return reflect.DeepEqual(a, b) })
+	sortFindings(res)
 	return res
 }
 

@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// TestDocs keeps docs/schema.md equal to the reference generated from the
-// schema, with examples from testdata/reference.yaml, which must set
-// every field. DOZEN_UPDATE=1 rewrites it.
-func TestDocs(t *testing.T) {
+// reference compiles the schema and returns it with the reference service
+// (testdata/reference.yaml, named file), vetted, as JSON values.
+func reference(t *testing.T, file string) (*Schema, any) {
+	t.Helper()
 	s, err := Compile()
 	if err != nil {
 		t.Fatal(err)
@@ -19,14 +19,22 @@ func TestDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := serviceJSON(t, s, "testdata/reference.yaml", ref)
+	b, err := serviceJSON(t, s, file, ref)
 	if err != nil {
 		t.Fatalf("the reference service does not vet:\n%v", err)
 	}
-	var example any
-	if err := json.Unmarshal(b, &example); err != nil {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatal(err)
 	}
+	return s, v
+}
+
+// TestDocs keeps docs/schema.md equal to the reference generated from the
+// schema, with examples from testdata/reference.yaml, which must set
+// every field. DOZEN_UPDATE=1 rewrites it.
+func TestDocs(t *testing.T) {
+	_, example := reference(t, "testdata/reference.yaml")
 	want, missing, err := markdown(example)
 	if err != nil {
 		t.Fatal(err)

@@ -139,7 +139,7 @@ func (g *jsgen) unary(x *ast.UnaryExpr) (*jsNode, error) {
 func (g *jsgen) call(x *ast.CallExpr) (*jsNode, error) {
 	name := formatNode(x.Fun)
 	switch name {
-	case "list.MaxItems", "list.MinItems":
+	case "list.MaxItems", "list.MinItems", "strings.MaxRunes", "strings.MinRunes":
 		lit, ok := x.Args[0].(*ast.BasicLit)
 		if !ok {
 			return g.vetOnly(x), nil
@@ -148,17 +148,8 @@ func (g *jsgen) call(x *ast.CallExpr) (*jsNode, error) {
 		if err != nil {
 			return nil, err
 		}
-		return kw(map[string]string{"list.MaxItems": "maxItems", "list.MinItems": "minItems"}[name], v), nil
-	case "strings.MaxRunes", "strings.MinRunes":
-		lit, ok := x.Args[0].(*ast.BasicLit)
-		if !ok {
-			return g.vetOnly(x), nil
-		}
-		v, err := g.literal(lit)
-		if err != nil {
-			return nil, err
-		}
-		return kw(map[string]string{"strings.MaxRunes": "maxLength", "strings.MinRunes": "minLength"}[name], v), nil
+		keyword := map[string]string{"list.MaxItems": "maxItems", "list.MinItems": "minItems", "strings.MaxRunes": "maxLength", "strings.MinRunes": "minLength"}[name]
+		return kw(keyword, v), nil
 	case "close":
 		return g.expr(x.Args[0])
 	case "error":

@@ -398,22 +398,7 @@ func pathString(path []any) string {
 // JSON Schema and dozen vet to refuse each, vet with a positioned message
 // in the user's terms.
 func TestJSONSchemaRejects(t *testing.T) {
-	s, err := Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := os.ReadFile("testdata/reference.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := serviceJSON(t, s, "service.yaml", ref)
-	if err != nil {
-		t.Fatalf("the reference service does not vet:\n%v", err)
-	}
-	var inst any
-	if err := json.Unmarshal(b, &inst); err != nil {
-		t.Fatal(err)
-	}
+	s, inst := reference(t, "service.yaml")
 	raw, err := JSONSchema()
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dozen-dev/dozen/adopt"
 	"github.com/dozen-dev/dozen/diag"
+	"github.com/dozen-dev/dozen/load"
 )
 
 func newImportCmd(env *Env) *cobra.Command {
@@ -201,10 +202,10 @@ func (env *Env) writeImportReports(outs []importOutput, rep *adopt.Report) error
 		}
 		p := importAbs(env, o.file)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("%s: %s", o.file, importFSError(err))
+			return fmt.Errorf("%s: %s", o.file, load.Reason(err))
 		}
 		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("%s: %s", o.file, importFSError(err))
+			return fmt.Errorf("%s: %s", o.file, load.Reason(err))
 		}
 	}
 	return nil
@@ -239,7 +240,7 @@ func (env *Env) writeImport(dir string, files map[string][]byte) error {
 		p := filepath.Join(dir, filepath.FromSlash(n))
 		if err := os.MkdirAll(filepath.Dir(importAbs(env, p)), 0o755); err != nil {
 			undo()
-			return fmt.Errorf("%s: %s", filepath.Dir(p), importFSError(err))
+			return fmt.Errorf("%s: %s", filepath.Dir(p), load.Reason(err))
 		}
 		f, err := os.OpenFile(importAbs(env, p), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) {
@@ -248,7 +249,7 @@ func (env *Env) writeImport(dir string, files map[string][]byte) error {
 		}
 		if err != nil {
 			undo()
-			return fmt.Errorf("%s: %s", p, importFSError(err))
+			return fmt.Errorf("%s: %s", p, load.Reason(err))
 		}
 		written = append(written, importAbs(env, p))
 		_, err = f.Write(files[n])
@@ -257,7 +258,7 @@ func (env *Env) writeImport(dir string, files map[string][]byte) error {
 		}
 		if err != nil {
 			undo()
-			return fmt.Errorf("%s: %s", p, importFSError(err))
+			return fmt.Errorf("%s: %s", p, load.Reason(err))
 		}
 	}
 	return nil
@@ -269,19 +270,4 @@ func importAbs(env *Env, p string) string {
 		return p
 	}
 	return filepath.Join(env.Dir, p)
-}
-
-// importFSError states a filesystem error without repeating the path.
-func importFSError(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "no such file or directory"
-	case errors.Is(err, fs.ErrPermission):
-		return "permission denied"
-	}
-	return err.Error()
 }

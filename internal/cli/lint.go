@@ -149,11 +149,11 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	}
 	slices.Sort(configs)
 	configs = slices.Compact(configs)
-	engines := map[string]*policies.Engine{}
 	if len(configErrs) > 0 {
 		slices.SortFunc(configErrs, func(a, b *diag.Error) int { return strings.Compare(a.Pos.File, b.Pos.File) })
 		return withExit(ExitInvalid, slices.CompactFunc(configErrs, func(a, b *diag.Error) bool { return a.Pos.File == b.Pos.File }))
 	}
+	engines := map[string]*policies.Engine{}
 	for _, c := range configs {
 		eng, err := env.lintEngine(ld, opts, c)
 		if err != nil {
@@ -200,6 +200,10 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	for _, k := range kusts {
 		bundles = append(bundles, k.Inputs)
 		bundleConfig = append(bundleConfig, configOf(k.Dir))
+	}
+	if len(configs) == 1 {
+		lints := []configLint{{eng: engines[configs[0]], bundles: bundles}}
+		return env.lintDocs(ctx, lints, outs, failOn, slices.Concat(bundles...), inputErrs)
 	}
 	// Each configuration lints its own inputs, with the others as context
 	// for the cross-object rules.
