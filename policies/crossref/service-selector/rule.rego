@@ -17,7 +17,10 @@
 #   their labels, under external.pods. A Service is judged when the linted
 #   files make pods at all: alone in a bundle (a file changed alone in a
 #   commit), it says nothing; beside pods of another namespace only, it has
-#   no endpoints.
+#   no endpoints. A Service with no namespace takes the namespace it is
+#   applied with; when every pod it matches is in one named namespace other
+#   than default, it has endpoints only if applied with -n and that
+#   namespace, and is reported (kubectl apply -f puts it in default).
 # custom:
 #   id: service-selector
 #   category: crossref
@@ -106,6 +109,22 @@ selects_pods if count(k8s.custom_resources_selected_by(template_selector, input)
 
 selects_pods if k8s.external_pods_selected_by(input.spec.selector, input)
 
+# pod_namespaces holds the namespaces of the pods the selector matches, ""
+# for pods whose namespace is not written (an unnamespaced workload, pods
+# declared in .dozen.yaml).
+pod_namespaces contains k8s.namespace_of(o) if some o in k8s.workloads_selected_by(template_selector, input)
+
+pod_namespaces contains k8s.namespace_of(o) if some o in k8s.custom_resources_selected_by(template_selector, input)
+
+pod_namespaces contains k8s.namespace_of(sts) if {
+	pod := input.spec.selector["statefulset.kubernetes.io/pod-name"]
+	is_string(pod)
+	m := regex.find_all_string_submatch_n(`^(.+)-[0-9]+$`, pod, 1)[0]
+	some sts in k8s.bundle_named("StatefulSet", m[1], input)
+}
+
+pod_namespaces contains "" if k8s.external_pods_selected_by(input.spec.selector, input)
+
 deny contains result.fail(msg, ["spec", "selector"]) if {
 	k8s.is_kind(input, "Service", {""})
 	k8s.makes_pods(input) # a Service linted alone: nothing to match
@@ -115,4 +134,18 @@ deny contains result.fail(msg, ["spec", "selector"]) if {
 	count(selector) > 0
 	not selects_pods
 	msg := sprintf("selector %s matches no pod template in the linted files", [k8s.format_selector(selector)])
+}
+
+deny contains result.fail(msg, ["spec", "selector"]) if {
+	k8s.is_kind(input, "Service", {""})
+	k8s.namespace_of(input) == ""
+	not input.spec.type == "ExternalName"
+	selector := input.spec.selector
+	is_object(selector)
+	count(selector) > 0
+	selects_pods
+	count(pod_namespaces) == 1
+	some ns in pod_namespaces
+	not ns in {"", "default"}
+	msg := sprintf("selector %s matches pods only in namespace %q, and the Service has no namespace: it has endpoints only when applied with -n %s", [k8s.format_selector(selector), ns, ns])
 }

@@ -104,3 +104,18 @@ test_service_linted_alone_passes2 if {
 test_service_apart_from_its_pods_fails if {
 	count(service_selector.deny) == 1 with input as svc({"selector": {"app": "web"}}) with data.dozen.bundle as [deployment("other", {"app": "web"})]
 }
+
+test_unnamespaced_service_beside_pods_of_one_namespace_fails if {
+	bare := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}}}
+	service_selector.deny == {{"msg": "selector app=web matches pods only in namespace \"ns-1\", and the Service has no namespace: it has endpoints only when applied with -n ns-1", "path": ["spec", "selector"]}} with input as bare
+		with data.dozen.bundle as [deployment("ns-1", {"app": "web"})]
+
+	# Pods of two namespaces, pods with no namespace written, pods in the
+	# default namespace: the namespace it is applied with decides, or
+	# kubectl's default is right, and nothing is reported.
+	count(service_selector.deny) == 0 with input as bare with data.dozen.bundle as [deployment("default", {"app": "web"})]
+	count(service_selector.deny) == 0 with input as bare with data.dozen.bundle as [deployment("ns-1", {"app": "web"}), deployment("ns-2", {"app": "web"})]
+	count(service_selector.deny) == 0 with input as bare with data.dozen.bundle as [deployment("ns-1", {"app": "web"}), object.union(deployment("", {"app": "web"}), {"metadata": {"name": "api"}})]
+	dns := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "dns"}, "spec": {"selector": {"k8s-app": "kube-dns"}}}
+	count(service_selector.deny) == 0 with input as dns with data.dozen.bundle as [deployment("ns-1", {"k8s-app": "kube-dns"})] with data.dozen.config as pods("")
+}

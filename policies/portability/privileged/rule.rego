@@ -6,7 +6,10 @@
 #   change the node for every other pod, so it is neither portable nor
 #   disposable.
 #   Node agents are not judged unless the node_agents parameter is true:
-#   they need the node by design.
+#   they need the node by design. A node agent that mounts nothing from the
+#   node (no hostPath volume) is judged all the same: it uses privilege for
+#   kernel capabilities only (iptables rules need NET_ADMIN and NET_RAW),
+#   which capabilities.add grants without the node's devices.
 # custom:
 #   id: privileged
 #   category: portability
@@ -71,9 +74,24 @@ judged if not k8s.node_agent
 
 judged if data.dozen.config.params["privileged"].node_agents == true
 
+# A node agent that mounts no path of the node (CNI, CSI, device plugins
+# and driver installers all do) needs capabilities, not the node.
+judged if not mounts_node
+
+mounts_node if {
+	some v in k8s.volumes
+	v.volume.hostPath
+}
+
 deny contains result.fail(msg, array.concat(c.path, ["securityContext", "privileged"])) if {
 	some c in k8s.containers
 	c.container.securityContext.privileged == true
 	judged
-	msg := sprintf("container %q runs privileged", [k8s.container_name(c.container)])
+	msg := sprintf("container %q runs privileged%s", [k8s.container_name(c.container), why])
 }
+
+# why tells a node agent why it is judged.
+why := ", and its node agent mounts nothing from the node: add the capabilities it needs (capabilities.add) instead" if {
+	k8s.node_agent
+	not data.dozen.config.params["privileged"].node_agents == true
+} else := ""
