@@ -195,6 +195,7 @@ func (c *kustomizeDir) kustomization(rel string) {
 			c.kustomizationField(l, rel, dir, key.Value, val)
 		}
 	}
+	c.decodeErrors(rel, top)
 }
 
 // kustomizationField checks the value v of field name of the

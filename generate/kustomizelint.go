@@ -86,7 +86,14 @@ func BuildKustomizationOrigins(display string, files map[string][]byte, dir stri
 	offline.InstallNetwork()
 	m, err := krusty.MakeKustomizer(kustomizeOptions()).Run(fsys, path.Join(inputDir, dir))
 	if err != nil {
-		err = maskBuildError(fsys, diag.List{{Pos: diag.Pos{File: path.Join(display, dir)}, Msg: "kustomize: " + cleanKustomizeError(err.Error())}})
+		e := &diag.Error{Pos: diag.Pos{File: path.Join(display, dir)}, Msg: "kustomize: " + cleanKustomizeError(err.Error())}
+		if se := readSyntaxError(display, files, fsys.reads()); se != nil {
+			e = se
+		} else if name := kustomizationName(files, dir); name != "" {
+			e.Pos.File = path.Join(display, name)
+			placeQuoted(e, files[name])
+		}
+		err = maskBuildError(fsys, diag.List{e})
 		if l, ok := err.(diag.List); ok {
 			rel := strings.TrimPrefix(inputDir, root+"/") + "/"
 			for _, e := range l {

@@ -109,37 +109,40 @@ func overlayError(o *Overlay, err error) error {
 	if !ok {
 		return err
 	}
-	lines := strings.Split(string(o.Files["kustomization.yaml"]), "\n")
 	for _, e := range l {
-		if e.Pos.Line != 0 {
+		placeQuoted(e, o.Files["kustomization.yaml"])
+	}
+	return l
+}
+
+// placeQuoted places e, when it has no line, on the first line of text
+// (its file's) that mentions a name or path its message quotes.
+func placeQuoted(e *diag.Error, text []byte) {
+	if e.Pos.Line != 0 {
+		return
+	}
+	lines := strings.Split(string(text), "\n")
+	pieces := strings.FieldsFunc(e.Msg, func(r rune) bool { return r == '\'' || r == '"' })
+	for _, tok := range pieces {
+		if len(tok) < 3 || strings.ContainsAny(tok, " :") {
 			continue
 		}
-		pieces := strings.FieldsFunc(e.Msg, func(r rune) bool { return r == '\'' || r == '"' })
-		for _, tok := range pieces {
-			if len(tok) < 3 || strings.ContainsAny(tok, " :") {
+		cands := []string{tok}
+		// "Deployment.v1.apps/web.[noNs]" names the object "web".
+		if _, after, ok := strings.Cut(tok, "/"); ok {
+			cands = append(cands, strings.Split(after, ".")[0])
+		}
+		for _, c := range cands {
+			if c == "" {
 				continue
 			}
-			cands := []string{tok}
-			// "Deployment.v1.apps/web.[noNs]" names the object "web".
-			if _, after, ok := strings.Cut(tok, "/"); ok {
-				cands = append(cands, strings.Split(after, ".")[0])
-			}
-			for _, c := range cands {
-				if c == "" {
-					continue
-				}
-				if n := slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, c) }); n >= 0 {
-					e.Pos.Line = n + 1
-					e.Pos.Col = strings.Index(lines[n], c) + 1
-					break
-				}
-			}
-			if e.Pos.Line != 0 {
-				break
+			if n := slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, c) }); n >= 0 {
+				e.Pos.Line = n + 1
+				e.Pos.Col = strings.Index(lines[n], c) + 1
+				return
 			}
 		}
 	}
-	return l
 }
 
 // refusedFetch reports a request to url that the runtime guard refused
