@@ -47,7 +47,7 @@ func (c *kustomizeDir) decodeErrors(rel string, top *yamlv3.Node) {
 		}
 	}
 	if len(c.errs) == 0 { // what the checks above found explains it
-		c.errs = append(c.errs, &diag.Error{Pos: diag.Pos{File: file}, Msg: err.Error()})
+		c.errs = append(c.errs, &diag.Error{Pos: diag.Pos{File: file}, Msg: "kustomize: " + err.Error()})
 	}
 }
 
