@@ -29,6 +29,12 @@ func cacheKey(src Source, opts Options) string {
 	k.Add(fmt.Sprint(opts.Limits.FileSize, opts.Limits.Depth))
 	k.Add(src.File)
 	k.AddBytes(src.Data)
+	if p := src.Platform; p != nil {
+		k.Add("platform " + p.File)
+		k.AddBytes(p.Data)
+	} else {
+		k.Add("no platform")
+	}
 	k.Add(fmt.Sprint(len(src.Overlays)))
 	for _, env := range slices.Sorted(maps.Keys(src.Overlays)) {
 		o := src.Overlays[env]

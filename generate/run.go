@@ -22,6 +22,8 @@ type Source struct {
 	Data []byte
 	// Overlays maps environment names to overlay directories.
 	Overlays map[string]*Overlay
+	// Platform is the service's platform layer, nil for none.
+	Platform *schema.Platform
 }
 
 // Options select what Run renders.
@@ -185,7 +187,7 @@ func namespacesOf(objs []Object) []string {
 // kustomize builds on up to envWorkers goroutines.
 func renderOne(s *schema.Schema, src Source, opts Options, envWorkers int) ([]*Result, error) {
 	defer schema.Evaluating(src.File)()
-	svc, err := s.LoadLimits(src.File, src.Data, opts.Limits)
+	svc, err := s.LoadWith(src.File, src.Data, opts.Limits, src.Platform)
 	if err != nil {
 		return nil, err
 	}

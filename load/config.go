@@ -9,6 +9,7 @@ import (
 
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/policies"
+	"github.com/dozen-dev/dozen/schema"
 )
 
 // Config reads the configuration file named by flag (--config), or the
@@ -53,17 +54,34 @@ func (l *Loader) findConfig() string {
 // outside it. At the working directory and above, a link is followed, as
 // it always was.
 func (l *Loader) NearestConfig(p string) (string, *diag.Error) {
+	return l.nearest(p, policies.ConfigFile, "a configuration file found below the working directory may not be a symbolic link: name the file it leads to with --config")
+}
+
+// NearestPlatform returns the platform layer (.dozen/platform.cue) that
+// applies to the service file at p, found as NearestConfig finds
+// .dozen.yaml: the nearest one in p's directory or above, "" when there
+// is none.
+func (l *Loader) NearestPlatform(p string) (string, *diag.Error) {
+	return l.nearest(p, schema.PlatformFile, "a platform file found below the working directory may not be a symbolic link")
+}
+
+// nearest returns the file rel nearest to p, in p's directory or above;
+// one found below the working directory that is a symbolic link (or lies
+// in a linked directory) is the error link.
+func (l *Loader) nearest(p, rel, link string) (string, *diag.Error) {
 	dir := l.fsName(p)
 	if fi, err := fs.Stat(l.FS, dir); err != nil || !fi.IsDir() {
 		dir = path.Dir(dir)
 	}
 	for {
-		c := path.Join(dir, policies.ConfigFile)
+		c := path.Join(dir, rel)
 		if fi, err := fs.Stat(l.FS, c); err == nil && !fi.IsDir() {
 			name := l.userName(c, filepath.IsAbs(p))
 			if below(dir, l.Dir) {
-				if li, err := fs.Lstat(l.FS, c); err == nil && li.Mode()&fs.ModeSymlink != 0 {
-					return "", &diag.Error{Pos: diag.Pos{File: name}, Msg: "a configuration file found below the working directory may not be a symbolic link: name the file it leads to with --config"}
+				for x := c; x != dir; x = path.Dir(x) {
+					if li, err := fs.Lstat(l.FS, x); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+						return "", &diag.Error{Pos: diag.Pos{File: name}, Msg: link}
+					}
 				}
 			}
 			return name, nil

@@ -93,6 +93,17 @@ func (l *Loader) Services(files []string, overlays string) ([]generate.Source, e
 	if len(errs) > 0 {
 		return sources, errs
 	}
+	platforms := map[string]*schema.Platform{}
+	for i := range sources {
+		p, err := l.Platform(sources[i].File, platforms)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		sources[i].Platform = p
+	}
+	if len(errs) > 0 {
+		return sources, errs
+	}
 	for i := range sources {
 		o, e := l.Overlays(filepath.Join(filepath.Dir(sources[i].File), overlays))
 		errs = append(errs, e...)
@@ -177,4 +188,24 @@ func (l *Loader) overlay(dir string) (*generate.Overlay, diag.List) {
 		errs = append(errs, &diag.Error{Pos: diag.Pos{File: dir}, Msg: Reason(err)})
 	}
 	return o, errs
+}
+
+// Platform reads the platform layer of the service file f, the nearest
+// .dozen/platform.cue (nil when there is none); read keeps the layers
+// read, by name, for the next service file.
+func (l *Loader) Platform(f string, read map[string]*schema.Platform) (*schema.Platform, *diag.Error) {
+	name, derr := l.NearestPlatform(f)
+	if derr != nil || name == "" {
+		return nil, derr
+	}
+	if p, ok := read[name]; ok {
+		return p, nil
+	}
+	data, err := l.Read(name, l.Limits.ServiceSize)
+	if err != nil {
+		return nil, &diag.Error{Pos: diag.Pos{File: name}, Msg: Reason(err)}
+	}
+	p := &schema.Platform{File: name, Data: data}
+	read[name] = p
+	return p, nil
 }

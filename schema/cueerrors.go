@@ -16,16 +16,19 @@ import (
 // validate checks the unified value u and returns every error, in the user's
 // terms. CUE reports some errors only once others are fixed (closedness
 // before values), so each field is validated on its own as well.
-func (s *Schema) validate(file string, user, u cue.Value) diag.List {
+func (s *Schema) validate(file, platform string, user, u cue.Value) diag.List {
 	seen := map[string]bool{}
 	var errs diag.List
 	add := func(err error) {
 		for _, e := range cueerrors.Errors(err) {
-			d := s.translate(file, user, u, e)
+			d := s.translate(file, platform, user, u, e)
 			if d == nil {
 				continue
 			}
 			key := d.Path
+			if d.Pos.File != file {
+				key = d.Pos.String() + d.Msg
+			}
 			if seen[key] {
 				continue
 			}
@@ -99,7 +102,27 @@ func dropAlternatives(errs diag.List) diag.List {
 
 // translate turns one CUE error into a positioned error in the user's terms,
 // or nil for an error that only repeats another (disjunction summaries).
-func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *diag.Error {
+func (s *Schema) translate(file, platform string, user, u cue.Value, e cueerrors.Error) *diag.Error {
+	d := s.translateMsg(file, platform, user, u, e)
+	if d == nil {
+		return nil
+	}
+	if format, _ := e.Msg(); format == "field not allowed" {
+		// A field the platform adds that the schema does not know: the
+		// platform's mistake, at its line, once for every service.
+		for _, p := range cueerrors.Positions(e) {
+			if platform != "" && p.Filename() == platform {
+				d.Pos, d.Path = pos(p), ""
+				return d
+			}
+		}
+	}
+	d.Msg += platformNote(platform, cueerrors.Positions(e))
+	return d
+}
+
+// translateMsg is translate without the platform's line.
+func (s *Schema) translateMsg(file, platform string, user, u cue.Value, e cueerrors.Error) *diag.Error {
 	elems := e.Path()
 	if len(elems) > 0 && strings.HasPrefix(elems[0], "#") {
 		elems = elems[1:]
@@ -158,6 +181,10 @@ func (s *Schema) translate(file string, user, u cue.Value, e cueerrors.Error) *d
 		case msg != "":
 			d.Msg = msg
 		}
+	case platformNote(platform, cueerrors.Positions(e)) != "":
+		// The platform's constraint, not the schema's: the field's own
+		// message would not say what is wrong.
+		d.Msg = plainMsg(format, args, got)
 	case conflict != "":
 		d.Msg, d.Pos = conflict, conflictPos
 	case schemaMsg(format, args) != "":

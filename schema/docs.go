@@ -21,7 +21,7 @@ import (
 // docs/schema.md is markdown of schema/testdata/reference.yaml, kept
 // current by TestDocs.
 func markdown(example any) (md []byte, missing []string, err error) {
-	gen, report, err := jsonSchema()
+	gen, report, err := jsonSchema(nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,7 +23,16 @@ import (
 // other fields' values (a path naming a process with a port, an
 // environment naming the service's processes) are left to dozen vet.
 func JSONSchema() ([]byte, error) {
-	doc, _, err := jsonSchema()
+	return JSONSchemaWith(nil)
+}
+
+// JSONSchemaWith is JSONSchema with the platform layer p (nil for none):
+// the platform's fields, stated as JSON Schema as the schema's are, are
+// one more constraint of the document (allOf), so an editor checks a
+// service file against both. A default of the platform's is the field's
+// default there.
+func JSONSchemaWith(p *Platform) ([]byte, error) {
+	doc, _, err := jsonSchema(p)
 	if err != nil {
 		return nil, err
 	}
@@ -49,8 +58,9 @@ type jsReport struct {
 	order map[string]int
 }
 
-// jsonSchema generates the JSON Schema of #Service as a JSON value.
-func jsonSchema() (map[string]any, *jsReport, error) {
+// jsonSchema generates the JSON Schema of #Service, with platform p
+// when it is not nil, as a JSON value.
+func jsonSchema(p *Platform) (map[string]any, *jsReport, error) {
 	s, err := Compile()
 	if err != nil {
 		return nil, nil, err
@@ -78,6 +88,13 @@ func jsonSchema() (map[string]any, *jsReport, error) {
 		"title":   "dozen service file",
 	}
 	maps.Copy(doc, root)
+	if p != nil {
+		layer, err := g.platform(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		doc["allOf"] = append(slices.Clone(anySlice(doc["allOf"])), layer)
+	}
 	delete(g.built, "Service")
 	if len(g.built) > 0 {
 		doc["$defs"] = g.built
@@ -103,6 +120,10 @@ type jsgen struct {
 	// (the alternatives of matchN, the bodies of if): they add to the
 	// fields of a closed struct, which says what else is allowed.
 	open int
+	// layer is set while the platform layer is stated: its structs are
+	// open (the schema closes them), and only its name! fields are
+	// required.
+	layer bool
 }
 
 // jsNode is a schema under construction. A struct literal stays an object
@@ -228,4 +249,35 @@ func (g *jsgen) defValue(x ast.Expr) (*jsNode, error) {
 		out = merge(out, n)
 	}
 	return out, nil
+}
+
+// platform states the platform layer p as JSON Schema.
+func (g *jsgen) platform(p *Platform) (map[string]any, error) {
+	f, err := PlatformSyntax(p)
+	if err != nil {
+		return nil, err
+	}
+	st := &ast.StructLit{}
+	for _, d := range f.Decls {
+		if _, ok := d.(*ast.Package); !ok {
+			st.Elts = append(st.Elts, d)
+		}
+	}
+	saved := g.path
+	g.path = []string{p.File}
+	g.open++
+	g.layer = true
+	defer func() { g.path, g.layer = saved, false; g.open-- }()
+	n, err := g.structLit(st, false)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.File, err)
+	}
+	out := finishNode(n)
+	out["description"] = "the platform layer " + p.File
+	return out, nil
+}
+
+func anySlice(v any) []any {
+	s, _ := v.([]any)
+	return s
 }

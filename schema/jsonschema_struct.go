@@ -200,8 +200,12 @@ func (g *jsgen) field(o *jsObject, f *ast.Field) (bool, error) {
 	switch {
 	case f.Constraint == token.NOT:
 		o.required[name] = true
-	case f.Constraint == token.ILLEGAL && !n.hasDf && g.scalar(n):
-		// A regular field without a default must be given a value.
+	case g.layer && f.Constraint == token.ILLEGAL && n.obj != nil && len(n.obj.required) > 0:
+		// A platform's struct that requires a field is itself required.
+		o.required[name] = true
+	case f.Constraint == token.ILLEGAL && !n.hasDf && g.scalar(n) && !g.layer:
+		// A regular field without a default must be given a value (a
+		// platform's is one the platform gives or constrains).
 		o.required[name] = true
 	}
 	if old, ok := o.props[name]; ok {

@@ -113,6 +113,14 @@ func (s *Schema) Load(file string, src []byte) (*Service, error) {
 // deeper than lim.Depth before it is evaluated. Every error is reported at
 // once, as a diag.List with positions in file.
 func (s *Schema) LoadLimits(file string, src []byte, lim Limits) (*Service, error) {
+	return s.LoadWith(file, src, lim, nil)
+}
+
+// LoadWith is LoadLimits with the platform layer p (nil for none): the
+// service is unified with it before the schema's defaults apply, and an
+// error that a constraint of the platform causes names the platform line
+// too.
+func (s *Schema) LoadWith(file string, src []byte, lim Limits, p *Platform) (*Service, error) {
 	lim = lim.withDefaults()
 	if len(src) > lim.FileSize {
 		return nil, diag.List{{Pos: diag.Pos{File: file}, Msg: fmt.Sprintf("service file is larger than the %s limit", diag.Size(lim.FileSize))}}
@@ -122,8 +130,15 @@ func (s *Schema) LoadLimits(file string, src []byte, lim Limits) (*Service, erro
 	if err != nil {
 		return nil, err
 	}
-	u := s.service.Unify(v)
-	if errs := checkSchedules(file, v, s.validate(file, v, u)); len(errs) > 0 {
+	u, platform := s.service.Unify(v), ""
+	if p != nil {
+		pv, errs := s.compilePlatform(p)
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		u, platform = s.withPlatform(pv, v), p.File
+	}
+	if errs := checkSchedules(file, v, s.validate(file, platform, v, u)); len(errs) > 0 {
 		return nil, errs
 	}
 	name, err := u.LookupPath(cue.ParsePath("name")).String()

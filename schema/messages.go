@@ -161,11 +161,20 @@ func kindWords(kind string) string {
 	return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
 }
 
+var patternRe = regexp.MustCompile(`^(=~|!~)\s*("(?:[^"\\]|\\.)*")$`)
+
 var boundRe = regexp.MustCompile(`^(>=|<=|>|<|!=)\s*(-?[0-9.]+|"(?:[^"\\]|\\.)*")$|^strings\.(Max|Min)Runes\((\d+)\)$`)
 
-// boundWords says a CUE bound (">=1", "strings.MaxRunes(30)") as what the
-// value must be, or "" for a bound it cannot say (a pattern).
+// boundWords says a CUE bound (">=1", "strings.MaxRunes(30)", a pattern
+// =~"^ghcr.io/") as what the value must be, or "" for a bound it cannot
+// say.
 func boundWords(bound string) string {
+	if m := patternRe.FindStringSubmatch(bound); m != nil {
+		if m[1] == "=~" {
+			return "must match the pattern " + m[2]
+		}
+		return "must not match the pattern " + m[2]
+	}
 	m := boundRe.FindStringSubmatch(bound)
 	switch {
 	case m == nil:

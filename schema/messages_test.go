@@ -16,7 +16,7 @@ import (
 // its type has an @dozen(msg=...), and no message the schema states
 // (@dozen(msg=...), error("@...")) shows CUE syntax.
 func TestMessagesInSchema(t *testing.T) {
-	_, report, err := jsonSchema()
+	_, report, err := jsonSchema(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ var vetOnlyCases = map[string]struct{ src, want string }{
 // TestMessagesVetOnly breaks every constraint that only dozen vet checks
 // and requires a positioned message in the user's terms for each.
 func TestMessagesVetOnly(t *testing.T) {
-	_, report, err := jsonSchema()
+	_, report, err := jsonSchema(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,9 @@ func TestPlainMsg(t *testing.T) {
 		{"invalid value %v (out of bound %s)", []any{"0", ">=1"}, "0", "0 must be at least 1"},
 		{"invalid value %v (out of bound %s)", []any{"9", "<9"}, "9", "9 must be less than 9"},
 		{"invalid value %v (does not satisfy %s)", []any{`"aaa"`, "strings.MaxRunes(2)"}, `"aaa"`, `"aaa" must be at most 2 characters long`},
-		{"invalid value %v (out of bound %s)", []any{`"A"`, `=~"^[a-z]+$"`}, `"A"`, `"A" ` + invalidMsg},
+		{"invalid value %v (out of bound %s)", []any{`"A"`, `=~"^[a-z]+$"`}, `"A"`, `"A" must match the pattern "^[a-z]+$"`},
+		{"invalid value %v (out of bound %s)", []any{`"A"`, `!~"^A"`}, `"A"`, `"A" must not match the pattern "^A"`},
+		{"invalid value %v (out of bound %s)", []any{`"A"`, `=~"^[a-z]+$" & =~"x"`}, `"A"`, `"A" ` + invalidMsg},
 		{"incomplete value %v", []any{"string | int"}, "", "needs a value"},
 		{"some %s", []any{"matchN(1, [_])"}, "", "the value " + invalidMsg},
 		{"plain words", nil, "", "plain words"},

@@ -28,6 +28,8 @@ type Schema struct {
 	root    cue.Value
 	service cue.Value // #Service
 	render  cue.Value // #Render
+
+	platforms map[string]compiled // platform layers compiled, by platformKey
 }
 
 // Default returns a Schema compiled once per process, for callers that run

@@ -5,11 +5,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/schema"
 )
 
 func newSchemaCmd(env *Env) *cobra.Command {
 	var format string
+	var noPlatform bool
 	cmd := &cobra.Command{
 		Use:   "schema",
 		Short: "Print the service schema (CUE or JSON Schema)",
@@ -30,17 +32,43 @@ and time zones:
   # then, first line of service.yaml:
   # yaml-language-server: $schema=.dozen/service.schema.json
 
+With a platform layer (.dozen/platform.cue, the nearest one from the
+working directory upward), both formats print the effective schema: the
+CUE adds the platform as #Platform, which every service file is checked
+against beside #Service, and the JSON Schema adds it as one more
+constraint (allOf) with its defaults. --no-platform prints the schema
+alone.
+
 ` + exitCodesHelp,
 		Example: `  dozen schema
   dozen schema --format jsonschema > .dozen/service.schema.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "cue" && format != "jsonschema" {
+				return usageError("unknown schema format %q: valid formats are cue, jsonschema", format)
+			}
+			var platform *schema.Platform
+			if !noPlatform {
+				p, err := env.loader().Platform(".", map[string]*schema.Platform{})
+				if err != nil {
+					return diag.List{err}
+				}
+				platform = p
+			}
 			switch format {
 			case "cue":
-				_, err := env.Stdout.Write(schema.CUE())
+				out := schema.CUE()
+				if platform != nil {
+					layer, err := schema.PlatformSchemaCUE(platform)
+					if err != nil {
+						return err
+					}
+					out = append(out, layer...)
+				}
+				_, err := env.Stdout.Write(out)
 				return err
 			case "jsonschema":
-				b, err := schema.JSONSchema()
+				b, err := schema.JSONSchemaWith(platform)
 				if err != nil {
 					return err
 				}
@@ -51,5 +79,6 @@ and time zones:
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "cue", fmt.Sprintf("output `format`: %s or %s", "cue", "jsonschema"))
+	cmd.Flags().BoolVar(&noPlatform, "no-platform", false, "print the schema without the platform layer (.dozen/platform.cue)")
 	return cmd
 }

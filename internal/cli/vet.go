@@ -97,7 +97,7 @@ func (env *Env) vet(args []string, overlays string) ([]string, error) {
 	defer prog.stop()
 	for _, src := range sources {
 		prog.step()
-		svc, err := s.LoadLimits(src.File, src.Data, env.limits.Service())
+		svc, err := s.LoadWith(src.File, src.Data, env.limits.Service(), src.Platform)
 		if err != nil {
 			l, ok := err.(diag.List)
 			if !ok {
