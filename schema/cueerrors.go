@@ -117,7 +117,13 @@ func (s *Schema) translate(file, platform string, user, u cue.Value, e cueerrors
 			}
 		}
 	}
-	d.Msg += platformNote(platform, cueerrors.Positions(e))
+	if at := platformNote(platform, cueerrors.Positions(e)); at != "" {
+		if format, _ := e.Msg(); strings.Contains(format, "field is required but not present") && d.Msg == "is required" {
+			d.Msg += " by " + at
+		} else {
+			d.Msg += " (set by " + at + ")"
+		}
+	}
 	return d
 }
 

@@ -51,6 +51,11 @@ func markdown(example any) (md []byte, missing []string, err error) {
 	b.WriteString("fields of [Service](#service); the other sections describe the values they hold. Each field\n")
 	b.WriteString("has its type, whether it is required or its default, and an example. `<name>` stands for a\n")
 	b.WriteString("key you choose (a process, a job, an environment...).\n\n")
+	b.WriteString("A repository's platform layer, `.dozen/platform.cue` (found from each service file's\n")
+	b.WriteString("directory upward), adds rules and defaults to these: its fields are written as in a service\n")
+	b.WriteString("file, a field it requires (`team!: string`) is required, and its defaults win over the ones\n")
+	b.WriteString("below. `dozen schema` prints the effective schema; the guide's \"Set rules for every\n")
+	b.WriteString("service\" has a worked example.\n\n")
 
 	order := d.order()
 	var objects, values []string

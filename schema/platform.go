@@ -219,21 +219,21 @@ func (s *Schema) withPlatform(p, v cue.Value) cue.Value {
 	return u
 }
 
-// platformNote is what an error says of the platform line that set the
-// constraint it breaks, "" when the platform had no part in it.
+// platformNote is the platform line (FILE:LINE:COL) that set the
+// constraint an error breaks, "" when the platform had no part in it.
 func platformNote(platform string, ps []token.Pos) string {
 	if platform == "" {
 		return ""
 	}
 	for _, p := range ps {
 		if p.Filename() == platform {
-			return fmt.Sprintf(" (set by %s:%d:%d)", platform, p.Line(), p.Column())
+			return fmt.Sprintf("%s:%d:%d", platform, p.Line(), p.Column())
 		}
 	}
 	return ""
 }
 
-// platformSources is the platform layer as dozen schema prints it.
+// PlatformSchemaCUE is the platform layer as dozen schema prints it.
 func PlatformSchemaCUE(p *Platform) ([]byte, error) {
 	src, err := PlatformCUE(p)
 	if err != nil {
