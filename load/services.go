@@ -1,6 +1,7 @@
 package load
 
 import (
+	"fmt"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -201,9 +202,15 @@ func (l *Loader) Platform(f string, read map[string]*schema.Platform) (*schema.P
 	if p, ok := read[name]; ok {
 		return p, nil
 	}
+	if fi, err := fs.Stat(l.FS, l.fsName(name)); err == nil && !fi.Mode().IsRegular() {
+		return nil, &diag.Error{Pos: diag.Pos{File: name}, Msg: "a platform file must be a regular file"}
+	}
 	data, err := l.Read(name, l.Limits.ServiceSize)
 	if err != nil {
 		return nil, &diag.Error{Pos: diag.Pos{File: name}, Msg: Reason(err)}
+	}
+	if len(data) > l.Limits.ServiceSize {
+		return nil, &diag.Error{Pos: diag.Pos{File: name}, Msg: fmt.Sprintf("platform file is larger than the %s limit", diag.Size(l.Limits.ServiceSize))}
 	}
 	p := &schema.Platform{File: name, Data: data}
 	read[name] = p

@@ -136,9 +136,12 @@ func (s *Schema) LoadWith(file string, src []byte, lim Limits, p *Platform) (*Se
 		if len(errs) > 0 {
 			return nil, errs
 		}
-		u, platform = s.withPlatform(pv, v), p.File
+		if u, errs = s.withPlatform(p, pv, v); len(errs) > 0 {
+			return nil, errs.Sort()
+		}
+		platform = p.File
 	}
-	if errs := checkSchedules(file, v, s.validate(file, platform, v, u)); len(errs) > 0 {
+	if errs := checkSchedules(file, u, s.validate(file, platform, v, u)); len(errs) > 0 {
 		return nil, errs
 	}
 	name, err := u.LookupPath(cue.ParsePath("name")).String()

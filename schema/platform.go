@@ -112,8 +112,36 @@ func PlatformSyntax(p *Platform) (*ast.File, error) {
 			}
 		}
 	}
+	if errs := unsupported(p.File, f); len(errs) > 0 {
+		return nil, errs
+	}
 	optionalStructs(f.Decls)
 	return f, nil
+}
+
+// unsupported finds what a platform may not write: a default that is a
+// struct or a list (the schema's defaults are merged field by field, so a
+// struct default would fight the schema's own), and constraints on the
+// elements of a list ([...{...}]).
+func unsupported(file string, f *ast.File) diag.List {
+	var errs diag.List
+	ast.Walk(f, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.UnaryExpr:
+			if x.Op == token.MUL {
+				switch x.X.(type) {
+				case *ast.StructLit, *ast.ListLit:
+					errs = append(errs, &diag.Error{Pos: nodeDiagPos(file, x), Msg: "a platform's default is one value (text, a number, true or false): give each field of a struct its own default (preStop: sleep: *5 | _)"})
+				}
+			}
+		case *ast.Ellipsis:
+			if x.Type != nil {
+				errs = append(errs, &diag.Error{Pos: nodeDiagPos(file, x), Msg: "a platform cannot constrain the elements of a list ([...T]): constrain the fields around it"})
+			}
+		}
+		return true
+	}, nil)
+	return errs
 }
 
 // PlatformCUE returns the platform p as CUE, with the struct fields it
@@ -170,11 +198,13 @@ func requires(st *ast.StructLit) bool {
 
 // withPlatform unifies the service value v with platform p and #Service,
 // and gives each field the platform's default where the schema's default
-// and the platform's conflict (CUE keeps neither of two defaults that
-// disagree).
-func (s *Schema) withPlatform(p, v cue.Value) cue.Value {
+// and the platform's differ (CUE keeps neither of two defaults that
+// disagree, or the schema's when the platform's is not valid). A default
+// of the platform's that the schema refuses is an error at the platform's
+// line.
+func (s *Schema) withPlatform(pf *Platform, p, v cue.Value) (cue.Value, diag.List) {
 	u := s.service.Unify(p).Unify(v)
-	var paths []cue.Path
+	var leaves []leaf
 	var walk func(x cue.Value, at []cue.Selector, depth int)
 	walk = func(x cue.Value, at []cue.Selector, depth int) {
 		if depth > 32 {
@@ -190,33 +220,118 @@ func (s *Schema) withPlatform(p, v cue.Value) cue.Value {
 			}
 			return
 		}
-		if x.IsConcrete() {
-			return
+		if k := x.IncompleteKind(); k&(cue.StructKind|cue.ListKind) != 0 {
+			return // a platform default is a single value (PlatformSyntax)
 		}
-		if _, ok := x.Default(); ok {
-			return
-		}
-		paths = append(paths, cue.MakePath(at...))
+		leaves = append(leaves, leaf{path: at, value: x})
 	}
 	walk(u, nil, 0)
-	if len(paths) == 0 {
-		return u
+	if len(leaves) == 0 {
+		return u, nil
 	}
-	// The platform's own value at each undecided path: the platform
-	// unified with a skeleton that has those fields, so that its pattern
-	// constraints (processes: [_]: ...) reach them.
-	skeleton := s.ctx.CompileString("{}")
-	top := s.ctx.CompileString("_")
-	for _, path := range paths {
-		skeleton = skeleton.FillPath(path, top)
+	// The platform's own value at each leaf: the platform unified with a
+	// skeleton that has those fields, so that its pattern constraints
+	// (processes: [_]: ...) reach them. Built as one expression: filling
+	// paths one by one costs a unification each.
+	skeleton := &tree{}
+	for _, l := range leaves {
+		skeleton.add(l.path, ast.NewIdent("_"))
 	}
-	pu := p.Unify(skeleton)
-	for _, path := range paths {
-		if d, ok := pu.LookupPath(path).Default(); ok && d.IsConcrete() {
-			u = u.FillPath(path, d)
+	pu := p.Unify(s.ctx.BuildExpr(skeleton.expr()))
+	fills := &tree{}
+	var errs diag.List
+	for _, l := range leaves {
+		if v.LookupPath(cue.MakePath(l.path...)).Exists() {
+			continue // the service's own value wins
 		}
+		pd, ok := pu.LookupPath(cue.MakePath(l.path...)).Default()
+		if !ok || !pd.IsConcrete() {
+			continue
+		}
+		if d, ok := l.value.Default(); ok && d.Equals(pd) {
+			continue
+		}
+		if l.value.IsConcrete() && l.value.Equals(pd) {
+			continue
+		}
+		path := cue.MakePath(l.path...)
+		if err := u.LookupPath(path).Unify(pd).Validate(); err != nil {
+			errs = append(errs, badDefault(pf, u, l.path, pd))
+			continue
+		}
+		syn, ok := pd.Syntax(cue.Final()).(ast.Expr)
+		if !ok {
+			continue
+		}
+		fills.add(l.path, syn)
 	}
-	return u
+	if len(errs) > 0 {
+		return u, errs
+	}
+	if len(fills.keys) == 0 {
+		return u, nil
+	}
+	return u.Unify(s.ctx.BuildExpr(fills.expr())), nil
+}
+
+type leaf struct {
+	path  []cue.Selector
+	value cue.Value
+}
+
+// badDefault is the error of a platform default pd at path that the
+// schema refuses (u is the service unified with the schema): at the
+// platform's line.
+func badDefault(pf *Platform, u cue.Value, path []cue.Selector, pd cue.Value) *diag.Error {
+	at := diag.Pos{File: pf.File, Line: 1, Col: 1}
+	if p := pd.Pos(); p.Filename() == pf.File {
+		at = pos(p)
+	}
+	elems := make([]string, len(path))
+	for i, sel := range path {
+		elems[i] = sel.Unquoted()
+	}
+	msg := invalidMsg
+	if m := fieldMsg(u, elems); m != "" {
+		msg = m
+	}
+	return &diag.Error{Pos: at, Msg: fmt.Sprintf("the platform's default %s for %s %s", formatValue(pd), strings.Join(elems, "."), msg)}
+}
+
+// tree builds a struct expression from values at paths.
+type tree struct {
+	keys  []string
+	sub   map[string]*tree
+	value ast.Expr
+}
+
+func (t *tree) add(path []cue.Selector, x ast.Expr) {
+	if len(path) == 0 {
+		t.value = x
+		return
+	}
+	if t.sub == nil {
+		t.sub = map[string]*tree{}
+	}
+	k := path[0].Unquoted()
+	c, ok := t.sub[k]
+	if !ok {
+		c = &tree{}
+		t.sub[k] = c
+		t.keys = append(t.keys, k)
+	}
+	c.add(path[1:], x)
+}
+
+func (t *tree) expr() ast.Expr {
+	if t.value != nil {
+		return t.value
+	}
+	st := &ast.StructLit{}
+	for _, k := range t.keys {
+		st.Elts = append(st.Elts, &ast.Field{Label: ast.NewString(k), Value: t.sub[k].expr()})
+	}
+	return st
 }
 
 // platformNote is the platform line (FILE:LINE:COL) that set the

@@ -186,7 +186,7 @@ func checkSchedules(file string, user cue.Value, errs diag.List) diag.List {
 	if err != nil {
 		return errs
 	}
-	checked := map[string]bool{}
+	checked := map[string]bool{} // paths with a problem found here
 	var found diag.List
 	for it.Next() {
 		if !it.Selector().IsString() {
@@ -203,8 +203,8 @@ func checkSchedules(file string, user cue.Value, errs diag.List) diag.List {
 				continue // absent, or not a string: CUE's errors say so
 			}
 			path := "schedules." + name + "." + f.field
-			checked[path] = true
 			if msg := f.problem(s); msg != "" {
+				checked[path] = true
 				found = append(found, &diag.Error{Pos: valuePos(file, v), Path: path, Msg: msg})
 			}
 		}
