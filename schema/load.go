@@ -141,7 +141,7 @@ func (s *Schema) LoadWith(file string, src []byte, lim Limits, p *Platform) (*Se
 		}
 		platform = p.File
 	}
-	if errs := checkSchedules(file, u, s.validate(file, platform, v, u)); len(errs) > 0 {
+	if errs := checkSchedules(file, v, u, s.validate(file, platform, v, u)); len(errs) > 0 {
 		return nil, errs
 	}
 	name, err := u.LookupPath(cue.ParsePath("name")).String()

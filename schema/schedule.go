@@ -180,13 +180,14 @@ func quoteShort(s string) string {
 // service file sets as a string with CheckSchedule's rules, at the
 // position of the value. Those rules are the authority on these fields:
 // errs loses any error CUE reported at a field checked here (CUE's
-// pattern only describes a schedule's shape), and gains the check's.
-func checkSchedules(file string, user cue.Value, errs diag.List) diag.List {
-	it, err := user.LookupPath(cue.MakePath(cue.Str("schedules"))).Fields()
+// pattern only describes a schedule's shape) but a platform's, and gains
+// the check's. A value a platform default gave is checked too.
+func checkSchedules(file string, user, u cue.Value, errs diag.List) diag.List {
+	it, err := u.LookupPath(cue.MakePath(cue.Str("schedules"))).Fields()
 	if err != nil {
 		return errs
 	}
-	checked := map[string]bool{} // paths with a problem found here
+	checked := map[string]bool{}
 	var found diag.List
 	for it.Next() {
 		if !it.Selector().IsString() {
@@ -197,14 +198,19 @@ func checkSchedules(file string, user cue.Value, errs diag.List) diag.List {
 			field   string
 			problem func(string) string
 		}{{"schedule", scheduleProblem}, {"timeZone", timeZoneProblem}} {
-			v := it.Value().LookupPath(cue.MakePath(cue.Str(f.field)))
+			// The service's own value; failing that, the one a platform
+			// default gave it.
+			v := user.LookupPath(cue.MakePath(cue.Str("schedules"), it.Selector(), cue.Str(f.field)))
+			if !v.Exists() {
+				v = it.Value().LookupPath(cue.MakePath(cue.Str(f.field)))
+			}
 			s, err := v.String()
 			if err != nil {
 				continue // absent, or not a string: CUE's errors say so
 			}
 			path := "schedules." + name + "." + f.field
+			checked[path] = true
 			if msg := f.problem(s); msg != "" {
-				checked[path] = true
 				found = append(found, &diag.Error{Pos: valuePos(file, v), Path: path, Msg: msg})
 			}
 		}
@@ -212,7 +218,9 @@ func checkSchedules(file string, user cue.Value, errs diag.List) diag.List {
 	if len(checked) == 0 {
 		return errs
 	}
-	errs = slices.DeleteFunc(slices.Clone(errs), func(e *diag.Error) bool { return checked[e.Path] })
+	// A platform's constraint on the field (timeZone: "UTC") is not the
+	// schema's pattern: its error stays.
+	errs = slices.DeleteFunc(slices.Clone(errs), func(e *diag.Error) bool { return checked[e.Path] && !strings.Contains(e.Msg, " (set by ") })
 	return append(errs, found...).Sort()
 }
 
