@@ -98,3 +98,25 @@ func BenchmarkRenderCorpus(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderRealistic renders 50 services of the realistic corpus
+// (internal/corpus.Realistic) in every environment in-process: where the
+// per-environment cost of issue 23 shows.
+func BenchmarkRenderRealistic(b *testing.B) {
+	srcs := make([]generate.Source, 50)
+	for i := range srcs {
+		srcs[i] = generate.Source{File: fmt.Sprintf("svc-%04d/service.yaml", i), Data: corpus.Realistic(i)}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		results, err := generate.Run(srcs, generate.Options{AllEnvs: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range results {
+			if _, err := generate.YAML(r.Objects); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
