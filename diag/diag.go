@@ -183,3 +183,13 @@ func unprintable(r rune) bool {
 	}
 	return false
 }
+
+// HasFile reports whether an error of l is in file.
+func (l List) HasFile(file string) bool {
+	for _, e := range l {
+		if e.Pos.File == file {
+			return true
+		}
+	}
+	return false
+}

@@ -131,17 +131,18 @@ func (s *Schema) LoadWith(file string, src []byte, lim Limits, p *Platform) (*Se
 		return nil, err
 	}
 	u, platform := s.service.Unify(v), ""
+	var errs diag.List // what the platform refuses of the service
 	if p != nil {
-		pv, errs := s.compilePlatform(p)
-		if len(errs) > 0 {
-			return nil, errs
+		pv, perrs := s.compilePlatform(p)
+		if len(perrs) > 0 {
+			return nil, perrs
 		}
-		if u, errs = s.withPlatform(p, pv, v); len(errs) > 0 {
-			return nil, errs.Sort()
+		if u, errs = s.withPlatform(file, p, pv, v); errs.HasFile(p.File) {
+			return nil, errs.Sort() // the platform's own mistakes
 		}
 		platform = p.File
 	}
-	if errs := checkSchedules(file, v, u, s.validate(file, platform, v, u)); len(errs) > 0 {
+	if errs := checkSchedules(file, v, u, withPlatformErrors(s.validate(file, platform, v, u), errs)); len(errs) > 0 {
 		return nil, errs
 	}
 	name, err := u.LookupPath(cue.ParsePath("name")).String()

@@ -202,7 +202,7 @@ func requires(st *ast.StructLit) bool {
 // disagree, or the schema's when the platform's is not valid). A default
 // of the platform's that the schema refuses is an error at the platform's
 // line.
-func (s *Schema) withPlatform(pf *Platform, p, v cue.Value) (cue.Value, diag.List) {
+func (s *Schema) withPlatform(file string, pf *Platform, p, v cue.Value) (cue.Value, diag.List) {
 	u := s.service.Unify(p).Unify(v)
 	var leaves []leaf
 	var walk func(x cue.Value, at []cue.Selector, depth int)
@@ -225,7 +225,18 @@ func (s *Schema) withPlatform(pf *Platform, p, v cue.Value) (cue.Value, diag.Lis
 		}
 		leaves = append(leaves, leaf{path: at, value: x})
 	}
-	walk(u, nil, 0)
+	var plain cue.Value // the service with the schema alone, when needed
+	if u.IncompleteKind() == cue.StructKind {
+		walk(u, nil, 0)
+	} else {
+		// A conflict took the whole value: find the fields where the
+		// service is without the platform.
+		plain = s.service.Unify(v)
+		walk(plain, nil, 0)
+		for i := range leaves {
+			leaves[i].value = u.LookupPath(cue.MakePath(leaves[i].path...))
+		}
+	}
 	if len(leaves) == 0 {
 		return u, nil
 	}
@@ -241,11 +252,34 @@ func (s *Schema) withPlatform(pf *Platform, p, v cue.Value) (cue.Value, diag.Lis
 	fills := &tree{}
 	var errs diag.List
 	for _, l := range leaves {
-		if v.LookupPath(cue.MakePath(l.path...)).Exists() {
-			continue // the service's own value wins
+		path := cue.MakePath(l.path...)
+		pv := pu.LookupPath(path)
+		if uv := v.LookupPath(path); uv.Exists() {
+			// The service's own value wins, if the platform allows it.
+			if uv.IsConcrete() && pv.Unify(uv).Validate(cue.Concrete(true)) != nil {
+				errs = append(errs, broken(file, pf, l.path, pv, valuePos(file, uv), uv))
+			}
+			continue
 		}
-		pd, ok := pu.LookupPath(cue.MakePath(l.path...)).Default()
+		pd, ok := pv.Default()
 		if !ok || !pd.IsConcrete() {
+			if l.value.IsConcrete() {
+				continue
+			}
+			if _, ok := l.value.Default(); ok {
+				continue
+			}
+			// Undecided: the platform's constraint may refuse the
+			// schema's default (replicas: >=2 against *1).
+			if !plain.Exists() {
+				plain = s.service.Unify(v)
+			}
+			if sd, ok := plain.LookupPath(path).Default(); ok && sd.IsConcrete() && pv.Unify(sd).Validate(cue.Concrete(true)) != nil {
+				d := broken(file, pf, l.path, pv, s.position(file, v, unquoted(l.path), nil), sd)
+				d.Msg = "needs a value: the schema's default " + d.Msg + "; write one, or give the platform's constraint a default"
+				d.Msg = strings.Replace(d.Msg, "must", "does not satisfy the platform: it must", 1)
+				errs = append(errs, d)
+			}
 			continue
 		}
 		if d, ok := l.value.Default(); ok && d.Equals(pd) {
@@ -254,7 +288,6 @@ func (s *Schema) withPlatform(pf *Platform, p, v cue.Value) (cue.Value, diag.Lis
 		if l.value.IsConcrete() && l.value.Equals(pd) {
 			continue
 		}
-		path := cue.MakePath(l.path...)
 		if err := u.LookupPath(path).Unify(pd).Validate(); err != nil {
 			errs = append(errs, badDefault(pf, u, l.path, pd))
 			continue
@@ -287,15 +320,50 @@ func badDefault(pf *Platform, u cue.Value, path []cue.Selector, pd cue.Value) *d
 	if p := pd.Pos(); p.Filename() == pf.File {
 		at = pos(p)
 	}
-	elems := make([]string, len(path))
-	for i, sel := range path {
-		elems[i] = sel.Unquoted()
-	}
+	elems := unquoted(path)
 	msg := invalidMsg
 	if m := fieldMsg(u, elems); m != "" {
 		msg = m
 	}
 	return &diag.Error{Pos: at, Msg: fmt.Sprintf("the platform's default %s for %s %s", formatValue(pd), strings.Join(elems, "."), msg)}
+}
+
+// broken is the error of value x at path (the service's, at the
+// position at, or the schema's default) that the platform's constraint pv
+// refuses: the value (unless it is where a secret belongs), the
+// constraint as the platform writes it, and its line.
+func broken(file string, pf *Platform, path []cue.Selector, pv cue.Value, at diag.Pos, x cue.Value) *diag.Error {
+	elems := unquoted(path)
+	what := formatValue(x)
+	if secretField(elems) {
+		what = "the value (not shown)"
+	}
+	rule := "constraint"
+	if src, ok := pv.Source().(*ast.Field); ok {
+		rule = formatNode(src.Value)
+	} else if src, ok := pv.Source().(ast.Expr); ok {
+		rule = formatNode(src)
+	}
+	words := "breaks the platform's " + rule
+	switch {
+	case pv.IsConcrete():
+		words = "must be " + formatValue(pv)
+	case boundWords(rule) != "":
+		words = boundWords(rule)
+	}
+	d := &diag.Error{Pos: at, Path: strings.Join(elems, "."), Msg: what + " " + words}
+	if p := pv.Pos(); p.Filename() == pf.File {
+		d.Msg += fmt.Sprintf(" (set by %s:%d:%d)", pf.File, p.Line(), p.Column())
+	}
+	return d
+}
+
+func unquoted(path []cue.Selector) []string {
+	elems := make([]string, len(path))
+	for i, sel := range path {
+		elems[i] = sel.Unquoted()
+	}
+	return elems
 }
 
 // tree builds a struct expression from values at paths.
@@ -382,4 +450,19 @@ func stripPackage(src string) string {
 		out = append(out, l)
 	}
 	return strings.TrimLeft(strings.Join(out, "\n"), "\n")
+}
+
+// withPlatformErrors adds the errors withPlatform found (the platform's
+// constraints broken, said in the platform's terms) to CUE's, in place
+// of CUE's at the same fields.
+func withPlatformErrors(validated, platform diag.List) diag.List {
+	if len(platform) == 0 {
+		return validated
+	}
+	at := map[string]bool{}
+	for _, e := range platform {
+		at[e.Path] = true
+	}
+	out := slices.DeleteFunc(slices.Clone(validated), func(e *diag.Error) bool { return at[e.Path] })
+	return append(out, platform...).Sort()
 }
