@@ -9,6 +9,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
@@ -75,11 +76,30 @@ func (s *Schema) buildPlatform(p *Platform) (cue.Value, diag.List) {
 		return cue.Value{}, diag.List{{Pos: diag.Pos{File: p.File, Line: 1, Col: 1}, Msg: "a platform file holds the fields of a service file (a struct)"}}
 	}
 	// Fields the schema does not know, values of the wrong type: errors
-	// of the platform itself, whatever service it meets.
-	if err := s.service.Unify(v).Validate(); err != nil {
+	// of the platform itself, whatever service it meets. Checked as
+	// written, its structs regular, so that a mistake in a struct only
+	// some services have (ingress: className: 5) is found at once.
+	written := v
+	if raw, err := parser.ParseFile(p.File, p.Data, parser.ParseComments); err == nil {
+		if w := s.ctx.BuildFile(raw); w.Err() == nil {
+			written = w
+		}
+	}
+	uw := s.service.Unify(written)
+	if err := uw.Validate(); err != nil {
 		var errs diag.List
-		for _, d := range s.validate(p.File, "", v, s.service.Unify(v)) {
-			if d.Pos.File == p.File {
+		for _, e := range cueerrors.Errors(err) {
+			if format, args := e.Msg(); schemaMsg(format, args) != "" {
+				continue // a rule on a whole service (an ingress and its paths)
+			}
+			d := s.translate(p.File, "", written, uw, e)
+			if d == nil {
+				continue
+			}
+			// At a line of the platform; an error placed at its first
+			// character is one no line of it explains (a struct it
+			// writes lacks what the schema requires of it).
+			if d.Pos.File == p.File && (d.Pos.Line != 1 || d.Pos.Col != 1) {
 				errs = append(errs, d)
 			}
 		}
