@@ -99,7 +99,8 @@ func (s *Schema) buildPlatform(p *Platform) (cue.Value, diag.List) {
 			// At a line of the platform; an error placed at its first
 			// character is one no line of it explains (a struct it
 			// writes lacks what the schema requires of it).
-			if d.Pos.File == p.File && (d.Pos.Line != 1 || d.Pos.Col != 1) {
+			first := d.Pos.Line == 1 && d.Pos.Col == 1 && platformNote(p.File, cueerrors.Positions(e)) != p.File+":1:1"
+			if d.Pos.File == p.File && !first {
 				errs = append(errs, d)
 			}
 		}
@@ -115,12 +116,15 @@ func (s *Schema) buildPlatform(p *Platform) (cue.Value, diag.List) {
 // (!): so a platform constrains the structs a service has without adding
 // them to services that do not.
 func PlatformSyntax(p *Platform) (*ast.File, error) {
+	if i := binaryOffset(p.Data); i >= 0 {
+		return nil, diag.List{{Pos: diag.At(p.File, p.Data, i), Msg: "not a text file: a platform file is UTF-8 CUE"}}
+	}
 	f, err := parser.ParseFile(p.File, p.Data, parser.ParseComments)
 	if err != nil {
-		return nil, err
+		return nil, toDiag(p.File, err, "")
 	}
 	if err := checkCUEFile(p.File, f); err != nil {
-		return nil, err
+		return nil, toDiag(p.File, err, "")
 	}
 	for _, d := range f.Decls {
 		if _, ok := d.(*ast.Package); ok {
@@ -128,7 +132,7 @@ func PlatformSyntax(p *Platform) (*ast.File, error) {
 		}
 		if _, ok := d.(*ast.Field); !ok {
 			if _, ok := d.(*ast.CommentGroup); !ok {
-				return nil, diag.List{{Pos: nodeDiagPos(p.File, d), Msg: "a platform file holds fields, as a service file does (no imports, embeddings or comprehensions at its top level)"}}
+				return nil, diag.List{{Pos: nodeDiagPos(p.File, d), Msg: "a platform file holds fields, as a service file does (no imports, embeddings, let clauses or comprehensions at its top level)"}}
 			}
 		}
 	}
@@ -485,4 +489,11 @@ func withPlatformErrors(validated, platform diag.List) diag.List {
 	}
 	out := slices.DeleteFunc(slices.Clone(validated), func(e *diag.Error) bool { return at[e.Path] })
 	return append(out, platform...).Sort()
+}
+
+// CheckPlatform reports the platform p's own mistakes (syntax, fields the
+// schema does not know, values of the wrong type), as vet would.
+func (s *Schema) CheckPlatform(p *Platform) error {
+	_, errs := s.compilePlatform(p)
+	return errs.Err()
 }

@@ -55,6 +55,15 @@ alone.
 				}
 				platform = p
 			}
+			if platform != nil {
+				s, err := schema.Default()
+				if err != nil {
+					return err
+				}
+				if err := s.CheckPlatform(platform); err != nil {
+					return err
+				}
+			}
 			switch format {
 			case "cue":
 				out := schema.CUE()
