@@ -79,8 +79,12 @@ func (s *Schema) buildPlatform(p *Platform) (cue.Value, diag.List) {
 	// of the platform itself, whatever service it meets. Checked as
 	// written, its structs regular, so that a mistake in a struct only
 	// some services have (ingress: className: 5) is found at once.
+	// Its patterns are checked on a field of a made-up name, and its
+	// defaults as its values, so that a mistake under processes: [_] or
+	// in a default is found here, once, and not in every service.
 	written := v
 	if raw, err := parser.ParseFile(p.File, p.Data, parser.ParseComments); err == nil {
+		instantiate(raw)
 		if w := s.ctx.BuildFile(raw); w.Err() == nil {
 			written = w
 		}
@@ -92,10 +96,15 @@ func (s *Schema) buildPlatform(p *Platform) (cue.Value, diag.List) {
 			if format, args := e.Msg(); schemaMsg(format, args) != "" {
 				continue // a rule on a whole service (an ingress and its paths)
 			}
+			if elems := e.Path(); len(elems) > 0 && elems[len(elems)-1] == checkName {
+				continue // the made-up name is not one the map takes
+			}
 			d := s.translate(p.File, "", written, uw, e)
 			if d == nil {
 				continue
 			}
+			d.Path = strings.ReplaceAll(strings.ReplaceAll(d.Path, `"`+checkName+`"`, checkName), checkName, "<name>")
+			d.Msg = strings.ReplaceAll(d.Msg, checkName, "<name>")
 			// At a line of the platform; an error placed at its first
 			// character is one no line of it explains (a struct it
 			// writes lacks what the schema requires of it).
@@ -152,11 +161,8 @@ func unsupported(file string, f *ast.File) diag.List {
 	ast.Walk(f, func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.UnaryExpr:
-			if x.Op == token.MUL {
-				switch x.X.(type) {
-				case *ast.StructLit, *ast.ListLit:
-					errs = append(errs, &diag.Error{Pos: nodeDiagPos(file, x), Msg: "a platform's default is one value (text, a number, true or false): give each field of a struct its own default (preStop: sleep: *5 | _)"})
-				}
+			if x.Op == token.MUL && !isLiteralExpr(x.X) {
+				errs = append(errs, &diag.Error{Pos: nodeDiagPos(file, x), Msg: "a platform's default is one literal value (text, a number, true or false): give each field of a struct its own default (preStop: sleep: *5 | _)"})
 			}
 		case *ast.Ellipsis:
 			if x.Type != nil {
@@ -181,6 +187,57 @@ func PlatformCUE(p *Platform) ([]byte, error) {
 func nodeDiagPos(file string, n ast.Node) diag.Pos {
 	p := n.Pos()
 	return diag.Pos{File: file, Line: p.Line(), Col: p.Column()}
+}
+
+// checkName is the name a platform's patterns are checked on.
+const checkName = "platform-check"
+
+// instantiate turns the platform f into what it says of one service: each
+// pattern ([_]: ...) a field named checkName, each default (*x | y) its
+// value x.
+func instantiate(f *ast.File) {
+	ast.Walk(f, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.Field:
+			if _, ok := x.Label.(*ast.ListLit); ok {
+				x.Label = ast.NewString(checkName)
+			}
+			x.Value = defaultOf(x.Value)
+		}
+		return true
+	}, nil)
+}
+
+// defaultOf returns the default of a disjunction with one (*x | y), or x.
+func defaultOf(x ast.Expr) ast.Expr {
+	b, ok := x.(*ast.BinaryExpr)
+	if !ok || b.Op != token.OR {
+		return x
+	}
+	for _, alt := range []ast.Expr{b.X, b.Y} {
+		if u, ok := alt.(*ast.UnaryExpr); ok && u.Op == token.MUL {
+			return u.X
+		}
+	}
+	if l := defaultOf(b.X); l != b.X {
+		return l
+	}
+	return x
+}
+
+// isLiteralExpr reports whether x is a literal scalar: text, a number (signed),
+// true, false or null.
+func isLiteralExpr(x ast.Expr) bool {
+	switch x := x.(type) {
+	case *ast.BasicLit:
+		return true
+	case *ast.Ident:
+		return x.Name == "true" || x.Name == "false" || x.Name == "null"
+	case *ast.UnaryExpr:
+		_, ok := x.X.(*ast.BasicLit)
+		return ok && (x.Op == token.SUB || x.Op == token.ADD)
+	}
+	return false
 }
 
 // optionalStructs makes optional each regular field among decls whose
@@ -226,7 +283,7 @@ func requires(st *ast.StructLit) bool {
 // disagree, or the schema's when the platform's is not valid). A default
 // of the platform's that the schema refuses is an error at the platform's
 // line.
-func (s *Schema) withPlatform(file string, pf *Platform, p, v cue.Value) (cue.Value, diag.List) {
+func (s *Schema) withPlatform(file string, pf *Platform, p, v cue.Value) (out cue.Value, errs diag.List) {
 	u := s.service.Unify(p).Unify(v)
 	var leaves []leaf
 	var walk func(x cue.Value, at []cue.Selector, depth int)
@@ -244,7 +301,7 @@ func (s *Schema) withPlatform(file string, pf *Platform, p, v cue.Value) (cue.Va
 			}
 			return
 		}
-		if k := x.IncompleteKind(); k&(cue.StructKind|cue.ListKind) != 0 {
+		if k := x.IncompleteKind(); k&(cue.StructKind|cue.ListKind) != 0 || len(at) == 0 {
 			return // a platform default is a single value (PlatformSyntax)
 		}
 		leaves = append(leaves, leaf{path: at, value: x})
@@ -264,6 +321,16 @@ func (s *Schema) withPlatform(file string, pf *Platform, p, v cue.Value) (cue.Va
 	if len(leaves) == 0 {
 		return u, nil
 	}
+	defer func() {
+		if plain.Exists() && len(errs) > 0 {
+			// What the platform refuses explains the conflict; the rest
+			// is the service against the schema alone (the conflicting
+			// whole would report every field as wanting a value), and
+			// the fields the platform requires that the service lacks.
+			out = plain
+			errs = append(errs, s.missing(file, pf, v)...)
+		}
+	}()
 	// The platform's own value at each leaf: the platform unified with a
 	// skeleton that has those fields, so that its pattern constraints
 	// (processes: [_]: ...) reach them. Built as one expression: filling
@@ -274,13 +341,12 @@ func (s *Schema) withPlatform(file string, pf *Platform, p, v cue.Value) (cue.Va
 	}
 	pu := p.Unify(s.ctx.BuildExpr(skeleton.expr()))
 	fills := &tree{}
-	var errs diag.List
 	for _, l := range leaves {
 		path := cue.MakePath(l.path...)
 		pv := pu.LookupPath(path)
 		if uv := v.LookupPath(path); uv.Exists() {
 			// The service's own value wins, if the platform allows it.
-			if uv.IsConcrete() && pv.Unify(uv).Validate(cue.Concrete(true)) != nil {
+			if k := uv.Kind(); k&(cue.StructKind|cue.ListKind) == 0 && uv.IsConcrete() && pv.Unify(uv).Validate(cue.Concrete(true)) != nil {
 				errs = append(errs, broken(file, pf, l.path, pv, valuePos(file, uv), uv))
 			}
 			continue
@@ -359,7 +425,7 @@ func badDefault(pf *Platform, u cue.Value, path []cue.Selector, pd cue.Value) *d
 func broken(file string, pf *Platform, path []cue.Selector, pv cue.Value, at diag.Pos, x cue.Value) *diag.Error {
 	elems := unquoted(path)
 	what := formatValue(x)
-	if secretField(elems) {
+	if secretField(elems) || x.Kind()&(cue.StructKind|cue.ListKind) != 0 {
 		what = "the value (not shown)"
 	}
 	rule := "constraint"
@@ -496,4 +562,38 @@ func withPlatformErrors(validated, platform diag.List) diag.List {
 func (s *Schema) CheckPlatform(p *Platform) error {
 	_, errs := s.compilePlatform(p)
 	return errs.Err()
+}
+
+// missing reports the fields platform pf requires (name!: ...) outside
+// its patterns that the service v does not write.
+func (s *Schema) missing(file string, pf *Platform, v cue.Value) diag.List {
+	f, err := parser.ParseFile(pf.File, pf.Data)
+	if err != nil {
+		return nil
+	}
+	var errs diag.List
+	var walk func(decls []ast.Decl, at []string)
+	walk = func(decls []ast.Decl, at []string) {
+		for _, d := range decls {
+			fd, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			name, _, err := ast.LabelName(fd.Label)
+			if err != nil {
+				continue // a pattern, or a label computed
+			}
+			path := append(slices.Clip(at), name)
+			if fd.Constraint == token.NOT && !v.LookupPath(cue.MakePath(selectors(path)...)).Exists() {
+				p := fd.Label.Pos()
+				errs = append(errs, &diag.Error{Pos: s.position(file, v, path, nil), Path: cue.MakePath(selectors(path)...).String(),
+					Msg: fmt.Sprintf("is required by %s:%d:%d", pf.File, p.Line(), p.Column())})
+			}
+			if st, ok := fd.Value.(*ast.StructLit); ok {
+				walk(st.Elts, path)
+			}
+		}
+	}
+	walk(f.Decls, nil)
+	return errs
 }
