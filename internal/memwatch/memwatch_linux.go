@@ -1,0 +1,51 @@
+//go:build linux && (amd64 || arm64)
+
+package memwatch
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// stackSize is the watcher thread's stack: it runs no Go code and takes no
+// signal, so the kernel never writes to it; it is there because a thread
+// must have one of its own.
+const stackSize = 64 << 10
+
+// clone makes the watcher thread, which runs watch over s on the stack
+// ending at stack; it returns the thread's id or a negative errno.
+//
+//go:noescape
+func clone(s *shared, stack uintptr) int64
+
+func start(limit, hard uint64) (*Watcher, error) {
+	fd, err := syscall.Open("/proc/self/statm", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	size := int(unsafe.Sizeof(shared{})) + stackSize
+	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS)
+	if err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("memwatch: %v", err)
+	}
+	page := uint64(os.Getpagesize())
+	s := (*shared)(unsafe.Pointer(&mem[0]))
+	s.fd = int32(fd)
+	s.limit = limit / page
+	s.hard = hard / page
+	s.grace = uint64(Grace / PollInterval)
+	s.sigAll = ^uint64(0)
+	s.sleep = [2]int64{0, int64(PollInterval)}
+	// The mapping is never unmapped: the thread uses it until the process
+	// ends.
+	stack := uintptr(unsafe.Pointer(&mem[len(mem)-1])) + 1
+	if tid := clone(s, stack&^15); tid < 0 {
+		syscall.Munmap(mem)
+		syscall.Close(fd)
+		return nil, fmt.Errorf("memwatch: clone: %v", syscall.Errno(-tid))
+	}
+	return &Watcher{s: s, pageSize: page}, nil
+}
