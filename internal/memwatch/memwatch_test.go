@@ -108,7 +108,6 @@ func run(t *testing.T, c, file string) (int, string, int64) {
 	return cmd.ProcessState.ExitCode(), stderr.String(), ru.Maxrss << 10
 }
 
-
 // TestWatcherStopsOneAllocation: one allocation of 1 GiB, filled by a copy
 // that the runtime cannot preempt, ends with the watcher's message and
 // exit status 2, within a tenth of the limit, and the tracked file is
