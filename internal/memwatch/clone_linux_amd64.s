@@ -53,7 +53,7 @@ TEXT ·clone(SB),NOSPLIT,$0-24
 	RET
 
 	// The watcher. R12: s; R13: the resident set read, in pages; R14:
-	// polls in a row past the limit.
+	// nanoseconds slept past the limit.
 watch:
 	XORQ	R14, R14
 loop:
@@ -108,12 +108,28 @@ parsed:
 	JNE	under
 	CMPQ	R13, shared_limit(R12)
 	JLS	under
-	INCQ	R14
+	ADDQ	shared_sleep+8(R12), R14
 	CMPQ	R14, shared_grace(R12)
 	JHS	fire
-	JMP	loop
+	JMP	pace
 under:
 	XORQ	R14, R14
+
+	// The next sleep: nsPage for each page of distance to the hard limit
+	// (R13 is at most hard here), within minPoll and maxPoll.
+pace:
+	MOVQ	shared_hard(R12), AX
+	SUBQ	R13, AX
+	MOVQ	shared_maxPoll(R12), BX
+	CMPQ	AX, shared_farPages(R12)
+	JHS	sleep
+	IMULQ	shared_nsPage(R12), AX
+	MOVQ	AX, BX
+	CMPQ	BX, shared_minPoll(R12)
+	JHS	sleep
+	MOVQ	shared_minPoll(R12), BX
+sleep:
+	MOVQ	BX, shared_sleep+8(R12)
 	JMP	loop
 
 	// Take the stop (AX: the state read, armed or stopping), remove the

@@ -52,7 +52,7 @@ TEXT ·clone(SB),NOSPLIT,$0-24
 	RET
 
 	// The watcher. R19: s; R20: the resident set read, in pages; R21:
-	// polls in a row past the limit.
+	// nanoseconds slept past the limit.
 watch:
 	MOVD	$0, R21
 loop:
@@ -113,13 +113,33 @@ parsed:
 	MOVD	shared_limit(R19), R3
 	CMP	R3, R20
 	BLS	under
-	ADD	$1, R21
+	MOVD	(shared_sleep+8)(R19), R3
+	ADD	R3, R21
 	MOVD	shared_grace(R19), R3
 	CMP	R3, R21
 	BHS	fire
-	B	loop
+	B	pace
 under:
 	MOVD	$0, R21
+
+	// The next sleep: nsPage for each page of distance to the hard limit
+	// (R20 is at most hard here), within minPoll and maxPoll.
+pace:
+	MOVD	shared_hard(R19), R3
+	SUB	R20, R3
+	MOVD	shared_maxPoll(R19), R4
+	MOVD	shared_farPages(R19), R5
+	CMP	R5, R3
+	BHS	sleep
+	MOVD	shared_nsPage(R19), R5
+	MUL	R5, R3
+	MOVD	R3, R4
+	MOVD	shared_minPoll(R19), R5
+	CMP	R5, R4
+	BHS	sleep
+	MOVD	R5, R4
+sleep:
+	MOVD	R4, (shared_sleep+8)(R19)
 	B	loop
 
 	// Take the stop (R5: the state read, armed or stopping), remove the

@@ -7,12 +7,13 @@
 // that fills the new memory (a copy cannot be preempted), and the watching
 // goroutine waits with everything else. Start makes an operating-system
 // thread of its own (clone, in assembly) that runs no Go code, blocks
-// every signal and never takes part in a stop of the world. Every
-// PollInterval it reads the process's resident set (/proc/self/statm);
-// when that passes the hard limit, or stays past the limit for Grace while
-// no one has taken the stop over (Claim), it removes the files registered
-// with Track, writes the message last given to SetMessage on standard
-// error and ends the process with exit status 2 (exit_group).
+// every signal and never takes part in a stop of the world. It reads the
+// process's resident set (/proc/self/statm) as often as the distance to
+// the hard limit requires (see MaxGrowth); when the set passes the hard
+// limit, or stays past the limit for Grace while no one has taken the stop
+// over (Claim), it removes the files registered with Track, writes the
+// message last given to SetMessage on standard error and ends the process
+// with exit status 2 (exit_group).
 //
 // The Go side stays in charge while it can run: it reads RSS, stops the
 // run itself past the limit, with the cleanups it can do and the watcher
@@ -29,11 +30,19 @@ import (
 	"time"
 )
 
-// PollInterval is how often the watcher reads the resident set. Copying
-// into fresh memory grows it by some 2 to 4 GB a second on the machines
-// measured (BENCHMARKS.md), so the watcher sees a copy within a few
-// megabytes.
-const PollInterval = time.Millisecond
+// The watcher sleeps between two reads for as long as the resident set
+// would take to reach the hard limit growing at MaxGrowth bytes a
+// millisecond, within MinPoll and MaxPoll. Copying into fresh memory, the
+// fastest growth there is (each page is faulted in and written), measured
+// some 2 to 4 GB a second per thread (BENCHMARKS.md); MaxGrowth allows
+// several threads at several times that. So the watcher sees the hard
+// limit passed within MinPoll's growth, and, far from the limit, costs ten
+// reads a second (each read, with its wake-up, takes some 20 µs).
+const (
+	MinPoll   = time.Millisecond
+	MaxPoll   = 100 * time.Millisecond
+	MaxGrowth = 32 << 20
+)
 
 // Grace is how long the resident set may stay past the limit, below the
 // hard limit, before the watcher stops the process itself: time for the
@@ -69,15 +78,21 @@ type shared struct {
 	fd     int32  // /proc/self/statm, open
 	limit  uint64 // the limit, in pages
 	hard   uint64 // the hard limit, in pages
-	grace  uint64 // polls past the limit before the watcher stops the process
+	grace  uint64 // Grace, in nanoseconds
 	rss    uint64 // the last resident set read, in pages
+	// A sleep is nsPage nanoseconds for each page of distance to the hard
+	// limit, minPoll at least, maxPoll from farPages of distance on.
+	nsPage   uint64
+	farPages uint64
+	minPoll  uint64
+	maxPoll  uint64
 	polls  uint64 // how many times the watcher has read it
 	msg    uint32 // which of msgBuf holds the message
 	_      uint32
 	msgLen [2]uint64
 	sigAll uint64   // every signal, to block in the watcher
 	sigOld uint64   // the creating thread's signal mask, restored after the clone
-	sleep  [2]int64 // PollInterval, as a timespec
+	sleep  [2]int64 // the next sleep, as a timespec
 	buf    [64]byte // the statm read
 	used   [maxTracked]uint32
 	paths  [maxTracked][pathCap]byte

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -36,9 +37,12 @@ func start(limit, hard uint64) (*Watcher, error) {
 	s.fd = int32(fd)
 	s.limit = limit / page
 	s.hard = hard / page
-	s.grace = uint64(Grace / PollInterval)
+	s.grace = uint64(Grace)
+	s.nsPage = max(1, page*uint64(time.Millisecond)/MaxGrowth)
+	s.minPoll, s.maxPoll = uint64(MinPoll), uint64(MaxPoll)
+	s.farPages = s.maxPoll / s.nsPage
 	s.sigAll = ^uint64(0)
-	s.sleep = [2]int64{0, int64(PollInterval)}
+	s.sleep = [2]int64{0, int64(MinPoll)}
 	// The mapping is never unmapped: the thread uses it until the process
 	// ends.
 	stack := uintptr(unsafe.Pointer(&mem[len(mem)-1])) + 1
