@@ -74,29 +74,29 @@ const (
 // neither moves nor frees it. The assembly reads its fields through the
 // offsets the compiler writes into go_asm.h.
 type shared struct {
-	state  uint32 // stateArmed, ...
-	fd     int32  // /proc/self/statm, open
-	limit  uint64 // the limit, in pages
-	hard   uint64 // the hard limit, in pages
-	grace  uint64 // Grace, in nanoseconds
-	rss    uint64 // the last resident set read, in pages
+	state uint32 // stateArmed, ...
+	fd    int32  // /proc/self/statm, open
+	limit uint64 // the limit, in pages
+	hard  uint64 // the hard limit, in pages
+	grace uint64 // Grace, in nanoseconds
+	rss   uint64 // the last resident set read, in pages
 	// A sleep is nsPage nanoseconds for each page of distance to the hard
 	// limit, minPoll at least, maxPoll from farPages of distance on.
 	nsPage   uint64
 	farPages uint64
 	minPoll  uint64
 	maxPoll  uint64
-	polls  uint64 // how many times the watcher has read it
-	msg    uint32 // which of msgBuf holds the message
-	_      uint32
-	msgLen [2]uint64
-	sigAll uint64   // every signal, to block in the watcher
-	sigOld uint64   // the creating thread's signal mask, restored after the clone
-	sleep  [2]int64 // the next sleep, as a timespec
-	buf    [64]byte // the statm read
-	used   [maxTracked]uint32
-	paths  [maxTracked][pathCap]byte
-	msgBuf [2][msgCap]byte
+	polls    uint64 // how many times the watcher has read it
+	msg      uint32 // which of msgBuf holds the message
+	_        uint32
+	msgLen   [2]uint64
+	sigAll   uint64   // every signal, to block in the watcher
+	sigOld   uint64   // the creating thread's signal mask, restored after the clone
+	sleep    [2]int64 // the next sleep, as a timespec
+	buf      [64]byte // the statm read
+	used     [maxTracked]uint32
+	paths    [maxTracked][pathCap]byte
+	msgBuf   [2][msgCap]byte
 }
 
 // Watcher is a running watch. The methods of a nil *Watcher do nothing
