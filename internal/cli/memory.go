@@ -29,8 +29,9 @@ import (
 // for). It cannot keep the bound alone: one allocation far past the limit
 // starts a collection whose stop of the world waits for the copy that
 // fills the new memory, and the watchdog waits with it. So a thread
-// outside the Go runtime (package memwatch) reads the resident set every
-// millisecond and stops the process itself past the limit and a 32nd, or
+// outside the Go runtime (package memwatch) reads the resident set as
+// often as the distance to the limit requires (every millisecond near it)
+// and stops the process itself past the limit and a 32nd, or
 // when the watchdog has not acted within memwatch.Grace: with the same
 // message, which the guard keeps current (schema.OnEvaluating), after
 // removing a report's temporary file; a tree's staging directory, marked
@@ -197,8 +198,9 @@ func (g *memoryGuard) used(sample []metrics.Sample) uint64 {
 	return sample[0].Value.Uint64()
 }
 
-// watch reads the heap every memoryPoll until stop, and closes exceeded
-// the first time it is over the limit.
+// watch reads the memory (used) every memoryPoll until stop, and closes
+// exceeded the first time it is over the limit (or an evaluation is over
+// the time limit).
 func (g *memoryGuard) watch() {
 	defer close(g.watching)
 	sample := []metrics.Sample{{Name: heapMetric}}

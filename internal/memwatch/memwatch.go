@@ -32,12 +32,12 @@ import (
 
 // The watcher sleeps between two reads for as long as the resident set
 // would take to reach the hard limit growing at MaxGrowth bytes a
-// millisecond, within MinPoll and MaxPoll. Copying into fresh memory, the
-// fastest growth there is (each page is faulted in and written), measured
-// some 2 to 4 GB a second per thread (BENCHMARKS.md); MaxGrowth allows
-// several threads at several times that. So the watcher sees the hard
-// limit passed within MinPoll's growth, and, far from the limit, costs ten
-// reads a second (each read, with its wake-up, takes some 20 µs).
+// millisecond, within MinPoll and MaxPoll. Copying into fresh memory is
+// the fastest growth there is (each page is faulted in, then written), a
+// few gigabytes a second for one thread; MaxGrowth allows for several
+// threads at several times that. So the watcher sees the hard limit passed
+// within MinPoll's growth, and, far from the limit, costs ten reads a
+// second (each read, with its wake-up, takes some 20 µs).
 const (
 	MinPoll   = time.Millisecond
 	MaxPoll   = 100 * time.Millisecond
