@@ -189,10 +189,11 @@ func (g *memoryGuard) publish(files []string) {
 }
 
 // used is the memory the limit bounds: the resident set the watcher
-// thread last read, or where there is none the heap.
+// thread last read, or where there is none (or it has read none yet) the
+// heap.
 func (g *memoryGuard) used(sample []metrics.Sample) uint64 {
-	if w := g.watcher.Load(); w != nil {
-		return w.RSS()
+	if rss := g.watcher.Load().RSS(); rss > 0 {
+		return rss
 	}
 	metrics.Read(sample)
 	return sample[0].Value.Uint64()

@@ -3,6 +3,7 @@
 package memwatch
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"syscall"
@@ -25,6 +26,13 @@ func start(limit, hard uint64) (*Watcher, error) {
 	fd, err := syscall.Open("/proc/self/statm", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	// The thread reads the file as this does: where that fails (a sandbox
+	// that serves /proc its own way), it would read nothing, ever.
+	var buf [64]byte
+	if n, err := syscall.Pread(fd, buf[:], 0); err != nil || resident(buf[:max(n, 0)]) == 0 {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("%w: /proc/self/statm reads %q (%v)", ErrUnsupported, buf[:max(n, 0)], err)
 	}
 	size := int(unsafe.Sizeof(shared{})) + stackSize
 	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS)
@@ -52,4 +60,21 @@ func start(limit, hard uint64) (*Watcher, error) {
 		return nil, fmt.Errorf("memwatch: clone: %v", syscall.Errno(-tid))
 	}
 	return &Watcher{s: s, pageSize: page}, nil
+}
+
+// resident parses statm's second field, the resident set in pages, as the
+// thread does; 0 when there is none.
+func resident(statm []byte) uint64 {
+	i := bytes.IndexByte(statm, ' ')
+	if i < 0 {
+		return 0
+	}
+	var n uint64
+	for _, c := range statm[i+1:] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n
 }
