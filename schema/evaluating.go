@@ -3,6 +3,7 @@ package schema
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +36,7 @@ func Evaluating(file string) (done func()) {
 	if f == nil {
 		f = &inFlight{start: time.Now()}
 		evaluating.files[file] = f
+		changed()
 	}
 	f.n++
 	evaluating.Unlock()
@@ -45,8 +47,38 @@ func Evaluating(file string) (done func()) {
 			defer evaluating.Unlock()
 			if f.n--; f.n <= 0 && evaluating.files[file] == f {
 				delete(evaluating.files, file)
+				changed()
 			}
 		})
+	}
+}
+
+// onChange is the function OnEvaluating set, or nil.
+var onChange atomic.Pointer[func(files []string)]
+
+// OnEvaluating makes each change of the set of service files in evaluation
+// call fn with the new set, sorted, before Evaluating or its done returns:
+// a process that may be stopped while it cannot run Go code (the memory
+// limit's watcher thread, which prints the files) keeps what it would say
+// current. fn runs with the set locked: it must be quick and must not call
+// this package. A nil fn ends the calls.
+func OnEvaluating(fn func(files []string)) {
+	if fn == nil {
+		onChange.Store(nil)
+		return
+	}
+	onChange.Store(&fn)
+}
+
+// changed calls the OnEvaluating function, with evaluating locked.
+func changed() {
+	if fn := onChange.Load(); fn != nil {
+		files := make([]string, 0, len(evaluating.files))
+		for name := range evaluating.files {
+			files = append(files, name)
+		}
+		slices.Sort(files)
+		(*fn)(files)
 	}
 }
 

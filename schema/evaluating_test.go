@@ -46,3 +46,22 @@ func TestInEvaluation(t *testing.T) {
 		t.Fatalf("after: %q", got)
 	}
 }
+
+// TestOnEvaluating: the OnEvaluating function sees each change of the set,
+// and only changes: a nested evaluation of a file already in it is none.
+func TestOnEvaluating(t *testing.T) {
+	var seen [][]string
+	OnEvaluating(func(files []string) { seen = append(seen, files) })
+	defer OnEvaluating(nil)
+	doneA := Evaluating("a/service.cue")
+	doneA2 := Evaluating("a/service.cue")
+	doneB := Evaluating("b/service.cue")
+	doneA2()
+	doneA()
+	doneA() // done twice counts once
+	doneB()
+	want := [][]string{{"a/service.cue"}, {"a/service.cue", "b/service.cue"}, {"b/service.cue"}, {}}
+	if !slices.EqualFunc(seen, want, slices.Equal) {
+		t.Errorf("calls %q, want %q", seen, want)
+	}
+}

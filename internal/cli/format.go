@@ -112,7 +112,8 @@ func toolVersion() string {
 // writeFileAtomic writes a file through a temporary file in the same
 // directory and renames it into place, so that a reader never sees half a
 // report and a failed write leaves the old file as it was. If the memory
-// limit stops the run meanwhile, the temporary file is removed.
+// limit stops the run meanwhile, the temporary file is removed (by the
+// watchdog's cleanup, or by the watcher thread, which tracks it).
 func (env *Env) writeFileAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -122,6 +123,7 @@ func (env *Env) writeFileAtomic(path string, write func(io.Writer) error) error 
 	if err != nil {
 		return err
 	}
+	defer env.track(f.Name())()
 	defer os.Remove(f.Name()) // after a successful rename there is nothing left to remove
 	remove, ok := env.onAbort(func() { os.Remove(f.Name()) })
 	if !ok {

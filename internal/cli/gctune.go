@@ -28,7 +28,8 @@ import (
 //     measurements are in BENCHMARKS.md, fifth session);
 //   - past half the budget, pacing by memory would collect again and again
 //     for little (the runtime caps such a collector at half the CPU, and
-//     the run crawls), so the memory limit goes back to --limit memory and
+//     the run crawls), so the runtime's memory limit goes back to the one
+//     the memory guard set (--limit memory less dozenReserve, memory.go) and
 //     the heap goal is heapGoal's: one and a half times the live heap up to
 //     144 MiB live (GOGC=50), a run that large trading some collector time
 //     for staying near 300 MiB; twice the live heap (GOGC=100) past 144 MiB

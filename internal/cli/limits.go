@@ -18,7 +18,7 @@ import (
 // NAME=VALUE raises (or lowers) one.
 type limits struct {
 	load.Limits     // file sizes, nesting and aliases
-	memory      int // the process's heap (see memory.go)
+	memory      int // the process's resident memory (see memory.go)
 	// time bounds each service file's evaluation (its CUE and its
 	// kustomize builds) and each object's evaluation by the policies.
 	time time.Duration
@@ -112,7 +112,7 @@ func (l *limits) Type() string { return "NAME=VALUE" }
 func addLimitFlag(cmd *cobra.Command, env *Env) {
 	cmd.Flags().Var(&env.limits, "limit", "raise an input limit (repeatable): file-size (manifests and overlay files), "+
 		"service-size (service files), depth (nesting), aliases (nodes YAML aliases may add to a manifest), "+
-		"memory (the heap of the whole run), time (each service file's evaluation and kustomize builds, each object's policy evaluation)")
+		"memory (the resident memory of the whole run), time (each service file's evaluation and kustomize builds, each object's policy evaluation)")
 }
 
 // parseLimit reads a limit's value: a positive whole number up to max;

@@ -106,12 +106,11 @@ func Main() int {
 	go func() { done <- Run(env, os.Args[1:]) }()
 	select {
 	case code := <-done:
-		guard.stop()
-		return code
+		return guard.finish(code)
 	case <-guard.exceeded:
 		select {
 		case code := <-done: // finished meanwhile: its output is whole
-			return code
+			return guard.finish(code)
 		default:
 			return guard.abort()
 		}
@@ -120,8 +119,7 @@ func Main() int {
 		// or kustomize, which cannot be cancelled, the guard stops it.
 		select {
 		case code := <-done:
-			guard.stop()
-			return code
+			return guard.finish(code)
 		case <-guard.exceeded:
 			return guard.abort()
 		case <-time.After(interruptGrace):
