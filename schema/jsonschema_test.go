@@ -90,6 +90,7 @@ func validSpecs(t *testing.T, s *Schema) map[string][]byte {
 		"limits_time.txtar:loop/service.cue":     true,
 		"limits_memory.txtar:interp/service.cue": true,
 		"limits_memory.txtar:repeat/service.cue": true,
+		"limits_memory.txtar:grow/service.cue":   true,
 	}
 	scripts, _ := filepath.Glob("../testdata/script/*.txtar")
 	for _, f := range scripts {
