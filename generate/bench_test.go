@@ -81,31 +81,22 @@ func indexByte(b []byte, c byte) int {
 // BenchmarkRenderCorpus renders the 200-service corpus in all three
 // environments in-process, the work of `render --all-envs` without I/O.
 func BenchmarkRenderCorpus(b *testing.B) {
-	srcs := make([]generate.Source, 200)
-	for i := range srcs {
-		srcs[i] = generate.Source{File: fmt.Sprintf("svc-%04d/service.yaml", i), Data: corpus.Service(i)}
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		results, err := generate.Run(srcs, generate.Options{AllEnvs: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, r := range results {
-			if _, err := generate.YAML(r.Objects); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	benchmarkAllEnvs(b, 200, corpus.Service)
 }
 
 // BenchmarkRenderRealistic renders 50 services of the realistic corpus
 // (internal/corpus.Realistic) in every environment in-process: where the
 // per-environment cost of issue 23 shows.
 func BenchmarkRenderRealistic(b *testing.B) {
-	srcs := make([]generate.Source, 50)
+	benchmarkAllEnvs(b, 50, corpus.Realistic)
+}
+
+// benchmarkAllEnvs renders n services made by service in every
+// environment, and their YAML.
+func benchmarkAllEnvs(b *testing.B, n int, service func(int) []byte) {
+	srcs := make([]generate.Source, n)
 	for i := range srcs {
-		srcs[i] = generate.Source{File: fmt.Sprintf("svc-%04d/service.yaml", i), Data: corpus.Realistic(i)}
+		srcs[i] = generate.Source{File: fmt.Sprintf("svc-%04d/service.yaml", i), Data: service(i)}
 	}
 	b.ReportAllocs()
 	for b.Loop() {
