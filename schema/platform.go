@@ -152,10 +152,10 @@ func PlatformSyntax(p *Platform) (*ast.File, error) {
 	return f, nil
 }
 
-// unsupported finds what a platform may not write: a default that is a
-// struct or a list (the schema's defaults are merged field by field, so a
-// struct default would fight the schema's own), and constraints on the
-// elements of a list ([...{...}]).
+// unsupported finds what a platform may not write: a default that is not
+// a literal scalar (the schema's defaults are merged field by field, so a
+// struct default, written or referred to, would fight the schema's own),
+// and constraints on the elements of a list ([...{...}]).
 func unsupported(file string, f *ast.File) diag.List {
 	var errs diag.List
 	ast.Walk(f, func(n ast.Node) bool {
@@ -225,8 +225,8 @@ func defaultOf(x ast.Expr) ast.Expr {
 	return x
 }
 
-// isLiteralExpr reports whether x is a literal scalar: text, a number (signed),
-// true, false or null.
+// isLiteralExpr reports whether x is a literal scalar: text, a number
+// (signed), true, false or null.
 func isLiteralExpr(x ast.Expr) bool {
 	switch x := x.(type) {
 	case *ast.BasicLit:
