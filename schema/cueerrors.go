@@ -103,32 +103,27 @@ func dropAlternatives(errs diag.List) diag.List {
 // translate turns one CUE error into a positioned error in the user's terms,
 // or nil for an error that only repeats another (disjunction summaries).
 func (s *Schema) translate(file, platform string, user, u cue.Value, e cueerrors.Error) *diag.Error {
-	d := s.translateMsg(file, platform, user, u, e)
-	if d == nil {
-		return nil
+	at, byPlatform := platformPos(platform, cueerrors.Positions(e))
+	d := s.translateMsg(file, byPlatform, user, u, e)
+	if d == nil || !byPlatform {
+		return d
 	}
-	if format, _ := e.Msg(); format == "field not allowed" {
+	switch format, _ := e.Msg(); {
+	case format == "field not allowed":
 		// A field the platform adds that the schema does not know: the
 		// platform's mistake, at its line, once for every service.
-		for _, p := range cueerrors.Positions(e) {
-			if platform != "" && p.Filename() == platform {
-				d.Pos, d.Path = pos(p), ""
-				return d
-			}
-		}
-	}
-	if at := platformNote(platform, cueerrors.Positions(e)); at != "" {
-		if format, _ := e.Msg(); strings.Contains(format, "field is required but not present") && d.Msg == "is required" {
-			d.Msg += " by " + at
-		} else {
-			d.Msg += " (set by " + at + ")"
-		}
+		d.Pos, d.Path = pos(at), ""
+	case strings.Contains(format, "field is required but not present") && d.Msg == "is required":
+		d.Msg += " by " + fileLine(at)
+	default:
+		d.Msg += " (set by " + fileLine(at) + ")"
 	}
 	return d
 }
 
-// translateMsg is translate without the platform's line.
-func (s *Schema) translateMsg(file, platform string, user, u cue.Value, e cueerrors.Error) *diag.Error {
+// translateMsg is translate without the platform's line; byPlatform says
+// that a constraint of the platform takes part in the error.
+func (s *Schema) translateMsg(file string, byPlatform bool, user, u cue.Value, e cueerrors.Error) *diag.Error {
 	elems := e.Path()
 	if len(elems) > 0 && strings.HasPrefix(elems[0], "#") {
 		elems = elems[1:]
@@ -187,7 +182,7 @@ func (s *Schema) translateMsg(file, platform string, user, u cue.Value, e cueerr
 		case msg != "":
 			d.Msg = msg
 		}
-	case platformNote(platform, cueerrors.Positions(e)) != "":
+	case byPlatform:
 		// The platform's constraint, not the schema's: the field's own
 		// message would not say what is wrong.
 		d.Msg = plainMsg(format, args, got)

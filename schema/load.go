@@ -133,11 +133,11 @@ func (s *Schema) LoadWith(file string, src []byte, lim Limits, p *Platform) (*Se
 	u, platform := s.service.Unify(v), ""
 	var errs diag.List // what the platform refuses of the service
 	if p != nil {
-		pv, perrs := s.compilePlatform(p)
-		if len(perrs) > 0 {
-			return nil, perrs
+		c := s.compilePlatform(p)
+		if len(c.err) > 0 {
+			return nil, c.err
 		}
-		if u, errs = s.withPlatform(file, p, pv, v); errs.HasFile(p.File) {
+		if u, errs = s.withPlatform(file, p, c, v); errs.HasFile(p.File) {
 			return nil, errs.Sort() // the platform's own mistakes
 		}
 		platform = p.File

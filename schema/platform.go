@@ -36,8 +36,16 @@ type Platform struct {
 
 // compiled is a platform compiled in one Schema's context.
 type compiled struct {
-	value cue.Value
-	err   diag.List
+	value    cue.Value
+	required []required // its name! fields outside patterns
+	err      diag.List
+}
+
+// required is a field a platform requires (name!: ...), outside its
+// patterns: its path and where the platform requires it.
+type required struct {
+	path []string
+	pos  token.Pos
 }
 
 // platformKey identifies a platform's file and content.
@@ -50,31 +58,33 @@ func platformKey(p *Platform) string {
 // against #Service on its own: a platform that no service could satisfy
 // (a field the schema does not have, a value of the wrong type) is an
 // error at its own line.
-func (s *Schema) compilePlatform(p *Platform) (cue.Value, diag.List) {
+func (s *Schema) compilePlatform(p *Platform) compiled {
 	key := platformKey(p)
 	if c, ok := s.platforms[key]; ok {
-		return c.value, c.err
+		return c
 	}
-	v, errs := s.buildPlatform(p)
+	c := s.buildPlatform(p)
 	if s.platforms == nil {
 		s.platforms = map[string]compiled{}
 	}
-	s.platforms[key] = compiled{value: v, err: errs}
-	return v, errs
+	s.platforms[key] = c
+	return c
 }
 
-func (s *Schema) buildPlatform(p *Platform) (cue.Value, diag.List) {
+func (s *Schema) buildPlatform(p *Platform) compiled {
+	fail := func(errs diag.List) compiled { return compiled{err: errs} }
 	f, err := PlatformSyntax(p)
 	if err != nil {
-		return cue.Value{}, toDiag(p.File, err, "")
+		return fail(toDiag(p.File, err, ""))
 	}
 	v := s.ctx.BuildFile(f)
 	if err := v.Err(); err != nil {
-		return cue.Value{}, toDiag(p.File, err, "")
+		return fail(toDiag(p.File, err, ""))
 	}
 	if v.IncompleteKind() != cue.StructKind {
-		return cue.Value{}, diag.List{{Pos: diag.Pos{File: p.File, Line: 1, Col: 1}, Msg: "a platform file holds the fields of a service file (a struct)"}}
+		return fail(diag.List{{Pos: diag.Pos{File: p.File, Line: 1, Col: 1}, Msg: "a platform file holds the fields of a service file (a struct)"}})
 	}
+	c := compiled{value: v}
 	// Fields the schema does not know, values of the wrong type: errors
 	// of the platform itself, whatever service it meets. Checked as
 	// written, its structs regular, so that a mistake in a struct only
@@ -84,6 +94,7 @@ func (s *Schema) buildPlatform(p *Platform) (cue.Value, diag.List) {
 	// in a default is found here, once, and not in every service.
 	written := v
 	if raw, err := parser.ParseFile(p.File, p.Data, parser.ParseComments); err == nil {
+		c.required = requiredFields(raw.Decls, nil)
 		instantiate(raw)
 		if w := s.ctx.BuildFile(raw); w.Err() == nil {
 			written = w
@@ -108,16 +119,17 @@ func (s *Schema) buildPlatform(p *Platform) (cue.Value, diag.List) {
 			// At a line of the platform; an error placed at its first
 			// character is one no line of it explains (a struct it
 			// writes lacks what the schema requires of it).
-			first := d.Pos.Line == 1 && d.Pos.Col == 1 && platformNote(p.File, cueerrors.Positions(e)) != p.File+":1:1"
+			at, _ := platformPos(p.File, cueerrors.Positions(e))
+			first := d.Pos.Line == 1 && d.Pos.Col == 1 && (at.Line() != 1 || at.Column() != 1)
 			if d.Pos.File == p.File && !first {
 				errs = append(errs, d)
 			}
 		}
 		if len(errs) > 0 {
-			return cue.Value{}, errs
+			return fail(errs)
 		}
 	}
-	return v, nil
+	return c
 }
 
 // PlatformSyntax parses the platform file p (CUE only) and makes each
@@ -172,16 +184,6 @@ func unsupported(file string, f *ast.File) diag.List {
 		return true
 	}, nil)
 	return errs
-}
-
-// PlatformCUE returns the platform p as CUE, with the struct fields it
-// makes optional (PlatformSyntax) written so.
-func PlatformCUE(p *Platform) ([]byte, error) {
-	f, err := PlatformSyntax(p)
-	if err != nil {
-		return nil, err
-	}
-	return format.Node(f)
 }
 
 func nodeDiagPos(file string, n ast.Node) diag.Pos {
@@ -283,7 +285,8 @@ func requires(st *ast.StructLit) bool {
 // disagree, or the schema's when the platform's is not valid). A default
 // of the platform's that the schema refuses is an error at the platform's
 // line.
-func (s *Schema) withPlatform(file string, pf *Platform, p, v cue.Value) (out cue.Value, errs diag.List) {
+func (s *Schema) withPlatform(file string, pf *Platform, c compiled, v cue.Value) (out cue.Value, errs diag.List) {
+	p := c.value
 	u := s.service.Unify(p).Unify(v)
 	var leaves []leaf
 	var walk func(x cue.Value, at []cue.Selector, depth int)
@@ -328,7 +331,7 @@ func (s *Schema) withPlatform(file string, pf *Platform, p, v cue.Value) (out cu
 			// whole would report every field as wanting a value), and
 			// the fields the platform requires that the service lacks.
 			out = plain
-			errs = append(errs, s.missing(file, pf, v)...)
+			errs = append(errs, s.missing(file, pf, c.required, v)...)
 		}
 	}()
 	// The platform's own value at each leaf: the platform unified with a
@@ -441,9 +444,9 @@ func broken(file string, pf *Platform, path []cue.Selector, pv cue.Value, at dia
 	case boundWords(rule) != "":
 		words = boundWords(rule)
 	}
-	d := &diag.Error{Pos: at, Path: strings.Join(elems, "."), Msg: what + " " + words}
+	d := &diag.Error{Pos: at, Path: cue.MakePath(path...).String(), Msg: what + " " + words}
 	if p := pv.Pos(); p.Filename() == pf.File {
-		d.Msg += fmt.Sprintf(" (set by %s:%d:%d)", pf.File, p.Line(), p.Column())
+		d.Msg += " (set by " + fileLine(p) + ")"
 	}
 	return d
 }
@@ -492,23 +495,35 @@ func (t *tree) expr() ast.Expr {
 	return st
 }
 
-// platformNote is the platform line (FILE:LINE:COL) that set the
-// constraint an error breaks, "" when the platform had no part in it.
-func platformNote(platform string, ps []token.Pos) string {
-	if platform == "" {
-		return ""
-	}
-	for _, p := range ps {
-		if p.Filename() == platform {
-			return fmt.Sprintf("%s:%d:%d", platform, p.Line(), p.Column())
+// platformPos is the position in the platform file (named platform, ""
+// for none) among an error's positions ps: the line that set the
+// constraint the error breaks.
+func platformPos(platform string, ps []token.Pos) (token.Pos, bool) {
+	if platform != "" {
+		for _, p := range ps {
+			if p.Filename() == platform {
+				return p, true
+			}
 		}
 	}
-	return ""
+	return token.NoPos, false
+}
+
+// fileLine says a position as FILE:LINE:COL.
+func fileLine(p token.Pos) string {
+	return fmt.Sprintf("%s:%d:%d", p.Filename(), p.Line(), p.Column())
 }
 
 // PlatformSchemaCUE is the platform layer as dozen schema prints it.
 func PlatformSchemaCUE(p *Platform) ([]byte, error) {
-	src, err := PlatformCUE(p)
+	f, err := PlatformSyntax(p)
+	if err != nil {
+		return nil, err
+	}
+	// Its fields, with the struct fields it makes optional written so,
+	// without its package clause.
+	f.Decls = slices.DeleteFunc(f.Decls, func(d ast.Decl) bool { _, ok := d.(*ast.Package); return ok })
+	src, err := format.Node(f)
 	if err != nil {
 		return nil, err
 	}
@@ -519,7 +534,7 @@ func PlatformSchemaCUE(p *Platform) ([]byte, error) {
 	b.WriteString("// optional unless they require a field: it constrains the structs a\n")
 	b.WriteString("// service has, and adds only what it requires.\n")
 	b.WriteString("#Platform: {\n")
-	for _, line := range strings.Split(strings.TrimRight(stripPackage(string(src)), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(string(src)), "\n") {
 		if line == "" {
 			b.WriteString("\n")
 			continue
@@ -528,18 +543,6 @@ func PlatformSchemaCUE(p *Platform) ([]byte, error) {
 	}
 	b.WriteString("}\n")
 	return b.Bytes(), nil
-}
-
-func stripPackage(src string) string {
-	lines := strings.Split(src, "\n")
-	out := lines[:0]
-	for _, l := range lines {
-		if strings.HasPrefix(strings.TrimSpace(l), "package ") {
-			continue
-		}
-		out = append(out, l)
-	}
-	return strings.TrimLeft(strings.Join(out, "\n"), "\n")
 }
 
 // withPlatformErrors adds the errors withPlatform found (the platform's
@@ -560,40 +563,42 @@ func withPlatformErrors(validated, platform diag.List) diag.List {
 // CheckPlatform reports the platform p's own mistakes (syntax, fields the
 // schema does not know, values of the wrong type), as vet would.
 func (s *Schema) CheckPlatform(p *Platform) error {
-	_, errs := s.compilePlatform(p)
-	return errs.Err()
+	return s.compilePlatform(p).err.Err()
 }
 
-// missing reports the fields platform pf requires (name!: ...) outside
+// missing reports the fields the platform requires (name!: ...) outside
 // its patterns that the service v does not write.
-func (s *Schema) missing(file string, pf *Platform, v cue.Value) diag.List {
-	f, err := parser.ParseFile(pf.File, pf.Data)
-	if err != nil {
-		return nil
-	}
+func (s *Schema) missing(file string, pf *Platform, req []required, v cue.Value) diag.List {
 	var errs diag.List
-	var walk func(decls []ast.Decl, at []string)
-	walk = func(decls []ast.Decl, at []string) {
-		for _, d := range decls {
-			fd, ok := d.(*ast.Field)
-			if !ok {
-				continue
-			}
-			name, _, err := ast.LabelName(fd.Label)
-			if err != nil {
-				continue // a pattern, or a label computed
-			}
-			path := append(slices.Clip(at), name)
-			if fd.Constraint == token.NOT && !v.LookupPath(cue.MakePath(selectors(path)...)).Exists() {
-				p := fd.Label.Pos()
-				errs = append(errs, &diag.Error{Pos: s.position(file, v, path, nil), Path: cue.MakePath(selectors(path)...).String(),
-					Msg: fmt.Sprintf("is required by %s:%d:%d", pf.File, p.Line(), p.Column())})
-			}
-			if st, ok := fd.Value.(*ast.StructLit); ok {
-				walk(st.Elts, path)
-			}
+	for _, r := range req {
+		path := cue.MakePath(selectors(r.path)...)
+		if !v.LookupPath(path).Exists() {
+			errs = append(errs, &diag.Error{Pos: s.position(file, v, r.path, nil), Path: path.String(), Msg: "is required by " + fileLine(r.pos)})
 		}
 	}
-	walk(f.Decls, nil)
 	return errs
+}
+
+// requiredFields returns the fields decls require (name!: ...), outside
+// patterns, at any depth below at.
+func requiredFields(decls []ast.Decl, at []string) []required {
+	var out []required
+	for _, d := range decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, err := ast.LabelName(fd.Label)
+		if err != nil {
+			continue // a pattern, or a label computed
+		}
+		path := append(slices.Clip(at), name)
+		if fd.Constraint == token.NOT {
+			out = append(out, required{path: path, pos: fd.Label.Pos()})
+		}
+		if st, ok := fd.Value.(*ast.StructLit); ok {
+			out = append(out, requiredFields(st.Elts, path)...)
+		}
+	}
+	return out
 }

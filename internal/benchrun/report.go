@@ -262,22 +262,10 @@ func (r *report) markdown() string {
 	b.WriteString("\n")
 
 	b.WriteString("### Render throughput\n\nThe service corpus of `internal/corpus` (four rotating shapes, each service with dev, staging and prod), rendered to a tree with `--all-envs`; by default `render` also lints what it renders. The rows run with `--no-cache`, so every counted run renders every service, except the warm-cache row, whose cache of its own the uncounted first run fills (every service unchanged: the best case of a run after a commit). The peer pipeline does the part of dozen's work that plain tools can: `cue export` of the objects dozen generates, written as plain CUE (no schema, no mapping), then `kustomize build` of each environment's layer (`generate.Tree`), one process per step as a Makefile would run them.\n\n")
-	r.table(&b, "render", "services")
-	b.WriteString("| services | peer pipeline / dozen render --no-lint (wall, CPU) |\n|---:|---|\n")
-	for _, n := range r.sizes("render", "cue export + kustomize build") {
-		peer, dozen := r.find("render", "cue export + kustomize build", n), r.find("render", "dozen render --all-envs --no-lint", n)
-		fmt.Fprintf(&b, "| %d | %s, %s |\n", n, ratio(peer, dozen, wallOf), ratio(peer, dozen, cpuOf))
-	}
-	b.WriteString("\n")
+	r.renderTables(&b, "render")
 
 	b.WriteString("### Render throughput, realistic corpus (issue 23)\n\nThe realistic corpus of `internal/corpus` (`corpus.Realistic`): each service has a web process with probes, resources and autoscaling behind an Ingress, an internal admin process, a worker, a migration job, a nightly schedule, a database secret, a cache URL, config and a secret reference; dev, staging and prod override replicas, autoscaling bounds, ingress hosts and TLS, the image (a tag, a digest), config, secrets and resources; every fourth service sets node ports, every fifth an environment patch, every seventh has an overlay directory. Same rows as above; the peer pipeline builds what the service files declare (not the overlay directories).\n\n")
-	r.table(&b, "realistic", "services")
-	b.WriteString("| services | peer pipeline / dozen render --no-lint (wall, CPU) |\n|---:|---|\n")
-	for _, n := range r.sizes("realistic", "cue export + kustomize build") {
-		peer, dozen := r.find("realistic", "cue export + kustomize build", n), r.find("realistic", "dozen render --all-envs --no-lint", n)
-		fmt.Fprintf(&b, "| %d | %s, %s |\n", n, ratio(peer, dozen, wallOf), ratio(peer, dozen, cpuOf))
-	}
-	b.WriteString("\n")
+	r.renderTables(&b, "realistic")
 
 	b.WriteString("### Latency: one service, one file\n\nWhat a pre-commit hook pays per run. Every command runs with a cache directory of the run's own (`DOZEN_CACHE`), emptied at the start, which lint leaves alone: it compiles the built-in rules on every run.\n\n")
 	r.table(&b, "latency", "input")
@@ -298,4 +286,16 @@ func (r *report) markdown() string {
 	b.WriteString("`dozen render --all-envs --no-lint`, realistic corpus:\n\n")
 	r.growth(&b, "realistic", "dozen render --all-envs --no-lint", "services", r.RenderGrowth)
 	return b.String()
+}
+
+// renderTables writes a render group's table and the peer pipeline's
+// ratios to dozen's, by corpus size.
+func (r *report) renderTables(b *bytes.Buffer, group string) {
+	r.table(b, group, "services")
+	b.WriteString("| services | peer pipeline / dozen render --no-lint (wall, CPU) |\n|---:|---|\n")
+	for _, n := range r.sizes(group, "cue export + kustomize build") {
+		peer, dozen := r.find(group, "cue export + kustomize build", n), r.find(group, "dozen render --all-envs --no-lint", n)
+		fmt.Fprintf(b, "| %d | %s, %s |\n", n, ratio(peer, dozen, wallOf), ratio(peer, dozen, cpuOf))
+	}
+	b.WriteString("\n")
 }
