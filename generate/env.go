@@ -109,15 +109,16 @@ func Render(svc *schema.Service, env string, overlay *Overlay) (*Result, error) 
 // RenderEnvs renders svc for each of envs, evaluating the CUE mapping once.
 // Errors of all environments are returned together.
 func RenderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay) ([]*Result, error) {
-	return renderEnvs(svc, envs, overlays, 1)
+	return renderEnvs(svc, envs, overlays, 1, false)
 }
 
 // renderEnvs is RenderEnvs, with the kustomize builds of the environments
 // run on up to workers goroutines: Run gives a service the cores that no
 // other service of the run uses. What reads svc's CUE values (the layers,
 // the error positions) runs on the caller's goroutine: a CUE value is not
-// safe for concurrent use.
-func renderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay, workers int) ([]*Result, error) {
+// safe for concurrent use. kustomizeOnly builds every environment with
+// kustomize, none in Go (goBuild): the tests compare the two.
+func renderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay, workers int, kustomizeOnly bool) ([]*Result, error) {
 	defer schema.Evaluating(svc.File)()
 	r, err := render(svc)
 	if err != nil {
@@ -126,13 +127,12 @@ func renderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay
 	pos := svc.Positions()
 	layers := make([]*envLayer, len(envs))
 	for i, env := range envs {
-		if layers[i], err = prepareEnv(svc, r, env, overlays[env]); err != nil {
+		if layers[i], err = prepareEnv(svc, r, env, overlays[env], kustomizeOnly); err != nil {
 			return nil, err
 		}
 	}
 	parallel.For(min(workers, len(envs)), len(envs), func(_, i int) {
-		l := layers[i]
-		l.objs, l.err = build(l.fsys, l.target, l.file)
+		layers[i].build()
 	})
 	var results []*Result
 	var errs diag.List
@@ -151,31 +151,54 @@ func renderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay
 	return results, errs.Err()
 }
 
-// envLayer is one environment's kustomize tree, and what its build gave.
+// envLayer is one environment's build: the objects goBuild made of it, or
+// the kustomize tree to build; and what the build gave.
 type envLayer struct {
+	built        []Object // made by goBuild; nil: kustomize builds fsys
 	fsys         filesys.FileSystem
 	target, file string
 	objs         []Object
 	err          error
 }
 
+// build builds l: completes and checks what goBuild made, or runs
+// kustomize.
+func (l *envLayer) build() {
+	if l.fsys == nil {
+		l.objs, l.err = finishBuild(l.built, l.file)
+		return
+	}
+	l.objs, l.err = build(l.fsys, l.target, l.file)
+}
+
 func renderEnv(svc *schema.Service, pos *schema.Positions, r *rendered, env string, overlay *Overlay) (*Result, error) {
-	l, err := prepareEnv(svc, r, env, overlay)
+	l, err := prepareEnv(svc, r, env, overlay, false)
 	if err != nil {
 		return nil, err
 	}
-	l.objs, l.err = build(l.fsys, l.target, l.file)
+	l.build()
 	return finishEnv(svc, pos, env, overlay, l)
 }
 
-// prepareEnv writes env's kustomize tree: the generated base, the
-// environment's layer and its overlay directory.
-func prepareEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay) (*envLayer, error) {
+// prepareEnv builds env's objects in Go when goBuild can (no overlay
+// directory, and a layer of what goBuild applies exactly as kustomize
+// does), and otherwise writes env's kustomize tree: the generated base,
+// the environment's layer and its overlay directory.
+func prepareEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay, kustomizeOnly bool) (*envLayer, error) {
+	lay, err := newLayer(svc, r, env)
+	if err != nil {
+		return nil, err
+	}
+	if overlay == nil && !kustomizeOnly {
+		if objs, ok := goBuild(svc, r, lay); ok {
+			return &envLayer{built: objs, file: svc.File}, nil
+		}
+	}
 	fsys := filesys.MakeFsInMemory()
 	if err := writeGenerated(fsys, svc, r); err != nil {
 		return nil, err
 	}
-	if err := writeEnvLayer(fsys, svc, r, env); err != nil {
+	if err := lay.write(fsys); err != nil {
 		return nil, err
 	}
 	l := &envLayer{fsys: fsys, target: baseDir, file: svc.File}
@@ -208,34 +231,85 @@ func finishEnv(svc *schema.Service, pos *schema.Positions, env string, overlay *
 	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: l.objs, pos: pos, overlay: overlay}, nil
 }
 
+// layer is an environment's layer as dozen declares it: the
+// kustomization, the files beside it, and what goBuild applies (the same
+// layer as Go values).
+type layer struct {
+	k *types.Kustomization
+	// files are written beside the kustomization (paths under baseDir).
+	files []generatedFile
+	// patches are dozen's own strategic merge patches, in the order
+	// kustomize applies them, before the user's (in k.Patches).
+	patches []map[string]any
+	// objects are what the layer adds to the base.
+	objects []map[string]any
+	// config is merged into the service's env ConfigMap.
+	config map[string]string
+}
+
 // writeEnvLayer writes baseDir: the kustomization for env as declared in
 // the service file, or a pass-through when env is "" or not declared there.
 func writeEnvLayer(fsys filesys.FileSystem, svc *schema.Service, r *rendered, env string) error {
-	k := &types.Kustomization{
+	l, err := newLayer(svc, r, env)
+	if err != nil {
+		return err
+	}
+	return l.write(fsys)
+}
+
+// newLayer makes the layer for env as declared in the service file, or a
+// pass-through when env is "" or not declared there.
+func newLayer(svc *schema.Service, r *rendered, env string) (*layer, error) {
+	l := &layer{k: &types.Kustomization{
 		TypeMeta:  types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},
 		Resources: []string{"../generated"},
+	}}
+	if env == "" {
+		return l, nil
 	}
 	v := svc.Value().LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(env)))
-	if env == "" || !v.Exists() {
-		return writeKustomization(fsys, baseDir, k)
+	if !v.Exists() {
+		return l, nil
 	}
 	raw, err := v.MarshalJSON()
 	if err != nil {
-		return fmt.Errorf("%s: environments.%s: %w", svc.File, env, err)
+		return nil, fmt.Errorf("%s: environments.%s: %w", svc.File, env, err)
 	}
 	var e envSpec
 	if err := json.Unmarshal(raw, &e); err != nil {
-		return fmt.Errorf("%s: environments.%s: %w", svc.File, env, err)
+		return nil, fmt.Errorf("%s: environments.%s: %w", svc.File, env, err)
 	}
-	b := &envBuilder{fsys: fsys, svc: svc, r: r, k: k}
-	return b.build(env, &e)
+	b := &envBuilder{svc: svc, r: r, l: l}
+	if err := b.build(env, &e); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// write writes l into baseDir of fsys.
+func (l *layer) write(fsys filesys.FileSystem) error {
+	k := *l.k
+	k.Patches = nil
+	for _, p := range l.patches {
+		y, err := yaml.Marshal(p)
+		if err != nil {
+			return err
+		}
+		k.Patches = append(k.Patches, types.Patch{Patch: string(y)})
+	}
+	k.Patches = append(k.Patches, l.k.Patches...)
+	for _, f := range l.files {
+		if err := fsys.WriteFile(path.Join(baseDir, f.path), f.data); err != nil {
+			return err
+		}
+	}
+	return writeKustomization(fsys, baseDir, &k)
 }
 
 type envBuilder struct {
-	fsys filesys.FileSystem
-	svc  *schema.Service
-	r    *rendered
-	k    *types.Kustomization
+	svc *schema.Service
+	r   *rendered
+	l   *layer
 }
 
 // workload is a generated object that runs the service's image.
@@ -281,16 +355,12 @@ func podSpecPatch(w workload, podSpec map[string]any) map[string]any {
 }
 
 func (b *envBuilder) addPatch(p map[string]any) error {
-	y, err := yaml.Marshal(p)
-	if err != nil {
-		return err
-	}
-	b.k.Patches = append(b.k.Patches, types.Patch{Patch: string(y)})
+	b.l.patches = append(b.l.patches, p)
 	return nil
 }
 
 func (b *envBuilder) build(env string, e *envSpec) error {
-	k, svcName := b.k, b.svc.Name
+	k, svcName := b.l.k, b.svc.Name
 	k.Namespace = e.Namespace
 	k.NamePrefix = e.NamePrefix
 	k.NameSuffix = e.NameSuffix
@@ -317,11 +387,12 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 	}
 	if len(e.Config) > 0 {
 		args := types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{Name: svcName + "-env", Behavior: "merge"}}
+		b.l.config = make(map[string]string, len(e.Config))
 		for _, key := range slices.Sorted(maps.Keys(e.Config)) {
 			p := path.Join("data", svcName+"-env", key)
-			if err := b.fsys.WriteFile(path.Join(baseDir, p), []byte(configString(e.Config[key]))); err != nil {
-				return err
-			}
+			value := configString(e.Config[key])
+			b.l.config[key] = value
+			b.l.files = append(b.l.files, generatedFile{p, []byte(value)})
 			args.FileSources = append(args.FileSources, key+"="+p)
 		}
 		k.ConfigMapGenerator = append(k.ConfigMapGenerator, args)
@@ -387,7 +458,7 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 		}
 		k.Patches = append(k.Patches, patch)
 	}
-	return writeKustomization(b.fsys, baseDir, k)
+	return nil
 }
 
 // nodePort patches the node port of proc's Service, whose first port is
@@ -460,10 +531,9 @@ func (b *envBuilder) addResources(file string, objs []map[string]any) error {
 		}
 		res = append(res, y...)
 	}
-	if err := b.fsys.WriteFile(path.Join(baseDir, file), res); err != nil {
-		return err
-	}
-	b.k.Resources = append(b.k.Resources, file)
+	b.l.files = append(b.l.files, generatedFile{file, res})
+	b.l.objects = append(b.l.objects, objs...)
+	b.l.k.Resources = append(b.l.k.Resources, file)
 	return nil
 }
 

@@ -1,5 +1,7 @@
 package generate
 
+import "github.com/dozen-dev/dozen/schema"
+
 // FastYAML exposes the direct YAML writer to the tests, which compare it
 // with sigs.k8s.io/yaml.
 var FastYAML = fastYAML
@@ -14,3 +16,24 @@ var CacheKey = cacheKey
 // HasPositions reports whether r carries the positions its findings map
 // back to.
 func (r *Result) HasPositions() bool { return r.pos != nil && r.pos.Leaves != nil }
+
+// RenderEnvsKustomize is RenderEnvs with every environment built by
+// kustomize, none in Go.
+func RenderEnvsKustomize(svc *schema.Service, envs []string, overlays map[string]*Overlay) ([]*Result, error) {
+	return renderEnvs(svc, envs, overlays, 1, true)
+}
+
+// BuiltInGo reports whether RenderEnvs builds svc's environment env in
+// Go (goBuild) rather than with kustomize.
+func BuiltInGo(svc *schema.Service, env string) (bool, error) {
+	r, err := render(svc)
+	if err != nil {
+		return false, err
+	}
+	l, err := newLayer(svc, r, env)
+	if err != nil {
+		return false, err
+	}
+	_, ok := goBuild(svc, r, l)
+	return ok, nil
+}

@@ -306,6 +306,12 @@ func buildUnmasked(fsys filesys.FileSystem, dir, file string) ([]Object, error) 
 	if err != nil {
 		return nil, err
 	}
+	return finishBuild(objs, file)
+}
+
+// finishBuild completes the objects of a build: the names of dozen's Jobs,
+// dozen's order and the typed checks.
+func finishBuild(objs []Object, file string) ([]Object, error) {
 	if err := hashJobNames(objs); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}

@@ -211,7 +211,7 @@ func renderOne(s *schema.Schema, src Source, opts Options, envWorkers int) ([]*R
 	default:
 		envs = []string{""}
 	}
-	return renderEnvs(svc, envs, src.Overlays, envWorkers)
+	return renderEnvs(svc, envs, src.Overlays, envWorkers, false)
 }
 
 func duplicateNames(results []*Result) diag.List {

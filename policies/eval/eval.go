@@ -72,7 +72,12 @@ func ParseMode(s string) (Mode, error) {
 
 // MinObjects is the least number of objects a lint evaluates on the plan
 // in Auto mode: planning the built-in rules costs about as much as the
-// interpreter's evaluation of this many objects more than the plan's.
+// interpreter's evaluation of this many objects more than the plan's. The
+// count is of the Rules' lints together, this one and those before it: a
+// run of many small lints (render lints each namespace on its own) plans
+// once the interpreter has cost what the plan would, and evaluates every
+// later lint on the plan made, so it never pays more than about twice the
+// cheaper choice.
 const MinObjects = 64
 
 // Config describes the rules to evaluate.
@@ -121,6 +126,7 @@ type Rules struct {
 	plan func() (*rulePlan, error) // made on first use
 
 	planned, interpreted, fallbacks atomic.Int64
+	planMade                        atomic.Bool // a lint has had the plan: later ones take it too
 }
 
 // New readies cfg's rules for evaluation. It plans nothing yet.
@@ -134,7 +140,7 @@ func New(cfg Config) *Rules {
 
 // Begin returns the evaluator of a lint of n objects.
 func (r *Rules) Begin(n int) Evaluator {
-	if r.cfg.Mode == Interpret || r.cfg.Mode == Auto && n < MinObjects {
+	if r.cfg.Mode == Interpret || r.cfg.Mode == Auto && !r.planMade.Load() && r.interpreted.Load()+int64(n) < MinObjects {
 		return &interpreter{rules: r}
 	}
 	p, err := r.plan()
@@ -142,6 +148,7 @@ func (r *Rules) Begin(n int) Evaluator {
 		r.fallbacks.Add(1)
 		return &interpreter{rules: r}
 	}
+	r.planMade.Store(true)
 	return &planned{rules: r, plan: p}
 }
 

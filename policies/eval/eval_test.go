@@ -125,6 +125,32 @@ func TestEvaluatorsAgree(t *testing.T) {
 	}
 }
 
+// TestAutoCountsEarlierLints: in Auto mode, the objects the interpreter
+// evaluated in earlier lints count toward MinObjects, so a run of many
+// small lints (render lints namespace by namespace) moves to the plan once
+// the interpreter has cost what planning would.
+func TestAutoCountsEarlierLints(t *testing.T) {
+	const want = `2 {"a", "b", "c"} <nil> {"pod a"} set() {"pod a"} set() {"b"} set() {"pod c"} set() {"pod c"}`
+	sets := [][]int{{0, 1}, {0}}
+	r := testRules(t, Auto)
+	for _, c := range []struct {
+		n                    int
+		planned, interpreted int64 // totals after the lint
+	}{
+		{MinObjects - 7, 0, 6},   // 0 before + 57 < 64: the interpreter
+		{MinObjects - 7, 0, 12},  // 6 + 57 = 63: still
+		{MinObjects - 12, 6, 12}, // 12 + 52 = 64: the plan
+		{1, 12, 12},              // and every lint after
+	} {
+		if got := lint(t, r.Begin(c.n), sets); got != want {
+			t.Errorf("%d objects:\n got %s\nwant %s", c.n, got, want)
+		}
+		if s := r.Stats(); s.Planned != c.planned || s.Interpreted != c.interpreted {
+			t.Errorf("after a lint of %d objects: %v", c.n, s)
+		}
+	}
+}
+
 // TestFallbackIsCounted: rules that cannot be planned are evaluated with
 // the interpreter, and the fallback is counted, with its reason.
 func TestFallbackIsCounted(t *testing.T) {

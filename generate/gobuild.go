@@ -1,0 +1,503 @@
+package generate
+
+import (
+	"math"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/api/hasher"
+	"sigs.k8s.io/kustomize/api/pkg/util"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// goBuild builds an environment's objects in Go, as kustomize builds the
+// generated base and the environment's layer, for the layers whose every
+// step it applies as kustomize does: the ConfigMap generator (with the
+// environment's config merged in) and its name hashes, dozen's own
+// strategic merge patches, the namespace and the image. A layer with a
+// name prefix or suffix, labels, annotations or the user's patches, a
+// patch of a shape it does not know, or anything else it does not apply
+// (an HTTPRoute's patch, a pod's scheduling) is not its to build: ok is
+// false, and kustomize builds it. TestGoBuildMatchesKustomize renders
+// every example and corpus service both ways and compares the bytes.
+//
+// kustomize reads the whole base back from YAML for each environment,
+// configures a plugin per patch and walks every object for each; this
+// copies the base's objects and changes what the layer names. It returns
+// the objects in no particular order, before finishBuild.
+func goBuild(svc *schema.Service, r *rendered, l *layer) (objs []Object, ok bool) {
+	k := l.k
+	if k.NamePrefix != "" || k.NameSuffix != "" || len(k.Labels) > 0 || len(k.CommonAnnotations) > 0 ||
+		len(k.Patches) > 0 || len(k.Images) > 1 || len(k.Replicas) > 0 {
+		return nil, false
+	}
+	maps := make([]map[string]any, 0, len(r.ConfigMaps)+len(r.Objects)+len(l.objects))
+	cms, renamed, ok := configMaps(svc, r, l.config)
+	if !ok {
+		return nil, false
+	}
+	maps = append(maps, cms...)
+	for _, o := range r.Objects {
+		maps = append(maps, deepCopy(o).(map[string]any))
+	}
+	for _, o := range l.objects {
+		maps = append(maps, deepCopy(o).(map[string]any))
+	}
+	for _, p := range l.patches {
+		if maps, ok = applyPatch(maps, p); !ok {
+			return nil, false
+		}
+	}
+	var match *regexp.Regexp
+	var image *imageOverride
+	if len(k.Images) == 1 {
+		im := k.Images[0]
+		// kustomize matches the name as a pattern, dots and all.
+		re, err := regexp.Compile("^" + im.Name + "(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$")
+		if err != nil || im.NewName != "" || im.TagSuffix != "" {
+			return nil, false
+		}
+		match, image = re, &imageOverride{tag: im.NewTag, digest: im.Digest}
+	}
+	objs = make([]Object, 0, len(maps))
+	for _, o := range maps {
+		kind, _ := o["kind"].(string)
+		apiVersion, _ := o["apiVersion"].(string)
+		meta, _ := o["metadata"].(map[string]any)
+		name, _ := meta["name"].(string)
+		if meta == nil || name == "" {
+			return nil, false
+		}
+		if k.Namespace != "" {
+			if !namespaced[kind] {
+				return nil, false
+			}
+			meta["namespace"] = k.Namespace
+		}
+		if len(renamed) > 0 {
+			renameConfigMapRefs(o, renamed)
+		}
+		if image != nil {
+			setImages(o, match, image)
+		}
+		ns, _ := meta["namespace"].(string)
+		objs = append(objs, Object{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, Data: o})
+	}
+	return objs, true
+}
+
+// namespaced are the kinds dozen generates, all namespaced: kustomize sets
+// the namespace of each. Any other kind goes to kustomize, which knows
+// which kinds are not.
+var namespaced = map[string]bool{
+	"ConfigMap": true, "ServiceAccount": true, "Deployment": true, "Service": true,
+	"HorizontalPodAutoscaler": true, "PodDisruptionBudget": true, "Ingress": true,
+	"HTTPRoute": true, "Job": true, "CronJob": true, "NetworkPolicy": true,
+}
+
+// configMaps generates the ConfigMaps of r as the generated layer's
+// generator does (the environment's config merged into the service's env
+// ConfigMap, as its merge generator does), named with kustomize's hash of
+// their content; renamed maps each name to the hashed one. A value that is
+// not UTF-8 (which kustomize moves to binaryData), a key given twice or an
+// environment config without a ConfigMap to merge into is not ok.
+func configMaps(svc *schema.Service, r *rendered, config map[string]string) (cms []map[string]any, renamed map[string]string, ok bool) {
+	merged := config == nil
+	renamed = make(map[string]string, len(r.ConfigMaps))
+	for _, cm := range r.ConfigMaps {
+		data := make(map[string]any, len(cm.Literals)+len(cm.Files)+len(config))
+		for _, kv := range []map[string]string{cm.Literals, cm.Files} {
+			for key, v := range kv {
+				if _, dup := data[key]; dup || !utf8.ValidString(v) {
+					return nil, nil, false
+				}
+				data[key] = v
+			}
+		}
+		if cm.Name == svc.Name+"-env" && config != nil {
+			for key, v := range config {
+				if !utf8.ValidString(v) {
+					return nil, nil, false
+				}
+				data[key] = v
+			}
+			merged = true
+		}
+		if len(data) == 0 {
+			return nil, nil, false
+		}
+		hash, err := configMapHash(cm.Name, data)
+		if err != nil {
+			return nil, nil, false
+		}
+		name := cm.Name + "-" + hash
+		renamed[cm.Name] = name
+		meta := map[string]any{
+			"name": name,
+			// The generated layer's generator options.
+			"labels": map[string]any{
+				"app.kubernetes.io/name":       svc.Name,
+				"app.kubernetes.io/instance":   svc.Name,
+				"app.kubernetes.io/managed-by": "dozen",
+			},
+		}
+		if len(cm.Annotations) > 0 {
+			a := make(map[string]any, len(cm.Annotations))
+			for k, v := range cm.Annotations {
+				a[k] = v
+			}
+			meta["annotations"] = a
+		}
+		cms = append(cms, map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data})
+	}
+	return cms, renamed, merged
+}
+
+// configMapHash is the suffix kustomize appends to a generated ConfigMap's
+// name: its hasher's, of the kind, name and data.
+func configMapHash(name string, data map[string]any) (string, error) {
+	n, err := kyaml.FromMap(map[string]any{"kind": "ConfigMap", "metadata": map[string]any{"name": name}, "data": data})
+	if err != nil {
+		return "", err
+	}
+	return new(hasher.Hasher).Hash(n)
+}
+
+// podSpecOf returns the pod spec of a workload, nil for other objects.
+func podSpecOf(o map[string]any) map[string]any {
+	spec, _ := o["spec"].(map[string]any)
+	switch o["kind"] {
+	case "Deployment", "Job":
+	case "CronJob":
+		jt, _ := spec["jobTemplate"].(map[string]any)
+		spec, _ = jt["spec"].(map[string]any)
+	default:
+		return nil
+	}
+	t, _ := spec["template"].(map[string]any)
+	ps, _ := t["spec"].(map[string]any)
+	return ps
+}
+
+// renameConfigMapRefs points o's references to generated ConfigMaps at
+// their hashed names, where kustomize's name references for ConfigMaps
+// are in a pod spec: volumes (and projected ones), envFrom and env.
+func renameConfigMapRefs(o map[string]any, renamed map[string]string) {
+	ps := podSpecOf(o)
+	if ps == nil {
+		return
+	}
+	rename := func(ref any) {
+		m, _ := ref.(map[string]any)
+		if name, ok := m["name"].(string); ok {
+			if to, ok := renamed[name]; ok {
+				m["name"] = to
+			}
+		}
+	}
+	for _, v := range asList(ps["volumes"]) {
+		vm, _ := v.(map[string]any)
+		rename(vm["configMap"])
+		proj, _ := vm["projected"].(map[string]any)
+		for _, s := range asList(proj["sources"]) {
+			sm, _ := s.(map[string]any)
+			rename(sm["configMap"])
+		}
+	}
+	for _, field := range []string{"containers", "initContainers"} {
+		for _, c := range asList(ps[field]) {
+			cm, _ := c.(map[string]any)
+			for _, ef := range asList(cm["envFrom"]) {
+				efm, _ := ef.(map[string]any)
+				rename(efm["configMapRef"])
+			}
+			for _, ev := range asList(cm["env"]) {
+				evm, _ := ev.(map[string]any)
+				vf, _ := evm["valueFrom"].(map[string]any)
+				rename(vf["configMapKeyRef"])
+			}
+		}
+	}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// imageOverride is an environment's image tag or digest.
+type imageOverride struct{ tag, digest string }
+
+// setImages sets the tag or digest of every image that match matches in a
+// containers or initContainers list anywhere in v, as kustomize's image
+// transformer does.
+func setImages(v any, match *regexp.Regexp, im *imageOverride) {
+	switch v := v.(type) {
+	case map[string]any:
+		for key, f := range v {
+			if key != "containers" && key != "initContainers" {
+				setImages(f, match, im)
+				continue
+			}
+			for _, c := range asList(f) {
+				cm, _ := c.(map[string]any)
+				ref, ok := cm["image"].(string)
+				if !ok || !match.MatchString(ref) {
+					continue
+				}
+				name, tag, digest := util.SplitImageName(ref)
+				switch {
+				case im.tag != "" && im.digest != "":
+					tag, digest = im.tag, im.digest
+				case im.tag != "":
+					tag, digest = im.tag, ""
+				case im.digest != "":
+					tag, digest = "", im.digest
+				}
+				if tag != "" {
+					name += ":" + tag
+				}
+				if digest != "" {
+					name += "@" + digest
+				}
+				cm["image"] = name
+			}
+		}
+	case []any:
+		for _, e := range v {
+			setImages(e, match, im)
+		}
+	}
+}
+
+// applyPatch applies one of dozen's strategic merge patches to the object
+// it names (by apiVersion, kind and name), as kustomize's patch
+// transformer does: maps merge, null removes a field, "$patch: delete"
+// removes the object, and the lists Kubernetes merges by a key (listKey)
+// merge by it while any other list is replaced. A patch that names no
+// object or several, or holds a list goBuild does not know, is not ok.
+func applyPatch(objs []map[string]any, p map[string]any) ([]map[string]any, bool) {
+	p = deepCopy(p).(map[string]any)
+	kind, _ := p["kind"].(string)
+	apiVersion, _ := p["apiVersion"].(string)
+	meta, _ := p["metadata"].(map[string]any)
+	name, _ := meta["name"].(string)
+	if name == "" || len(meta) != 1 {
+		return nil, false
+	}
+	at := -1
+	for i, o := range objs {
+		m, _ := o["metadata"].(map[string]any)
+		if o["kind"] == kind && o["apiVersion"] == apiVersion && m["name"] == name {
+			if at >= 0 {
+				return nil, false
+			}
+			at = i
+		}
+	}
+	if at < 0 {
+		return nil, false
+	}
+	if d, ok := p["$patch"]; ok {
+		if d != "delete" || len(p) != 4 {
+			return nil, false
+		}
+		return slices.Delete(objs, at, at+1), true
+	}
+	for key, v := range p {
+		if key == "apiVersion" || key == "kind" || key == "metadata" {
+			continue
+		}
+		if !mergeField(objs[at], key, v, kind+":/"+key) {
+			return nil, false
+		}
+	}
+	return objs, true
+}
+
+// mergeField merges the patch value v into dst[key]; path is the field's
+// path from its object, prefixed with the object's kind, list elements
+// written "[]".
+func mergeField(dst map[string]any, key string, v any, path string) bool {
+	if strings.HasPrefix(key, "$") {
+		return false // a directive: kustomize's to apply
+	}
+	switch v := v.(type) {
+	case nil:
+		delete(dst, key)
+	case map[string]any:
+		d, isMap := dst[key].(map[string]any)
+		if !isMap {
+			if _, exists := dst[key]; exists {
+				return false
+			}
+			dst[key] = withoutNulls(v)
+			return true
+		}
+		for k, f := range v {
+			if !mergeField(d, k, f, path+"/"+k) {
+				return false
+			}
+		}
+	case []any:
+		mk, known := listKey(path)
+		if !known {
+			return false
+		}
+		if mk == "" {
+			dst[key] = withoutNulls(v)
+			return true
+		}
+		d, isList := dst[key].([]any)
+		if !isList {
+			if _, exists := dst[key]; exists {
+				return false
+			}
+		}
+		// kustomize's merge puts the patch's elements first, in its
+		// order (each merged into the object's element of its key), then
+		// the object's other elements, in theirs.
+		out := make([]any, 0, len(d)+len(v))
+		used := make([]bool, len(d))
+		for _, e := range v {
+			em, _ := e.(map[string]any)
+			kv, ok := em[mk]
+			if !ok {
+				return false
+			}
+			at := slices.IndexFunc(d, func(x any) bool {
+				xm, _ := x.(map[string]any)
+				return xm[mk] == kv && (mk != "port" || protocol(xm) == protocol(em))
+			})
+			if at < 0 {
+				out = append(out, withoutNulls(em))
+				continue
+			}
+			if used[at] {
+				return false
+			}
+			used[at] = true
+			xm, _ := d[at].(map[string]any)
+			for k, f := range em {
+				if !mergeField(xm, k, f, path+"[]/"+k) {
+					return false
+				}
+			}
+			out = append(out, xm)
+		}
+		for i, x := range d {
+			if !used[i] {
+				out = append(out, x)
+			}
+		}
+		dst[key] = out
+	default:
+		dst[key] = v
+	}
+	return true
+}
+
+// protocol is a Service port's protocol, TCP when unset: kustomize merges
+// Service ports by port and protocol.
+func protocol(port map[string]any) any {
+	if p, ok := port["protocol"]; ok {
+		return p
+	}
+	return "TCP"
+}
+
+// listKey returns the key Kubernetes merges the list at path by ("" for
+// a list a patch replaces), and whether the list is one of those dozen's
+// patches set.
+func listKey(path string) (key string, known bool) {
+	kind, p, _ := strings.Cut(path, ":")
+	switch {
+	case strings.HasSuffix(p, "/containers"), strings.HasSuffix(p, "/initContainers"),
+		strings.HasSuffix(p, "/containers[]/env"), strings.HasSuffix(p, "/initContainers[]/env"):
+		return "name", true
+	case strings.HasSuffix(p, "/topologySpreadConstraints"):
+		return "topologyKey", true
+	case kind == "Service" && p == "/spec/ports":
+		return "port", true
+	case kind == "Ingress" && (p == "/spec/rules" || p == "/spec/tls"),
+		kind == "HorizontalPodAutoscaler" && (p == "/spec/metrics" || strings.HasSuffix(p, "/policies")):
+		return "", true
+	}
+	return "", false
+}
+
+// withoutNulls copies v without its null fields, as a patch adds what the
+// object lacks.
+func withoutNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, f := range v {
+			if f != nil {
+				m[k] = withoutNulls(f)
+			}
+		}
+		return m
+	case []any:
+		l := make([]any, len(v))
+		for i, e := range v {
+			l[i] = withoutNulls(e)
+		}
+		return l
+	}
+	return deepCopy(v)
+}
+
+// deepCopy copies a JSON value, whole numbers as int, as kustomize's
+// output holds them; typed maps and slices (the patches envBuilder makes
+// of the environment's fields) become JSON's.
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, f := range v {
+			m[k] = deepCopy(f)
+		}
+		return m
+	case []any:
+		l := make([]any, len(v))
+		for i, e := range v {
+			l[i] = deepCopy(e)
+		}
+		return l
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return int(v)
+		}
+		return v
+	case string, bool, int, nil:
+		return v
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Map:
+		if rv.Type().Key().Kind() == reflect.String {
+			m := make(map[string]any, rv.Len())
+			for it := rv.MapRange(); it.Next(); {
+				m[it.Key().String()] = deepCopy(it.Value().Interface())
+			}
+			return m
+		}
+	case reflect.Slice:
+		l := make([]any, rv.Len())
+		for i := range l {
+			l[i] = deepCopy(rv.Index(i).Interface())
+		}
+		return l
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return int(rv.Int())
+	case reflect.String:
+		return rv.String()
+	}
+	return v
+}

@@ -1,0 +1,190 @@
+package generate_test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/dozen-dev/dozen/generate"
+	"github.com/dozen-dev/dozen/internal/corpus"
+	"github.com/dozen-dev/dozen/schema"
+)
+
+// goBuildBase is a service using what an environment can change: processes
+// that autoscale, replicate and listen on a node port, a job, a schedule,
+// config, config files, secrets, backing services and an Ingress with TLS.
+// goBuildEnvs adds one environment per feature, and one of them all.
+const goBuildBase = `name: shop
+image: registry.example.com/team/shop:1.0.0
+baseImage: alpine:3.20
+processes:
+  web:
+    port: 8080
+    autoscaling: {min: 2, max: 6, cpu: 70}
+    probes: {readiness: {http: {path: /ready}}}
+    resources: {requests: {cpu: 250m, memory: 256Mi}, limits: {cpu: "1", memory: 512Mi}}
+  admin:
+    port: 9090
+    args: [admin]
+    expose: {port: 9090, type: NodePort, nodePort: 30100}
+    probes: {readiness: {http: {path: /healthz}}}
+  worker:
+    args: [work]
+    replicas: 2
+    probes: {readiness: {exec: {command: [/app/shop, ready]}}}
+  single:
+    args: [single]
+    probes: {readiness: {exec: {command: [/app/shop, ready]}}}
+jobs:
+  migrate: {args: [migrate, up]}
+schedules:
+  nightly: {schedule: "0 2 * * *", args: [report]}
+config:
+  LOG_LEVEL: info
+  RETRIES: 3
+  FEATURE_X: false
+configFiles:
+  /etc/shop/app.toml: "a = 1\n"
+secrets:
+  PAYMENT_KEY: {secret: shop-payments, key: api-key}
+backing:
+  database: {secret: {secret: shop-db, key: url}}
+  cache: {url: "redis://cache:6379/0"}
+ingress:
+  hosts: [shop.local]
+  paths: [{path: /, process: web}]
+  tls: {secretName: shop-tls}
+environments:
+`
+
+// goBuildEnvs are environments of goBuildBase, each with whether goBuild
+// builds it (or leaves it to kustomize).
+var goBuildEnvs = []struct {
+	name, yaml string
+	inGo       bool
+}{
+	{"namespace", `{namespace: shop-ns}`, true},
+	{"replicas", `{replicas: {worker: 3, single: 2}}`, true},
+	{"unreplicate", `{replicas: {worker: 1}}`, true},
+	{"autoscale-bounds", `{autoscaling: {web: {min: 3, max: 9}}}`, true},
+	{"autoscale-target", `{autoscaling: {web: {memory: 80}}}`, true},
+	{"autoscale-new", `{autoscaling: {worker: {min: 2, max: 5}, single: {max: 3}}}`, true},
+	{"autoscale-behavior", `{autoscaling: {web: {behavior: {scaleDown: {stabilizationWindowSeconds: 60}}}}}`, true},
+	{"node-port", `{nodePorts: {admin: 30200}}`, true},
+	{"tag", `{image: {tag: 1.1.0-rc1}}`, true},
+	{"digest", `{image: {digest: "sha256:0000000000000000000000000000000000000000000000000000000000000001"}}`, true},
+	{"config", `{config: {LOG_LEVEL: debug, NEW_KEY: "x y", RETRIES: 5, FEATURE_X: true}}`, true},
+	{"secrets", `{secrets: {PAYMENT_KEY: {secret: shop-payments-live, key: api-key}, EXTRA: {secret: extra, key: k, optional: true}}}`, true},
+	{"resources", `{resources: {web: {limits: {memory: 1Gi}}, worker: {requests: {cpu: 500m}}}}`, true},
+	{"ingress-hosts", `{ingress: {hosts: [a.example.com, b.example.com]}}`, true},
+	{"ingress-tls", `{ingress: {tls: {secretName: other-tls}}}`, true},
+	{"ingress-class", `{ingress: {className: nginx}}`, true},
+	{"all", `{namespace: shop-prod, replicas: {worker: 4}, autoscaling: {web: {min: 3, max: 12}}, nodePorts: {admin: 30102},
+    image: {digest: "sha256:0000000000000000000000000000000000000000000000000000000000000002"}, config: {LOG_LEVEL: warn},
+    secrets: {PAYMENT_KEY: {secret: live, key: k}}, resources: {web: {limits: {memory: 2Gi}}},
+    ingress: {hosts: [shop.example.com], className: nginx, tls: {secretName: shop-prod-tls}}}`, true},
+	{"labels", `{labels: {team: shop}}`, false},
+	{"annotations", `{annotations: {team: shop}}`, false},
+	{"prefix", `{namePrefix: dev-}`, false},
+	{"suffix", `{nameSuffix: -dev}`, false},
+	{"patches", `{patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: {minReadySeconds: 5}\n"}]}`, false},
+	{"tolerations", `{tolerations: [{key: dedicated, operator: Equal, value: shop, effect: NoSchedule}]}`, false},
+}
+
+// TestGoBuildMatchesKustomize renders environments with goBuild where it
+// builds them and with kustomize alone, and compares the bytes: each
+// environment of goBuildBase (one per field an environment can set), every
+// example, and services of the benchmark corpora. It also checks that
+// goBuild builds the environments it should: a test of two kustomize
+// builds would pass as well.
+func TestGoBuildMatchesKustomize(t *testing.T) {
+	s, err := schema.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base strings.Builder
+	base.WriteString(goBuildBase)
+	for _, e := range goBuildEnvs {
+		fmt.Fprintf(&base, "  %s: %s\n", e.name, e.yaml)
+	}
+	srcs := []generate.Source{{File: "shop/service.yaml", Data: []byte(base.String())}}
+	for _, src := range exampleSources(t) {
+		srcs = append(srcs, src)
+	}
+	for i := range 8 {
+		srcs = append(srcs,
+			generate.Source{File: fmt.Sprintf("corpus/%d/service.yaml", i), Data: corpus.Service(i)},
+			generate.Source{File: fmt.Sprintf("realistic/%d/service.yaml", i), Data: corpus.Realistic(i)})
+	}
+	inGo := 0
+	for _, src := range srcs {
+		svc, err := s.LoadWith(src.File, src.Data, schema.Limits{}, src.Platform)
+		if err != nil {
+			t.Fatal(err)
+		}
+		envs := append(generate.Environments(svc, src.Overlays), "")
+		fast, err := generate.RenderEnvs(svc, envs, src.Overlays)
+		if err != nil {
+			t.Fatalf("%s: %v", src.File, err)
+		}
+		slow, err := generate.RenderEnvsKustomize(svc, envs, src.Overlays)
+		if err != nil {
+			t.Fatalf("%s: kustomize: %v", src.File, err)
+		}
+		for i, env := range envs {
+			got, want := yamlOf(t, fast[i].Objects), yamlOf(t, slow[i].Objects)
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s, environment %q: goBuild differs from kustomize:\n%s", src.File, env, lineDiff(want, got))
+			}
+			built, err := generate.BuiltInGo(svc, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if built && src.Overlays[env] == nil {
+				inGo++
+			}
+			if src.File == "shop/service.yaml" && env != "" {
+				for _, e := range goBuildEnvs {
+					if e.name == env && e.inGo != built {
+						t.Errorf("environment %q: built in Go %v, want %v", env, built, e.inGo)
+					}
+				}
+			}
+		}
+	}
+	if inGo < len(goBuildEnvs) {
+		t.Errorf("goBuild built %d environments", inGo)
+	}
+}
+
+func yamlOf(t *testing.T, objs []generate.Object) []byte {
+	t.Helper()
+	y, err := generate.YAML(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+// lineDiff lists the lines of got and want that differ, by number.
+func lineDiff(want, got []byte) string {
+	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	var b strings.Builder
+	for i := range max(len(w), len(g)) {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			fmt.Fprintf(&b, "line %d: kustomize %q, goBuild %q\n", i+1, wl, gl)
+			if b.Len() > 2000 {
+				break
+			}
+		}
+	}
+	return b.String()
+}
