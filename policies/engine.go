@@ -345,11 +345,12 @@ func sortFindings(res *Result) {
 // read the whole bundle.
 func (e *Engine) NamespaceLocal() bool { return !e.custom }
 
-// LintParts lints a bundle given in parts, loading each part, linting it
-// and dropping it before the next, so that the values of one part only
-// are held at a time: a lint of many namespaces (a render of every
-// environment) then keeps a fraction of the heap live, and the collector
-// marks that much less. load(i) returns part i; it may be called again.
+// LintParts lints a bundle given in parts, loading a few parts at a time,
+// linting them and dropping them before the next, so that the values of
+// those parts only are held at once: a lint of many namespaces (a render
+// of every environment) then keeps a fraction of the heap live, and the
+// collector marks that much less. load(i) returns part i; it may be called
+// again, and is called concurrently for different parts.
 //
 // The result is LintInputs' on every part at once. That holds when no
 // object can see an object of another part: the engine's rules are
@@ -358,28 +359,61 @@ func (e *Engine) NamespaceLocal() bool { return !e.custom }
 // that (or the rules are not NamespaceLocal) it lints every part at once
 // instead.
 func (e *Engine) LintParts(ctx context.Context, n int, load func(i int) ([]Input, error)) (*Result, error) {
+	return e.lintParts(ctx, n, nil, load)
+}
+
+// partsAtOnce is how much LintParts loads and lints together, in parts
+// weighed by weight (the sources they hold; 1 each without weights): parts
+// that no object sees across can be linted together, and a lint of one
+// environment's dozen objects would cost mostly its setup (the index, the
+// evaluator) and run on one core. Loading them together also spreads
+// their decoding over the cores.
+const partsAtOnce = 16
+
+// lintParts is LintParts, loading and linting parts together up to
+// partsAtOnce of their weight (a part heavier than that alone).
+func (e *Engine) lintParts(ctx context.Context, n int, weight func(i int) int, load func(i int) ([]Input, error)) (*Result, error) {
 	if !e.NamespaceLocal() || n < 2 {
 		return e.lintAtOnce(ctx, n, load)
 	}
 	acc := e.newAccumulator()
 	partOf := map[string]int{} // namespace -> part
-	for i := range n {
-		inputs, err := load(i)
-		if err != nil {
-			return nil, err
+	for start := 0; start < n; {
+		end, w := start, 0
+		for end < n && (end == start || w+partWeight(weight, end) <= partsAtOnce) {
+			w += partWeight(weight, end)
+			end++
 		}
-		for j := range inputs {
-			ns := inputs[j].obj.Namespace
-			if p, seen := partOf[ns]; ns == "" || seen && p != i {
-				return e.lintAtOnce(ctx, n, load)
+		loaded := make([][]Input, end-start)
+		errs := make([]error, end-start)
+		parallel.For(min(runtime.GOMAXPROCS(0), end-start), end-start, func(_, j int) {
+			loaded[j], errs[j] = load(start + j)
+		})
+		for j, inputs := range loaded {
+			if errs[j] != nil {
+				return nil, errs[j]
 			}
-			partOf[ns] = i
+			for k := range inputs {
+				ns := inputs[k].obj.Namespace
+				if p, seen := partOf[ns]; ns == "" || seen && p != start+j {
+					return e.lintAtOnce(ctx, n, load)
+				}
+				partOf[ns] = start + j
+			}
 		}
-		if err := acc.lint(ctx, inputs); err != nil {
+		if err := acc.lint(ctx, slices.Concat(loaded...)); err != nil {
 			return nil, err
 		}
+		start = end
 	}
 	return acc.result()
+}
+
+func partWeight(weight func(int) int, i int) int {
+	if weight == nil {
+		return 1
+	}
+	return max(1, weight(i))
 }
 
 // LintBundles lints each bundle on its own: no object of one sees an

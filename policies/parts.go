@@ -33,7 +33,7 @@ func ConvertEach(n int, f func(conv *Converter, i int)) {
 // environment. The result is LintInputs' on every source at once.
 func (e *Engine) LintSources(ctx context.Context, namespaces [][]string, load func(conv *Converter, i int) ([]Input, error)) (*Result, error) {
 	parts := namespaceParts(namespaces)
-	return e.LintParts(ctx, len(parts), func(p int) ([]Input, error) {
+	return e.lintParts(ctx, len(parts), func(p int) int { return len(parts[p]) }, func(p int) ([]Input, error) {
 		part := parts[p]
 		slots := make([][]Input, len(part))
 		errs := make([]error, len(part))

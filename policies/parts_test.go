@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -96,15 +97,15 @@ func byNamespace(inputs []Input, namespaces []string) [][]Input {
 // lintParts runs LintParts over parts and counts the loads.
 func lintParts(t *testing.T, eng *Engine, parts [][]Input) (*Result, int) {
 	t.Helper()
-	loads := 0
+	var loads atomic.Int64 // LintParts loads parts concurrently
 	res, err := eng.LintParts(context.Background(), len(parts), func(i int) ([]Input, error) {
-		loads++
+		loads.Add(1)
 		return parts[i], nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res, loads
+	return res, int(loads.Load())
 }
 
 // TestLintPartsMatchesLintInputs lints a bundle of three namespaces
@@ -141,7 +142,7 @@ func TestLintPartsMatchesLintInputs(t *testing.T) {
 
 	parts, loads := lintParts(t, eng, byNamespace(inputs, namespaces))
 	if loads != len(namespaces) {
-		t.Errorf("LintParts loaded %d times for %d parts: it did not lint them one by one", loads, len(namespaces))
+		t.Errorf("LintParts loaded %d times for %d parts: it did not lint them by namespace", loads, len(namespaces))
 	}
 	if !reflect.DeepEqual(parts, whole) {
 		t.Errorf("linted by namespace: %d findings, %d objects, %d files; at once: %d, %d, %d",
@@ -427,7 +428,9 @@ func TestLintSources(t *testing.T) {
 	half := len(sources[0]) / 2
 	sources = append([][]Input{sources[0][:half], sources[0][half:]}, sources[1:]...)
 	res, loads = lint([][]string{{"a"}, {"b"}, {namespaces[1]}, {namespaces[2]}})
-	if !slices.Equal(loads, []int{2, 2, 1, 1}) || !reflect.DeepEqual(res, whole) {
+	// (The parts after them are loaded twice too when they were loaded
+	// together with them.)
+	if loads[0] != 2 || loads[1] != 2 || slices.Min(loads) < 1 || !reflect.DeepEqual(res, whole) {
 		t.Errorf("sources misnamed across parts: loads %v, %d findings; at once %d", loads, len(res.Findings), len(whole.Findings))
 	}
 }

@@ -1,8 +1,13 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/dozen-dev/dozen/policies"
 )
@@ -46,11 +51,6 @@ import (
 // output went to stdout). Fields are only ever added.
 type JSON struct{}
 
-type jsonReport struct {
-	Findings []jsonFinding `json:"findings"`
-	Summary  Summary       `json:"summary"`
-}
-
 type jsonFinding struct {
 	Rule        string          `json:"rule"`
 	Severity    string          `json:"severity"`
@@ -71,32 +71,87 @@ type jsonPos struct {
 	Column int    `json:"column"`
 }
 
-// Write implements Writer.
+// Write implements Writer, finding by finding (writeStreamed).
 func (*JSON) Write(w io.Writer, res *policies.Result) error {
-	out := jsonReport{Findings: []jsonFinding{}, Summary: Summarize(res)}
-	for _, f := range res.Findings {
-		if f.Suppressed != nil {
-			continue
-		}
-		jf := jsonFinding{
-			Rule:        f.RuleID,
-			Severity:    string(f.Severity),
-			Message:     f.Message,
-			Factor:      f.Factor,
-			File:        f.Pos.File,
-			Line:        f.Pos.Line,
-			Column:      f.Pos.Col,
-			Path:        f.Path,
-			Object:      f.Object,
-			Remediation: f.Remediation,
-		}
-		if r := f.Related; r != nil {
-			jf.Rendered = &jsonPos{File: r.File, Line: r.Line, Column: r.Col}
-		}
-		out.Findings = append(out.Findings, jf)
+	type document struct {
+		Findings []jsonFinding `json:"findings"`
+		Summary  Summary       `json:"summary"`
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	findings := res.Findings
+	return writeStreamed(w, document{Findings: []jsonFinding{}, Summary: Summarize(res)}, "findings", 1, func() (any, bool) {
+		for len(findings) > 0 {
+			f := &findings[0]
+			findings = findings[1:]
+			if f.Suppressed != nil {
+				continue
+			}
+			jf := jsonFinding{
+				Rule:        f.RuleID,
+				Severity:    string(f.Severity),
+				Message:     f.Message,
+				Factor:      f.Factor,
+				File:        f.Pos.File,
+				Line:        f.Pos.Line,
+				Column:      f.Pos.Col,
+				Path:        f.Path,
+				Object:      f.Object,
+				Remediation: f.Remediation,
+			}
+			if r := f.Related; r != nil {
+				jf.Rendered = &jsonPos{File: r.File, Line: r.Line, Column: r.Col}
+			}
+			return jf, true
+		}
+		return nil, false
+	})
+}
+
+// writeStreamed writes doc as json.Encoder writes it, indented two spaces
+// a level and HTML characters unescaped, with the elements next yields
+// (until it says no more) in its array key, which doc holds empty at
+// depth levels: the bytes of the whole document so encoded, without
+// holding it. A render of a thousand services has tens of thousands of
+// findings, and their report encoded at once, then indented, held several
+// times its size.
+func writeStreamed(w io.Writer, doc any, key string, depth int, next func() (any, bool)) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	whole := slices.Clone(buf.Bytes())
+	empty := []byte(`"` + key + `": [`)
+	at := bytes.LastIndex(whole, append(empty, ']'))
+	if at < 0 {
+		return fmt.Errorf("report: no empty %q in the document", key)
+	}
+	at += len(empty)
+	bw := bufio.NewWriter(w)
+	bw.Write(whole[:at])
+	inner := strings.Repeat("  ", depth+1)
+	enc.SetIndent(inner, "  ")
+	n := 0
+	for {
+		v, ok := next()
+		if !ok {
+			break
+		}
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n" + inner)
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		n++
+	}
+	if n > 0 {
+		bw.WriteString("\n" + strings.Repeat("  ", depth))
+	}
+	bw.Write(whole[at:])
+	return bw.Flush()
 }

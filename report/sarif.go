@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 	"net/url"
 	"path/filepath"
@@ -149,7 +148,14 @@ func (s *SARIF) Write(w io.Writer, res *policies.Result) error {
 		driver.Rules = append(driver.Rules, sarifRuleOf(r))
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
-	for _, f := range res.Findings {
+	findings := res.Findings
+	doc := sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{run}}
+	return writeStreamed(w, doc, "results", 3, func() (any, bool) {
+		if len(findings) == 0 {
+			return nil, false
+		}
+		f := findings[0]
+		findings = findings[1:]
 		r := sarifResult{
 			RuleID:    f.RuleID,
 			Level:     sarifLevel(f.Severity),
@@ -184,12 +190,8 @@ func (s *SARIF) Write(w io.Writer, res *policies.Result) error {
 		if f.Path != "" {
 			r.Properties = &sarifResultProps{Path: f.Path}
 		}
-		run.Results = append(run.Results, r)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{run}})
+		return r, true
+	})
 }
 
 func sarifRuleOf(r policies.Rule) sarifRule {
