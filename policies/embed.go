@@ -21,3 +21,14 @@ var builtin = sync.OnceValues(func() (*catalog, error) { return loadCatalog(rule
 // builtinLib is the catalogue of the helper library alone, which custom
 // policies may import when the built-in rules do not run.
 var builtinLib = sync.OnceValues(func() (*catalog, error) { return loadCatalogDir(ruleFS, "lib") })
+
+// Warm parses and compiles the built-in rules now, which the first New
+// would otherwise do. render and lint call it on a goroutine of its own
+// before they read and render their input, so that the compilation (about
+// 30 ms of CPU, what a one-file lint mostly costs) runs beside that work
+// on another core. Its errors are New's to report.
+func Warm() {
+	if c, err := builtin(); err == nil {
+		_, _ = c.compiled()
+	}
+}

@@ -105,6 +105,9 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	if err != nil {
 		return err
 	}
+	if !opts.noBuiltin && len(opts.custom.paths) == 0 {
+		go policies.Warm() // beside reading the input, the rules
+	}
 	ld := env.loader()
 	if len(args) == 0 {
 		args = []string{"."} // service files in "." too, not only manifests

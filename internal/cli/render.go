@@ -13,6 +13,7 @@ import (
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
 	"github.com/dozen-dev/dozen/pipeline"
+	"github.com/dozen-dev/dozen/policies"
 	"github.com/dozen-dev/dozen/redact"
 	"github.com/dozen-dev/dozen/tree"
 )
@@ -168,6 +169,9 @@ input gives the same bytes.
 }
 
 func runRender(env *Env, args []string, opts *renderOptions) error {
+	if !opts.noLint && len(opts.custom.paths) == 0 {
+		go policies.Warm() // beside the render, the lint's rules
+	}
 	results, err := env.renderAll(args, opts, true)
 	if err != nil {
 		return err
