@@ -1,11 +1,14 @@
 package generate
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 
 	"github.com/dozen-dev/dozen/cache"
 	"github.com/dozen-dev/dozen/diag"
@@ -69,6 +72,11 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 	// Cores no service uses go to the environments of those there are.
 	envWorkers := max(1, workers/max(1, len(sources)))
 	workers = min(workers, len(sources))
+	if slices.ContainsFunc(sources, mayNeedKustomize) {
+		// kustomize reads its OpenAPI schema on its first patch (about
+		// 25 ms): read it beside the first services' CUE.
+		go openapi.Schema()
+	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	var compileErr error
@@ -157,6 +165,22 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 		}
 	}
 	return results, nil
+}
+
+// mayNeedKustomize reports whether src may have an environment kustomize
+// builds (goBuild does not): one with an overlay directory, or a service
+// file that names a field only kustomize applies. A guess, for warming
+// kustomize up: a wrong one costs time, never output.
+func mayNeedKustomize(src Source) bool {
+	if len(src.Overlays) > 0 {
+		return true
+	}
+	for _, field := range []string{"patches", "namePrefix", "nameSuffix", "tolerations", "nodeAffinity", "route"} {
+		if bytes.Contains(src.Data, []byte(field)) {
+			return true
+		}
+	}
+	return false
 }
 
 // encode sets the YAML of results and drops their objects.
