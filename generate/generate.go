@@ -2,7 +2,10 @@
 // evaluates the schema's CUE mapping (#Render), assembles the result into a
 // kustomize base on an in-memory filesystem, builds it in-process with
 // kustomize's krusty API, checks every object against its k8s.io/api type,
-// and returns the objects in a documented order.
+// and returns the objects in a documented order. An environment whose layer
+// is dozen's own is applied in Go instead, the same steps with the same
+// bytes out (goBuild); overlay directories and the user's patches always
+// go to kustomize.
 package generate
 
 import (
