@@ -58,6 +58,25 @@ ingress:
 environments:
 `
 
+// goBuildLean is a service with config in its environments only, and
+// sidecars, one of the service's own image (which an environment's image
+// changes too) and one of another image whose name starts alike.
+const goBuildLean = `name: lean
+image: registry.example.com/team/lean:2.0.0
+baseImage: alpine:3.20
+processes:
+  web:
+    port: 8080
+    replicas: 2
+    sidecars:
+      helper: {image: "registry.example.com/team/lean:2.0.0", args: [helper]}
+      proxy: {image: "registry.example.com/team/lean-proxy:1.0.0"}
+environments:
+  cfg: {config: {ONLY_HERE: "1"}}
+  tag: {image: {tag: 2.1.0}}
+  both: {namespace: lean-ns, image: {digest: "sha256:0000000000000000000000000000000000000000000000000000000000000003"}, config: {A: b}, replicas: {web: 1}}
+`
+
 // goBuildEnvs are environments of goBuildBase, each with whether goBuild
 // builds it (or leaves it to kustomize).
 var goBuildEnvs = []struct {
@@ -108,7 +127,7 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 	for _, e := range goBuildEnvs {
 		fmt.Fprintf(&base, "  %s: %s\n", e.name, e.yaml)
 	}
-	srcs := []generate.Source{{File: "shop/service.yaml", Data: []byte(base.String())}}
+	srcs := []generate.Source{{File: "shop/service.yaml", Data: []byte(base.String())}, {File: "lean/service.yaml", Data: []byte(goBuildLean)}}
 	for _, src := range exampleSources(t) {
 		srcs = append(srcs, src)
 	}
@@ -153,7 +172,7 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 			}
 		}
 	}
-	if inGo < len(goBuildEnvs) {
+	if inGo < len(goBuildEnvs)+3 {
 		t.Errorf("goBuild built %d environments", inGo)
 	}
 }
