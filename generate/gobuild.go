@@ -433,41 +433,28 @@ func listKey(path string) (key string, known bool) {
 
 // withoutNulls copies v without its null fields, as a patch adds what the
 // object lacks.
-func withoutNulls(v any) any {
+func withoutNulls(v any) any { return copyJSON(v, true) }
+
+// deepCopy copies a JSON value, whole numbers as int, as kustomize's
+// output holds them; typed maps and slices (the patches envBuilder makes
+// of the environment's fields) become JSON's.
+func deepCopy(v any) any { return copyJSON(v, false) }
+
+// copyJSON is deepCopy, leaving out null fields when dropNulls.
+func copyJSON(v any, dropNulls bool) any {
 	switch v := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(v))
 		for k, f := range v {
-			if f != nil {
-				m[k] = withoutNulls(f)
+			if f != nil || !dropNulls {
+				m[k] = copyJSON(f, dropNulls)
 			}
 		}
 		return m
 	case []any:
 		l := make([]any, len(v))
 		for i, e := range v {
-			l[i] = withoutNulls(e)
-		}
-		return l
-	}
-	return deepCopy(v)
-}
-
-// deepCopy copies a JSON value, whole numbers as int, as kustomize's
-// output holds them; typed maps and slices (the patches envBuilder makes
-// of the environment's fields) become JSON's.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, f := range v {
-			m[k] = deepCopy(f)
-		}
-		return m
-	case []any:
-		l := make([]any, len(v))
-		for i, e := range v {
-			l[i] = deepCopy(e)
+			l[i] = copyJSON(e, dropNulls)
 		}
 		return l
 	case float64:
@@ -484,14 +471,14 @@ func deepCopy(v any) any {
 		if rv.Type().Key().Kind() == reflect.String {
 			m := make(map[string]any, rv.Len())
 			for it := rv.MapRange(); it.Next(); {
-				m[it.Key().String()] = deepCopy(it.Value().Interface())
+				m[it.Key().String()] = copyJSON(it.Value().Interface(), dropNulls)
 			}
 			return m
 		}
 	case reflect.Slice:
 		l := make([]any, rv.Len())
 		for i := range l {
-			l[i] = deepCopy(rv.Index(i).Interface())
+			l[i] = copyJSON(rv.Index(i).Interface(), dropNulls)
 		}
 		return l
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
