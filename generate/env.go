@@ -236,15 +236,24 @@ func finishEnv(svc *schema.Service, pos *schema.Positions, env string, overlay *
 // layer as Go values).
 type layer struct {
 	k *types.Kustomization
-	// files are written beside the kustomization (paths under baseDir).
+	// files are written beside the kustomization (paths under baseDir):
+	// the environment's config values.
 	files []generatedFile
 	// patches are dozen's own strategic merge patches, in the order
 	// kustomize applies them, before the user's (in k.Patches).
 	patches []map[string]any
-	// objects are what the layer adds to the base.
-	objects []map[string]any
+	// objects are what the layer adds to the base, and resources the same
+	// by file, for kustomize.
+	objects   []map[string]any
+	resources []resourceFile
 	// config is merged into the service's env ConfigMap.
 	config map[string]string
+}
+
+// resourceFile is a file of objects the layer adds.
+type resourceFile struct {
+	name string
+	objs []map[string]any
 }
 
 // writeEnvLayer writes baseDir: the kustomization for env as declared in
@@ -298,6 +307,22 @@ func (l *layer) write(fsys filesys.FileSystem) error {
 		k.Patches = append(k.Patches, types.Patch{Patch: string(y)})
 	}
 	k.Patches = append(k.Patches, l.k.Patches...)
+	for _, r := range l.resources {
+		var res []byte
+		for i, o := range r.objs {
+			if i > 0 {
+				res = append(res, "---\n"...)
+			}
+			y, err := yaml.Marshal(o)
+			if err != nil {
+				return err
+			}
+			res = append(res, y...)
+		}
+		if err := fsys.WriteFile(path.Join(baseDir, r.name), res); err != nil {
+			return err
+		}
+	}
 	for _, f := range l.files {
 		if err := fsys.WriteFile(path.Join(baseDir, f.path), f.data); err != nil {
 			return err
@@ -354,9 +379,8 @@ func podSpecPatch(w workload, podSpec map[string]any) map[string]any {
 	}
 }
 
-func (b *envBuilder) addPatch(p map[string]any) error {
+func (b *envBuilder) addPatch(p map[string]any) {
 	b.l.patches = append(b.l.patches, p)
-	return nil
 }
 
 func (b *envBuilder) build(env string, e *envSpec) error {
@@ -399,17 +423,13 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 	}
 	for _, proc := range slices.Sorted(maps.Keys(e.Replicas)) {
 		name := objectName(svcName, proc)
-		if err := b.addPatch(map[string]any{
+		b.addPatch(map[string]any{
 			"apiVersion": "apps/v1", "kind": "Deployment",
 			"metadata": map[string]any{"name": name},
 			"spec":     map[string]any{"replicas": e.Replicas[proc]},
-		}); err != nil {
-			return err
-		}
+		})
 	}
-	if err := b.scaling(env); err != nil {
-		return err
-	}
+	b.scaling(env)
 	for _, proc := range slices.Sorted(maps.Keys(e.NodePorts)) {
 		if err := b.nodePort(proc, e.NodePorts[proc]); err != nil {
 			return err
@@ -433,9 +453,7 @@ func (b *envBuilder) build(env string, e *envSpec) error {
 			container["resources"] = res
 		}
 		if len(container) > 1 {
-			if err := b.addPatch(podSpecPatch(w, map[string]any{"containers": []any{container}})); err != nil {
-				return err
-			}
+			b.addPatch(podSpecPatch(w, map[string]any{"containers": []any{container}}))
 		}
 	}
 	if e.Ingress != nil {
@@ -476,12 +494,13 @@ func (b *envBuilder) nodePort(proc string, nodePort int) error {
 			break
 		}
 		port, _ := ports[0].(map[string]any)
-		return b.addPatch(map[string]any{
+		b.addPatch(map[string]any{
 			"apiVersion": "v1", "kind": "Service",
 			"metadata": map[string]any{"name": name},
 			// kustomize matches Service ports by port and protocol.
 			"spec": map[string]any{"ports": []any{map[string]any{"port": port["port"], "protocol": port["protocol"], "nodePort": nodePort}}},
 		})
+		return nil
 	}
 	return fmt.Errorf("%s: environments: nodePorts.%s: no Service with a port for process %s", b.svc.File, proc, proc)
 }
@@ -492,19 +511,14 @@ func (b *envBuilder) nodePort(proc string, nodePort int) error {
 // patches (what it removes from the base, the spread of the processes it
 // replicates, its autoscaling bounds and targets, its route, its
 // scheduling).
-func (b *envBuilder) scaling(env string) error {
+func (b *envBuilder) scaling(env string) {
 	s := b.r.Environments[env]
 	for _, file := range slices.Sorted(maps.Keys(s.Objects)) {
-		if err := b.addResources(file, s.Objects[file]); err != nil {
-			return err
-		}
+		b.addResources(file, s.Objects[file])
 	}
 	for _, p := range s.Patches {
-		if err := b.addPatch(p); err != nil {
-			return err
-		}
+		b.addPatch(p)
 	}
-	return nil
 }
 
 // inCUE is a field of an environment that #EnvScaling
@@ -514,27 +528,15 @@ type inCUE struct{}
 // UnmarshalJSON accepts any value: #Environment has validated it.
 func (*inCUE) UnmarshalJSON([]byte) error { return nil }
 
-// addResources writes objs to file in the environment layer and adds it to
-// the layer's resources; no objects, no file.
-func (b *envBuilder) addResources(file string, objs []map[string]any) error {
+// addResources adds objs to the layer, as file among its resources for
+// kustomize; no objects, no file.
+func (b *envBuilder) addResources(file string, objs []map[string]any) {
 	if len(objs) == 0 {
-		return nil
+		return
 	}
-	var res []byte
-	for i, o := range objs {
-		if i > 0 {
-			res = append(res, "---\n"...)
-		}
-		y, err := yaml.Marshal(o)
-		if err != nil {
-			return err
-		}
-		res = append(res, y...)
-	}
-	b.l.files = append(b.l.files, generatedFile{file, res})
+	b.l.resources = append(b.l.resources, resourceFile{file, objs})
 	b.l.objects = append(b.l.objects, objs...)
 	b.l.k.Resources = append(b.l.k.Resources, file)
-	return nil
 }
 
 // ingress patches the Ingress with the environment's hosts, class and TLS.
@@ -585,11 +587,12 @@ func (b *envBuilder) ingress(e *envSpec) error {
 		patch["ingressClassName"] = e.Ingress.ClassName
 	}
 	meta, _ := base["metadata"].(map[string]any)
-	return b.addPatch(map[string]any{
+	b.addPatch(map[string]any{
 		"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
 		"metadata": map[string]any{"name": meta["name"]},
 		"spec":     patch,
 	})
+	return nil
 }
 
 // objectName names the objects of a process: the web process's are named
