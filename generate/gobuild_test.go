@@ -127,7 +127,10 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 	for _, e := range goBuildEnvs {
 		fmt.Fprintf(&base, "  %s: %s\n", e.name, e.yaml)
 	}
-	srcs := []generate.Source{{File: "shop/service.yaml", Data: []byte(base.String())}, {File: "lean/service.yaml", Data: []byte(goBuildLean)}}
+	// An image pinned by digest in the base, given a tag, then both.
+	pinned := "name: pinned\nimage: registry.example.com:5000/p@sha256:0000000000000000000000000000000000000000000000000000000000000004\nbaseImage: alpine:3.20\n" +
+		"processes: {web: {port: 8080}}\nenvironments:\n  tag: {image: {tag: v2}}\n  digest: {image: {digest: \"sha256:0000000000000000000000000000000000000000000000000000000000000005\"}}\n"
+	srcs := []generate.Source{{File: "shop/service.yaml", Data: []byte(base.String())}, {File: "lean/service.yaml", Data: []byte(goBuildLean)}, {File: "pinned/service.yaml", Data: []byte(pinned)}}
 	for _, src := range exampleSources(t) {
 		srcs = append(srcs, src)
 	}
