@@ -20,6 +20,7 @@ import (
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -329,8 +330,7 @@ func finishBuild(objs []Object, file string) ([]Object, error) {
 // the objects it emits, in its order. file names the input in errors.
 func buildObjects(fsys filesys.FileSystem, dir, file string) ([]Object, error) {
 	offline.InstallNetwork()
-	k := krusty.MakeKustomizer(kustomizeOptions())
-	m, err := k.Run(fsys, dir)
+	m, err := runKustomize(fsys, dir)
 	if err != nil {
 		return nil, diag.List{{Pos: diag.Pos{File: file}, Msg: "kustomize: " + cleanKustomizeError(err.Error())}}
 	}
@@ -349,6 +349,19 @@ func buildObjects(fsys filesys.FileSystem, dir, file string) ([]Object, error) {
 		})
 	}
 	return objs, nil
+}
+
+// runKustomize builds dir in fsys with kustomize. Some inputs make
+// kustomize panic (an object annotated
+// internal.config.kubernetes.io/previousNames without kustomize's other
+// bookkeeping of it): the panic is the build's error.
+func runKustomize(fsys filesys.FileSystem, dir string) (m resmap.ResMap, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("kustomize failed on this input: %v", r)
+		}
+	}()
+	return krusty.MakeKustomizer(kustomizeOptions()).Run(fsys, dir)
 }
 
 // kustomizeOptions runs kustomize hermetically: files only from inside the

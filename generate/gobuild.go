@@ -73,6 +73,13 @@ func goBuild(svc *schema.Service, r *rendered, l *layer) (objs []Object, ok bool
 		if meta == nil || name == "" {
 			return nil, false
 		}
+		if ann, _ := meta["annotations"].(map[string]any); len(ann) > 0 {
+			for key := range ann {
+				if reservedAnnotation(key) {
+					return nil, false
+				}
+			}
+		}
 		if k.Namespace != "" {
 			if !namespaced[kind] {
 				return nil, false
@@ -104,7 +111,8 @@ var namespaced = map[string]bool{
 // generator does (the environment's config merged into the service's env
 // ConfigMap, as its merge generator does), named with kustomize's hash of
 // their content; renamed maps each name to the hashed one. A value that is
-// not UTF-8 (which kustomize moves to binaryData), a key given twice or an
+// not UTF-8 (which kustomize moves to binaryData), a key given twice, a
+// key with ".." (the generator's file of it cannot be written) or an
 // environment config without a ConfigMap to merge into is not ok.
 func configMaps(svc *schema.Service, r *rendered, config map[string]string) (cms []map[string]any, renamed map[string]string, ok bool) {
 	merged := config == nil
@@ -113,7 +121,7 @@ func configMaps(svc *schema.Service, r *rendered, config map[string]string) (cms
 		data := make(map[string]any, len(cm.Literals)+len(cm.Files)+len(config))
 		for _, kv := range []map[string]string{cm.Literals, cm.Files} {
 			for key, v := range kv {
-				if _, dup := data[key]; dup || !utf8.ValidString(v) {
+				if _, dup := data[key]; dup || !utf8.ValidString(v) || strings.Contains(key, "..") {
 					return nil, nil, false
 				}
 				data[key] = v
@@ -121,7 +129,7 @@ func configMaps(svc *schema.Service, r *rendered, config map[string]string) (cms
 		}
 		if cm.Name == svc.Name+"-env" && config != nil {
 			for key, v := range config {
-				if !utf8.ValidString(v) {
+				if !utf8.ValidString(v) || strings.Contains(key, "..") {
 					return nil, nil, false
 				}
 				data[key] = v
@@ -309,6 +317,11 @@ func applyPatch(objs []map[string]any, p map[string]any) ([]map[string]any, bool
 		}
 		return slices.Delete(objs, at, at+1), true
 	}
+	if hasDuplicateKeys(objs[at]) {
+		// kustomize's merge keeps one element of a key, the last, in
+		// every list of the object it patches: its to build.
+		return nil, false
+	}
 	for key, v := range p {
 		if key == "apiVersion" || key == "kind" || key == "metadata" {
 			continue
@@ -400,6 +413,53 @@ func mergeField(dst map[string]any, key string, v any, path string) bool {
 		dst[key] = v
 	}
 	return true
+}
+
+// hasDuplicateKeys reports whether a list of maps anywhere in v has two
+// elements with the same value of a key lists are merged by (name,
+// mountPath, containerPort, port, topologyKey, devicePath, ip): a
+// container's env given twice a name, two mounts at one path.
+func hasDuplicateKeys(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, f := range v {
+			if hasDuplicateKeys(f) {
+				return true
+			}
+		}
+	case []any:
+		for _, key := range []string{"name", "mountPath", "containerPort", "port", "topologyKey", "devicePath", "ip"} {
+			seen := map[any]bool{}
+			for _, e := range v {
+				m, _ := e.(map[string]any)
+				if k, ok := m[key]; ok && k != nil && isScalar(k) {
+					if seen[k] {
+						return true
+					}
+					seen[k] = true
+				}
+			}
+		}
+		for _, e := range v {
+			if hasDuplicateKeys(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// reservedAnnotation reports whether key is an annotation kustomize reads
+// as its own (config.kubernetes.io/local-config drops the object, the
+// others it removes from the output, and some it acts on): an object
+// that has one is kustomize's to build.
+func reservedAnnotation(key string) bool {
+	for _, prefix := range []string{"config.kubernetes.io/", "internal.config.kubernetes.io/", "config.k8s.io/", "alpha.config.kubernetes.io/", "kustomize.config.k8s.io/"} {
+		if strings.HasPrefix(key, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // protocol is a Service port's protocol, TCP when unset: kustomize merges

@@ -130,7 +130,15 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 	// An image pinned by digest in the base, given a tag, then both.
 	pinned := "name: pinned\nimage: registry.example.com:5000/p@sha256:0000000000000000000000000000000000000000000000000000000000000004\nbaseImage: alpine:3.20\n" +
 		"processes: {web: {port: 8080}}\nenvironments:\n  tag: {image: {tag: v2}}\n  digest: {image: {digest: \"sha256:0000000000000000000000000000000000000000000000000000000000000005\"}}\n"
-	srcs := []generate.Source{{File: "shop/service.yaml", Data: []byte(base.String())}, {File: "lean/service.yaml", Data: []byte(goBuildLean)}, {File: "pinned/service.yaml", Data: []byte(pinned)}}
+	// One env variable name given twice (kustomize keeps the last when it
+	// patches the Deployment), and an annotation kustomize reads as its
+	// own (it leaves it out of its output): both kustomize's to build.
+	dup := "name: dup\nimage: registry.example.com/dup:1.0.0\nbaseImage: alpine:3.20\nprocesses: {web: {port: 8080, env: {TOKEN: plain}}}\n" +
+		"secrets: {TOKEN: {secret: tok, key: k}}\nenvironments: {prod: {resources: {web: {limits: {cpu: \"2\"}}}}}\n"
+	reserved := "name: reserved\nimage: registry.example.com/r:1.0.0\nbaseImage: alpine:3.20\nprocesses: {web: {port: 8080}}\n" +
+		"annotations: {\"config.kubernetes.io/index\": \"1\"}\nenvironments: {prod: {namespace: r}}\n"
+	srcs := []generate.Source{{File: "shop/service.yaml", Data: []byte(base.String())}, {File: "lean/service.yaml", Data: []byte(goBuildLean)},
+		{File: "pinned/service.yaml", Data: []byte(pinned)}, {File: "dup/service.yaml", Data: []byte(dup)}, {File: "reserved/service.yaml", Data: []byte(reserved)}}
 	for _, src := range exampleSources(t) {
 		srcs = append(srcs, src)
 	}
@@ -165,6 +173,9 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 			}
 			if built && src.Overlays[env] == nil {
 				inGo++
+			}
+			if (src.File == "dup/service.yaml" || src.File == "reserved/service.yaml") && env == "prod" && built {
+				t.Errorf("%s, environment prod: built in Go, want kustomize", src.File)
 			}
 			if src.File == "shop/service.yaml" && env != "" {
 				for _, e := range goBuildEnvs {
@@ -209,4 +220,25 @@ func lineDiff(want, got []byte) string {
 		}
 	}
 	return b.String()
+}
+
+// TestKustomizePanicIsAnError: an annotation that makes kustomize panic
+// (internal.config.kubernetes.io/previousNames on an object whose
+// ConfigMap reference it renames) is an error naming the service file, in
+// an environment kustomize builds (labels), not a crash.
+func TestKustomizePanicIsAnError(t *testing.T) {
+	s, err := schema.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := "name: crash\nimage: registry.example.com/c:1.0.0\nbaseImage: alpine:3.20\nprocesses: {web: {port: 8080}}\nconfig: {A: \"1\"}\n" +
+		"annotations: {\"internal.config.kubernetes.io/previousNames\": x}\nenvironments: {n: {namespace: n, labels: {team: t}}}\n"
+	svc, err := s.Load("crash/service.yaml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = generate.RenderEnvs(svc, []string{"n"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "crash/service.yaml") || !strings.Contains(err.Error(), "kustomize failed on this input") {
+		t.Fatalf("got %v, want kustomize's panic as an error on crash/service.yaml", err)
+	}
 }
