@@ -79,10 +79,11 @@ func storeResults(c cache.Cache, key string, results []*Result) {
 	}
 	e := cacheEntry{Version: cacheVersion, Pos: results[0].pos}
 	for _, r := range results {
-		if r.YAML == nil || r.pos != e.Pos {
+		y := r.Bytes()
+		if y == nil || r.pos != e.Pos {
 			return
 		}
-		e.Results = append(e.Results, cachedResult{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: r.YAML, Namespaces: r.Namespaces})
+		e.Results = append(e.Results, cachedResult{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: y, Namespaces: r.Namespaces})
 	}
 	data, err := json.Marshal(e)
 	if err != nil {

@@ -130,8 +130,8 @@ func TestEncode(t *testing.T) {
 		t.Fatalf("%d results, want %d", len(results), len(want))
 	}
 	for i, r := range results {
-		if r.Objects != nil || string(r.YAML) != string(want[i]) {
-			t.Errorf("%s %s: objects %v, YAML:\n%s\nwant:\n%s", r.Service, r.Env, r.Objects, r.YAML, want[i])
+		if r.Objects != nil || string(r.Bytes()) != string(want[i]) {
+			t.Errorf("%s %s: objects %v, YAML:\n%s\nwant:\n%s", r.Service, r.Env, r.Objects, r.Bytes(), want[i])
 		}
 	}
 }

@@ -37,3 +37,15 @@ func BuiltInGo(svc *schema.Service, env string) (bool, error) {
 	_, ok := goBuild(svc, r, l)
 	return ok, nil
 }
+
+// Unpacked returns copies of results holding their YAML as it is, for
+// comparing results a render deflated with results from the cache.
+func Unpacked(results []*Result) []*Result {
+	out := make([]*Result, len(results))
+	for i, r := range results {
+		c := *r
+		c.YAML, c.packed, c.size = r.Bytes(), nil, 0
+		out[i] = &c
+	}
+	return out
+}

@@ -49,8 +49,9 @@ type Result struct {
 	// Env is the environment's name, or "" for the base.
 	Env     string
 	Objects []Object
-	// YAML is YAML(Objects), set instead of Objects when Run encodes
-	// (Options.Encode).
+	// YAML is a result's YAML given as it is. Run, when it encodes
+	// (Options.Encode), holds YAML(Objects) deflated instead of Objects
+	// and leaves YAML nil: Bytes returns the YAML either way.
 	YAML []byte
 	// Namespaces are the namespaces of the objects, sorted and distinct,
 	// "" standing for an object without one: what a lint that takes a
@@ -60,6 +61,8 @@ type Result struct {
 
 	pos     *schema.Positions
 	overlay *Overlay // the environment's overlay directory, if it has one
+	packed  []byte   // the YAML deflated (pack.go), when Run encoded it
+	size    int      // the YAML's length, when packed
 }
 
 // Origin returns, for one of r's objects, the mapping from its fields to

@@ -44,9 +44,11 @@ type Options struct {
 	Progress func()
 	// Limits bound the service files; zero fields are the defaults.
 	Limits schema.Limits
-	// Encode has each worker encode the results it renders (Result.YAML)
+	// Encode has each worker encode the results it renders (Result.Bytes)
 	// and drop their Objects, so that a run over many services holds their
-	// YAML, a fraction of the size of the objects, rather than the objects.
+	// YAML deflated (pack.go), a fraction of the size of the objects,
+	// rather than the objects. Results from the cache hold their YAML as
+	// it is: a run that renders nothing allocates little.
 	Encode bool
 	// Cache, with Encode, keeps each service's results across runs: Run
 	// asks it for a service before rendering one and gives it what it
@@ -191,7 +193,8 @@ func encode(results []*Result) error {
 			return err
 		}
 		r.Namespaces = namespacesOf(r.Objects)
-		r.YAML, r.Objects = y, nil
+		r.Objects = nil
+		r.setYAML(y)
 	}
 	return nil
 }

@@ -157,7 +157,7 @@ func lintKey(salt, limits string, setup policies.Options, results []*generate.Re
 		k.Add(names[i])
 		k.Add(r.File)
 		k.AddBytes(origin)
-		k.AddBytes(r.YAML)
+		k.AddBytes(r.Bytes())
 	}
 	return k.Sum()
 }

@@ -109,11 +109,11 @@ func TestLintKey(t *testing.T) {
 		}(),
 		"name": lintKey("bin", "limits", setup, results, []string{"dev/a.yaml", "dev/c.yaml"}),
 		"service file": func() string {
-			r := []*generate.Result{results[0], {Service: "b", File: "c/service.cue", Env: "dev", YAML: results[1].YAML}}
+			r := []*generate.Result{results[0], {Service: "b", File: "c/service.cue", Env: "dev", YAML: results[1].Bytes()}}
 			return lintKey("bin", "limits", setup, r, names)
 		}(),
 		"environment": func() string {
-			r := []*generate.Result{results[0], {Service: "b", File: "b/service.cue", Env: "prod", YAML: results[1].YAML}}
+			r := []*generate.Result{results[0], {Service: "b", File: "b/service.cue", Env: "prod", YAML: results[1].Bytes()}}
 			return lintKey("bin", "limits", setup, r, names)
 		}(),
 		"exception": lintKey("bin", "limits", policies.Options{Config: &policies.Config{Exceptions: []policies.Exception{{Rule: "min-replicas", Reason: "r", Expires: "2026-12-01"}}}, Today: today}, results, names),

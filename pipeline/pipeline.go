@@ -75,7 +75,7 @@ func RenderShown(results []*generate.Result, output string, allEnvs bool) []Show
 			continue
 		}
 		out[i] = Shown{File: r.File, Rendered: StdoutName, Line: line}
-		line += bytes.Count(r.YAML, []byte("\n")) + 1 // and "---"
+		line += bytes.Count(r.Bytes(), []byte("\n")) + 1 // and "---"
 	}
 	return out
 }
@@ -109,7 +109,7 @@ func Inputs(results []*generate.Result, where []Shown) ([]policies.Input, error)
 
 // inputs parses r's YAML into lint inputs (see Inputs).
 func inputs(conv *policies.Converter, r *generate.Result, where Shown) ([]policies.Input, error) {
-	ds, err := manifest.ParseAt(where.File, where.Line, r.YAML)
+	ds, err := manifest.ParseAt(where.File, where.Line, r.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("%s: re-read rendered output: %w (this is a bug in dozen)", r.File, err)
 	}

@@ -187,14 +187,14 @@ func runRender(env *Env, args []string, opts *renderOptions) error {
 			if i > 0 {
 				out = append(out, "---\n"...)
 			}
-			out = append(out, r.YAML...)
+			out = append(out, r.Bytes()...)
 		}
 		_, err = env.Stdout.Write(out)
 		return err
 	}
 	files := tree.Files{}
 	for _, r := range results {
-		files[pipeline.FileName("", r, opts.allEnvs)] = r.YAML
+		files[pipeline.FileName("", r, opts.allEnvs)] = r.Bytes()
 	}
 	// A shard owns only its own files: it neither removes nor reports the
 	// files of the other shards.
