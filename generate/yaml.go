@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/yaml"
 )
@@ -210,15 +212,53 @@ func (e *yamlEncoder) scalar(v any, column int) bool {
 	// A string that needs quoting or a number written otherwise: go-yaml's
 	// own rendering of it alone is the one it writes inside a document, if
 	// it stays on one line and cannot be folded.
-	y, err := yaml.Marshal(v)
-	if err != nil || bytes.IndexByte(y, '\n') != len(y)-1 || bytes.ContainsAny(y, "\r\u0085\u2028\u2029") {
-		return false // YAML's other line breaks are indented too
+	y, ok := marshalScalar(v)
+	if !ok {
+		return false
 	}
 	if column+len(y)-1 > yamlWidth && bytes.IndexByte(y, ' ') >= 0 {
 		return false
 	}
 	e.buf = append(e.buf, y...)
 	return true
+}
+
+// yamlScalars remembers go-yaml's rendering of short strings that
+// plainString does not cover (quantities such as "250m" or "1", paths,
+// image references, cron schedules): the same few recur in every service,
+// and go-yaml's encoder allocated a tenth of all a large render did. It
+// stops growing at maxScalars entries; a string is in it as go-yaml
+// writes it alone, nil when that is not one line.
+var (
+	yamlScalars sync.Map // string → []byte
+	numScalars  atomic.Int32
+)
+
+const (
+	maxScalars    = 4096
+	maxScalarSize = 128
+)
+
+// marshalScalar returns go-yaml's rendering of v alone, and whether it is
+// one line (YAML's other line breaks are indented too).
+func marshalScalar(v any) ([]byte, bool) {
+	s, isString := v.(string)
+	remember := isString && len(s) <= maxScalarSize
+	if remember {
+		if y, ok := yamlScalars.Load(s); ok {
+			return y.([]byte), y.([]byte) != nil
+		}
+	}
+	y, err := yaml.Marshal(v)
+	if err != nil || bytes.IndexByte(y, '\n') != len(y)-1 || bytes.ContainsAny(y, "\r\u0085\u2028\u2029") {
+		y = nil
+	}
+	if remember && numScalars.Load() < maxScalars {
+		if _, loaded := yamlScalars.LoadOrStore(s, y); !loaded {
+			numScalars.Add(1)
+		}
+	}
+	return y, y != nil
 }
 
 // plainString reports whether go-yaml v2 writes s without quotes, for the
