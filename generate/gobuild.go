@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 
 	"sigs.k8s.io/kustomize/api/hasher"
 	"sigs.k8s.io/kustomize/api/pkg/util"
+	"sigs.k8s.io/kustomize/api/types"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/dozen-dev/dozen/schema"
@@ -33,7 +35,7 @@ import (
 func goBuild(svc *schema.Service, r *rendered, l *layer) (objs []Object, ok bool) {
 	k := l.k
 	if k.NamePrefix != "" || k.NameSuffix != "" || len(k.Labels) > 0 || len(k.CommonAnnotations) > 0 ||
-		len(k.Patches) > 0 || len(k.Images) > 1 || len(k.Replicas) > 0 {
+		len(k.Images) > 1 || len(k.Replicas) > 0 {
 		return nil, false
 	}
 	maps := make([]map[string]any, 0, len(r.ConfigMaps)+len(r.Objects)+len(l.objects))
@@ -50,6 +52,12 @@ func goBuild(svc *schema.Service, r *rendered, l *layer) (objs []Object, ok bool
 	}
 	for _, p := range l.patches {
 		if maps, ok = applyPatch(maps, p); !ok {
+			return nil, false
+		}
+	}
+	// The user's patches come after dozen's, as in the kustomization.
+	for _, p := range k.Patches {
+		if maps, ok = applyUserPatch(maps, p); !ok {
 			return nil, false
 		}
 	}
@@ -547,4 +555,127 @@ func copyJSON(v any, dropNulls bool) any {
 		return rv.String()
 	}
 	return v
+}
+
+// applyUserPatch applies one of the environment's patches (k.Patches) to
+// objs as kustomize does, when goBuild knows its shape (userPatch): without
+// a target, to the object the patch names, as dozen's own patches; with
+// one, to every object of the target's kind, whose name, namespace and
+// type the patch takes. Anything else is kustomize's to apply: ok is
+// false. A patch of a ConfigMap would change the name kustomize hashes
+// after patching, which goBuild has already given it.
+func applyUserPatch(objs []map[string]any, p types.Patch) ([]map[string]any, bool) {
+	m, ok := userPatch(p)
+	if !ok || m["kind"] == "ConfigMap" {
+		return nil, false
+	}
+	if p.Target == nil {
+		return applyPatch(objs, m)
+	}
+	kind := p.Target.Kind
+	if kind == "ConfigMap" {
+		return nil, false
+	}
+	if _, directive := m["$patch"]; directive {
+		return nil, false
+	}
+	hit := false
+	for _, o := range objs {
+		if o["kind"] != kind {
+			continue
+		}
+		hit = true
+		if hasDuplicateKeys(o) {
+			return nil, false
+		}
+		for key, v := range m {
+			if key == "apiVersion" || key == "kind" || key == "metadata" {
+				continue
+			}
+			if !mergeField(o, key, deepCopy(v), kind+":/"+key) {
+				return nil, false
+			}
+		}
+	}
+	return objs, hit
+}
+
+// userPatch reads p as goBuild applies it: an inline strategic merge
+// patch of one object (apiVersion, kind, and a metadata of its name
+// alone), in one YAML document without anchors, whose scalars are
+// strings, decimal integers, booleans and nulls (values that read the
+// same in YAML and JSON), and a target, if any, that selects a kind and
+// nothing else. It reads the patch with kustomize's own YAML reader.
+func userPatch(p types.Patch) (map[string]any, bool) {
+	if p.Path != "" || p.Options != nil {
+		return nil, false
+	}
+	if t := p.Target; t != nil && (t.Kind == "" || t.Group != "" || t.Version != "" || t.Name != "" ||
+		t.Namespace != "" || t.LabelSelector != "" || t.AnnotationSelector != "") {
+		return nil, false
+	}
+	if strings.HasPrefix(p.Patch, "---") || strings.Contains(p.Patch, "\n---") || strings.Contains(p.Patch, "\n...") {
+		return nil, false // more than one document, or an end marker
+	}
+	rn, err := kyaml.Parse(p.Patch)
+	if err != nil || rn.YNode().Kind != kyaml.MappingNode || !plainNode(rn.YNode()) {
+		return nil, false
+	}
+	data, err := rn.MarshalJSON()
+	if err != nil {
+		return nil, false
+	}
+	var m map[string]any
+	if json.Unmarshal(data, &m) != nil {
+		return nil, false
+	}
+	meta, _ := m["metadata"].(map[string]any)
+	name, _ := meta["name"].(string)
+	if _, isKind := m["kind"].(string); !isKind || name == "" || len(meta) != 1 {
+		return nil, false
+	}
+	if _, isVersion := m["apiVersion"].(string); !isVersion {
+		return nil, false
+	}
+	return m, true
+}
+
+// decimal is a YAML integer that JSON writes alike.
+var decimal = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,14})$`)
+
+// plainNode reports whether n holds only mappings with string keys,
+// sequences and the scalars userPatch takes.
+func plainNode(n *kyaml.Node) bool {
+	if n.Anchor != "" {
+		return false
+	}
+	switch n.Kind {
+	case kyaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind != kyaml.ScalarNode || k.ShortTag() != kyaml.NodeTagString || k.Anchor != "" {
+				return false
+			}
+			if !plainNode(n.Content[i+1]) {
+				return false
+			}
+		}
+		return true
+	case kyaml.SequenceNode:
+		for _, c := range n.Content {
+			if !plainNode(c) {
+				return false
+			}
+		}
+		return true
+	case kyaml.ScalarNode:
+		switch n.ShortTag() {
+		case kyaml.NodeTagString, kyaml.NodeTagNull:
+			return true
+		case kyaml.NodeTagBool:
+			return n.Value == "true" || n.Value == "false"
+		case kyaml.NodeTagInt:
+			return decimal.MatchString(n.Value)
+		}
+	}
+	return false
 }

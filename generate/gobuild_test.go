@@ -107,7 +107,17 @@ var goBuildEnvs = []struct {
 	{"annotations", `{annotations: {team: shop}}`, false},
 	{"prefix", `{namePrefix: dev-}`, false},
 	{"suffix", `{nameSuffix: -dev}`, false},
-	{"patches", `{patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: {minReadySeconds: 5}\n"}]}`, false},
+	{"patches", `{patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: {minReadySeconds: 5}\n"}]}`, true},
+	{"patch-target", `{patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: any}\nspec:\n  revisionHistoryLimit: 3\n  template:\n    metadata: {annotations: {team: \"10\", on: \"on\"}}\n    spec: {terminationGracePeriodSeconds: null}\n", target: {kind: Deployment}}]}`, true},
+	{"patch-lists", `{patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        env: [{name: EXTRA, value: \"yes\"}, {name: LOG_LEVEL, value: debug}]\n"},
+    {patch: "apiVersion: v1\nkind: Service\nmetadata: {name: shop-admin}\nspec:\n  ports: [{port: 9090, protocol: TCP, nodePort: 30300}]\n"}]}`, true},
+	{"patch-delete", `{patches: [{patch: "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: shop-nightly}\n$patch: delete\n"}]}`, true},
+	{"patch-by-name", `{patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: {minReadySeconds: 5}\n", target: {kind: Deployment, name: shop}}]}`, false},
+	{"patch-json6902", `{patches: [{patch: "- {op: add, path: /spec/minReadySeconds, value: 5}", target: {kind: Deployment}}]}`, false},
+	{"patch-float", `{patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: {minReadySeconds: 5.0}\n"}]}`, false},
+	{"patch-configmap", `{patches: [{patch: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {A: b}\n", target: {kind: ConfigMap}}]}`, false},
+	{"patch-anchor", `{patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: &s {minReadySeconds: 5}\n"}]}`, false},
+	{"patch-none", `{patches: [{patch: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: shop}\nspec: {minReadySeconds: 5}\n", target: {kind: StatefulSet}}]}`, false},
 	{"tolerations", `{tolerations: [{key: dedicated, operator: Equal, value: shop, effect: NoSchedule}]}`, false},
 }
 
