@@ -49,7 +49,12 @@ func TestSplice(t *testing.T) {
 }
 
 func TestGoalsAndGrowth(t *testing.T) {
-	r := &report{LintGrowth: []int{1000, 2000}, Results: []result{
+	r := &report{LintGrowth: []int{1000, 2000}, RenderGrowth: []int{125, 250}, EnvGrowth: []int{1, 2, 4}, EnvServices: 125, Results: []result{
+		{Group: "realistic", Name: "dozen render --all-envs", Size: 125, Wall: time.Second, CPU: time.Second},
+		{Group: "realistic", Name: "dozen render --all-envs", Size: 250, Wall: 2 * time.Second, CPU: 2100 * time.Millisecond},
+		{Group: "realistic-envs", Name: "dozen render --all-envs", Size: 1, Wall: time.Second, CPU: time.Second, RSSKiB: 1024},
+		{Group: "realistic-envs", Name: "dozen render --all-envs", Size: 2, Wall: time.Second, CPU: 1500 * time.Millisecond, RSSKiB: 1024},
+		{Group: "realistic-envs", Name: "dozen render --all-envs", Size: 4, Wall: time.Second, CPU: 3500 * time.Millisecond, RSSKiB: 1024},
 		{Group: "lint", Name: "decode floor", Size: 1000, Wall: time.Second, CPU: time.Second, RSSKiB: 1024},
 		{Group: "lint", Name: "dozen lint", Size: 1000, Wall: 2 * time.Second, CPU: 2 * time.Second, RSSKiB: 100 * 1024},
 		{Group: "lint", Name: "dozen lint", Size: 2000, Wall: 5 * time.Second, CPU: 5 * time.Second, RSSKiB: 400 * 1024},
@@ -82,6 +87,8 @@ func TestGoalsAndGrowth(t *testing.T) {
 		"memory: under 300 MiB linting 20000 objects":                                                                     false,
 		"lint: one file, whole process, no slower than conftest on the same rules (wall)":                                 true,
 		"lint: one file, whole process, the built-in rules no slower than conftest with its rules (wall)":                 false,
+		"realistic: render and lint grow linearly in services (CPU at most 2.2x for 2x the services)":                     true,
+		"realistic: render and lint grow linearly in environments (CPU at most 2.2x for 2x the environments)":             false,
 	} {
 		g, ok := goals[what]
 		if !ok || g.met != met {
@@ -93,6 +100,8 @@ func TestGoalsAndGrowth(t *testing.T) {
 		"| 2000 | 5.00 s | 2.50x for 2x the work | 2.50 s | 400 MiB | 4.00x |",
 		"| 2000 | kube-score | skipped: kube-score could not be installed | | |",
 		"| 2000 | 3.00x, 3.00x | 5.00x, 5.00x | n/a, n/a |",
+		"| 4 | 3.50 s | 2.33x for 2x the work | 7.00 s | 1 MiB | 1.00x |",
+		"| realistic: render and lint grow linearly in environments (CPU at most 2.2x for 2x the environments) | x1.50, x2.33 a doubling | not met |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)

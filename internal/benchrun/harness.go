@@ -393,6 +393,26 @@ func (h *harness) measure(rep *report, sz sizes) error {
 		}
 	}
 
+	// Growth in environments (issue 23): the same realistic services
+	// with 1, 2, 4 and 8 environments each.
+	for _, envs := range sz.envGrowth {
+		dir := filepath.Join(h.work, fmt.Sprintf("realistic-envs-%d", envs))
+		if err := freshDir(dir); err != nil {
+			return err
+		}
+		if err := corpus.WriteRealisticEnvs(filepath.Join(dir, "services"), sz.envServices, envs); err != nil {
+			return err
+		}
+		out := filepath.Join(dir, "rendered")
+		rows := []row{
+			{name: "dozen render --all-envs", size: envs, argv: []string{dozen, "render", "--all-envs", "--no-cache", "--format", "json", "-o", out, "services"}},
+			{name: "dozen render --all-envs --no-lint", size: envs, argv: []string{dozen, "render", "--all-envs", "--no-cache", "--no-lint", "-o", out, "services"}},
+		}
+		if err := h.addRound(rep, "realistic-envs", dir, count, rows); err != nil {
+			return err
+		}
+	}
+
 	// Latency: what one pre-commit hook run pays.
 	one := filepath.Join(h.work, "manifests-one")
 	if err := freshDir(one); err != nil {

@@ -102,6 +102,8 @@ func measureAll(opts *options, work string) (*report, error) {
 		LoadAt:       [2]string{loadavg(), ""},
 		LintGrowth:   sizes.lintGrowth,
 		RenderGrowth: sizes.renderGrowth,
+		EnvGrowth:    sizes.envGrowth,
+		EnvServices:  sizes.envServices,
 	}
 	if err := h.measure(rep, sizes); err != nil {
 		return nil, err
@@ -121,6 +123,8 @@ type sizes struct {
 	renderServices []int // throughput: dozen, and the peer pipeline
 	renderGrowth   []int // 1x, 2x, 4x, 8x: dozen
 	peerRenderMax  int   // the peer pipeline runs up to this many services
+	envServices    int   // realistic services of the growth in environments
+	envGrowth      []int // 1x, 2x, 4x, 8x environments of each: dozen
 }
 
 // issue4Objects is the size of the corpus issue 4 sets its lint goals on:
@@ -134,6 +138,8 @@ var (
 		renderServices: []int{1, 200, 1000},
 		renderGrowth:   []int{125, 250, 500, 1000},
 		peerRenderMax:  1000,
+		envServices:    125,
+		envGrowth:      []int{1, 2, 4, 8},
 	}
 	quickSizes = sizes{
 		lintObjects:    []int{40},
@@ -141,6 +147,8 @@ var (
 		renderServices: []int{1, 4},
 		renderGrowth:   []int{2, 4},
 		peerRenderMax:  4,
+		envServices:    2,
+		envGrowth:      []int{1, 2},
 	}
 )
 

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,7 +19,11 @@ type report struct {
 	LoadAt            [2]string // load averages at the start and the end
 	// LintGrowth and RenderGrowth are the sizes of the growth tables.
 	LintGrowth, RenderGrowth []int
-	Results                  []result
+	// EnvGrowth are the environment counts of the growth in environments,
+	// of EnvServices realistic services each.
+	EnvGrowth   []int
+	EnvServices int
+	Results     []result
 }
 
 // The markers between which -write replaces BENCHMARKS.md's text.
@@ -114,9 +120,11 @@ func (r *report) table(b *bytes.Buffer, group, unit string) {
 }
 
 // growth writes how name's CPU time and memory grow as its work doubles.
-func (r *report) growth(b *bytes.Buffer, group, name, unit string, growth []int) {
+// Each size n stands for n*per units of work (per is 1 but for the
+// environments of several services), named perUnit in the CPU-per column.
+func (r *report) growth(b *bytes.Buffer, group, name, unit string, growth []int, per int, perUnit string) {
 	sizes := slices.DeleteFunc(r.sizes(group, name), func(n int) bool { return !slices.Contains(growth, n) })
-	fmt.Fprintf(b, "| %s | CPU | CPU / previous | CPU per 1,000 %s | peak RSS | RSS / previous |\n|---:|---:|---:|---:|---:|---:|\n", unit, unit)
+	fmt.Fprintf(b, "| %s | CPU | CPU / previous | CPU per 1,000 %s | peak RSS | RSS / previous |\n|---:|---:|---:|---:|---:|---:|\n", unit, perUnit)
 	var prev *result
 	for _, n := range sizes {
 		x := r.find(group, name, n)
@@ -128,10 +136,36 @@ func (r *report) growth(b *bytes.Buffer, group, name, unit string, growth []int)
 			step = fmt.Sprintf("%.2fx for %.3gx the work", float64(x.CPU)/float64(prev.CPU), float64(n)/float64(prev.Size))
 			rstep = fmt.Sprintf("%.2fx", float64(x.RSSKiB)/float64(prev.RSSKiB))
 		}
-		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s |\n", n, dur(x.CPU), step, dur(time.Duration(float64(x.CPU)*1000/float64(n))), mib(x.RSSKiB), rstep)
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s |\n", n, dur(x.CPU), step, dur(time.Duration(float64(x.CPU)*1000/float64(n*per))), mib(x.RSSKiB), rstep)
 		prev = x
 	}
 	b.WriteString("\n")
+}
+
+// linear reports whether name's CPU time grows at most 2.2 times (linear,
+// within 10%) each time its work doubles along growth; the measure lists
+// each step. ok is false when the run measured fewer than two sizes.
+func (r *report) linear(group, name string, growth []int) (g goal, ok bool) {
+	var steps []string
+	met := true
+	var prev *result
+	for _, n := range growth {
+		x := r.find(group, name, n)
+		if x == nil || x.Skip != "" || x.CPU <= 0 {
+			continue
+		}
+		if prev != nil {
+			// Per doubling of the work, whatever the step.
+			step := math.Pow(float64(x.CPU)/float64(prev.CPU), 1/math.Log2(float64(n)/float64(prev.Size)))
+			steps = append(steps, fmt.Sprintf("x%.2f", step))
+			met = met && step <= 2.2
+		}
+		prev = x
+	}
+	if len(steps) == 0 {
+		return goal{}, false
+	}
+	return goal{measured: strings.Join(steps, ", ") + " a doubling", met: met}, true
 }
 
 // goal is one of the goals of issues 4 and 7, checked against the run.
@@ -215,6 +249,12 @@ func (r *report) goals() []goal {
 			out = append(out, goal{"realistic: one service, every environment, at most 1.5x go-ok's time (wall)", fmt.Sprintf("%.2fx", x), x <= 1.5})
 		}
 	}
+	if g, ok := r.linear("realistic", "dozen render --all-envs", r.RenderGrowth); ok {
+		out = append(out, goal{"realistic: render and lint grow linearly in services (CPU at most 2.2x for 2x the services)", g.measured, g.met})
+	}
+	if g, ok := r.linear("realistic-envs", "dozen render --all-envs", r.EnvGrowth); ok {
+		out = append(out, goal{"realistic: render and lint grow linearly in environments (CPU at most 2.2x for 2x the environments)", g.measured, g.met})
+	}
 	n = largest("lint", "dozen lint")
 	if x := r.find("lint", "dozen lint", n); x != nil {
 		out = append(out, goal{fmt.Sprintf("memory: under 300 MiB linting %d objects", n), mib(x.RSSKiB), x.RSSKiB < 300*1024})
@@ -274,17 +314,27 @@ func (r *report) markdown() string {
 
 	b.WriteString("### Growth\n\nAs the work doubles, CPU time and memory should double, not more.\n\n")
 	b.WriteString("`dozen lint`:\n\n")
-	r.growth(&b, "lint", "dozen lint", "objects", r.LintGrowth)
+	r.growth(&b, "lint", "dozen lint", "objects", r.LintGrowth, 1, "objects")
 	b.WriteString("Decode floor:\n\n")
-	r.growth(&b, "lint", "decode floor", "objects", r.LintGrowth)
+	r.growth(&b, "lint", "decode floor", "objects", r.LintGrowth, 1, "objects")
 	b.WriteString("`dozen render --all-envs` (with its lint):\n\n")
-	r.growth(&b, "render", "dozen render --all-envs", "services", r.RenderGrowth)
+	r.growth(&b, "render", "dozen render --all-envs", "services", r.RenderGrowth, 1, "services")
 	b.WriteString("`dozen render --all-envs --no-lint`:\n\n")
-	r.growth(&b, "render", "dozen render --all-envs --no-lint", "services", r.RenderGrowth)
+	r.growth(&b, "render", "dozen render --all-envs --no-lint", "services", r.RenderGrowth, 1, "services")
 	b.WriteString("`dozen render --all-envs`, realistic corpus (with its lint):\n\n")
-	r.growth(&b, "realistic", "dozen render --all-envs", "services", r.RenderGrowth)
+	r.growth(&b, "realistic", "dozen render --all-envs", "services", r.RenderGrowth, 1, "services")
 	b.WriteString("`dozen render --all-envs --no-lint`, realistic corpus:\n\n")
-	r.growth(&b, "realistic", "dozen render --all-envs --no-lint", "services", r.RenderGrowth)
+	r.growth(&b, "realistic", "dozen render --all-envs --no-lint", "services", r.RenderGrowth, 1, "services")
+	if len(r.EnvGrowth) > 0 {
+		counts := make([]string, len(r.EnvGrowth))
+		for i, n := range r.EnvGrowth {
+			counts[i] = strconv.Itoa(n)
+		}
+		fmt.Fprintf(&b, "`dozen render --all-envs`, %d realistic services with %s environments each (dev, staging and prod, then the same shapes again under other names; no overlay directories), with its lint:\n\n", r.EnvServices, strings.Join(counts, ", "))
+		r.growth(&b, "realistic-envs", "dozen render --all-envs", "environments", r.EnvGrowth, r.EnvServices, "service environments")
+		b.WriteString("The same, `--no-lint`:\n\n")
+		r.growth(&b, "realistic-envs", "dozen render --all-envs --no-lint", "environments", r.EnvGrowth, r.EnvServices, "service environments")
+	}
 	return b.String()
 }
 

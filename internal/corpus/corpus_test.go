@@ -190,3 +190,39 @@ func TestRealisticRenders(t *testing.T) {
 		}
 	}
 }
+
+// TestRealisticEnvs: a realistic service with more environments than
+// three repeats their shapes under names of their own, each rendering
+// into its own namespace; with fewer, it keeps the first.
+func TestRealisticEnvs(t *testing.T) {
+	if string(RealisticEnvs(3, 3)) != string(Realistic(3)) {
+		t.Fatal("RealisticEnvs(i, 3) is not Realistic(i)")
+	}
+	for _, envs := range []int{1, 2, 8} {
+		var srcs []generate.Source
+		for _, i := range []int{0, 5, 6} {
+			srcs = append(srcs, generate.Source{File: fmt.Sprintf("shop-%04d/service.yaml", i), Data: RealisticEnvs(i, envs)})
+		}
+		results, err := generate.Run(srcs, generate.Options{AllEnvs: true})
+		if err != nil {
+			t.Fatalf("%d environments: %v", envs, err)
+		}
+		if len(results) != 3*envs {
+			t.Fatalf("%d environments: got %d results, want %d", envs, len(results), 3*envs)
+		}
+		seen := map[string]bool{}
+		for _, r := range results {
+			y, err := generate.YAML(r.Objects)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(y), "namespace: "+r.Service+"-"+r.Env+"\n") {
+				t.Errorf("%d environments: %s %s is not in its own namespace", envs, r.Service, r.Env)
+			}
+			seen[r.Env] = true
+		}
+		if envs == 8 && !(seen["dev"] && seen["prod-2"] && seen["staging-3"]) {
+			t.Errorf("8 environments: got %v", seen)
+		}
+	}
+}

@@ -18,7 +18,13 @@ import (
 // resources. Every fourth service exposes its admin process on a node
 // port (nodePorts per environment), every fifth adds an environment patch;
 // Write puts an overlay directory beside every seventh (WriteRealistic).
-func Realistic(i int) []byte {
+func Realistic(i int) []byte { return RealisticEnvs(i, 3) }
+
+// RealisticEnvs returns service i of the realistic corpus with envs
+// environments: dev, staging and prod as in Realistic, then more of the
+// same three shapes (dev-2, staging-2, prod-2, dev-3, ...), for measuring
+// how the cost grows with the environments.
+func RealisticEnvs(i, envs int) []byte {
 	name := fmt.Sprintf("shop-%04d", i)
 	var b strings.Builder
 	fmt.Fprintf(&b, `name: %s
@@ -66,23 +72,46 @@ ingress:
   hosts: [%s.local]
   paths: [{path: /, process: web}]
 environments:
-  dev:
-    namespace: %s-dev
+`, i, i%60, i, name, name, name, name)
+	for j := range envs {
+		env := [...]string{"dev", "staging", "prod"}[j%3]
+		if j >= 3 {
+			env += fmt.Sprintf("-%d", j/3+1)
+		}
+		realisticEnv(&b, i, j%3, name, env)
+	}
+	return []byte(b.String())
+}
+
+// realisticEnv writes environment env of service i (named name) in one of
+// the three shapes of the realistic corpus: 0 dev, 1 staging, 2 prod.
+func realisticEnv(b *strings.Builder, i, shape int, name, env string) {
+	switch shape {
+	case 0:
+		fmt.Fprintf(b, `  %s:
+    namespace: %s-%s
     replicas: {worker: 1}
     autoscaling: {web: {min: 1, max: 2}}
     config: {LOG_LEVEL: debug, FEATURE_CHECKOUT_V2: "true"}
-  staging:
-    namespace: %s-staging
+`, env, name, env)
+	case 1:
+		fmt.Fprintf(b, `  %s:
+    namespace: %s-%s
     image: {tag: %q}
     replicas: {worker: 2}
     autoscaling: {web: {min: 2, max: 4}}
-    ingress: {hosts: [%s.staging.example.com], tls: {secretName: %s-staging-tls}}
-`, i, i%60, i, name, name, name, name, name, name, imageTag(i)+"-rc1", name, name)
-	if i%4 == 0 {
-		b.WriteString("    nodePorts: {admin: 30101}\n")
-	}
-	fmt.Fprintf(&b, `  prod:
-    namespace: %s-prod
+    ingress: {hosts: [%s.%s.example.com], tls: {secretName: %s-%s-tls}}
+`, env, name, env, imageTag(i)+"-rc1", name, env, name, env)
+		if i%4 == 0 {
+			b.WriteString("    nodePorts: {admin: 30101}\n")
+		}
+	case 2:
+		host, tls := name+".example.com", name+"-tls"
+		if env != "prod" {
+			host, tls = name+"."+env+".example.com", name+"-"+env+"-tls"
+		}
+		fmt.Fprintf(b, `  %s:
+    namespace: %s-%s
     image: {digest: "sha256:%064x"}
     replicas: {worker: %d}
     autoscaling: {web: {min: 3, max: %d}}
@@ -90,13 +119,13 @@ environments:
     secrets:
       PAYMENT_KEY: {secret: %s-payments-live, key: api-key}
     resources: {web: {limits: {memory: 512Mi}}, worker: {requests: {cpu: 500m}, limits: {memory: 512Mi}}}
-    ingress: {hosts: [%s.example.com], className: nginx, tls: {secretName: %s-tls}}
-`, name, i+1, 3+i%3, 12+i%8, name, name, name)
-	if i%4 == 0 {
-		b.WriteString("    nodePorts: {admin: 30102}\n")
-	}
-	if i%5 == 0 {
-		b.WriteString(`    patches:
+    ingress: {hosts: [%s], className: nginx, tls: {secretName: %s}}
+`, env, name, env, i+1, 3+i%3, 12+i%8, name, host, tls)
+		if i%4 == 0 {
+			b.WriteString("    nodePorts: {admin: 30102}\n")
+		}
+		if i%5 == 0 {
+			b.WriteString(`    patches:
       - patch: |
           apiVersion: apps/v1
           kind: Deployment
@@ -104,8 +133,8 @@ environments:
           spec: {minReadySeconds: 10}
         target: {kind: Deployment}
 `)
+		}
 	}
-	return []byte(b.String())
 }
 
 // realisticOverlay is the overlay directory of every seventh realistic
@@ -140,6 +169,22 @@ func WriteRealistic(dir string, n int) error {
 			if err := os.WriteFile(filepath.Join(o, name), []byte(content), 0o644); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// WriteRealisticEnvs writes n realistic services with envs environments
+// each (RealisticEnvs) into dir/shop-NNNN/service.yaml, without overlay
+// directories: the corpus of the growth in environments.
+func WriteRealisticEnvs(dir string, n, envs int) error {
+	for i := range n {
+		d := filepath.Join(dir, fmt.Sprintf("shop-%04d", i))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(d, "service.yaml"), RealisticEnvs(i, envs), 0o644); err != nil {
+			return err
 		}
 	}
 	return nil
