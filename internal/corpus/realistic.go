@@ -18,6 +18,12 @@ import (
 // resources. Every fourth service exposes its admin process on a node
 // port (nodePorts per environment), every fifth adds an environment patch;
 // Write puts an overlay directory beside every seventh (WriteRealistic).
+// The features of production services come in turn too: every third web
+// process has a sidecar (an auth proxy in an image of its own), every
+// second service a ServiceAccount with a cloud identity, every third a
+// network policy, every fourth worker spreads across nodes only, and
+// every sixth service has an HTTPRoute beside its Ingress, whose hosts
+// and Gateway prod overrides.
 func Realistic(i int) []byte { return RealisticEnvs(i, 3) }
 
 // RealisticEnvs returns service i of the realistic corpus with envs
@@ -38,10 +44,21 @@ processes:
       readiness: {http: {path: /ready}}
       liveness: {http: {path: /healthz}, periodSeconds: 20}
     resources: {requests: {cpu: 250m, memory: 256Mi}}
-  admin:
+`, name, imageRepo(i), imageTag(i), baseImage, 6+i%5)
+	if i%3 == 1 {
+		b.WriteString(`    sidecars:
+      auth-proxy:
+        image: ghcr.io/acme/auth-proxy:1.9.1-alpine
+        args: [--upstream=127.0.0.1:8080, --listen=:8443]
+        port: 8443
+        probes: {readiness: {http: {path: /healthz}}}
+        resources: {limits: {cpu: 200m, memory: 128Mi}}
+`)
+	}
+	b.WriteString(`  admin:
     port: 9090
     args: [admin]
-`, name, imageRepo(i), imageTag(i), baseImage, 6+i%5)
+`)
 	if i%4 == 0 {
 		b.WriteString("    expose: {port: 9090, type: NodePort, nodePort: 30100}\n")
 	} else {
@@ -55,7 +72,14 @@ processes:
     probes:
       liveness: {exec: {command: [/app/shop, health]}}
     terminationGracePeriodSeconds: 60
-jobs:
+`, i)
+	if i%4 == 3 {
+		b.WriteString("    spread: {topologyKeys: [kubernetes.io/hostname]}\n")
+	}
+	if i%2 == 1 {
+		fmt.Fprintf(&b, "serviceAccount: {annotations: {iam.gke.io/gcp-service-account: %s@acme-prod.iam.gserviceaccount.com}}\n", name)
+	}
+	fmt.Fprintf(&b, `jobs:
   migrate: {args: [migrate, up], backoffLimit: 1}
 schedules:
   nightly: {schedule: "%d 2 * * *", timeZone: Europe/Berlin, args: [report]}
@@ -66,13 +90,19 @@ config:
 secrets:
   PAYMENT_KEY: {secret: %s-payments, key: api-key}
 backing:
-  database: {secret: {secret: %s-db, key: url}}
+  database: {secret: {secret: %s-db, key: url}, port: 5432}
   cache: {url: "redis://cache.%s.svc:6379/0"}
 ingress:
   hosts: [%s.local]
   paths: [{path: /, process: web}]
-environments:
-`, i, i%60, i, name, name, name, name)
+`, i%60, i, name, name, name, name)
+	if i%6 == 5 {
+		fmt.Fprintf(&b, "route: {gateway: {name: public, namespace: gateways, sectionName: https}, hosts: [%s.local]}\n", name)
+	}
+	if i%3 == 2 {
+		b.WriteString("networkPolicy: {from: [checkout]}\n")
+	}
+	b.WriteString("environments:\n")
 	for j := range envs {
 		env := [...]string{"dev", "staging", "prod"}[j%3]
 		if j >= 3 {
@@ -123,6 +153,9 @@ func realisticEnv(b *strings.Builder, i, shape int, name, env string) {
 `, env, name, env, i+1, 3+i%3, 12+i%8, name, host, tls)
 		if i%4 == 0 {
 			b.WriteString("    nodePorts: {admin: 30102}\n")
+		}
+		if i%6 == 5 {
+			fmt.Fprintf(b, "    route: {hosts: [%s], gateway: {name: internet, namespace: gateways}}\n", host)
 		}
 		if i%5 == 0 {
 			b.WriteString(`    patches:
