@@ -21,12 +21,13 @@ import (
 // generated base and the environment's layer, for the layers whose every
 // step it applies as kustomize does: the ConfigMap generator (with the
 // environment's config merged in) and its name hashes, dozen's own
-// strategic merge patches, the namespace and the image. A layer with a
-// name prefix or suffix, labels, annotations or the user's patches, a
-// patch of a shape it does not know, or anything else it does not apply
-// (an HTTPRoute's patch, a pod's scheduling) is not its to build: ok is
-// false, and kustomize builds it. TestGoBuildMatchesKustomize renders
-// every example and corpus service both ways and compares the bytes.
+// strategic merge patches (scaling, node ports, resources, ingress, route,
+// scheduling), the user's patches of the shapes applyUserPatch knows, the
+// namespace and the image. A layer with a name prefix or suffix, labels
+// or annotations, a patch of a shape it does not know, or anything else it
+// does not apply is not its to build: ok is false, and kustomize builds
+// it. TestGoBuildMatchesKustomize renders every example and corpus service
+// both ways and compares the bytes.
 //
 // kustomize reads the whole base back from YAML for each environment,
 // configures a plugin per patch and walks every object for each; this
@@ -493,7 +494,11 @@ func listKey(path string) (key string, known bool) {
 	case kind == "Service" && p == "/spec/ports":
 		return "port", true
 	case kind == "Ingress" && (p == "/spec/rules" || p == "/spec/tls"),
-		kind == "HorizontalPodAutoscaler" && (p == "/spec/metrics" || strings.HasSuffix(p, "/policies")):
+		kind == "HorizontalPodAutoscaler" && (p == "/spec/metrics" || strings.HasSuffix(p, "/policies")),
+		// An HTTPRoute is no kind kustomize's schema knows: its lists
+		// are replaced. A pod's tolerations have no merge key.
+		kind == "HTTPRoute" && (p == "/spec/hostnames" || p == "/spec/parentRefs"),
+		strings.HasSuffix(p, "/spec/tolerations"):
 		return "", true
 	}
 	return "", false

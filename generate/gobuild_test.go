@@ -13,7 +13,8 @@ import (
 
 // goBuildBase is a service using what an environment can change: processes
 // that autoscale, replicate and listen on a node port, a job, a schedule,
-// config, config files, secrets, backing services and an Ingress with TLS.
+// config, config files, secrets, backing services, an Ingress with TLS and
+// an HTTPRoute.
 // goBuildEnvs adds one environment per feature, and one of them all.
 const goBuildBase = `name: shop
 image: registry.example.com/team/shop:1.0.0
@@ -55,6 +56,7 @@ ingress:
   hosts: [shop.local]
   paths: [{path: /, process: web}]
   tls: {secretName: shop-tls}
+route: {gateway: {name: public, namespace: gateways, sectionName: https}, hosts: [shop.local]}
 environments:
 `
 
@@ -118,7 +120,10 @@ var goBuildEnvs = []struct {
 	{"patch-configmap", `{patches: [{patch: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {A: b}\n", target: {kind: ConfigMap}}]}`, false},
 	{"patch-anchor", `{patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: &s {minReadySeconds: 5}\n"}]}`, false},
 	{"patch-none", `{patches: [{patch: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: shop}\nspec: {minReadySeconds: 5}\n", target: {kind: StatefulSet}}]}`, false},
-	{"tolerations", `{tolerations: [{key: dedicated, operator: Equal, value: shop, effect: NoSchedule}]}`, false},
+	{"tolerations", `{tolerations: [{key: dedicated, operator: Equal, value: shop, effect: NoSchedule}, {operator: Exists, effect: NoExecute, tolerationSeconds: 30}]}`, true},
+	{"node-affinity", `{nodeAffinity: {preferred: [{key: pool, values: [shop], weight: 50}], required: [{key: zone, operator: In, values: [a, b]}]}}`, true},
+	{"route-hosts", `{route: {hosts: [a.example.com, b.example.com]}}`, true},
+	{"route-gateway", `{route: {gateway: {name: internal, namespace: gw}}}`, true},
 }
 
 // TestGoBuildMatchesKustomize renders environments with goBuild where it
