@@ -276,13 +276,25 @@ func newLayer(svc *schema.Service, r *rendered, env string) (*layer, error) {
 	if env == "" {
 		return l, nil
 	}
-	v := svc.Value().LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(env)))
-	if !v.Exists() {
-		return l, nil
+	r.envsOnce.Do(func() {
+		v := svc.Value().LookupPath(cue.MakePath(cue.Str("environments")))
+		if !v.Exists() {
+			return
+		}
+		raw, err := v.MarshalJSON()
+		if err == nil {
+			err = json.Unmarshal(raw, &r.envs)
+		}
+		if err != nil {
+			r.envsErr = fmt.Errorf("%s: environments: %w", svc.File, err)
+		}
+	})
+	if r.envsErr != nil {
+		return nil, r.envsErr
 	}
-	raw, err := v.MarshalJSON()
-	if err != nil {
-		return nil, fmt.Errorf("%s: environments.%s: %w", svc.File, env, err)
+	raw, ok := r.envs[env]
+	if !ok {
+		return l, nil
 	}
 	var e envSpec
 	if err := json.Unmarshal(raw, &e); err != nil {

@@ -17,6 +17,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -132,6 +133,13 @@ type rendered struct {
 	// generatedDir), encoded by the first writeGenerated: every
 	// environment's build starts from the same bytes.
 	generated []generatedFile
+
+	// envs are the service file's environments as JSON, by name, read by
+	// the first newLayer: one CUE encoding a service, not one an
+	// environment.
+	envs     map[string]json.RawMessage
+	envsErr  error
+	envsOnce sync.Once
 }
 
 type generatedFile struct {
