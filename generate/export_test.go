@@ -44,8 +44,18 @@ func Unpacked(results []*Result) []*Result {
 	out := make([]*Result, len(results))
 	for i, r := range results {
 		c := *r
-		c.YAML, c.packed, c.size = r.Bytes(), nil, 0
+		c.YAML, c.packed, c.size, c.objectsSize = r.Bytes(), nil, 0, 0
 		out[i] = &c
 	}
 	return out
+}
+
+// Encoded returns a result holding objs as Run holds an encoded result's:
+// deflated YAML and, when the YAML writer lays out each, the objects.
+func Encoded(objs []map[string]any) (*Result, error) {
+	r := &Result{}
+	for _, o := range objs {
+		r.Objects = append(r.Objects, Object{Data: o})
+	}
+	return r, encode([]*Result{r})
 }

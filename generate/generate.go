@@ -64,6 +64,10 @@ type Result struct {
 	overlay *Overlay // the environment's overlay directory, if it has one
 	packed  []byte   // the YAML deflated (pack.go), when Run encoded it
 	size    int      // the YAML's length, when packed
+	// objectsSize is the length of the objects in lintdocs.go's form,
+	// deflated after the YAML when Run encoded them and its YAML writer
+	// lays out each; 0 when packed holds only the YAML.
+	objectsSize int
 }
 
 // Origin returns, for one of r's objects, the mapping from its fields to
@@ -440,22 +444,33 @@ func Sort(objs []Object) {
 // "---". The stream is allocated at its size: a render holds the YAML of
 // every service until it is written.
 func YAML(objs []Object) ([]byte, error) {
+	y, _, err := yamlStream(objs)
+	return y, err
+}
+
+// yamlStream is YAML; fast reports whether dozen's writer wrote every
+// object (none went to go-yaml).
+func yamlStream(objs []Object) (out []byte, fast bool, err error) {
 	docs := make([][]byte, len(objs))
 	size := 0
+	fast = true
 	for i, o := range objs {
-		y, err := encodeYAML(o.Data)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s %s: %w", o.Kind, o.Name, err)
+		y, ok := fastYAML(o.Data)
+		if !ok {
+			fast = false
+			if y, err = yaml.Marshal(o.Data); err != nil {
+				return nil, false, fmt.Errorf("encode %s %s: %w", o.Kind, o.Name, err)
+			}
 		}
 		docs[i] = y
 		size += len(y) + len("---\n")
 	}
-	out := make([]byte, 0, size)
+	out = make([]byte, 0, size)
 	for i, y := range docs {
 		if i > 0 {
 			out = append(out, "---\n"...)
 		}
 		out = append(out, y...)
 	}
-	return out, nil
+	return out, fast, nil
 }

@@ -188,13 +188,17 @@ func mayNeedKustomize(src Source) bool {
 // encode sets the YAML of results and drops their objects.
 func encode(results []*Result) error {
 	for _, r := range results {
-		y, err := YAML(r.Objects)
+		y, fast, err := yamlStream(r.Objects)
 		if err != nil {
 			return err
 		}
+		var objs []byte
+		if fast {
+			objs = appendObjects(r.Objects)
+		}
 		r.Namespaces = namespacesOf(r.Objects)
 		r.Objects = nil
-		r.setYAML(y)
+		r.setYAML(y, objs)
 	}
 	return nil
 }

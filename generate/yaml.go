@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/dozen-dev/dozen/manifest"
 )
 
 // dozen's YAML is what sigs.k8s.io/yaml writes (the encoding kubectl and
@@ -55,6 +57,21 @@ func fastYAML(obj map[string]any) (y []byte, ok bool) {
 type yamlEncoder struct {
 	buf  []byte
 	keys []string
+
+	// idx, when set, is told where each node starts (documents).
+	idx                       *manifest.Indexer
+	counted, lines, lineStart int // newlines counted in buf[:counted]; the last line's offset
+}
+
+// pos returns the line and column (from 1) of the next byte written.
+func (e *yamlEncoder) pos() (line, col int) {
+	seg := e.buf[e.counted:]
+	if i := bytes.LastIndexByte(seg, '\n'); i >= 0 {
+		e.lines += bytes.Count(seg[:i+1], []byte{'\n'})
+		e.lineStart = e.counted + i + 1
+	}
+	e.counted = len(e.buf)
+	return e.lines + 1, len(e.buf) - e.lineStart + 1
 }
 
 func (e *yamlEncoder) indent(n int) {
@@ -88,6 +105,10 @@ func (e *yamlEncoder) mapping(m map[string]any, indent int, item bool) bool {
 		if i > 0 || !item {
 			e.indent(indent)
 		}
+		if e.idx != nil {
+			line, col := e.pos()
+			e.idx.Key(k, line, col)
+		}
 		e.buf = append(e.buf, k...)
 		e.buf = append(e.buf, ':')
 		if !e.value(m[k], indent, indent+len(k)+2) {
@@ -112,6 +133,10 @@ func (e *yamlEncoder) value(v any, indent, column int) bool {
 			return true
 		}
 		e.buf = append(e.buf, '\n')
+		if e.idx != nil {
+			e.idx.Enter()
+			defer e.idx.Leave()
+		}
 		if m, isMap := v.(map[string]any); isMap {
 			return e.mapping(m, indent+2, false)
 		}
@@ -146,9 +171,13 @@ func emptyForm(v any) (form string, ok bool) {
 
 // sequence writes the items of s at indent.
 func (e *yamlEncoder) sequence(s []any, indent int) bool {
-	for _, v := range s {
+	for i, v := range s {
 		e.indent(indent)
 		e.buf = append(e.buf, "- "...)
+		if e.idx != nil {
+			line, col := e.pos()
+			e.idx.Item(i, line, col)
+		}
 		switch v := v.(type) {
 		case map[string]any:
 			form, ok := emptyForm(v)
@@ -157,7 +186,7 @@ func (e *yamlEncoder) sequence(s []any, indent int) bool {
 				return false
 			case form != "":
 				e.buf = append(append(e.buf, form...), '\n')
-			case !e.mapping(v, indent+2, true):
+			case !e.itemMapping(v, indent+2):
 				return false
 			}
 		case []any:
@@ -169,6 +198,15 @@ func (e *yamlEncoder) sequence(s []any, indent int) bool {
 		}
 	}
 	return true
+}
+
+// itemMapping writes the non-empty mapping m of a sequence item.
+func (e *yamlEncoder) itemMapping(m map[string]any, indent int) bool {
+	if e.idx != nil {
+		e.idx.Enter()
+		defer e.idx.Leave()
+	}
+	return e.mapping(m, indent, true)
 }
 
 // scalar writes v, starting at column, and a newline.

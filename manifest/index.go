@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/dozen-dev/dozen/diag"
@@ -124,4 +125,90 @@ func (p *parser) keyID(key string) int32 {
 	p.keys = append(p.keys, key)
 	p.keyIDs[key] = id
 	return id
+}
+
+// An Indexer builds the Documents of objects whose YAML a writer lays out
+// itself (generate's YAML writer), so that they need not be parsed back
+// to be linted: the writer reports where each node starts as it writes
+// it, and the Documents' positions are those Parse gives for the same
+// text. Mapping entries are reported at their key, sequence items at the
+// item, each after its parent and before its own children, in the order
+// they are written.
+type Indexer struct {
+	skip  int
+	kt    *keyTable
+	index []entry
+	open  []int32 // the entries whose children are being written, innermost last
+	last  []int32 // the last child of each, -1 before the first
+}
+
+// NewIndexer returns an Indexer for text that starts after skip lines of
+// its file. Release returns its key table when the documents are built.
+func NewIndexer(skip int) *Indexer {
+	return &Indexer{skip: skip, kt: keyTables.Get().(*keyTable)}
+}
+
+// Release hands the key table back for other parses; the Documents built
+// keep the keys they use.
+func (x *Indexer) Release() {
+	if x.kt != nil {
+		x.kt.release()
+		x.kt = nil
+	}
+}
+
+// Root starts a document whose object starts at line:col of the text.
+func (x *Indexer) Root(line, col int) {
+	x.index, x.open, x.last = x.index[:0], x.open[:0], x.last[:0]
+	x.add(line, col, 0, noChildren)
+}
+
+// Key adds an entry of the innermost open mapping, at its key; Enter
+// opens it for the entries of its value.
+func (x *Indexer) Key(key string, line, col int) {
+	id, ok := x.kt.ids[key]
+	if !ok {
+		id = int32(len(x.kt.keys))
+		x.kt.keys = append(x.kt.keys, key)
+		x.kt.ids[key] = id
+	}
+	x.add(line, col, id, mappingItems)
+}
+
+// Item adds the i'th item of the innermost open sequence, at the item.
+func (x *Indexer) Item(i, line, col int) { x.add(line, col, int32(i), sequenceItems) }
+
+// Enter makes the entry added last the innermost open one: the entries
+// added next are its children, until Leave.
+func (x *Indexer) Enter() {
+	x.open = append(x.open, int32(len(x.index)-1))
+	x.last = append(x.last, -1)
+}
+
+// Leave closes the innermost open entry.
+func (x *Indexer) Leave() {
+	x.open, x.last = x.open[:len(x.open)-1], x.last[:len(x.last)-1]
+}
+
+// add appends an entry, as the next child of the innermost open entry
+// (of kind) when there is one.
+func (x *Indexer) add(line, col int, name int32, kind uint32) {
+	n := int32(len(x.index))
+	x.index = append(x.index, entry{name: uint32(name), line: int32(x.skip + line), col: int32(col), next: -1})
+	if len(x.open) == 0 {
+		return
+	}
+	parent, prev := x.open[len(x.open)-1], &x.last[len(x.last)-1]
+	if *prev < 0 {
+		x.index[parent].name |= kind << kindShift
+	} else {
+		x.index[*prev].next = n
+	}
+	*prev = n
+}
+
+// Document returns the document of obj, the index'th of the file's
+// stream, with the index built since Root.
+func (x *Indexer) Document(file string, index int, obj map[string]any) Document {
+	return Document{File: file, Index: index, Item: -1, Object: obj, index: slices.Clone(x.index), keys: x.kt.keys, root: 0}
 }

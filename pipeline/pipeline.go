@@ -109,9 +109,9 @@ func Inputs(results []*generate.Result, where []Shown) ([]policies.Input, error)
 
 // inputs parses r's YAML into lint inputs (see Inputs).
 func inputs(conv *policies.Converter, r *generate.Result, where Shown) ([]policies.Input, error) {
-	ds, err := manifest.ParseAt(where.File, where.Line, r.Bytes())
+	ds, err := documents(r, where)
 	if err != nil {
-		return nil, fmt.Errorf("%s: re-read rendered output: %w (this is a bug in dozen)", r.File, err)
+		return nil, err
 	}
 	out := make([]policies.Input, len(ds))
 	for j := range ds {
@@ -128,6 +128,19 @@ func inputs(conv *policies.Converter, r *generate.Result, where Shown) ([]polici
 		out[j] = out[j].Checked()
 	}
 	return out, nil
+}
+
+// documents returns the documents of r's YAML, shown at where: those
+// generate kept beside it, or, where it kept none, read back from it.
+func documents(r *generate.Result, where Shown) ([]manifest.Document, error) {
+	if ds, ok := r.Documents(where.File, where.Line); ok {
+		return ds, nil
+	}
+	ds, err := manifest.ParseAt(where.File, where.Line, r.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("%s: re-read rendered output: %w (this is a bug in dozen)", r.File, err)
+	}
+	return ds, nil
 }
 
 // Manifests reads, parses and converts for linting the manifest files,
