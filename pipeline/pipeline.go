@@ -91,10 +91,10 @@ func Unshown(results []*generate.Result) []Shown {
 	return out
 }
 
-// Inputs parses the YAML of encoded results (generate.Options.Encode)
-// into lint inputs whose findings point at the service file, with the
-// rendered position, where each is shown, as the second one. Results are
-// parsed on every core, and their inputs gathered in order.
+// Inputs makes the lint inputs of encoded results (generate.Options.Encode),
+// whose findings point at the service file, with the rendered position,
+// where each is shown, as the second one. Results are read on every core,
+// and their inputs gathered in order.
 func Inputs(results []*generate.Result, where []Shown) ([]policies.Input, error) {
 	slots := make([][]policies.Input, len(results))
 	errs := make([]error, len(results))
@@ -107,7 +107,7 @@ func Inputs(results []*generate.Result, where []Shown) ([]policies.Input, error)
 	return slices.Concat(slots...), nil
 }
 
-// inputs parses r's YAML into lint inputs (see Inputs).
+// inputs makes r's lint inputs (see Inputs).
 func inputs(conv *policies.Converter, r *generate.Result, where Shown) ([]policies.Input, error) {
 	ds, err := documents(r, where)
 	if err != nil {
