@@ -455,13 +455,11 @@ func yamlStream(objs []Object) (out []byte, fast bool, err error) {
 	size := 0
 	fast = true
 	for i, o := range objs {
-		y, ok := fastYAML(o.Data)
-		if !ok {
-			fast = false
-			if y, err = yaml.Marshal(o.Data); err != nil {
-				return nil, false, fmt.Errorf("encode %s %s: %w", o.Kind, o.Name, err)
-			}
+		y, ok, err := encodeYAML(o.Data)
+		if err != nil {
+			return nil, false, fmt.Errorf("encode %s %s: %w", o.Kind, o.Name, err)
 		}
+		fast = fast && ok
 		docs[i] = y
 		size += len(y) + len("---\n")
 	}

@@ -14,11 +14,12 @@ import (
 // result holds only its YAML (deflated, pack.go): reading that YAML back
 // with positions took a tenth of the CPU of a large render, most of it in
 // go-yaml's scanner. So Run, when it encodes, also keeps the objects in a
-// compact form of its own (deflated after the YAML, pack.go), and Result.Documents gives them
-// back with the positions its YAML writer reports for them as it lays
-// them out again (manifest.Indexer): the documents manifest.ParseAt would
-// read from the YAML, without parsing it. TestDocumentsMatchParse
-// compares the two on every example and both corpora.
+// compact form of its own (deflated after the YAML, pack.go), and
+// Result.Documents gives them back with the positions its YAML writer
+// reports for them as it lays them out again (manifest.Indexer): the
+// documents manifest.ParseAt would read from the YAML, without parsing
+// it. TestDocumentsMatchParse compares the two on every example, both
+// corpora and random objects.
 //
 // The form: one value after another, each a tag byte and its content.
 // Numbers are stored as the YAML reads them back: a float64 the writer
@@ -208,7 +209,7 @@ func (r *Result) Documents(file string, line int) (docs []manifest.Document, ok 
 		}
 		idx.Root(e.pos())
 		idx.Enter()
-		// An object has its apiVersion and kind (packObjects), and the
+		// An object has its apiVersion and kind (appendObjects), and the
 		// writer laid it out before.
 		if !e.mapping(obj, 0, false) {
 			panic("generate: a result's objects no longer encode")

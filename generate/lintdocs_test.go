@@ -1,6 +1,7 @@
 package generate_test
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -24,7 +25,7 @@ func TestDocumentsMatchParse(t *testing.T) {
 	for _, src := range exampleSources(t) {
 		srcs = append(srcs, src)
 	}
-	slices.SortFunc(srcs, func(a, b generate.Source) int { return cmpString(a.File, b.File) })
+	slices.SortFunc(srcs, func(a, b generate.Source) int { return cmp.Compare(a.File, b.File) })
 	corpora := len(srcs)
 	for i := range 24 {
 		srcs = append(srcs,
@@ -70,16 +71,6 @@ func TestDocumentsMatchParse(t *testing.T) {
 	if kept < random/10 || kept == random {
 		t.Errorf("%d of %d random results kept their objects: the fallback or the fast way is not exercised", kept, random)
 	}
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // compareDocuments fails the test where r's documents differ from what

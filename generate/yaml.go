@@ -28,12 +28,14 @@ import (
 // yamlWidth is the column past which go-yaml v2 folds a scalar at a space.
 const yamlWidth = 80
 
-// encodeYAML returns obj as sigs.k8s.io/yaml.Marshal would.
-func encodeYAML(obj map[string]any) ([]byte, error) {
+// encodeYAML returns obj as sigs.k8s.io/yaml.Marshal would; fast reports
+// that encodeYAML's own writer wrote it.
+func encodeYAML(obj map[string]any) (y []byte, fast bool, err error) {
 	if y, ok := fastYAML(obj); ok {
-		return y, nil
+		return y, true, nil
 	}
-	return yaml.Marshal(obj)
+	y, err = yaml.Marshal(obj)
+	return y, false, err
 }
 
 // fastYAML is encodeYAML's own writer: ok is false when obj needs go-yaml.

@@ -116,15 +116,35 @@ func (kt *keyTable) release() {
 	}
 }
 
-// keyID returns the number of key in p.keys, adding it when it is new.
-func (p *parser) keyID(key string) int32 {
-	if id, ok := p.keyIDs[key]; ok {
+// id returns the number of key in the table, adding it when it is new.
+func (kt *keyTable) id(key string) int32 {
+	if id, ok := kt.ids[key]; ok {
 		return id
 	}
-	id := int32(len(p.keys))
-	p.keys = append(p.keys, key)
-	p.keyIDs[key] = id
+	id := int32(len(kt.keys))
+	kt.keys = append(kt.keys, key)
+	kt.ids[key] = id
 	return id
+}
+
+// addEntry appends an entry for a node at line:col to *index and links it
+// as the next child of parent after *prev (-1: the first child), which is
+// of kind (mappingItems or sequenceItems); parent -1 is none. name is the
+// key's number for a mapping entry, the index for a sequence item. A
+// parent's first child is always the entry after it: its node's value is
+// built, and its children added, right after the parent's entry.
+func addEntry(index *[]entry, line, col int32, name int32, kind uint32, parent int32, prev *int32) int32 {
+	n := int32(len(*index))
+	*index = append(*index, entry{name: uint32(name), line: line, col: col, next: -1})
+	if parent >= 0 {
+		if *prev < 0 {
+			(*index)[parent].name |= kind << kindShift
+		} else {
+			(*index)[*prev].next = n
+		}
+		*prev = n
+	}
+	return n
 }
 
 // An Indexer builds the Documents of objects whose YAML a writer lays out
@@ -166,13 +186,7 @@ func (x *Indexer) Root(line, col int) {
 // Key adds an entry of the innermost open mapping, at its key; Enter
 // opens it for the entries of its value.
 func (x *Indexer) Key(key string, line, col int) {
-	id, ok := x.kt.ids[key]
-	if !ok {
-		id = int32(len(x.kt.keys))
-		x.kt.keys = append(x.kt.keys, key)
-		x.kt.ids[key] = id
-	}
-	x.add(line, col, id, mappingItems)
+	x.add(line, col, x.kt.id(key), mappingItems)
 }
 
 // Item adds the i'th item of the innermost open sequence, at the item.
@@ -193,18 +207,11 @@ func (x *Indexer) Leave() {
 // add appends an entry, as the next child of the innermost open entry
 // (of kind) when there is one.
 func (x *Indexer) add(line, col int, name int32, kind uint32) {
-	n := int32(len(x.index))
-	x.index = append(x.index, entry{name: uint32(name), line: int32(x.skip + line), col: int32(col), next: -1})
 	if len(x.open) == 0 {
+		addEntry(&x.index, int32(x.skip+line), int32(col), name, kind, -1, nil)
 		return
 	}
-	parent, prev := x.open[len(x.open)-1], &x.last[len(x.last)-1]
-	if *prev < 0 {
-		x.index[parent].name |= kind << kindShift
-	} else {
-		x.index[*prev].next = n
-	}
-	*prev = n
+	addEntry(&x.index, int32(x.skip+line), int32(col), name, kind, x.open[len(x.open)-1], &x.last[len(x.last)-1])
 }
 
 // Document returns the document of obj, the index'th of the file's

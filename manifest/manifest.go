@@ -162,8 +162,8 @@ func (l Limits) parseAt(file string, skip int, data []byte, kube bool) ([]Docume
 	}
 
 	kt := keyTables.Get().(*keyTable)
-	p := &parser{file: file, skip: skip, lim: l, kube: kube, keys: kt.keys, keyIDs: kt.ids}
-	defer func() { kt.keys = p.keys; kt.release() }()
+	p := &parser{file: file, skip: skip, lim: l, kube: kube, kt: kt}
+	defer kt.release()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for i := 0; ; i++ {
 		var root yaml.Node
@@ -221,12 +221,10 @@ type parser struct {
 	alias     int  // nodes added by alias expansion so far in this file
 	aliasFull bool // the alias limit was reached and reported
 
-	// keys are the distinct mapping keys numbered for the position index,
-	// from a key table (see keyTable); each key's string is shared by the
-	// objects' maps. A document keeps the table as it is when the document
-	// is complete.
-	keys   []string
-	keyIDs map[string]int32
+	// kt numbers the distinct mapping keys for the position index (see
+	// keyTable); each key's string is shared by the objects' maps. A
+	// document keeps the table's keys as they are when it is complete.
+	kt *keyTable
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
@@ -263,10 +261,10 @@ func (p *parser) document(index int, n *yaml.Node) {
 		p.errorf(n, "document is %s, not a mapping", describe(v))
 		return
 	case !p.kube:
-		p.docs = append(p.docs, Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, keys: p.keys, root: root})
+		p.docs = append(p.docs, Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, keys: p.kt.keys, root: root})
 		return
 	}
-	p.object(Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, keys: p.keys, root: root})
+	p.object(Document{File: p.file, Index: index, Item: -1, Object: obj, index: b.index, keys: p.kt.keys, root: root})
 }
 
 // object adds doc, checking its identity fields and expanding `kind: List`.
@@ -348,24 +346,10 @@ type builder struct {
 	site      *yaml.Node          // the outermost alias being expanded
 }
 
-// newEntry appends an index entry for a node at line:col and links it as
-// the next child of parent after *prev (-1: the first child), which is of
-// kind (mappingItems or sequenceItems). name is the key's number for a
-// mapping entry, the index for a sequence item. A parent's first child is
-// always the entry after it: its node's value is built, and its children
-// added, right after the parent's entry.
+// newEntry appends an index entry for a node at line:col of the text (see
+// addEntry).
 func (b *builder) newEntry(line, col int, name int32, kind uint32, parent int32, prev *int32) int32 {
-	n := int32(len(b.index))
-	b.index = append(b.index, entry{name: uint32(name), line: int32(b.p.skip + line), col: int32(col), next: -1})
-	if parent >= 0 {
-		if *prev < 0 {
-			b.index[parent].name |= kind << kindShift
-		} else {
-			b.index[*prev].next = n
-		}
-		*prev = n
-	}
-	return n
+	return addEntry(&b.index, int32(b.p.skip+line), int32(col), name, kind, parent, prev)
 }
 
 // value converts n, whose index entry self the caller has created. It
@@ -455,11 +439,11 @@ func (b *builder) mapping(n *yaml.Node, self int32, depth, aliasDepth int) (any,
 			ok = false
 			continue
 		}
-		id := b.p.keyID(key)
+		id := b.p.kt.id(key)
 		child := b.newEntry(k.Line, k.Column, id, mappingItems, self, &prev)
 		val, vok := b.value(v, child, depth+1, aliasDepth)
 		ok = ok && vok
-		out[b.p.keys[id]] = val
+		out[b.p.kt.keys[id]] = val
 	}
 	// Merge keys (<<) add the keys of the merged mappings that the mapping
 	// does not set itself; earlier merged mappings win.
@@ -533,13 +517,13 @@ func (b *builder) merge(out map[string]any, v *yaml.Node, self int32, prev *int3
 			if _, set := out[key]; set {
 				continue
 			}
-			id := b.p.keyID(key)
+			id := b.p.kt.id(key)
 			child := b.newEntry(k.Line, k.Column, id, mappingItems, self, prev)
 			x, ok := b.value(val, child, depth+1, aliasDepth)
 			if !ok {
 				return false
 			}
-			out[b.p.keys[id]] = x
+			out[b.p.kt.keys[id]] = x
 		}
 		return true
 	}
