@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/dozen-dev/dozen/manifest"
 )
@@ -88,7 +89,7 @@ func (o Options) Validate() error {
 		if svc != "" && !validName(svc) {
 			return fmt.Errorf("--image %s=%s: %q is not a service name", svc, img, svc)
 		}
-		if !imageRE.MatchString(img) || strings.HasSuffix(img, ":latest") || !pinnedRE.MatchString(img) {
+		if !imageRE().MatchString(img) || strings.HasSuffix(img, ":latest") || !pinnedRE().MatchString(img) {
 			return fmt.Errorf("--image %s: must be an image pinned to a version tag or digest, such as ghcr.io/acme/app:1.4.2", img)
 		}
 	}
@@ -96,9 +97,13 @@ func (o Options) Validate() error {
 }
 
 var (
-	nameRE    = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
-	imageRE   = regexp.MustCompile(`^([A-Za-z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
-	pinnedRE  = regexp.MustCompile(`(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$`)
+	nameRE  = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	imageRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([A-Za-z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
+	})
+	pinnedRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$`)
+	})
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
@@ -111,7 +116,7 @@ func validProcess(s string) bool { return nameRE.MatchString(s) && len(s) <= 21 
 
 // pinned reports whether image satisfies the schema's #Image.
 func pinned(image string) bool {
-	return imageRE.MatchString(image) && pinnedRE.MatchString(image) && !strings.HasSuffix(image, ":latest")
+	return imageRE().MatchString(image) && pinnedRE().MatchString(image) && !strings.HasSuffix(image, ":latest")
 }
 
 // sanitize makes s a DNS-1035 label of at most n characters, or "" when

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -428,7 +429,9 @@ func (md *modeller) distributeEnv(envs map[*member]*envSet) {
 var backingURL = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)(?::[0-9]+)?(?:[/?#].*)?$`)
 
 // schemaURL is the schema's test of a backing service's url.
-var schemaURLBad = regexp.MustCompile(`@|[?&;]([Pp][Aa][Ss][Ss]([Ww]([Oo][Rr])?[Dd])?|[Pp][Ww][Dd]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn]|([Aa][Pp][Ii]|[Aa][Cc][Cc][Ee][Ss][Ss]|[Pp][Rr][Ii][Vv][Aa][Tt][Ee])?[_-]?[Kk][Ee][Yy]|[Aa][Uu][Tt][Hh]|[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?|[Ss][Ii][Gg]([Nn][Aa][Tt][Uu][Rr][Ee])?)=`)
+var schemaURLBad = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`@|[?&;]([Pp][Aa][Ss][Ss]([Ww]([Oo][Rr])?[Dd])?|[Pp][Ww][Dd]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn]|([Aa][Pp][Ii]|[Aa][Cc][Cc][Ee][Ss][Ss]|[Pp][Rr][Ii][Vv][Aa][Tt][Ee])?[_-]?[Kk][Ee][Yy]|[Aa][Uu][Tt][Hh]|[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?|[Ss][Ii][Gg]([Nn][Aa][Tt][Uu][Rr][Ee])?)=`)
+})
 
 // backing makes a backing service of a database, cache or queue the
 // service depends on: the variable that holds its URL, from config or a
@@ -455,7 +458,7 @@ func (md *modeller) backing(b backingHint, envs map[*member]*envSet, taken map[s
 		ref := first.secrets[envVar]
 		entry.secret = &ref
 		entry.env = envVar
-	case envVar != "" && first.plain[envVar] != "" && !schemaURLBad.MatchString(first.plain[envVar]) && backingURL.MatchString(first.plain[envVar]):
+	case envVar != "" && first.plain[envVar] != "" && !schemaURLBad().MatchString(first.plain[envVar]) && backingURL.MatchString(first.plain[envVar]):
 		entry.url = first.plain[envVar]
 		entry.env = envVar
 	default:

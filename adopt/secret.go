@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Mirror: secretive is the secret-literal rule's test of an env value or
@@ -12,12 +13,18 @@ import (
 // a value that dozen's own lint calls a secret; it also takes a URL with
 // credentials in it. TestSecretiveMirrorsTheRule holds the two together.
 var (
-	secretNameRE  = regexp.MustCompile(`(?i)(PASSW(OR)?D|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH_?KEY)`)
-	secretValueRE = regexp.MustCompile(`-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|^(ghp|gho|ghs|ghu|github_pat)_[A-Za-z0-9_]{20,}|^AKIA[0-9A-Z]{16}$|^xox[abpr]-[A-Za-z0-9-]{10,}|^sk_live_[A-Za-z0-9]{16,}`)
-	referenceRE   = regexp.MustCompile(`^\$\(.+\)$|^\$\{.+\}$`)
+	secretNameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(PASSW(OR)?D|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH_?KEY)`)
+	})
+	secretValueRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|^(ghp|gho|ghs|ghu|github_pat)_[A-Za-z0-9_]{20,}|^AKIA[0-9A-Z]{16}$|^xox[abpr]-[A-Za-z0-9-]{10,}|^sk_live_[A-Za-z0-9]{16,}`)
+	})
+	referenceRE = regexp.MustCompile(`^\$\(.+\)$|^\$\{.+\}$`)
 	// settingNameRE matches names of settings about a secret rather than
 	// the secret (where it is, how long it lives, whether it is used).
-	settingNameRE = regexp.MustCompile(`(?i)(_|^)(FILE|PATH|DIR|NAME|REF|URL|URI|ENDPOINT|TTL|TIMEOUT|EXPIRY|EXPIRATION|LENGTH|ENABLED|REQUIRED|TYPE|MODE|POLICY|HEADER)$|(^|_)(ALLOW|RANDOM|USE|ENABLE|DISABLE|REQUIRE)_`)
+	settingNameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(_|^)(FILE|PATH|DIR|NAME|REF|URL|URI|ENDPOINT|TTL|TIMEOUT|EXPIRY|EXPIRATION|LENGTH|ENABLED|REQUIRED|TYPE|MODE|POLICY|HEADER)$|(^|_)(ALLOW|RANDOM|USE|ENABLE|DISABLE|REQUIRE)_`)
+	})
 	// credentialURL matches a URL with user information: what a backing
 	// service's url may never hold.
 	credentialURL = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]*@`)
@@ -42,10 +49,10 @@ func placeholder(v string) bool {
 // secretive reports whether the variable or key name holding value is a
 // secret written in clear text.
 func secretive(name, value string) bool {
-	if secretNameRE.MatchString(name) && !settingNameRE.MatchString(name) && !placeholder(value) {
+	if secretNameRE().MatchString(name) && !settingNameRE().MatchString(name) && !placeholder(value) {
 		return true
 	}
-	return secretValueRE.MatchString(value) || credentialURL.MatchString(value)
+	return secretValueRE().MatchString(value) || credentialURL.MatchString(value)
 }
 
 // secretKeyName makes a Secret key of an environment variable's name.

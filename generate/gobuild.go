@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/api/hasher"
@@ -646,7 +647,7 @@ func userPatch(p types.Patch) (map[string]any, bool) {
 }
 
 // decimal is a YAML integer that JSON writes alike.
-var decimal = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,14})$`)
+var decimal = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?(0|[1-9][0-9]{0,14})$`) })
 
 // plainNode reports whether n holds only mappings with string keys,
 // sequences and the scalars userPatch takes.
@@ -679,7 +680,7 @@ func plainNode(n *kyaml.Node) bool {
 		case kyaml.NodeTagBool:
 			return n.Value == "true" || n.Value == "false"
 		case kyaml.NodeTagInt:
-			return decimal.MatchString(n.Value)
+			return decimal().MatchString(n.Value)
 		}
 	}
 	return false

@@ -258,7 +258,9 @@ func (c *kustomizeDir) generatorArgs(l locator, dir, prefix string, m *yamlv3.No
 // scp-like user@host:, a host kustomize knows without a scheme, and the
 // query parameters of its git references. Surrounding space counts for
 // nothing.
-var remote = regexp.MustCompile(`(?i)^\s*([a-z][a-z0-9+.-]*:|[a-z][a-z0-9-]*@[^/]*[:/]|(github|gitlab|bitbucket)\.(com|org)[/:])|\?(ref|version|submodules|timeout)=`)
+var remote = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*([a-z][a-z0-9+.-]*:|[a-z][a-z0-9-]*@[^/]*[:/]|(github|gitlab|bitbucket)\.(com|org)[/:])|\?(ref|version|submodules|timeout)=`)
+})
 
 const neverFetches = "dozen never fetches anything; vendor it into the %s directory"
 
@@ -276,7 +278,7 @@ func (c *kustomizeDir) base(l locator, dir, field string, n *yamlv3.Node) {
 	if !ok {
 		return
 	}
-	if remote.MatchString(s) {
+	if remote().MatchString(s) {
 		c.errorf(l, n, field, "remote resource %q: "+neverFetches, s, c.noun)
 		return
 	}
@@ -313,7 +315,7 @@ func (c *kustomizeDir) file(l locator, dir, field string, n *yamlv3.Node) {
 // path checks path p, written as s in node n.
 func (c *kustomizeDir) path(l locator, dir, field string, n *yamlv3.Node, s, p string) {
 	switch {
-	case remote.MatchString(p):
+	case remote().MatchString(p):
 		// kustomize reads an http(s) URL in any file field over the
 		// network, past its load restrictions.
 		c.errorf(l, n, field, "remote file %q: "+neverFetches, s, c.noun)
@@ -329,7 +331,7 @@ func (c *kustomizeDir) source(l locator, dir, field string, n *yamlv3.Node) {
 		return
 	}
 	for _, part := range strings.Split(s, "=") {
-		if remote.MatchString(part) {
+		if remote().MatchString(part) {
 			c.path(l, dir, field, n, s, part)
 			return
 		}
@@ -375,7 +377,7 @@ func (c *kustomizeDir) pluginEntry(l locator, rel, dir, field string, n *yamlv3.
 		c.pluginText(c.inner(l, rel, resolve(n)), dir, field, s)
 		return
 	}
-	if remote.MatchString(s) {
+	if remote().MatchString(s) {
 		c.errorf(l, n, field, "remote file %q: "+neverFetches, s, c.noun)
 		return
 	}
@@ -410,7 +412,7 @@ func (c *kustomizeDir) markPlugins(target string, ref pluginRef, seen map[string
 		}
 		yamlv3.Unmarshal(data, &k) // checked as a kustomization
 		for _, r := range slices.Concat(k.Resources, k.Bases, k.Components) {
-			if !remote.MatchString(r) && !escapes(target, r) {
+			if !remote().MatchString(r) && !escapes(target, r) {
 				c.markPlugins(path.Clean(path.Join(target, r)), ref, seen)
 			}
 		}

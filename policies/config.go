@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dozen-dev/dozen/diag"
@@ -365,7 +366,7 @@ func (r *configReader) external(p []any, m map[string]any) External {
 		pm = r.object(ep, pm, "namespace", "labels")
 		pods := ExternalPods{Pos: r.pos(ep)}
 		if ns, ok := r.str(at(ep, "namespace"), pm["namespace"]); ok {
-			if !dnsLabel.MatchString(ns) {
+			if !dnsLabel().MatchString(ns) {
 				r.errorf(at(ep, "namespace"), "want a namespace name, not %q", ns)
 			}
 			pods.Namespace = ns
@@ -388,8 +389,8 @@ func (r *configReader) external(p []any, m map[string]any) External {
 
 var (
 	// dnsLabel is a namespace name; dnsSubdomain the name of most objects.
-	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+	dnsLabel     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`) })
+	dnsSubdomain = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`) })
 )
 
 // splitExternalName reads an entry of an external list: name or
@@ -398,10 +399,10 @@ func splitExternalName(s string) (namespace, name string, ok bool) {
 	namespace, name, found := strings.Cut(s, "/")
 	if !found {
 		namespace, name = "", s
-	} else if !dnsLabel.MatchString(namespace) {
+	} else if !dnsLabel().MatchString(namespace) {
 		return "", "", false
 	}
-	return namespace, name, dnsSubdomain.MatchString(name)
+	return namespace, name, dnsSubdomain().MatchString(name)
 }
 
 func (r *configReader) exception(p []any, v any) (Exception, bool) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/token"
@@ -207,7 +208,9 @@ func isLiteral(s string) bool {
 
 // cueSyntaxRe matches what a message in the user's terms never holds: CUE
 // operators, builtins, definitions, bottom, kinds joined by '|'.
-var cueSyntaxRe = regexp.MustCompile(`matchN\(|matchIf\(|close\(|error\(|_\|_|=~|!~|[<>]=?\s*-?[0-9]|#[A-Za-z_]|\(_\)|&|\b(string|int|number|bool|float|struct|list|bytes|null)\s*\||\|\s*(string|int|number|bool|float|struct|list|bytes|null)\b|strings\.[A-Z]|list\.[A-Z]|\.\.\.`)
+var cueSyntaxRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`matchN\(|matchIf\(|close\(|error\(|_\|_|=~|!~|[<>]=?\s*-?[0-9]|#[A-Za-z_]|\(_\)|&|\b(string|int|number|bool|float|struct|list|bytes|null)\s*\||\|\s*(string|int|number|bool|float|struct|list|bytes|null)\b|strings\.[A-Z]|list\.[A-Z]|\.\.\.`)
+})
 
 // cueSyntax reports whether msg shows CUE syntax.
-func cueSyntax(msg string) bool { return cueSyntaxRe.MatchString(msg) }
+func cueSyntax(msg string) bool { return cueSyntaxRe().MatchString(msg) }

@@ -117,7 +117,7 @@ func fieldProblem(i int, f string, err error) string {
 
 // timeZoneParts is the API server's check of each '/'-separated part of a
 // time zone name, before it looks the name up.
-var timeZoneParts = regexp.MustCompile(`^[A-Za-z\.\-_0-9+]{1,14}$`)
+var timeZoneParts = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z\.\-_0-9+]{1,14}$`) })
 
 // timeZoneProblem returns why the API server refuses tz as a CronJob's
 // time zone, or "" when it accepts it.
@@ -131,7 +131,7 @@ func timeZoneProblem(tz string) string {
 	}
 	ok := true
 	for part := range strings.SplitSeq(tz, "/") {
-		if part == "." || part == ".." || strings.HasPrefix(part, "-") || !timeZoneParts.MatchString(part) {
+		if part == "." || part == ".." || strings.HasPrefix(part, "-") || !timeZoneParts().MatchString(part) {
 			ok = false
 		}
 	}
