@@ -59,3 +59,27 @@ func Encoded(objs []map[string]any) (*Result, error) {
 	}
 	return r, encode([]*Result{r})
 }
+
+// Folded reports whether RenderEnvs builds svc's environment env with
+// kustomize on top of a layer folded in Go (foldLayer), and how many of
+// the user's patches it folded.
+func Folded(svc *schema.Service, env string, overlay *Overlay) (bool, int, error) {
+	r, err := render(svc)
+	if err != nil {
+		return false, 0, err
+	}
+	l, err := newLayer(svc, r, env)
+	if err != nil {
+		return false, 0, err
+	}
+	if overlay == nil {
+		if _, ok := goBuild(svc, r, l); ok {
+			return false, 0, nil
+		}
+	}
+	f := foldLayer(r, l)
+	if f == nil {
+		return false, 0, nil
+	}
+	return true, f.userPatches, nil
+}

@@ -204,7 +204,9 @@ const gatewayNameReference = `nameReference:
 `
 
 // writeGenerated writes the kustomize base for r to generatedDir in fsys.
-func writeGenerated(fsys filesys.FileSystem, svc *schema.Service, r *rendered) error {
+// objs, when not nil, are the objects of its resources instead of r's (an
+// environment's layer folded into them: foldLayer).
+func writeGenerated(fsys filesys.FileSystem, svc *schema.Service, r *rendered, objs []map[string]any) error {
 	if r.generated == nil {
 		files, err := generatedLayer(svc, r)
 		if err != nil {
@@ -212,20 +214,27 @@ func writeGenerated(fsys filesys.FileSystem, svc *schema.Service, r *rendered) e
 		}
 		r.generated = files
 	}
+	resources := path.Join(generatedDir, "resources.yaml")
 	for _, f := range r.generated {
-		if err := fsys.WriteFile(f.path, f.data); err != nil {
+		data := f.data
+		if objs != nil && f.path == resources {
+			var err error
+			if data, err = encodeResources(svc, objs); err != nil {
+				return err
+			}
+		}
+		if err := fsys.WriteFile(f.path, data); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// generatedLayer encodes the files of the kustomize base for r.
-func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
-	dir := generatedDir
-	var files []generatedFile
+// encodeResources encodes objs as the generated layer's resources file:
+// one JSON document a line.
+func encodeResources(svc *schema.Service, objs []map[string]any) ([]byte, error) {
 	var res bytes.Buffer
-	for i, o := range r.Objects {
+	for i, o := range objs {
 		if i > 0 {
 			res.WriteString("---\n")
 		}
@@ -235,6 +244,17 @@ func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
 		}
 		res.Write(b)
 		res.WriteString("\n")
+	}
+	return res.Bytes(), nil
+}
+
+// generatedLayer encodes the files of the kustomize base for r.
+func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
+	dir := generatedDir
+	var files []generatedFile
+	res, err := encodeResources(svc, r.Objects)
+	if err != nil {
+		return nil, err
 	}
 	k := types.Kustomization{
 		TypeMeta:  types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},
@@ -264,7 +284,7 @@ func generatedLayer(svc *schema.Service, r *rendered) ([]generatedFile, error) {
 		}
 		k.ConfigMapGenerator = append(k.ConfigMapGenerator, args)
 	}
-	files = append(files, generatedFile{path.Join(dir, "resources.yaml"), res.Bytes()})
+	files = append(files, generatedFile{path.Join(dir, "resources.yaml"), res})
 	if slices.ContainsFunc(r.Objects, func(o map[string]any) bool { return o["kind"] == "HTTPRoute" }) {
 		k.Configurations = []string{gatewayConfig}
 		files = append(files, generatedFile{path.Join(dir, gatewayConfig), []byte(gatewayNameReference)})

@@ -126,6 +126,51 @@ var goBuildEnvs = []struct {
 	{"route-gateway", `{route: {gateway: {name: internal, namespace: gw}}}`, true},
 }
 
+// foldEnvs are environments of goBuildBase that kustomize builds (names,
+// labels and annotations are its to apply), on top of the layer folded in
+// Go (foldLayer): dozen's patches and the user's patches up to the first
+// one goBuild does not apply (folds of them).
+var foldEnvs = []struct {
+	name, yaml string
+	folds      int
+}{
+	{"fold-prefix", `{namePrefix: dev-, labels: {team: shop}, annotations: {owner: shop}, config: {LOG_LEVEL: debug, NEW_KEY: x},
+    replicas: {worker: 3, single: 2}, autoscaling: {web: {min: 3, max: 9}}, nodePorts: {admin: 30200},
+    ingress: {hosts: [x.example.com], tls: {secretName: x-tls}}, route: {hosts: [r.example.com]},
+    tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}], resources: {web: {limits: {memory: 1Gi}}},
+    image: {tag: 1.2.0}, secrets: {PAYMENT_KEY: {secret: live, key: k}},
+    patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: any}\nspec: {minReadySeconds: 5}\n", target: {kind: Deployment}},
+      {patch: "- {op: add, path: /spec/revisionHistoryLimit, value: 2}", target: {kind: Deployment}},
+      {patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: {minReadySeconds: 7}\n"}]}`, 1},
+	{"fold-suffix", `{nameSuffix: -x, namespace: shop-x, config: {NEW_KEY: y}, autoscaling: {web: {min: 1}}}`, 0},
+	{"fold-by-name", `{replicas: {worker: 5}, patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: {minReadySeconds: 5}\n", target: {kind: Deployment, name: shop}}]}`, 0},
+}
+
+// foldOverlay is an overlay directory on top of the "all" environment of
+// goBuildBase, of what kustomize users write: names, labels, an image, a
+// strategic merge patch from a file that mounts the generated ConfigMap by
+// the name the service file gives it (kustomize renames it to the hashed
+// one) and a JSON patch.
+var foldOverlay = map[string][]byte{
+	"kustomization.yaml": []byte(`resources: [../../base]
+namePrefix: eu-
+labels: [{pairs: {region: eu}}]
+images: [{name: registry.example.com/team/shop, newTag: 1.3.0}]
+patches:
+- path: mount.yaml
+- target: {kind: Deployment, name: shop-worker}
+  patch: "- {op: replace, path: /spec/replicas, value: 6}"
+`),
+	"mount.yaml": []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop}
+spec:
+  template:
+    spec:
+      volumes: [{name: extra, configMap: {name: shop-env}}]
+`),
+}
+
 // TestGoBuildMatchesKustomize renders environments with goBuild where it
 // builds them and with kustomize alone, and compares the bytes: each
 // environment of goBuildBase (one per field an environment can set), every
@@ -140,6 +185,9 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 	var base strings.Builder
 	base.WriteString(goBuildBase)
 	for _, e := range goBuildEnvs {
+		fmt.Fprintf(&base, "  %s: %s\n", e.name, e.yaml)
+	}
+	for _, e := range foldEnvs {
 		fmt.Fprintf(&base, "  %s: %s\n", e.name, e.yaml)
 	}
 	// An image pinned by digest in the base, given a tag, then both.
@@ -162,7 +210,14 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 			generate.Source{File: fmt.Sprintf("corpus/%d/service.yaml", i), Data: corpus.Service(i)},
 			generate.Source{File: fmt.Sprintf("realistic/%d/service.yaml", i), Data: corpus.Realistic(i)})
 	}
-	inGo := 0
+	// Overlay directories: the realistic corpus' (a JSON patch), and
+	// foldOverlay on the environment of every field.
+	srcs = append(srcs,
+		generate.Source{File: "realistic-overlay/service.yaml", Data: corpus.Realistic(0), Overlays: map[string]*generate.Overlay{
+			"prod": {Dir: "realistic-overlay/overlays/prod", Files: corpus.RealisticOverlay()}}},
+		generate.Source{File: "shop-overlay/service.yaml", Data: []byte(base.String()), Overlays: map[string]*generate.Overlay{
+			"all": {Dir: "shop-overlay/overlays/all", Files: foldOverlay}}})
+	inGo, folds := 0, map[string]int{}
 	for _, src := range srcs {
 		svc, err := s.LoadWith(src.File, src.Data, schema.Limits{}, src.Platform)
 		if err != nil {
@@ -189,6 +244,13 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 			if built && src.Overlays[env] == nil {
 				inGo++
 			}
+			folded, userPatches, err := generate.Folded(svc, env, src.Overlays[env])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if folded {
+				folds[src.File+" "+env] = userPatches
+			}
 			if (src.File == "dup/service.yaml" || src.File == "reserved/service.yaml") && env == "prod" && built {
 				t.Errorf("%s, environment prod: built in Go, want kustomize", src.File)
 			}
@@ -203,6 +265,18 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 	}
 	if inGo < len(goBuildEnvs)+3 {
 		t.Errorf("goBuild built %d environments", inGo)
+	}
+	// The environments kustomize builds on a folded layer, with how many
+	// of the user's patches were folded: a test comparing two kustomize
+	// builds of the whole layer would pass as well.
+	want := map[string]int{"realistic-overlay/service.yaml prod": 1, "shop-overlay/service.yaml all": 0}
+	for _, e := range foldEnvs {
+		want["shop/service.yaml "+e.name] = e.folds
+	}
+	for k, n := range want {
+		if got, ok := folds[k]; !ok || got != n {
+			t.Errorf("%s: folded %v, %d of the user's patches; want folded, %d", k, ok, got, n)
+		}
 	}
 }
 

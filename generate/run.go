@@ -3,6 +3,7 @@ package generate
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"runtime"
 	"slices"
 	"strings"
@@ -74,9 +75,10 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 	// Cores no service uses go to the environments of those there are.
 	envWorkers := max(1, workers/max(1, len(sources)))
 	workers = min(workers, len(sources))
-	if slices.ContainsFunc(sources, mayNeedKustomize) {
-		// kustomize reads its OpenAPI schema on its first patch (about
-		// 25 ms): read it beside the first services' CUE.
+	if slices.ContainsFunc(sources, mayNeedOpenAPI) {
+		// kustomize reads its OpenAPI schema on its first strategic merge
+		// patch (about 30 ms of CPU): read it beside the first services'
+		// CUE.
 		go openapi.Schema()
 	}
 	jobs := make(chan int)
@@ -169,17 +171,25 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 	return results, nil
 }
 
-// mayNeedKustomize reports whether src may have an environment kustomize
-// builds (goBuild does not): one with an overlay directory, or a service
-// file that names a field only kustomize applies. A guess, for warming
-// kustomize up: a wrong one costs time, never output.
-func mayNeedKustomize(src Source) bool {
-	if len(src.Overlays) > 0 {
-		return true
-	}
-	for _, field := range []string{"patches", "namePrefix", "nameSuffix", "tolerations", "nodeAffinity", "route"} {
-		if bytes.Contains(src.Data, []byte(field)) {
-			return true
+// mayNeedOpenAPI reports whether kustomize may read its OpenAPI schema
+// for src: for a strategic merge patch of an overlay directory (a patch
+// file or an inline patch that is not a JSON patch, or the older
+// patchesStrategicMerge). dozen's own patches and the user's patches of
+// the shapes goBuild knows are applied in Go (goBuild, foldLayer), and a
+// JSON patch needs no schema. A guess, for warming kustomize up: a wrong
+// one costs time, never output.
+func mayNeedOpenAPI(src Source) bool {
+	for _, o := range src.Overlays {
+		for name, data := range o.Files {
+			if slices.Contains(kustomizationNamesInOrder, path.Base(name)) {
+				if bytes.Contains(data, []byte("patchesStrategicMerge")) || bytes.Contains(data, []byte("metadata:")) {
+					return true
+				}
+				continue
+			}
+			if t := bytes.TrimSpace(data); len(t) > 0 && t[0] != '-' && t[0] != '[' {
+				return true
+			}
 		}
 	}
 	return false

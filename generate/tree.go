@@ -26,7 +26,7 @@ func Tree(svc *schema.Service, env string) (map[string][]byte, error) {
 		return nil, err
 	}
 	fsys := filesys.MakeFsInMemory()
-	if err := writeGenerated(fsys, svc, r); err != nil {
+	if err := writeGenerated(fsys, svc, r, nil); err != nil {
 		return nil, err
 	}
 	if err := writeEnvLayer(fsys, svc, r, env); err != nil {

@@ -179,6 +179,16 @@ var realisticOverlay = map[string]string{
 	"team.yaml":          "- {op: add, path: /metadata/annotations/team.example.com~1owner, value: shop}\n",
 }
 
+// RealisticOverlay returns the files of the overlay directory that
+// WriteRealistic puts beside every seventh realistic service.
+func RealisticOverlay() map[string][]byte {
+	files := make(map[string][]byte, len(realisticOverlay))
+	for name, content := range realisticOverlay {
+		files[name] = []byte(content)
+	}
+	return files
+}
+
 // WriteRealistic writes n realistic services into
 // dir/shop-NNNN/service.yaml, with an overlays/prod/ directory beside
 // every seventh.
