@@ -155,7 +155,7 @@ func renderEnvs(svc *schema.Service, envs []string, overlays map[string]*Overlay
 // the kustomize tree to build; and what the build gave.
 type envLayer struct {
 	built        []Object // made by goBuild; nil: kustomize builds fsys
-	folded       bool     // fsys holds the layer folded (foldLayer)
+	fold         *folded  // what of the layer fsys holds folded (foldLayer)
 	fsys         filesys.FileSystem
 	target, file string
 	objs         []Object
@@ -197,20 +197,24 @@ func prepareEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay, 
 	}
 	fsys := filesys.MakeFsInMemory()
 	var fold *folded
-	if !kustomizeOnly {
+	if !kustomizeOnly && !overlay.buildsMetadata() {
 		fold = foldLayer(r, lay)
 	}
-	var objs []map[string]any
 	if fold != nil {
-		objs = fold.objs
+		err = writeGenerated(fsys, svc, r, fold.objs)
+		if err == nil {
+			err = lay.writeFolded(fsys, fold)
+		}
+	} else {
+		err = writeGenerated(fsys, svc, r, nil)
+		if err == nil {
+			err = lay.write(fsys)
+		}
 	}
-	if err := writeGenerated(fsys, svc, r, objs); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	if err := lay.write(fsys, fold); err != nil {
-		return nil, err
-	}
-	l := &envLayer{fsys: fsys, target: baseDir, file: svc.File, folded: fold != nil}
+	l := &envLayer{fsys: fsys, target: baseDir, file: svc.File, fold: fold}
 	if overlay != nil {
 		if err := copyOverlay(fsys, overlay, env); err != nil {
 			return nil, err
@@ -272,7 +276,7 @@ func writeEnvLayer(fsys filesys.FileSystem, svc *schema.Service, r *rendered, en
 	if err != nil {
 		return err
 	}
-	return l.write(fsys, nil)
+	return l.write(fsys)
 }
 
 // newLayer makes the layer for env as declared in the service file, or a
@@ -316,17 +320,9 @@ func newLayer(svc *schema.Service, r *rendered, env string) (*layer, error) {
 	return l, nil
 }
 
-// write writes l into baseDir of fsys: all of it, or what fold left of it
-// when fold is not nil (the generated layer holds the rest).
-func (l *layer) write(fsys filesys.FileSystem, fold *folded) error {
+// write writes l into baseDir of fsys.
+func (l *layer) write(fsys filesys.FileSystem) error {
 	k := *l.k
-	if fold != nil {
-		k.Patches = l.k.Patches[fold.userPatches:]
-		k.Resources = slices.DeleteFunc(slices.Clone(k.Resources), func(name string) bool {
-			return slices.ContainsFunc(l.resources, func(r resourceFile) bool { return r.name == name })
-		})
-		return l.writeFiles(fsys, &k)
-	}
 	k.Patches = nil
 	for _, p := range l.patches {
 		y, err := yaml.Marshal(p)
@@ -336,6 +332,31 @@ func (l *layer) write(fsys filesys.FileSystem, fold *folded) error {
 		k.Patches = append(k.Patches, types.Patch{Patch: string(y)})
 	}
 	k.Patches = append(k.Patches, l.k.Patches...)
+	if err := l.writeResources(fsys); err != nil {
+		return err
+	}
+	return l.writeFiles(fsys, &k)
+}
+
+// writeFolded writes into baseDir of fsys what fold left of l to
+// kustomize: the user's patches it did not apply, and l's kustomization
+// without the objects l adds (the generated layer holds them). Their
+// files are written all the same, as an overlay directory that names one
+// would read it.
+func (l *layer) writeFolded(fsys filesys.FileSystem, fold *folded) error {
+	k := *l.k
+	k.Patches = l.k.Patches[fold.userPatches:]
+	k.Resources = slices.DeleteFunc(slices.Clone(k.Resources), func(name string) bool {
+		return slices.ContainsFunc(l.resources, func(r resourceFile) bool { return r.name == name })
+	})
+	if err := l.writeResources(fsys); err != nil {
+		return err
+	}
+	return l.writeFiles(fsys, &k)
+}
+
+// writeResources writes the files of the objects l adds.
+func (l *layer) writeResources(fsys filesys.FileSystem) error {
 	for _, r := range l.resources {
 		var res []byte
 		for i, o := range r.objs {
@@ -352,7 +373,7 @@ func (l *layer) write(fsys filesys.FileSystem, fold *folded) error {
 			return err
 		}
 	}
-	return l.writeFiles(fsys, &k)
+	return nil
 }
 
 // writeFiles writes the files beside the layer's kustomization, and k.
@@ -380,52 +401,49 @@ type folded struct {
 // their shape, to copies of r's objects, which the generated layer then
 // holds. kustomize builds the rest on top: the ConfigMap generators and
 // their hashes, the user's other patches, names, labels, the namespace,
-// the images and the overlay directory. Those steps come after the
-// patches in kustomize's layer and patches change no ConfigMap (each step
-// refuses one), so the build is the same, without dozen's strategic merge
-// patches for kustomize to apply (nor its OpenAPI schema to read for
-// them, about 30 ms). TestGoBuildMatchesKustomize compares it with
-// kustomize building the whole layer. It returns nil when there is
-// nothing to fold or one of dozen's patches is not goBuild's to apply.
+// the images and the overlay directory. In a kustomization the patches
+// come before those steps, and name hashes and references are settled
+// once, after the last layer; the patches folded change no ConfigMap (the
+// generated ones are not among the objects they patch, and applyUserPatch
+// refuses a patch of one). So the build is the same, without dozen's
+// strategic merge patches for kustomize to apply (nor its OpenAPI schema
+// to read for them, about 30 ms). TestGoBuildMatchesKustomize compares it
+// with kustomize building the whole layer. It returns nil when it folds
+// nothing, or when one of dozen's patches is not goBuild's to apply.
 func foldLayer(r *rendered, l *layer) *folded {
 	if len(l.patches) == 0 && len(l.objects) == 0 && len(l.k.Patches) == 0 {
 		return nil
 	}
-	f, ok := foldPatches(r, l, len(l.k.Patches))
-	if !ok && f != nil {
-		// A user's patch may have changed objects before it failed: fold
-		// again, up to it.
-		f, _ = foldPatches(r, l, f.userPatches)
+	objs := make([]map[string]any, 0, len(r.Objects)+len(l.objects))
+	objs = append(copyObjects(objs, r.Objects), copyObjects(nil, l.objects)...)
+	var ok bool
+	for _, p := range l.patches {
+		if objs, ok = applyPatch(objs, p); !ok {
+			return nil
+		}
+	}
+	f := &folded{objs: objs}
+	for _, p := range l.k.Patches {
+		// applyUserPatch changes the objects it patches, and may fail
+		// after changing some: it gets copies.
+		next, applied := applyUserPatch(copyObjects(nil, f.objs), p)
+		if !applied {
+			break
+		}
+		f.objs, f.userPatches = next, f.userPatches+1
+	}
+	if len(l.patches) == 0 && len(l.objects) == 0 && f.userPatches == 0 {
+		return nil
 	}
 	return f
 }
 
-// foldPatches is foldLayer with at most users of the user's patches. It
-// returns nil when one of dozen's patches fails, and ok false when a
-// user's patch fails (f.userPatches is its index).
-func foldPatches(r *rendered, l *layer, users int) (f *folded, ok bool) {
-	objs := make([]map[string]any, 0, len(r.Objects)+len(l.objects))
-	for _, o := range r.Objects {
-		objs = append(objs, deepCopy(o).(map[string]any))
+// copyObjects appends deep copies of objs to dst.
+func copyObjects(dst, objs []map[string]any) []map[string]any {
+	for _, o := range objs {
+		dst = append(dst, deepCopy(o).(map[string]any))
 	}
-	for _, o := range l.objects {
-		objs = append(objs, deepCopy(o).(map[string]any))
-	}
-	for _, p := range l.patches {
-		if objs, ok = applyPatch(objs, p); !ok {
-			return nil, false
-		}
-	}
-	f = &folded{objs: objs}
-	for _, p := range l.k.Patches[:users] {
-		next, ok := applyUserPatch(f.objs, p)
-		if !ok {
-			return f, false
-		}
-		f.objs = next
-		f.userPatches++
-	}
-	return f, true
+	return dst
 }
 
 type envBuilder struct {

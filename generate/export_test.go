@@ -68,18 +68,9 @@ func Folded(svc *schema.Service, env string, overlay *Overlay) (bool, int, error
 	if err != nil {
 		return false, 0, err
 	}
-	l, err := newLayer(svc, r, env)
-	if err != nil {
+	l, err := prepareEnv(svc, r, env, overlay, false)
+	if err != nil || l.fold == nil {
 		return false, 0, err
 	}
-	if overlay == nil {
-		if _, ok := goBuild(svc, r, l); ok {
-			return false, 0, nil
-		}
-	}
-	f := foldLayer(r, l)
-	if f == nil {
-		return false, 0, nil
-	}
-	return true, f.userPatches, nil
+	return true, l.fold.userPatches, nil
 }

@@ -143,8 +143,31 @@ var foldEnvs = []struct {
       {patch: "- {op: add, path: /spec/revisionHistoryLimit, value: 2}", target: {kind: Deployment}},
       {patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: {minReadySeconds: 7}\n"}]}`, 1},
 	{"fold-suffix", `{nameSuffix: -x, namespace: shop-x, config: {NEW_KEY: y}, autoscaling: {web: {min: 1}}}`, 0},
+	{"fold-delete", `{namePrefix: d-, replicas: {worker: 3}, patches: [{patch: "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: shop-nightly}\n$patch: delete\n"}]}`, 1},
+	{"fold-mount", `{namePrefix: m-, patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        env: [{name: LEVEL, valueFrom: {configMapKeyRef: {name: shop-env, key: LOG_LEVEL}}}]\n"}]}`, 1},
 	{"fold-by-name", `{replicas: {worker: 5}, patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec: {minReadySeconds: 5}\n", target: {kind: Deployment, name: shop}}]}`, 0},
 }
+
+// notFolded are environments kustomize builds whole: one with nothing to
+// fold (no patch of dozen's, no object added, a user's patch of a kind the
+// service has none of), and one under an overlay that asks for build
+// metadata, which names the files and transformers of each layer.
+var notFolded = []string{"shop/service.yaml patch-none", "meta-overlay/service.yaml fold-suffix"}
+
+// foldDup has two Deployments, the second with an env variable given
+// twice: a user's patch of every Deployment merges into the first and
+// fails on the second, which kustomize patches as it does (keeping the
+// last of the two), so the patch is not folded.
+const foldDup = `name: dup2
+image: registry.example.com/dup2:1.0.0
+baseImage: alpine:3.20
+processes:
+  a: {port: 8080}
+  b: {args: [b], env: {TOKEN: plain}, probes: {readiness: {exec: {command: [/app/b, ready]}}}}
+secrets: {TOKEN: {secret: tok, key: k}}
+environments:
+  prod: {namePrefix: p-, replicas: {a: 3}, patches: [{patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: any}\nspec: {minReadySeconds: 5}\n", target: {kind: Deployment}}]}
+`
 
 // foldOverlay is an overlay directory on top of the "all" environment of
 // goBuildBase, of what kustomize users write: names, labels, an image, a
@@ -216,7 +239,11 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 		generate.Source{File: "realistic-overlay/service.yaml", Data: corpus.Realistic(0), Overlays: map[string]*generate.Overlay{
 			"prod": {Dir: "realistic-overlay/overlays/prod", Files: corpus.RealisticOverlay()}}},
 		generate.Source{File: "shop-overlay/service.yaml", Data: []byte(base.String()), Overlays: map[string]*generate.Overlay{
-			"all": {Dir: "shop-overlay/overlays/all", Files: foldOverlay}}})
+			"all": {Dir: "shop-overlay/overlays/all", Files: foldOverlay}}},
+		generate.Source{File: "meta-overlay/service.yaml", Data: []byte(base.String()), Overlays: map[string]*generate.Overlay{
+			"fold-suffix": {Dir: "meta-overlay/overlays/fold-suffix", Files: map[string][]byte{
+				"kustomization.yaml": []byte("resources: [../../base]\nbuildMetadata: [originAnnotations, transformerAnnotations]\n")}}}},
+		generate.Source{File: "dup2/service.yaml", Data: []byte(foldDup)})
 	inGo, folds := 0, map[string]int{}
 	for _, src := range srcs {
 		svc, err := s.LoadWith(src.File, src.Data, schema.Limits{}, src.Platform)
@@ -269,13 +296,18 @@ func TestGoBuildMatchesKustomize(t *testing.T) {
 	// The environments kustomize builds on a folded layer, with how many
 	// of the user's patches were folded: a test comparing two kustomize
 	// builds of the whole layer would pass as well.
-	want := map[string]int{"realistic-overlay/service.yaml prod": 1, "shop-overlay/service.yaml all": 0}
+	want := map[string]int{"realistic-overlay/service.yaml prod": 1, "shop-overlay/service.yaml all": 0, "dup2/service.yaml prod": 0}
 	for _, e := range foldEnvs {
 		want["shop/service.yaml "+e.name] = e.folds
 	}
 	for k, n := range want {
 		if got, ok := folds[k]; !ok || got != n {
 			t.Errorf("%s: folded %v, %d of the user's patches; want folded, %d", k, ok, got, n)
+		}
+	}
+	for _, k := range notFolded {
+		if _, ok := folds[k]; ok {
+			t.Errorf("%s: folded, want kustomize to build the whole layer", k)
 		}
 	}
 }

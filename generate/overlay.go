@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"path"
@@ -59,6 +60,23 @@ func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
 		}
 	}
 	return nil
+}
+
+// buildsMetadata reports whether a kustomization of o asks kustomize for
+// build metadata (buildMetadata: origin or transformer annotations), which
+// names the files and the transformers of every layer below it: an
+// environment with such an overlay is not folded (foldLayer), so that they
+// are those of the layer as dozen declares it.
+func (o *Overlay) buildsMetadata() bool {
+	if o == nil {
+		return false
+	}
+	for name, data := range o.Files {
+		if slices.Contains(kustomizationNamesInOrder, path.Base(name)) && bytes.Contains(data, []byte("buildMetadata")) {
+			return true
+		}
+	}
+	return false
 }
 
 // duplicateKeys reports keys written twice in a mapping under n:

@@ -176,13 +176,15 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 // file or an inline patch that is not a JSON patch, or the older
 // patchesStrategicMerge). dozen's own patches and the user's patches of
 // the shapes goBuild knows are applied in Go (goBuild, foldLayer), and a
-// JSON patch needs no schema. A guess, for warming kustomize up: a wrong
-// one costs time, never output.
+// JSON patch needs no schema. A patch of the service file that goBuild
+// does not apply is not guessed at: kustomize reads the schema when it
+// meets one. A guess, for warming kustomize up: a wrong one costs time,
+// never output.
 func mayNeedOpenAPI(src Source) bool {
 	for _, o := range src.Overlays {
 		for name, data := range o.Files {
 			if slices.Contains(kustomizationNamesInOrder, path.Base(name)) {
-				if bytes.Contains(data, []byte("patchesStrategicMerge")) || bytes.Contains(data, []byte("metadata:")) {
+				if bytes.Contains(data, []byte("patchesStrategicMerge")) || bytes.Contains(data, []byte("metadata")) {
 					return true
 				}
 				continue
