@@ -72,7 +72,7 @@ func (o *Overlay) buildsMetadata() bool {
 		return false
 	}
 	for name, data := range o.Files {
-		if slices.Contains(kustomizationNamesInOrder, path.Base(name)) && bytes.Contains(data, []byte("buildMetadata")) {
+		if isKustomizationFile(name) && bytes.Contains(data, []byte("buildMetadata")) {
 			return true
 		}
 	}

@@ -3,7 +3,6 @@ package generate
 import (
 	"bytes"
 	"fmt"
-	"path"
 	"runtime"
 	"slices"
 	"strings"
@@ -183,7 +182,7 @@ func Run(sources []Source, opts Options) ([]*Result, error) {
 func mayNeedOpenAPI(src Source) bool {
 	for _, o := range src.Overlays {
 		for name, data := range o.Files {
-			if slices.Contains(kustomizationNamesInOrder, path.Base(name)) {
+			if isKustomizationFile(name) {
 				if bytes.Contains(data, []byte("patchesStrategicMerge")) || bytes.Contains(data, []byte("metadata")) {
 					return true
 				}
