@@ -59,7 +59,7 @@ func validate(obj map[string]any, metaToo bool) []Problem {
 	problems, v := Check(apiVersion, kind, obj)
 	out = append(out, problems...)
 	if pod, at := podTemplate(v); pod != nil {
-		m, _ := mapAt(obj, at...).(map[string]any)
+		m, _ := mapAt(obj, append(slices.Clone(at), "metadata")...).(map[string]any)
 		checkMeta(m, append(slices.Clone(at), "metadata"), add)
 		for _, list := range []struct {
 			field string
