@@ -29,35 +29,35 @@ import (
 	sigsjson "sigs.k8s.io/json"
 )
 
-// types maps apiVersion/kind to a constructor of its k8s.io/api type.
+// types maps apiVersion/kind to its k8s.io/api type.
 // Kinds not listed (custom resources, kinds dozen neither renders nor
 // lints) are not checked.
-var types = map[string]func() any{
-	"v1/ConfigMap":                                    func() any { return &corev1.ConfigMap{} },
-	"v1/Secret":                                       func() any { return &corev1.Secret{} },
-	"v1/Service":                                      func() any { return &corev1.Service{} },
-	"v1/ServiceAccount":                               func() any { return &corev1.ServiceAccount{} },
-	"v1/Namespace":                                    func() any { return &corev1.Namespace{} },
-	"v1/PersistentVolumeClaim":                        func() any { return &corev1.PersistentVolumeClaim{} },
-	"v1/PersistentVolume":                             func() any { return &corev1.PersistentVolume{} },
-	"v1/Pod":                                          func() any { return &corev1.Pod{} },
-	"v1/ReplicationController":                        func() any { return &corev1.ReplicationController{} },
-	"apps/v1/Deployment":                              func() any { return &appsv1.Deployment{} },
-	"apps/v1/StatefulSet":                             func() any { return &appsv1.StatefulSet{} },
-	"apps/v1/DaemonSet":                               func() any { return &appsv1.DaemonSet{} },
-	"apps/v1/ReplicaSet":                              func() any { return &appsv1.ReplicaSet{} },
-	"autoscaling/v2/HorizontalPodAutoscaler":          func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
-	"autoscaling/v1/HorizontalPodAutoscaler":          func() any { return &autoscalingv1.HorizontalPodAutoscaler{} },
-	"policy/v1/PodDisruptionBudget":                   func() any { return &policyv1.PodDisruptionBudget{} },
-	"networking.k8s.io/v1/Ingress":                    func() any { return &networkingv1.Ingress{} },
-	"networking.k8s.io/v1/NetworkPolicy":              func() any { return &networkingv1.NetworkPolicy{} },
-	"batch/v1/Job":                                    func() any { return &batchv1.Job{} },
-	"batch/v1/CronJob":                                func() any { return &batchv1.CronJob{} },
-	"rbac.authorization.k8s.io/v1/Role":               func() any { return &rbacv1.Role{} },
-	"rbac.authorization.k8s.io/v1/ClusterRole":        func() any { return &rbacv1.ClusterRole{} },
-	"rbac.authorization.k8s.io/v1/RoleBinding":        func() any { return &rbacv1.RoleBinding{} },
-	"rbac.authorization.k8s.io/v1/ClusterRoleBinding": func() any { return &rbacv1.ClusterRoleBinding{} },
-	"gateway.networking.k8s.io/v1/HTTPRoute":          func() any { return &gatewayv1.HTTPRoute{} },
+var types = map[string]reflect.Type{
+	"v1/ConfigMap":                                    reflect.TypeFor[corev1.ConfigMap](),
+	"v1/Secret":                                       reflect.TypeFor[corev1.Secret](),
+	"v1/Service":                                      reflect.TypeFor[corev1.Service](),
+	"v1/ServiceAccount":                               reflect.TypeFor[corev1.ServiceAccount](),
+	"v1/Namespace":                                    reflect.TypeFor[corev1.Namespace](),
+	"v1/PersistentVolumeClaim":                        reflect.TypeFor[corev1.PersistentVolumeClaim](),
+	"v1/PersistentVolume":                             reflect.TypeFor[corev1.PersistentVolume](),
+	"v1/Pod":                                          reflect.TypeFor[corev1.Pod](),
+	"v1/ReplicationController":                        reflect.TypeFor[corev1.ReplicationController](),
+	"apps/v1/Deployment":                              reflect.TypeFor[appsv1.Deployment](),
+	"apps/v1/StatefulSet":                             reflect.TypeFor[appsv1.StatefulSet](),
+	"apps/v1/DaemonSet":                               reflect.TypeFor[appsv1.DaemonSet](),
+	"apps/v1/ReplicaSet":                              reflect.TypeFor[appsv1.ReplicaSet](),
+	"autoscaling/v2/HorizontalPodAutoscaler":          reflect.TypeFor[autoscalingv2.HorizontalPodAutoscaler](),
+	"autoscaling/v1/HorizontalPodAutoscaler":          reflect.TypeFor[autoscalingv1.HorizontalPodAutoscaler](),
+	"policy/v1/PodDisruptionBudget":                   reflect.TypeFor[policyv1.PodDisruptionBudget](),
+	"networking.k8s.io/v1/Ingress":                    reflect.TypeFor[networkingv1.Ingress](),
+	"networking.k8s.io/v1/NetworkPolicy":              reflect.TypeFor[networkingv1.NetworkPolicy](),
+	"batch/v1/Job":                                    reflect.TypeFor[batchv1.Job](),
+	"batch/v1/CronJob":                                reflect.TypeFor[batchv1.CronJob](),
+	"rbac.authorization.k8s.io/v1/Role":               reflect.TypeFor[rbacv1.Role](),
+	"rbac.authorization.k8s.io/v1/ClusterRole":        reflect.TypeFor[rbacv1.ClusterRole](),
+	"rbac.authorization.k8s.io/v1/RoleBinding":        reflect.TypeFor[rbacv1.RoleBinding](),
+	"rbac.authorization.k8s.io/v1/ClusterRoleBinding": reflect.TypeFor[rbacv1.ClusterRoleBinding](),
+	"gateway.networking.k8s.io/v1/HTTPRoute":          reflect.TypeFor[gatewayv1.HTTPRoute](),
 }
 
 // removed are the API versions of kinds Check knows that Kubernetes no
@@ -127,7 +127,7 @@ func Check(apiVersion, kind string, obj any) ([]Problem, any) {
 	if r, gone := removed[apiVersion+"/"+kind]; gone {
 		return []Problem{{Path: []any{"apiVersion"}, Msg: fmt.Sprintf("%s %s is no longer served (removed in Kubernetes %s): use %s", apiVersion, kind, r[0], r[1])}}, nil
 	}
-	newT, ok := types[apiVersion+"/"+kind]
+	t, ok := types[apiVersion+"/"+kind]
 	if !ok {
 		return nil, nil
 	}
@@ -145,7 +145,7 @@ func Check(apiVersion, kind string, obj any) ([]Problem, any) {
 	}
 	var doc any // raw as JSON values, less the fields taken out so far
 	for range rounds {
-		v := newT()
+		v := reflect.New(t).Interface()
 		strict, err := sigsjson.UnmarshalStrict(raw, v)
 		if err == nil {
 			for _, e := range strict {

@@ -3,12 +3,14 @@ package k8stype
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/api/validation/path"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -18,14 +20,17 @@ import (
 // labels and annotations by apimachinery's validation, and every
 // container's requests against its limits. An object of another kind has
 // no problems: dozen cannot tell what its API server accepts.
-func Validate(obj map[string]any) []Problem { return validate(obj, false) }
+func Validate(obj map[string]any) []Problem { return validate(obj, false, true) }
 
 // ValidateMetaToo is Validate, and checks the metadata of objects of other
 // kinds too (a name every kind's API server takes): render checks what it
 // writes this way, custom resources of an overlay included.
-func ValidateMetaToo(obj map[string]any) []Problem { return validate(obj, true) }
+func ValidateMetaToo(obj map[string]any) []Problem { return validate(obj, true, true) }
 
-func validate(obj map[string]any, metaToo bool) []Problem {
+// validate validates obj, taking the walk of clean for an object of its
+// type when walk is true, and always decoding it when it is false (for
+// the test that compares the two).
+func validate(obj map[string]any, metaToo, walk bool) []Problem {
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	if !metaToo && !Known(apiVersion, kind) {
@@ -56,27 +61,102 @@ func validate(obj map[string]any, metaToo bool) []Problem {
 		add([]any{"metadata", "namespace"}, validation.IsDNS1123Label(ns))
 	}
 	checkMeta(meta, []any{"metadata"}, add)
+	if t, ok := types[apiVersion+"/"+kind]; ok && walk && clean(t, obj) {
+		// The object decodes as it is: its pod template is read from it.
+		if at, ok := templatePaths[t]; ok {
+			if tmpl, ok := mapAt(obj, at...).(map[string]any); ok {
+				checkMeta(mapOf(tmpl["metadata"]), append(slices.Clone(at), "metadata"), add)
+				out = append(out, overLimits(resourcesOfMap(tmpl, at))...)
+			}
+		}
+		return out
+	}
 	problems, v := Check(apiVersion, kind, obj)
 	out = append(out, problems...)
 	if pod, at := podTemplate(v); pod != nil {
 		m, _ := mapAt(obj, append(slices.Clone(at), "metadata")...).(map[string]any)
 		checkMeta(m, append(slices.Clone(at), "metadata"), add)
-		for _, list := range []struct {
-			field string
-			cs    []corev1.Container
-		}{{"containers", pod.Spec.Containers}, {"initContainers", pod.Spec.InitContainers}} {
-			for i, c := range list.cs {
-				field := append(slices.Clone(at), "spec", list.field, i, "resources")
-				for _, res := range slices.Sorted(maps.Keys(c.Resources.Limits)) {
-					limit := c.Resources.Limits[res]
-					if req, ok := c.Resources.Requests[res]; ok && req.Cmp(limit) > 0 {
-						out = append(out, Problem{Path: append(slices.Clone(field), "requests", string(res)), Msg: fmt.Sprintf("%s: %s request %s exceeds its limit %s", pathString(field), res, req.String(), limit.String())})
-					}
-				}
+		out = append(out, overLimits(resourcesOf(pod, at))...)
+	}
+	return out
+}
+
+// containerResources are a container's limits and requests, and the path
+// of its resources field.
+type containerResources struct {
+	field            []any
+	limits, requests map[string]resource.Quantity
+}
+
+// overLimits finds the requests above their limits.
+func overLimits(cs []containerResources) []Problem {
+	var out []Problem
+	for _, c := range cs {
+		for _, res := range slices.Sorted(maps.Keys(c.limits)) {
+			limit := c.limits[res]
+			if req, ok := c.requests[res]; ok && req.Cmp(limit) > 0 {
+				out = append(out, Problem{Path: append(slices.Clone(c.field), "requests", res), Msg: fmt.Sprintf("%s: %s request %s exceeds its limit %s", pathString(c.field), res, req.String(), limit.String())})
 			}
 		}
 	}
 	return out
+}
+
+// podFields are the pod spec's lists of containers.
+var podFields = []string{"containers", "initContainers"}
+
+// resourcesOf returns the resources of the containers of a decoded pod
+// template at path at.
+func resourcesOf(pod *corev1.PodTemplateSpec, at []any) []containerResources {
+	var out []containerResources
+	for _, field := range podFields {
+		cs := pod.Spec.Containers
+		if field == "initContainers" {
+			cs = pod.Spec.InitContainers
+		}
+		for i, c := range cs {
+			cr := containerResources{field: append(slices.Clone(at), "spec", field, i, "resources"), limits: map[string]resource.Quantity{}, requests: map[string]resource.Quantity{}}
+			for k, q := range c.Resources.Limits {
+				cr.limits[string(k)] = q
+			}
+			for k, q := range c.Resources.Requests {
+				cr.requests[string(k)] = q
+			}
+			out = append(out, cr)
+		}
+	}
+	return out
+}
+
+// resourcesOfMap returns the resources of the containers of the pod
+// template tmpl, at path at, of an object clean accepted (so that every
+// quantity parses, as the decoder would parse it).
+func resourcesOfMap(tmpl map[string]any, at []any) []containerResources {
+	var out []containerResources
+	spec := mapOf(tmpl["spec"])
+	for _, field := range podFields {
+		cs, _ := spec[field].([]any)
+		for i, c := range cs {
+			res := mapOf(mapOf(c)["resources"])
+			out = append(out, containerResources{field: append(slices.Clone(at), "spec", field, i, "resources"), limits: quantities(res["limits"]), requests: quantities(res["requests"])})
+		}
+	}
+	return out
+}
+
+// quantities reads a resource list clean accepted.
+func quantities(v any) map[string]resource.Quantity {
+	out := map[string]resource.Quantity{}
+	for k, q := range mapOf(v) {
+		out[k], _ = quantityOf(q)
+	}
+	return out
+}
+
+// mapOf is v as a mapping, or nil.
+func mapOf(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }
 
 // checkMeta checks the label keys and values and the annotation keys of
@@ -120,6 +200,18 @@ func podTemplate(v any) (*corev1.PodTemplateSpec, []any) {
 		}
 	}
 	return nil, nil
+}
+
+// templatePaths are the paths of the pod templates of the types
+// podTemplate reads one from (TestTemplatePaths holds the two together).
+var templatePaths = map[reflect.Type][]any{
+	reflect.TypeFor[appsv1.Deployment]():            {"spec", "template"},
+	reflect.TypeFor[appsv1.StatefulSet]():           {"spec", "template"},
+	reflect.TypeFor[appsv1.DaemonSet]():             {"spec", "template"},
+	reflect.TypeFor[appsv1.ReplicaSet]():            {"spec", "template"},
+	reflect.TypeFor[batchv1.Job]():                  {"spec", "template"},
+	reflect.TypeFor[batchv1.CronJob]():              {"spec", "jobTemplate", "spec", "template"},
+	reflect.TypeFor[corev1.ReplicationController](): {"spec", "template"},
 }
 
 // mapAt returns the value at path keys of m, or nil.
