@@ -66,9 +66,6 @@ type kustomizeDir struct {
 	// resources, bases and components may name (their files are not in
 	// files, and not checked here).
 	roots []string
-	// complete: files holds every file of dir (an overlay directory), so
-	// a path inside dir that names none of them names nothing.
-	complete bool
 	// plugins are the files that hold plugin configurations, with what
 	// names them.
 	plugins map[string][]pluginRef
@@ -90,26 +87,18 @@ type pluginRef struct {
 // the field that holds it. It also refuses Helm chart inflation and any
 // plugin that is not one of kustomize's builtins.
 func checkKustomizeDir(dir, noun string, files map[string][]byte, roots []string) diag.List {
-	return newKustomizeDir(dir, noun, files, roots).check()
-}
-
-func newKustomizeDir(dir, noun string, files map[string][]byte, roots []string) *kustomizeDir {
 	c := &kustomizeDir{dir: dir, noun: noun, files: files, plugins: map[string][]pluginRef{}}
 	for _, r := range roots {
 		c.roots = append(c.roots, path.Clean(r))
 	}
-	return c
-}
-
-func (c *kustomizeDir) check() diag.List {
-	for _, rel := range slices.Sorted(maps.Keys(c.files)) {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		if isKustomizationFile(rel) {
 			c.kustomization(rel)
 		}
 	}
 	// Then every file, kustomizations too: kustomize reads a file as
 	// plugin configurations whatever its name.
-	for _, rel := range slices.Sorted(maps.Keys(c.files)) {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		c.documents(rel)
 	}
 	return c.errs.Sort()
@@ -294,9 +283,6 @@ func (c *kustomizeDir) base(l locator, dir, field string, n *yamlv3.Node) {
 		return
 	}
 	if !escapes(dir, s) {
-		if !c.exists(path.Join(dir, s)) {
-			c.errorf(l, n, field, "%q: no such file or directory", s)
-		}
 		return
 	}
 	clean := path.Clean(path.Join(dir, s))
@@ -335,28 +321,7 @@ func (c *kustomizeDir) path(l locator, dir, field string, n *yamlv3.Node, s, p s
 		c.errorf(l, n, field, "remote file %q: "+neverFetches, s, c.noun)
 	case escapes(dir, p):
 		c.errorf(l, n, field, "%q is outside the %s directory: an %s may load files only from inside itself", s, c.noun, c.noun)
-	case !c.exists(path.Join(dir, p)):
-		c.errorf(l, n, field, "%q: no such file or directory", s)
 	}
-}
-
-// exists reports whether p, a path inside the directory, names one of its
-// files or a directory holding some; always true unless files holds every
-// file of the directory (complete).
-func (c *kustomizeDir) exists(p string) bool {
-	if !c.complete {
-		return true
-	}
-	p = path.Clean(p)
-	if _, ok := c.files[p]; ok || p == "." {
-		return true
-	}
-	for name := range c.files {
-		if strings.HasPrefix(name, p+"/") {
-			return true
-		}
-	}
-	return false
 }
 
 // source checks a file source of a generator: "path" or "key=path".

@@ -44,36 +44,19 @@ var kustomizationFields = func() []string {
 // kustomization in it and every plugin configuration they use) and copies
 // it into the in-memory filesystem. It refuses what would make a build
 // depend on anything but the repository: remote resources, files outside
-// the overlay, Helm charts and plugins other than kustomize's builtins,
-// and paths inside the overlay that name no file of it. Every problem is
-// reported with the file and line.
+// the overlay, Helm charts and plugins other than kustomize's builtins.
+// Every problem is reported with the file and line.
 func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
 	if _, ok := o.Files["kustomization.yaml"]; !ok {
 		return diag.List{{Pos: diag.Pos{File: o.Dir}, Msg: "overlay directory has no kustomization.yaml"}}
 	}
-	c := newKustomizeDir(o.Dir, "overlay", o.Files, []string{"../../base"})
-	c.complete = true // the loader read every file of the directory
-	if errs := c.check(); len(errs) > 0 {
+	if errs := checkKustomizeDir(o.Dir, "overlay", o.Files, []string{"../../base"}); len(errs) > 0 {
 		return errs
 	}
 	dir := path.Join(overlaysDir, env)
 	for _, rel := range slices.Sorted(maps.Keys(o.Files)) {
 		if err := fsys.WriteFile(path.Join(dir, rel), o.Files[rel]); err != nil {
 			return err
-		}
-	}
-	// Kustomizations that use fields kustomize deprecates (commonLabels,
-	// bases, patchesStrategicMerge, ...) are built as `kustomize edit
-	// fix` rewrites them, as lint builds them (BuildKustomization) and as
-	// kustomize itself builds them, which would otherwise print its
-	// warning for each on the process's stderr, unpositioned, from
-	// whichever goroutine builds the environment.
-	for _, rel := range slices.Sorted(maps.Keys(o.Files)) {
-		if !isKustomizationFile(rel) {
-			continue
-		}
-		if _, err := fixKustomization(fsys, path.Join(dir, rel)); err != nil {
-			return diag.List{{Pos: diag.Pos{File: path.Join(o.Dir, rel)}, Msg: err.Error()}}
 		}
 	}
 	return nil
