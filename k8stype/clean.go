@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -85,8 +86,11 @@ func clean(t reflect.Type, v any) bool {
 		if !ok || t.Key().Kind() != reflect.String || decodesItself(t.Key()) {
 			return false
 		}
-		for _, e := range m {
-			if !clean(t.Elem(), e) {
+		for k, e := range m {
+			// Encoding writes a key that is not UTF-8 with U+FFFD in
+			// place of its bad bytes, so two such keys may decode as
+			// one, a duplicate field.
+			if !utf8.ValidString(k) || !clean(t.Elem(), e) {
 				return false
 			}
 		}

@@ -18,14 +18,13 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// objects reads every Kubernetes object of a kind Check knows in the
-// repository's test data (rendered examples, imported projects, bad
-// inputs) and in the lint corpus' manifests, decoded as sigs.k8s.io/yaml
-// decodes (numbers as float64).
-func objects(t *testing.T) []map[string]any {
+// yamlDocuments reads the YAML documents of every .yaml file under dir,
+// decoded as sigs.k8s.io/yaml decodes them (numbers as float64), those
+// that are mappings.
+func yamlDocuments(t testing.TB, dir string, extra ...[]byte) []map[string]any {
 	t.Helper()
-	var docs [][]byte
-	err := filepath.WalkDir("../testdata", func(path string, d fs.DirEntry, err error) error {
+	docs := extra
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
 			return err
 		}
@@ -33,27 +32,40 @@ func objects(t *testing.T) []map[string]any {
 		if err != nil {
 			return err
 		}
-		docs = append(docs, bytes.Split(data, []byte("\n---"))...)
+		docs = append(docs, data)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 200 {
-		docs = append(docs, bytes.Split(corpus.Manifest(i), []byte("\n---"))...)
+	var out []map[string]any
+	for _, data := range docs {
+		for _, doc := range bytes.Split(data, []byte("\n---")) {
+			var obj map[string]any
+			if yaml.Unmarshal(doc, &obj) == nil && obj != nil {
+				out = append(out, obj)
+			}
+		}
 	}
-	// Kinds with fields of the types no file above has.
-	docs = append(docs,
+	return out
+}
+
+// objects reads every Kubernetes object of a kind Check knows in the
+// repository's test data (rendered examples, imported projects, bad
+// inputs), in the lint corpus' manifests and in a few objects of fields
+// no file there has.
+func objects(t *testing.T) []map[string]any {
+	var extra [][]byte
+	for i := range 200 {
+		extra = append(extra, corpus.Manifest(i))
+	}
+	extra = append(extra,
 		[]byte("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {key: aGVsbG8=}\nstringData: {other: x}\nimmutable: true\n"),
 		[]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbinaryData: {key: aGVsbG8=}\n"),
 		[]byte("apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\nspec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /data}}\n"),
 	)
 	var out []map[string]any
-	for _, doc := range docs {
-		var obj map[string]any
-		if yaml.Unmarshal(doc, &obj) != nil || obj == nil {
-			continue
-		}
+	for _, obj := range yamlDocuments(t, "../testdata", extra...) {
 		apiVersion, _ := obj["apiVersion"].(string)
 		kind, _ := obj["kind"].(string)
 		if _, ok := types[apiVersion+"/"+kind]; ok {
@@ -160,11 +172,14 @@ func withNumbers(t *testing.T, obj map[string]any) map[string]any {
 
 // replacements are the values a mutation puts in place of another: each
 // of a type some field has, and numbers at the edges of the integer
-// types, a fraction, an exponent, a quantity, a time, base64 and not.
+// types, negative zero, a fraction, an exponent, Go integers, quantities
+// (one padded, one that encoding escapes), times, base64 and not, a
+// string that is not UTF-8.
 var replacements = []any{
 	nil, true, "x", "", "100m", "1Gi", "2026-01-02T03:04:05Z", "aGVsbG8=", "not base64!",
 	float64(0), float64(1), float64(-1), 1.5, 1e-7, 1e21, float64(math.MaxInt32) + 1, float64(math.MaxUint32) + 1, -float64(math.MaxInt32) - 2,
-	json.Number("7"), json.Number("7.0"), json.Number("1e3"), json.Number("08"), int64(3),
+	json.Number("7"), json.Number("7.0"), json.Number("1e3"), json.Number("08"), json.Number("-0"), int64(3), int(-4), uint64(math.MaxUint64), math.Copysign(0, -1), float64(-3),
+	" 1 ", "1<", "a\xffb", "2026-01-02 03:04:05",
 	map[string]any{}, map[string]any{"name": "x"}, []any{}, []any{"x"}, []any{float64(1)}, []any{map[string]any{}},
 }
 
@@ -188,6 +203,10 @@ func mutations(obj map[string]any, at map[string]bool) []map[string]any {
 				added := maps.Clone(x)
 				added["dozenUnknownField"] = "x"
 				out = append(out, set(added))
+				// Two keys that are not UTF-8, the same once encoded.
+				bad := maps.Clone(x)
+				bad["k\xff"], bad["k\xfe"] = "1", "2"
+				out = append(out, set(bad))
 			}
 			for _, k := range slices.Sorted(maps.Keys(x)) {
 				if other := swapCase(k); here && other != k {
@@ -244,11 +263,12 @@ func swapCase(s string) string {
 // object has it.
 func TestTemplatePaths(t *testing.T) {
 	for typ, want := range templatePaths {
-		_, at := podTemplate(reflect.New(typ).Interface())
-		if typ == reflect.TypeFor[corev1.ReplicationController]() {
+		v := reflect.New(typ).Interface()
+		if rc, ok := v.(*corev1.ReplicationController); ok {
 			// Its template is a pointer, nil in an empty object.
-			continue
+			rc.Spec.Template = &corev1.PodTemplateSpec{}
 		}
+		_, at := podTemplate(v)
 		if !reflect.DeepEqual(at, want) {
 			t.Errorf("%v: podTemplate reads %v, templatePaths says %v", typ, at, want)
 		}
@@ -297,25 +317,9 @@ func TestIsJSONNumber(t *testing.T) {
 // BenchmarkValidate validates the rendered examples' objects, taking the
 // walk (as render and lint do) and decoding every object (as before it).
 func BenchmarkValidate(b *testing.B) {
-	var objs []map[string]any
-	err := filepath.WalkDir("../testdata/golden/examples", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, doc := range bytes.Split(data, []byte("\n---")) {
-			var obj map[string]any
-			if yaml.Unmarshal(doc, &obj) == nil && obj != nil {
-				objs = append(objs, obj)
-			}
-		}
-		return nil
-	})
-	if err != nil || len(objs) == 0 {
-		b.Fatal(err, len(objs))
+	objs := yamlDocuments(b, "../testdata/golden/examples")
+	if len(objs) == 0 {
+		b.Fatal("no rendered examples")
 	}
 	for _, walk := range []bool{true, false} {
 		name := "decode"
