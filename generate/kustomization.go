@@ -30,10 +30,9 @@ const inputDir = root + "/input"
 // output.
 //
 // Kustomizations that use fields kustomize deprecates (commonLabels,
-// bases, patchesStrategicMerge, ...) are built as `kustomize edit fix`
-// rewrites them, which is how kustomize builds them too; the warnings
-// kustomize would print on stderr come back instead, one per file and
-// field.
+// bases, patchesStrategicMerge, ...) are rewritten without them where
+// that builds the same objects (fixKustomization); the warnings kustomize
+// would print on stderr come back instead, one per file and field.
 func BuildKustomization(display string, files map[string][]byte, dir string) ([]Object, []string, error) {
 	if errs := checkKustomizeDir(display, "kustomization", files, nil); len(errs) > 0 {
 		return nil, nil, errs
@@ -74,9 +73,31 @@ func BuildKustomization(display string, files map[string][]byte, dir string) ([]
 	return objs, warnings, nil
 }
 
-// fixKustomization rewrites the kustomization file p of fsys without
-// deprecated fields, as `kustomize edit fix` does, and returns kustomize's
-// warnings for them; a file without any is left as it is.
+// fixKustomization rewrites the kustomization file p of fsys without the
+// fields kustomize deprecates where that builds the same objects, and
+// returns kustomize's warnings for every deprecated field it has; a file
+// without any is left as it is. kustomize prints those warnings on the
+// process's stderr when it builds a kustomization that still has them.
+//
+// The rewrite is `kustomize edit fix`'s where it keeps the order in which
+// kustomize's build applies the fields (PatchStrategicMerge, Patch,
+// Namespace, Prefix, Suffix, Label, Annotations, PatchJson6902, ...);
+// edit fix's own output can differ from the original's, and it warns so:
+//
+//   - patchesStrategicMerge go before the patches, not after them (and
+//     stay as they are when one names a file that is not there);
+//   - patchesJson6902 join the patches only when no namespace, name
+//     prefix or suffix, label or annotation stands between them;
+//   - commonLabels become edit fix's labels entry, applied after the
+//     others as commonLabels are, only when no label is in both (edit fix
+//     refuses that, kustomize builds it) and no configuration of the
+//     kustomization's own adds label fields (the entry then labels what
+//     commonLabels label);
+//   - bases and imageTags are rewritten as kustomize's build rewrites them.
+//
+// A field left as it is builds as kustomize builds it, which prints its
+// warning. TestFixKustomizationBuildsTheSame compares each case with
+// kustomize building the original.
 func fixKustomization(fsys filesys.FileSystem, p string) ([]string, error) {
 	data, err := fsys.ReadFile(p)
 	if err != nil {
@@ -94,14 +115,55 @@ func fixKustomization(fsys filesys.FileSystem, p string) ([]string, error) {
 		return nil, nil
 	}
 	k.FixKustomization()
-	if err := k.FixKustomizationPreMarshalling(dirFS{fsys, path.Dir(p)}); err != nil {
-		return nil, err
+	dir := dirFS{fsys, path.Dir(p)}
+	var first []types.Patch
+	for _, psm := range k.PatchesStrategicMerge {
+		// A path when it names a file, else an inline patch, as edit fix
+		// decides; neither (a file that is not there), the field stays,
+		// for kustomize to say so.
+		if _, err := dir.ReadFile(string(psm)); err == nil {
+			first = append(first, types.Patch{Path: string(psm)})
+		} else if objs, err := resourceFactory().SliceFromBytes([]byte(psm)); err == nil && len(objs) > 0 {
+			first = append(first, types.Patch{Patch: string(psm)})
+		} else {
+			first = nil
+			break
+		}
+	}
+	if first != nil {
+		k.Patches = append(first, k.Patches...)
+		k.PatchesStrategicMerge = nil
+	}
+	between := k.Namespace != "" || k.NamePrefix != "" || k.NameSuffix != "" || len(k.Labels) > 0 || len(k.CommonLabels) > 0 || len(k.CommonAnnotations) > 0
+	if !between {
+		k.Patches = append(k.Patches, k.PatchesJson6902...)
+		k.PatchesJson6902 = nil
+	}
+	if len(k.CommonLabels) > 0 && len(k.Configurations) == 0 && !labelsShareKeys(k.CommonLabels, k.Labels) {
+		// The labels entry edit fix makes, applied after the others as
+		// commonLabels are; the same fields unless a configuration of
+		// the kustomization's own adds label fields.
+		k.Labels = append(k.Labels, types.Label{Pairs: k.CommonLabels, IncludeSelectors: true})
+		k.CommonLabels = nil
 	}
 	out, err := yaml.Marshal(&k)
 	if err != nil {
 		return nil, err
 	}
 	return warnings, fsys.WriteFile(p, out)
+}
+
+// labelsShareKeys reports whether a label of common is also in labels
+// (edit fix refuses that; kustomize builds it).
+func labelsShareKeys(common map[string]string, labels []types.Label) bool {
+	for _, l := range labels {
+		for k := range l.Pairs {
+			if _, ok := common[k]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dirFS reads paths relative to a directory, as kustomize's fix command

@@ -59,6 +59,17 @@ func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
 			return err
 		}
 	}
+	// Fields kustomize deprecates are rewritten where that builds the
+	// same objects (fixKustomization), as lint builds them, so that
+	// kustomize does not print its warnings for them on the process's
+	// stderr, unpositioned, from whichever goroutine builds the
+	// environment. A kustomization the rewrite cannot read is left for
+	// kustomize to read, or not, as it would.
+	for _, rel := range slices.Sorted(maps.Keys(o.Files)) {
+		if isKustomizationFile(rel) {
+			_, _ = fixKustomization(fsys, path.Join(dir, rel))
+		}
+	}
 	return nil
 }
 
