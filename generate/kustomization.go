@@ -44,11 +44,12 @@ func BuildKustomization(display string, files map[string][]byte, dir string) ([]
 		}
 	}
 	var warnings []string
+	tree := treeOf(files)
 	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		if !isKustomizationFile(rel) {
 			continue
 		}
-		w, err := fixKustomization(fsys, path.Join(inputDir, rel))
+		w, err := fixKustomization(fsys, path.Join(inputDir, rel), tree)
 		if err != nil {
 			return nil, nil, diag.List{{Pos: diag.Pos{File: path.Join(display, rel)}, Msg: err.Error()}}
 		}
@@ -78,27 +79,33 @@ func BuildKustomization(display string, files map[string][]byte, dir string) ([]
 // returns kustomize's warnings for every deprecated field it has; a file
 // without any is left as it is. kustomize prints those warnings on the
 // process's stderr when it builds a kustomization that still has them.
+// tree describes every kustomization of the build (treeOf).
 //
-// The rewrite is `kustomize edit fix`'s where it keeps the order in which
-// kustomize's build applies the fields (PatchStrategicMerge, Patch,
-// Namespace, Prefix, Suffix, Label, Annotations, PatchJson6902, ...);
-// edit fix's own output can differ from the original's, and it warns so:
+// The rewrite is `kustomize edit fix`'s where it keeps what kustomize's
+// build does (edit fix's own output can differ from the original's, and
+// it warns so):
 //
-//   - patchesStrategicMerge go before the patches, not after them (and
-//     stay as they are when one names a file that is not there);
-//   - patchesJson6902 join the patches only when no namespace, name
-//     prefix or suffix, label or annotation stands between them;
+//   - bases and imageTags are rewritten as kustomize's build rewrites
+//     them itself;
+//   - patchesStrategicMerge become patches before the others (kustomize
+//     applies them first), when each names a file holding an object or is
+//     an inline patch (a missing or empty file stays, for kustomize to
+//     name);
 //   - commonLabels become edit fix's labels entry, applied after the
-//     others as commonLabels are, only when no label is in both (edit fix
-//     refuses that, kustomize builds it) and no configuration of the
-//     kustomization's own adds label fields (the entry then labels what
-//     commonLabels label);
-//   - bases and imageTags are rewritten as kustomize's build rewrites them.
+//     others as commonLabels are, when no label is in both (edit fix
+//     refuses that, kustomize builds it) and no kustomization of the
+//     build has configurations (which may add label fields that the entry
+//     would label and commonLabels do not);
+//   - patchesJson6902 stay: kustomize's transformer for them runs later
+//     than the patches, checks its targets, and does not track the names
+//     a patch changes, as the patches' does;
+//   - nothing is rewritten when a kustomization of the build asks for
+//     build metadata (it names the transformers).
 //
 // A field left as it is builds as kustomize builds it, which prints its
 // warning. TestFixKustomizationBuildsTheSame compares each case with
 // kustomize building the original.
-func fixKustomization(fsys filesys.FileSystem, p string) ([]string, error) {
+func fixKustomization(fsys filesys.FileSystem, p string, tree kustomizeTree) ([]string, error) {
 	data, err := fsys.ReadFile(p)
 	if err != nil {
 		return nil, err
@@ -111,38 +118,30 @@ func fixKustomization(fsys filesys.FileSystem, p string) ([]string, error) {
 	for _, w := range *k.CheckDeprecatedFields() {
 		warnings = append(warnings, strings.TrimPrefix(w, "# Warning: "))
 	}
-	if len(warnings) == 0 {
-		return nil, nil
+	if len(warnings) == 0 || tree.buildMetadata {
+		return warnings, nil
 	}
 	k.FixKustomization()
 	dir := dirFS{fsys, path.Dir(p)}
 	var first []types.Patch
 	for _, psm := range k.PatchesStrategicMerge {
 		// A path when it names a file, else an inline patch, as edit fix
-		// decides; neither (a file that is not there), the field stays,
-		// for kustomize to say so.
-		if _, err := dir.ReadFile(string(psm)); err == nil {
-			first = append(first, types.Patch{Path: string(psm)})
-		} else if objs, err := resourceFactory().SliceFromBytes([]byte(psm)); err == nil && len(objs) > 0 {
-			first = append(first, types.Patch{Patch: string(psm)})
-		} else {
+		// decides, each holding an object.
+		text, patch := string(psm), types.Patch{Patch: string(psm)}
+		if b, err := dir.ReadFile(string(psm)); err == nil {
+			text, patch = string(b), types.Patch{Path: string(psm)}
+		}
+		if objs, err := resourceFactory().SliceFromBytes([]byte(text)); err != nil || len(objs) == 0 {
 			first = nil
 			break
 		}
+		first = append(first, patch)
 	}
 	if first != nil {
 		k.Patches = append(first, k.Patches...)
 		k.PatchesStrategicMerge = nil
 	}
-	between := k.Namespace != "" || k.NamePrefix != "" || k.NameSuffix != "" || len(k.Labels) > 0 || len(k.CommonLabels) > 0 || len(k.CommonAnnotations) > 0
-	if !between {
-		k.Patches = append(k.Patches, k.PatchesJson6902...)
-		k.PatchesJson6902 = nil
-	}
-	if len(k.CommonLabels) > 0 && len(k.Configurations) == 0 && !labelsShareKeys(k.CommonLabels, k.Labels) {
-		// The labels entry edit fix makes, applied after the others as
-		// commonLabels are; the same fields unless a configuration of
-		// the kustomization's own adds label fields.
+	if len(k.CommonLabels) > 0 && !tree.configurations && !labelsShareKeys(k.CommonLabels, k.Labels) {
 		k.Labels = append(k.Labels, types.Label{Pairs: k.CommonLabels, IncludeSelectors: true})
 		k.CommonLabels = nil
 	}
@@ -151,6 +150,31 @@ func fixKustomization(fsys filesys.FileSystem, p string) ([]string, error) {
 		return nil, err
 	}
 	return warnings, fsys.WriteFile(p, out)
+}
+
+// kustomizeTree is what fixKustomization needs to know of every
+// kustomization of a build.
+type kustomizeTree struct {
+	configurations bool // one has configurations
+	buildMetadata  bool // one asks for build metadata
+}
+
+// treeOf reads the kustomizations among files (by path: their contents)
+// for fixKustomization. A file it cannot read counts as having both.
+func treeOf(files map[string][]byte) kustomizeTree {
+	var t kustomizeTree
+	for name, data := range files {
+		if !isKustomizationFile(name) {
+			continue
+		}
+		var k types.Kustomization
+		if err := k.Unmarshal(data); err != nil {
+			return kustomizeTree{true, true}
+		}
+		t.configurations = t.configurations || len(k.Configurations) > 0
+		t.buildMetadata = t.buildMetadata || len(k.BuildMetadata) > 0
+	}
+	return t
 }
 
 // labelsShareKeys reports whether a label of common is also in labels

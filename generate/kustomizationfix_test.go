@@ -84,7 +84,16 @@ func TestFixKustomizationBuildsTheSame(t *testing.T) {
 			map[string]string{"two.yaml": replicas("5") + "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 8080}]}\n"}, nil},
 		{"a patchesStrategicMerge file that is not there", "resources: [base.yaml]\npatchesStrategicMerge: [missing.yaml]\n", nil, []string{"patchesStrategicMerge"}},
 		{"patchesJson6902 alone", "resources: [base.yaml]\npatches: [{path: one.yaml}]\npatchesJson6902:\n- target: {group: apps, version: v1, kind: Deployment, name: web}\n  path: history.yaml\n",
-			map[string]string{"one.yaml": replicas("1"), "history.yaml": history}, nil},
+			map[string]string{"one.yaml": replicas("1"), "history.yaml": history}, []string{"patchesJson6902"}},
+		{"patchesJson6902 renaming what others name", "resources: [base.yaml, cfg.yaml]\npatchesJson6902:\n- target: {version: v1, kind: ConfigMap, name: cfg}\n  patch: '[{\"op\": \"replace\", \"path\": \"/metadata/name\", \"value\": \"cfg2\"}]'\n",
+			map[string]string{"cfg.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n"}, []string{"patchesJson6902"}},
+		{"an empty patchesStrategicMerge file", "resources: [base.yaml]\npatchesStrategicMerge: [empty.yaml]\n",
+			map[string]string{"empty.yaml": "# nothing yet\n"}, []string{"patchesStrategicMerge"}},
+		{"commonLabels over a base with configurations", "resources: [base]\ncommonLabels: {team: a}\n",
+			map[string]string{"base/kustomization.yaml": "resources: [objects.yaml, cfg.yaml]\nconfigurations: [labels.yaml]\n", "base/objects.yaml": fixBase,
+				"base/cfg.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n", "base/labels.yaml": "labels:\n- {path: data, kind: ConfigMap, create: true}\n"}, []string{"commonLabels"}},
+		{"build metadata", "resources: [base.yaml]\nbuildMetadata: [transformerAnnotations]\ncommonLabels: {team: a}\npatchesStrategicMerge: [three.yaml]\n",
+			map[string]string{"three.yaml": replicas("3")}, []string{"commonLabels", "patchesStrategicMerge"}},
 		{"patchesJson6902 after a namespace", "resources: [base.yaml]\nnamespace: prod\npatchesJson6902:\n- target: {group: apps, version: v1, kind: Deployment, name: web}\n  path: history.yaml\n",
 			map[string]string{"history.yaml": history}, []string{"patchesJson6902"}},
 		{"patchesJson6902 after labels", "resources: [base.yaml]\ncommonLabels: {team: a}\npatchesJson6902:\n- target: {group: apps, version: v1, kind: Deployment, name: web}\n  path: selector.yaml\n",
@@ -108,7 +117,11 @@ func TestFixKustomizationBuildsTheSame(t *testing.T) {
 					}
 				}
 				if fix {
-					if _, err := fixKustomization(fsys, "/app/kustomization.yaml"); err != nil {
+					tree := map[string][]byte{}
+					for name, text := range files {
+						tree[name] = []byte(text)
+					}
+					if _, err := fixKustomization(fsys, "/app/kustomization.yaml", treeOf(tree)); err != nil {
 						t.Fatal(err)
 					}
 				}

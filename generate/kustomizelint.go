@@ -68,11 +68,12 @@ func BuildKustomizationOrigins(display string, files map[string][]byte, dir stri
 		}
 	}
 	k := &Kustomized{display: display, dir: dir, files: files}
+	tree := treeOf(files)
 	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		if !isKustomizationFile(rel) {
 			continue
 		}
-		w, err := fixKustomization(fsys, path.Join(inputDir, rel))
+		w, err := fixKustomization(fsys, path.Join(inputDir, rel), tree)
 		if err != nil {
 			return nil, diag.List{{Pos: diag.Pos{File: path.Join(display, rel)}, Msg: err.Error()}}
 		}

@@ -65,9 +65,10 @@ func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
 	// stderr, unpositioned, from whichever goroutine builds the
 	// environment. A kustomization the rewrite cannot read is left for
 	// kustomize to read, or not, as it would.
+	tree := treeOf(o.Files) // dozen's own layers have neither configurations nor build metadata
 	for _, rel := range slices.Sorted(maps.Keys(o.Files)) {
 		if isKustomizationFile(rel) {
-			_, _ = fixKustomization(fsys, path.Join(dir, rel))
+			_, _ = fixKustomization(fsys, path.Join(dir, rel), tree)
 		}
 	}
 	return nil
