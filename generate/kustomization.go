@@ -160,7 +160,8 @@ type kustomizeTree struct {
 }
 
 // treeOf reads the kustomizations among files (by path: their contents)
-// for fixKustomization. A file it cannot read counts as having both.
+// for fixKustomization and Overlay.buildsMetadata. A file it cannot read
+// counts as having both.
 func treeOf(files map[string][]byte) kustomizeTree {
 	var t kustomizeTree
 	for name, data := range files {

@@ -1,7 +1,6 @@
 package generate
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"path"
@@ -80,15 +79,7 @@ func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
 // environment with such an overlay is not folded (foldLayer), so that they
 // are those of the layer as dozen declares it.
 func (o *Overlay) buildsMetadata() bool {
-	if o == nil {
-		return false
-	}
-	for name, data := range o.Files {
-		if isKustomizationFile(name) && bytes.Contains(data, []byte("buildMetadata")) {
-			return true
-		}
-	}
-	return false
+	return o != nil && treeOf(o.Files).buildMetadata
 }
 
 // duplicateKeys reports keys written twice in a mapping under n:

@@ -260,18 +260,34 @@ func swapCase(s string) string {
 }
 
 // TestTemplatePaths: the walk reads a pod template where the decoded
-// object has it.
+// object has it: a label set on the template podTemplate returns is at
+// the template's path once the object is encoded.
 func TestTemplatePaths(t *testing.T) {
-	for typ, want := range templatePaths {
+	for typ, at := range templatePaths {
 		v := reflect.New(typ).Interface()
 		if rc, ok := v.(*corev1.ReplicationController); ok {
 			// Its template is a pointer, nil in an empty object.
 			rc.Spec.Template = &corev1.PodTemplateSpec{}
 		}
-		_, at := podTemplate(v)
-		if !reflect.DeepEqual(at, want) {
-			t.Errorf("%v: podTemplate reads %v, templatePaths says %v", typ, at, want)
+		pod, got := podTemplate(v)
+		if pod == nil || !reflect.DeepEqual(got, at) {
+			t.Fatalf("%v: podTemplate gives %v at %v, templatePaths says %v", typ, pod, got, at)
 		}
+		pod.Labels = map[string]string{"here": "yes"}
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(data, &obj); err != nil {
+			t.Fatal(err)
+		}
+		if label := mapOf(mapOf(mapAt(obj, append(slices.Clone(at), "metadata")...))["labels"])["here"]; label != "yes" {
+			t.Errorf("%v: the template's label is not at %v: %s", typ, at, data)
+		}
+	}
+	if pod, at := podTemplate(&corev1.ReplicationController{}); pod != nil || at != nil {
+		t.Errorf("a ReplicationController without a template has one: %v at %v", pod, at)
 	}
 }
 

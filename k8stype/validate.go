@@ -179,31 +179,35 @@ func checkMeta(meta map[string]any, at []any, add func([]any, []string)) {
 	}
 }
 
-// podTemplate returns the pod template of a decoded workload, and its path.
+// podTemplate returns the pod template of a decoded workload, and its path
+// (templatePaths).
 func podTemplate(v any) (*corev1.PodTemplateSpec, []any) {
+	var pod *corev1.PodTemplateSpec
 	switch x := v.(type) {
 	case *appsv1.Deployment:
-		return &x.Spec.Template, []any{"spec", "template"}
+		pod = &x.Spec.Template
 	case *appsv1.StatefulSet:
-		return &x.Spec.Template, []any{"spec", "template"}
+		pod = &x.Spec.Template
 	case *appsv1.DaemonSet:
-		return &x.Spec.Template, []any{"spec", "template"}
+		pod = &x.Spec.Template
 	case *appsv1.ReplicaSet:
-		return &x.Spec.Template, []any{"spec", "template"}
+		pod = &x.Spec.Template
 	case *batchv1.Job:
-		return &x.Spec.Template, []any{"spec", "template"}
+		pod = &x.Spec.Template
 	case *batchv1.CronJob:
-		return &x.Spec.JobTemplate.Spec.Template, []any{"spec", "jobTemplate", "spec", "template"}
+		pod = &x.Spec.JobTemplate.Spec.Template
 	case *corev1.ReplicationController:
-		if x.Spec.Template != nil {
-			return x.Spec.Template, []any{"spec", "template"}
-		}
+		pod = x.Spec.Template
 	}
-	return nil, nil
+	if pod == nil {
+		return nil, nil
+	}
+	return pod, templatePaths[reflect.TypeOf(v).Elem()]
 }
 
-// templatePaths are the paths of the pod templates of the types
-// podTemplate reads one from (TestTemplatePaths holds the two together).
+// templatePaths are the paths of the pod templates of the kinds that have
+// one, for the walk and for podTemplate (TestTemplatePaths holds the
+// paths to the decoded templates).
 var templatePaths = map[reflect.Type][]any{
 	reflect.TypeFor[appsv1.Deployment]():            {"spec", "template"},
 	reflect.TypeFor[appsv1.StatefulSet]():           {"spec", "template"},
