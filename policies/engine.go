@@ -533,15 +533,29 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 	}
 
 	// The index is evaluated over every input, the rules on those linted:
-	// each evaluator chosen for its own share of the work.
-	data, err := e.withIndex(ctx, e.eval.Begin(len(inputs)), e.data(inputs), inputs)
-	if err != nil {
-		return nil, err
-	}
+	// each evaluator chosen for its own share of the work. The evaluation
+	// is prepared while the bundle is indexed: for a lint of a few
+	// objects, on the interpreter, both compile queries and cost about
+	// the same.
 	sets, setOf := e.dispatch(inputs)
 	workers := min(runtime.GOMAXPROCS(0), len(inputs))
 	ev := e.eval.Begin(res.Objects)
-	if err := ev.Prepare(ctx, data, sets, workers); err != nil {
+	var data ast.Object
+	var indexErr error
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		data, indexErr = e.withIndex(ctx, e.eval.Begin(len(inputs)), e.data(inputs), inputs)
+	}()
+	prepareErr := ev.Prepare(ctx, sets, workers)
+	<-indexed
+	if indexErr != nil {
+		return nil, indexErr
+	}
+	if prepareErr != nil {
+		return nil, prepareErr
+	}
+	if err := ev.SetData(ctx, data); err != nil {
 		return nil, err
 	}
 	found := make([][]Finding, len(inputs))

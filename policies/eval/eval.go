@@ -109,13 +109,19 @@ type Evaluator interface {
 	// Values evaluates rules of data alone on data, with no input, and
 	// returns their values, nil where a rule is undefined or absent.
 	Values(ctx context.Context, data ast.Object, rules []ast.Ref) ([]*ast.Term, error)
-	// Prepare readies the evaluation, over data, of each of sets (a set
-	// of Config.Object indices) on objects, by workers goroutines.
-	Prepare(ctx context.Context, data ast.Object, sets [][]int, workers int) error
+	// Prepare readies the evaluation of each of sets (a set of
+	// Config.Object indices) on objects, by workers goroutines. It needs
+	// no data, so that the engine can prepare while it indexes the bundle
+	// (the interpreter compiles a query for each set, which for a lint of
+	// a few objects costs about as much as the index).
+	Prepare(ctx context.Context, sets [][]int, workers int) error
+	// SetData gives the evaluation its data, once, after Prepare and
+	// before any Eval.
+	SetData(ctx context.Context, data ast.Object) error
 	// Eval evaluates the rules of sets[set] on input, by worker w (below
-	// Prepare's workers), and returns each rule's value, in the set's
-	// order, nil where the rule is undefined. The slice is valid until
-	// the worker's next Eval.
+	// Prepare's workers), over SetData's data, and returns each rule's
+	// value, in the set's order, nil where the rule is undefined. The
+	// slice is valid until the worker's next Eval.
 	Eval(ctx context.Context, w int, input ast.Value, set int) ([]*ast.Term, error)
 }
 

@@ -18,7 +18,8 @@ deny contains msg if {
 	msg := sprintf("pod %s", [input.name])
 }
 
-other contains input.name if input.kind == "Service"
+# other reads data, which the object rules see through SetData.
+other contains sprintf("%s of %d", [input.name, count(data.bundle)]) if input.kind == "Service"
 
 count_pods := count([o | some o in data.bundle; o.kind == "Pod"])
 
@@ -80,7 +81,10 @@ func lint(t *testing.T, ev Evaluator, sets [][]int) string {
 	for _, v := range values {
 		out = append(out, str(v))
 	}
-	if err := ev.Prepare(ctx, bundle, sets, 2); err != nil {
+	if err := ev.Prepare(ctx, sets, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := ev.SetData(ctx, bundle); err != nil {
 		t.Fatal(err)
 	}
 	objects, _ := bundle.Get(ast.StringTerm("bundle")).Value.(*ast.Array)
@@ -103,7 +107,7 @@ func lint(t *testing.T, ev Evaluator, sets [][]int) string {
 // object rules) and checks that Begin chose the evaluator the mode says,
 // counting the objects.
 func TestEvaluatorsAgree(t *testing.T) {
-	const want = `2 {"a", "b", "c"} <nil> {"pod a"} set() {"pod a"} set() {"b"} set() {"pod c"} set() {"pod c"}`
+	const want = `2 {"a", "b", "c"} <nil> {"pod a"} set() {"pod a"} set() {"b of 3"} set() {"pod c"} set() {"pod c"}`
 	sets := [][]int{{0, 1}, {0}}
 	for _, c := range []struct {
 		mode                 Mode
@@ -130,7 +134,7 @@ func TestEvaluatorsAgree(t *testing.T) {
 // small lints (render lints namespace by namespace) moves to the plan once
 // the interpreter has cost what planning would.
 func TestAutoCountsEarlierLints(t *testing.T) {
-	const want = `2 {"a", "b", "c"} <nil> {"pod a"} set() {"pod a"} set() {"b"} set() {"pod c"} set() {"pod c"}`
+	const want = `2 {"a", "b", "c"} <nil> {"pod a"} set() {"pod a"} set() {"b of 3"} set() {"pod c"} set() {"pod c"}`
 	sets := [][]int{{0, 1}, {0}}
 	r := testRules(t, Auto)
 	for _, c := range []struct {
@@ -179,7 +183,10 @@ func TestInterpreterTimeLimit(t *testing.T) {
 	})
 	ev := r.Begin(1)
 	ctx := context.Background()
-	if err := ev.Prepare(ctx, bundle, [][]int{{0}}, 1); err != nil {
+	if err := ev.Prepare(ctx, [][]int{{0}}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := ev.SetData(ctx, bundle); err != nil {
 		t.Fatal(err)
 	}
 	_, err := ev.Eval(ctx, 0, ast.NewObject(), 0)

@@ -2,12 +2,17 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/dozen-dev/dozen/parallel"
 )
 
 // interpreter evaluates a lint with OPA's interpreter (topdown): one
@@ -17,6 +22,7 @@ import (
 type interpreter struct {
 	rules   *Rules
 	sets    [][]int
+	store   storage.Store            // empty until SetData
 	queries []rego.PreparedEvalQuery // by set
 	caches  []*vcache                // by worker, made on its first object
 }
@@ -83,30 +89,42 @@ func (in *interpreter) Values(ctx context.Context, data ast.Object, rules []ast.
 	return unwrap(rs, len(rules))
 }
 
-func (in *interpreter) Prepare(ctx context.Context, data ast.Object, sets [][]int, workers int) error {
-	store := inmem.NewFromASTObject(data)
+// Prepare compiles the query of each set, on the cores: the queries are
+// compiled against a store that SetData fills, which is how the queries
+// are prepared before the data is known (the store is read when a query
+// is evaluated, not when it is prepared).
+func (in *interpreter) Prepare(ctx context.Context, sets [][]int, workers int) error {
+	in.store = inmem.NewWithOpts(inmem.OptReturnASTValuesOnRead(true), inmem.OptRoundTripOnWrite(false))
 	in.sets = sets
 	in.queries = make([]rego.PreparedEvalQuery, len(sets))
-	for i, set := range sets {
-		refs := make([]ast.Ref, len(set))
-		for j, k := range set {
+	errs := make([]error, len(sets))
+	parallel.For(min(runtime.GOMAXPROCS(0), len(sets)), len(sets), func(_, i int) {
+		refs := make([]ast.Ref, len(sets[i]))
+		for j, k := range sets[i] {
 			refs[j] = in.rules.cfg.Object[k]
 		}
 		q, err := query(refs)
-		if err != nil {
-			return err
+		if err == nil {
+			in.queries[i], err = rego.New(
+				rego.Compiler(in.rules.cfg.Compiler),
+				rego.Store(in.store),
+				rego.ParsedQuery(q),
+				asTerms,
+			).PrepareForEval(ctx)
 		}
-		in.queries[i], err = rego.New(
-			rego.Compiler(in.rules.cfg.Compiler),
-			rego.Store(store),
-			rego.ParsedQuery(q),
-			asTerms,
-		).PrepareForEval(ctx)
 		if err != nil {
-			return fmt.Errorf("prepare policies: %w", err)
+			errs[i] = fmt.Errorf("prepare policies: %w", err)
 		}
-	}
+	})
 	in.caches = make([]*vcache, workers)
+	return errors.Join(errs...)
+}
+
+// SetData writes data into the store the queries were prepared with.
+func (in *interpreter) SetData(ctx context.Context, data ast.Object) error {
+	if err := storage.WriteOne(ctx, in.store, storage.AddOp, storage.RootPath, data); err != nil {
+		return fmt.Errorf("prepare policies: %w", err)
+	}
 	return nil
 }
 

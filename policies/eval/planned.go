@@ -100,8 +100,7 @@ func (p *planned) isData(ref ast.Ref) bool {
 	return false
 }
 
-func (p *planned) Prepare(_ context.Context, data ast.Object, sets [][]int, workers int) error {
-	p.data = ast.NewTerm(data)
+func (p *planned) Prepare(_ context.Context, sets [][]int, workers int) error {
 	p.sets = make([][]int, len(sets))
 	for i, set := range sets {
 		p.sets[i] = make([]int, len(set))
@@ -110,6 +109,11 @@ func (p *planned) Prepare(_ context.Context, data ast.Object, sets [][]int, work
 		}
 	}
 	p.vms = make([]*machine, workers)
+	return nil
+}
+
+func (p *planned) SetData(_ context.Context, data ast.Object) error {
+	p.data = ast.NewTerm(data)
 	return nil
 }
 
