@@ -281,11 +281,16 @@ func isRuleFile(name string) bool {
 	return len(parts) == 3 && parts[2] == "rule.rego" && slices.Contains(Categories, parts[0])
 }
 
-// parseModule parses Rego v1 with METADATA annotations.
+// parseModule parses Rego v1 with METADATA annotations. The parser is
+// given the capabilities the compiler has (the same language features and
+// keywords as OPA's own for v1): without them it makes OPA's, a sorted
+// copy of every built-in function, for each module, which was a tenth of
+// the cost of parsing the catalogue.
 func parseModule(name string, src []byte) (*ast.Module, error) {
 	return ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{
 		RegoVersion:       ast.RegoV1,
 		ProcessAnnotation: true,
+		Capabilities:      Capabilities(),
 	})
 }
 

@@ -29,7 +29,8 @@ type interpreter struct {
 
 // query builds the query that evaluates rules at once: an array with, for
 // each rule, an array of its value or an empty one when it is undefined.
-func query(rules []ast.Ref) (ast.Body, error) {
+// It is parsed with the compiler's capabilities (see policies.parseModule).
+func query(rules []ast.Ref, caps *ast.Capabilities) (ast.Body, error) {
 	var q strings.Builder
 	q.WriteString("[")
 	for i, ref := range rules {
@@ -39,7 +40,7 @@ func query(rules []ast.Ref) (ast.Body, error) {
 		fmt.Fprintf(&q, "[x | x := %s]", ref)
 	}
 	q.WriteString("]")
-	body, err := ast.ParseBodyWithOpts(q.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	body, err := ast.ParseBodyWithOpts(q.String(), ast.ParserOptions{RegoVersion: ast.RegoV1, Capabilities: caps})
 	if err != nil {
 		return nil, fmt.Errorf("build policy query: %w", err)
 	}
@@ -73,7 +74,7 @@ func unwrap(rs rego.ResultSet, n int) ([]*ast.Term, error) {
 var asTerms = rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil })
 
 func (in *interpreter) Values(ctx context.Context, data ast.Object, rules []ast.Ref) ([]*ast.Term, error) {
-	q, err := query(rules)
+	q, err := query(rules, in.rules.cfg.Compiler.Capabilities())
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +104,7 @@ func (in *interpreter) Prepare(ctx context.Context, sets [][]int, workers int) e
 		for j, k := range sets[i] {
 			refs[j] = in.rules.cfg.Object[k]
 		}
-		q, err := query(refs)
+		q, err := query(refs, in.rules.cfg.Compiler.Capabilities())
 		if err == nil {
 			in.queries[i], err = rego.New(
 				rego.Compiler(in.rules.cfg.Compiler),
