@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -114,8 +115,11 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	}
 	// The configuration of each input: --config for all, or the nearest
 	// .dozen.yaml above it (see load.Loader.NearestConfig). Each
-	// configuration's engine is built before any object is read, so that
-	// a bad one stops the run first.
+	// configuration is read before any object, and its engine built
+	// beside the reading (the built-in rules compile on another core while
+	// files are decoded, kustomizations built and service files
+	// rendered); a bad configuration or policy still stops the run first:
+	// its error is returned before anything else is reported.
 	var configErrs diag.List
 	configOf := func(string) string { return opts.config }
 	if opts.config == "" {
@@ -156,19 +160,19 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 		slices.SortFunc(configErrs, func(a, b *diag.Error) int { return strings.Compare(a.Pos.File, b.Pos.File) })
 		return withExit(ExitInvalid, slices.CompactFunc(configErrs, func(a, b *diag.Error) bool { return a.Pos.File == b.Pos.File }))
 	}
-	engines := map[string]*policies.Engine{}
-	for _, c := range configs {
-		eng, err := env.lintEngine(ld, opts, c)
-		if err != nil {
+	setups := make([]policies.Options, len(configs))
+	for i, c := range configs {
+		if setups[i], err = env.lintSetup(ld, opts, c); err != nil {
 			return err
 		}
-		engines[c] = eng
 	}
-	// Files a walk met that are not for dozen (a CI configuration) are
-	// named, and left out: they are no error of the linted bundle.
-	for _, e := range found.Skipped {
-		fmt.Fprintf(env.Stderr, "%s: %s\n", diag.NoCommand(diag.Printable(e.Pos.File)), e.Msg)
+	engineOf := make([]*policies.Engine, len(configs))
+	builtErrs := make([]error, len(configs))
+	var building sync.WaitGroup
+	for i := range configs {
+		building.Go(func() { engineOf[i], builtErrs[i] = policies.New(setups[i]) })
 	}
+	defer building.Wait()
 	// A shard reads every file and builds every kustomization, and lints
 	// its own with the others as context (pipeline.Manifests).
 	mine := map[string]bool{}
@@ -196,6 +200,19 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	rendered, renderErrs := env.lintServiceDocs(ld, services, opts.env)
 	inputs = append(inputs, rendered...)
 	inputErrs = append(inputErrs, renderErrs...)
+	building.Wait()
+	engines := map[string]*policies.Engine{}
+	for i, c := range configs {
+		if builtErrs[i] != nil {
+			return builtErrs[i]
+		}
+		engines[c] = engineOf[i]
+	}
+	// Files a walk met that are not for dozen (a CI configuration) are
+	// named, and left out: they are no error of the linted bundle.
+	for _, e := range found.Skipped {
+		fmt.Fprintf(env.Stderr, "%s: %s\n", diag.NoCommand(diag.Printable(e.Pos.File)), e.Msg)
+	}
 	// Each kustomization is a bundle of its own, as kustomize build | dozen
 	// lint - would see it: the overlays of one base hold the same objects.
 	bundles := [][]policies.Input{inputs}
@@ -310,19 +327,19 @@ func (env *Env) color() bool {
 	return env.StdoutTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
 }
 
-// lintEngine builds the policy engine from the configuration and custom
-// policies the options name.
-func (env *Env) lintEngine(ld *load.Loader, opts *lintOptions, configFile string) (*policies.Engine, error) {
+// lintSetup reads the configuration and the custom policies the options
+// name, for the policy engine (policies.New).
+func (env *Env) lintSetup(ld *load.Loader, opts *lintOptions, configFile string) (policies.Options, error) {
 	cfg, err := ld.ConfigFile(configFile)
 	if err != nil {
-		return nil, err
+		return policies.Options{}, err
 	}
 	mods, namespaces, err := opts.custom.load(ld, cfg)
 	if err != nil {
-		return nil, err
+		return policies.Options{}, err
 	}
 	if opts.noBuiltin && len(mods) == 0 {
-		return nil, usageError("dozen lint: --no-builtin needs --policy (or policies in .dozen.yaml)")
+		return policies.Options{}, usageError("dozen lint: --no-builtin needs --policy (or policies in .dozen.yaml)")
 	}
 	setup := policies.Options{
 		Config:     cfg,
@@ -333,7 +350,7 @@ func (env *Env) lintEngine(ld *load.Loader, opts *lintOptions, configFile string
 		Timeout:    env.limits.time,
 	}
 	if err := env.evalOptions(&setup); err != nil {
-		return nil, err
+		return policies.Options{}, err
 	}
-	return policies.New(setup)
+	return setup, nil
 }
