@@ -13,7 +13,6 @@ import (
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/generate"
 	"github.com/dozen-dev/dozen/pipeline"
-	"github.com/dozen-dev/dozen/policies"
 	"github.com/dozen-dev/dozen/redact"
 	"github.com/dozen-dev/dozen/tree"
 )
@@ -169,15 +168,16 @@ input gives the same bytes.
 }
 
 func runRender(env *Env, args []string, opts *renderOptions) error {
-	if !opts.noLint && len(opts.custom.paths) == 0 {
-		go policies.Warm() // beside the render, the lint's rules
+	var engine engineFunc
+	if !opts.noLint {
+		engine = env.engineAhead(opts) // beside the render, the lint's rules
 	}
 	results, err := env.renderAll(args, opts, true)
 	if err != nil {
 		return err
 	}
 	if !opts.noLint {
-		if err := env.lintRendered(results, opts); err != nil {
+		if err := env.lintRendered(results, opts, engine); err != nil {
 			return err
 		}
 	}

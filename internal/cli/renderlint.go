@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/dozen-dev/dozen/diag"
@@ -28,12 +29,12 @@ func generateOptions(env *Env, opts *renderOptions, progress func(), encode bool
 // for, by default findings as text on stderr (stdout carries the
 // manifests). It returns an exit error when a finding is at or
 // above --fail-on.
-func (env *Env) lintRendered(results []*generate.Result, opts *renderOptions) error {
+func (env *Env) lintRendered(results []*generate.Result, opts *renderOptions, engine engineFunc) error {
 	failOn, err := parseFailOn(opts.failOn)
 	if err != nil {
 		return err
 	}
-	eng, setup, err := env.renderEngine(env.loader(), opts)
+	eng, setup, err := engine()
 	if err != nil {
 		return err
 	}
@@ -66,6 +67,33 @@ func (env *Env) lintRendered(results []*generate.Result, opts *renderOptions) er
 // stderrColor reports whether reports on stderr are coloured.
 func (env *Env) stderrColor() bool {
 	return env.StderrTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
+}
+
+// engineFunc returns the engine render lints with, and its setup
+// (renderEngine).
+type engineFunc func() (*policies.Engine, policies.Options, error)
+
+// engineAhead starts building the engine render lints with on a goroutine
+// of its own, beside the render, and returns the function that waits for
+// it: the built-in rules and any custom policies compile on another core
+// while the services render. Its errors are reported only when the render
+// succeeded, as when it was built after it.
+func (env *Env) engineAhead(opts *renderOptions) engineFunc {
+	type built struct {
+		eng   *policies.Engine
+		setup policies.Options
+		err   error
+	}
+	ch := make(chan built, 1)
+	go func() {
+		eng, setup, err := env.renderEngine(env.loader(), opts)
+		ch <- built{eng, setup, err}
+	}()
+	wait := sync.OnceValue(func() built { return <-ch })
+	return func() (*policies.Engine, policies.Options, error) {
+		b := wait()
+		return b.eng, b.setup, b.err
+	}
 }
 
 // renderEngine builds the engine render lints with: the built-in rules,

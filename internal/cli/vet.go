@@ -51,9 +51,15 @@ of the rule "schema" at its position, for CI tools.
 			if err != nil {
 				return err
 			}
+			// The lint's engine is built beside the vet and its render.
+			lintOpts := &renderOptions{allEnvs: true, overlays: overlays, failOn: "error", cache: true, unshown: true}
+			var engine engineFunc
+			if !noLint {
+				engine = env.engineAhead(lintOpts)
+			}
 			files, err := env.vet(args, overlays)
 			if err == nil && !noLint {
-				err = env.vetLint(args, overlays)
+				err = env.vetLint(args, lintOpts, engine)
 			}
 			if len(outs) > 0 && (err == nil || diag.IsUserError(err)) {
 				var errs diag.List
@@ -125,15 +131,15 @@ func (env *Env) vet(args []string, overlays string) ([]string, error) {
 }
 
 // vetLint lints what render renders of the service files named by args,
-// every environment, as render lints it, and reports on stderr the
-// findings that make render fail (at or above error, unsuppressed).
-func (env *Env) vetLint(args []string, overlays string) error {
-	opts := &renderOptions{allEnvs: true, overlays: overlays, failOn: "error", cache: true, unshown: true}
+// every environment, as render lints it (opts), with the engine of
+// engineAhead, and reports on stderr the findings that make render fail
+// (at or above error, unsuppressed).
+func (env *Env) vetLint(args []string, opts *renderOptions, engine engineFunc) error {
 	results, err := env.renderAll(args, opts, true)
 	if err != nil {
 		return err
 	}
-	eng, setup, err := env.renderEngine(env.loader(), opts)
+	eng, setup, err := engine()
 	if err != nil {
 		return err
 	}
