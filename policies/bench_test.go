@@ -119,7 +119,7 @@ func BenchmarkPlanRules(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := e.eval.Plan(); err != nil {
+		if err := mustRules(b, e).Plan(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -83,7 +85,12 @@ type Module struct {
 
 // Engine lints Kubernetes objects. It is safe for concurrent use.
 type Engine struct {
-	eval   *eval.Rules // evaluates the slots' rules (eval.Config.Object)
+	// eval returns what evaluates the slots' rules (eval.Config.Object),
+	// compiling the built-in rules on its first call: an engine whose
+	// lint the cache holds never needs them (see Compile).
+	eval     func() (*eval.Rules, error)
+	evalMade atomic.Pointer[eval.Rules] // eval's, once made
+	mode     eval.Mode
 	slots  []slot
 	rules  []Rule // the rules that run, sorted by id
 	byID   map[string]int
@@ -107,8 +114,9 @@ type slot struct {
 	renderChecked bool
 }
 
-// New compiles the policies. Errors in custom policies or in the
-// configuration are positioned.
+// New reads the configuration and compiles the custom policies. Errors
+// in custom policies or in the configuration are positioned. The built-in
+// rules compile on the engine's first lint, or on Compile, or on Warm.
 func New(opts Options) (*Engine, error) {
 	if opts.NoBuiltin {
 		return newWith(nil, opts)
@@ -219,11 +227,19 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 	if e.index {
 		ecfg.Data = []ast.Ref{indexVersionRule, indexEntriesRule}
 	}
+	e.mode = ecfg.Mode
 	if len(custom) == 0 {
-		if ecfg.Compiler, err = cat.compiled(); err != nil {
-			return nil, err
-		}
-		e.eval = eval.New(ecfg)
+		e.eval = sync.OnceValues(func() (*eval.Rules, error) {
+			c, err := cat.compiled()
+			if err != nil {
+				return nil, err
+			}
+			cfg := ecfg
+			cfg.Compiler = c
+			r := eval.New(cfg)
+			e.evalMade.Store(r)
+			return r, nil
+		})
 		return e, nil
 	}
 	// Custom policies compile with the library, which they may import, and
@@ -243,8 +259,20 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 	}
 	// They may loop: only the interpreter bounds an evaluation by Timeout.
 	ecfg.Compiler, ecfg.Mode = compiler, eval.Interpret
-	e.eval = eval.New(ecfg)
+	e.mode = ecfg.Mode
+	r := eval.New(ecfg)
+	e.evalMade.Store(r)
+	e.eval = func() (*eval.Rules, error) { return r, nil }
 	return e, nil
+}
+
+// Compile compiles the rules now, if they are not compiled yet, and
+// returns why they do not compile. A lint compiles them itself when it
+// needs them; render and vet call Compile beside the render, on a
+// goroutine of their own.
+func (e *Engine) Compile() error {
+	_, err := e.eval()
+	return err
 }
 
 func (e *Engine) addRule(r Rule) {
@@ -537,15 +565,19 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 	// is prepared while the bundle is indexed: for a lint of a few
 	// objects, on the interpreter, both compile queries and cost about
 	// the same.
+	rules, err := e.eval()
+	if err != nil {
+		return nil, err
+	}
 	sets, setOf := e.dispatch(inputs)
 	workers := min(runtime.GOMAXPROCS(0), len(inputs))
-	ev := e.eval.Begin(res.Objects)
+	ev := rules.Begin(res.Objects)
 	var data ast.Object
 	var indexErr error
 	indexed := make(chan struct{})
 	go func() {
 		defer close(indexed)
-		data, indexErr = e.withIndex(ctx, e.eval.Begin(len(inputs)), e.data(inputs), inputs)
+		data, indexErr = e.withIndex(ctx, rules.Begin(len(inputs)), e.data(inputs), inputs)
 	}()
 	prepareErr := ev.Prepare(ctx, sets, workers)
 	<-indexed
@@ -694,4 +726,9 @@ func (e *Engine) dispatch(inputs []Input) (sets [][]int, setOf []int) {
 // Evaluations returns how the engine's lints have been evaluated so far:
 // the objects evaluated on OPA's plan of the rules and by OPA's
 // interpreter, and the fallbacks from the one to the other.
-func (e *Engine) Evaluations() eval.Stats { return e.eval.Stats() }
+func (e *Engine) Evaluations() eval.Stats {
+	if r := e.evalMade.Load(); r != nil {
+		return r.Stats()
+	}
+	return eval.Stats{Mode: e.mode} // nothing compiled: nothing evaluated
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/dozen-dev/dozen/diag"
 	"github.com/dozen-dev/dozen/internal/corpus"
 	"github.com/dozen-dev/dozen/manifest"
+	"github.com/dozen-dev/dozen/policies/eval"
 )
 
 // readModules reads the Rego files of a testdata directory.
@@ -739,7 +740,7 @@ func TestIndexIsBundleIndex(t *testing.T) {
 		// divide it evenly: the positions of the later slices shift.
 		var got ast.Value
 		for _, e := range []*Engine{eng, sliced} {
-			indexed, err := e.withIndex(ctx, e.eval.Begin(len(inputs)), data, inputs)
+			indexed, err := e.withIndex(ctx, mustRules(t, e).Begin(len(inputs)), data, inputs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -842,5 +843,56 @@ func TestRenderCheckedSkipped(t *testing.T) {
 	}
 	if got := rules(true); slices.Contains(got, "invalid-object") || !slices.Contains(got, "unpinned-image") {
 		t.Errorf("rendered and checked: rules %v, want unpinned-image and not invalid-object", got)
+	}
+}
+
+// mustRules returns what evaluates e's rules, compiled.
+func mustRules(t testing.TB, e *Engine) *eval.Rules {
+	t.Helper()
+	r, err := e.eval()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestEngineCompilesOnFirstLint: New does not compile the built-in rules
+// (render's cached lint never needs them); the engine's first lint, or
+// Compile, does, once.
+func TestEngineCompilesOnFirstLint(t *testing.T) {
+	cat, err := loadCatalog(ruleFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiled := cat.compiled
+	calls := 0
+	cat.compiled = func() (*ast.Compiler, error) {
+		calls++
+		return compiled()
+	}
+	e, err := newWith(cat, Options{Today: testToday, Eval: eval.Interpret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 0 {
+		t.Fatalf("New compiled the rules (%d calls)", calls)
+	}
+	if s := e.Evaluations(); s.Mode != eval.Interpret || s.Interpreted != 0 {
+		t.Errorf("before a lint: %v", s)
+	}
+	docs := corpusDocs(2)
+	for range 2 {
+		if _, err := e.Lint(context.Background(), docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Errorf("the rules were compiled %d times, want once", calls)
+	}
+	if s := e.Evaluations(); s.Interpreted != int64(2*len(docs)) {
+		t.Errorf("after two lints of %d objects: %v", len(docs), s)
 	}
 }

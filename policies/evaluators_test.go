@@ -123,7 +123,7 @@ func TestIRPlansTheCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.eval.Plan(); err != nil {
+	if err := mustRules(t, e).Plan(); err != nil {
 		t.Fatal(err)
 	}
 	docs := corpusDocs(eval.MinObjects / 4)

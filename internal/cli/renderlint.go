@@ -77,7 +77,9 @@ type engineFunc func() (*policies.Engine, policies.Options, error)
 // of its own, beside the render, and returns the function that waits for
 // it: the built-in rules and any custom policies compile on another core
 // while the services render. Its errors are reported only when the render
-// succeeded, as when it was built after it.
+// succeeded, as when it was built after it. The engine is handed over
+// before its built-in rules are compiled, which the goroutine does next:
+// a lint the cache holds does not wait for them.
 func (env *Env) engineAhead(opts *renderOptions) engineFunc {
 	type built struct {
 		eng   *policies.Engine
@@ -88,6 +90,9 @@ func (env *Env) engineAhead(opts *renderOptions) engineFunc {
 	go func() {
 		eng, setup, err := env.renderEngine(env.loader(), opts)
 		ch <- built{eng, setup, err}
+		if err == nil {
+			_ = eng.Compile() // its error is the lint's to report
+		}
 	}()
 	wait := sync.OnceValue(func() built { return <-ch })
 	return func() (*policies.Engine, policies.Options, error) {
