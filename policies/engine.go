@@ -91,14 +91,14 @@ type Engine struct {
 	eval     func() (*eval.Rules, error)
 	evalMade atomic.Pointer[eval.Rules] // eval's, once made
 	mode     eval.Mode
-	slots  []slot
-	rules  []Rule // the rules that run, sorted by id
-	byID   map[string]int
-	cfg    *Config
-	today  time.Time
-	index  bool // evaluate the index rules once per lint (index.go)
-	custom bool // custom policies run (see NamespaceLocal)
-	test   testOptions
+	slots    []slot
+	rules    []Rule // the rules that run, sorted by id
+	byID     map[string]int
+	cfg      *Config
+	today    time.Time
+	index    bool // evaluate the index rules once per lint (index.go)
+	custom   bool // custom policies run (see NamespaceLocal)
+	test     testOptions
 }
 
 // slot is one rule the engine evaluates (or one exception rule).
