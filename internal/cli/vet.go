@@ -57,7 +57,7 @@ of the rule "schema" at its position, for CI tools.
 			if !noLint {
 				engine = env.engineAhead(lintOpts)
 			}
-			files, err := env.vet(args, overlays)
+			files, err := env.vet(args, overlays, !noLint)
 			if err == nil && !noLint {
 				err = env.vetLint(args, lintOpts, engine)
 			}
@@ -82,8 +82,11 @@ of the rule "schema" at its position, for CI tools.
 }
 
 // vet checks the service files named by args and returns them, with every
-// error found in them.
-func (env *Env) vet(args []string, overlays string) ([]string, error) {
+// error found in them. With lint, the environments of services that load
+// are built only when another service does not: otherwise vetLint renders
+// them, and reports their errors, all at once as vet would have (a
+// service is rendered once, not twice).
+func (env *Env) vet(args []string, overlays string, lint bool) ([]string, error) {
 	ld := env.loader()
 	files, err := ld.ServiceFiles(args)
 	if err != nil {
@@ -99,6 +102,11 @@ func (env *Env) vet(args []string, overlays string) ([]string, error) {
 	}
 	var errs diag.List
 	first := map[string]diag.Pos{}
+	type loaded struct {
+		svc *schema.Service
+		src generate.Source
+	}
+	var services []loaded
 	prog := env.newProgress("vetting", len(sources))
 	defer prog.stop()
 	for _, src := range sources {
@@ -112,20 +120,26 @@ func (env *Env) vet(args []string, overlays string) ([]string, error) {
 			errs = append(errs, l...)
 			continue
 		}
-		if envs := generate.Environments(svc, src.Overlays); len(envs) > 0 {
-			if _, err := generate.RenderEnvs(svc, envs, src.Overlays); err != nil {
-				l, ok := err.(diag.List)
-				if !ok {
-					return files, err
-				}
-				errs = append(errs, l...)
-			}
-		}
+		services = append(services, loaded{svc, src})
 		if prev, ok := first[svc.Name]; ok {
 			errs = append(errs, &diag.Error{Pos: svc.NamePos, Path: "name", Msg: fmt.Sprintf("service %q is already defined in %s", svc.Name, prev)})
 			continue
 		}
 		first[svc.Name] = svc.NamePos
+	}
+	if lint && len(errs) == 0 {
+		return files, nil
+	}
+	for _, l := range services {
+		if envs := generate.Environments(l.svc, l.src.Overlays); len(envs) > 0 {
+			if _, err := generate.RenderEnvs(l.svc, envs, l.src.Overlays); err != nil {
+				list, ok := err.(diag.List)
+				if !ok {
+					return files, err
+				}
+				errs = append(errs, list...)
+			}
+		}
 	}
 	return files, errs.Sort().Err()
 }
