@@ -396,7 +396,7 @@ func ruleParams(v any) ([]Param, error) {
 
 // workloadKindsRule is the library's map of the kinds that embed a pod
 // spec; "workloads" in a rule's custom.kinds stands for its keys.
-var workloadKindsRule = ast.MustParseRef("data.dozen.lib.k8s.workload_kinds")
+var workloadKindsRule = libRef("workload_kinds")
 
 // ruleKinds reads a rule's custom.kinds: a list of kind names, where
 // "workloads" stands for every key of workloadKindsRule in modules. The

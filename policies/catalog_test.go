@@ -8,6 +8,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/dozen-dev/dozen/manifest"
 )
 
@@ -173,5 +175,15 @@ func TestSeverity(t *testing.T) {
 	}
 	if s, err := ParseSeverity("info"); err != nil || s != SeverityInfo {
 		t.Errorf("ParseSeverity(info) = %v, %v", s, err)
+	}
+}
+
+// TestLibRef: the references made without the parser are the parser's.
+func TestLibRef(t *testing.T) {
+	for _, name := range []string{"index_entries", "index_global_entries", "index_version", "workload_kinds"} {
+		want := ast.MustParseRef("data.dozen.lib.k8s." + name)
+		if got := libRef(name); !got.Equal(want) || got.String() != want.String() {
+			t.Errorf("libRef(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

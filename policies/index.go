@@ -26,10 +26,17 @@ import (
 // across the bundle (which pair of labels the fewest budgets share) and are
 // evaluated over the whole of it, beside the slices.
 var (
-	indexEntriesRule = ast.MustParseRef("data.dozen.lib.k8s.index_entries")
-	indexGlobalRule  = ast.MustParseRef("data.dozen.lib.k8s.index_global_entries")
-	indexVersionRule = ast.MustParseRef("data.dozen.lib.k8s.index_version")
+	indexEntriesRule = libRef("index_entries")
+	indexGlobalRule  = libRef("index_global_entries")
+	indexVersionRule = libRef("index_version")
 )
+
+// libRef is the reference of a rule of the library, data.dozen.lib.k8s.name,
+// made without OPA's parser: every command initialises the package, and
+// the parser's first use costs about as much as the rest of it.
+func libRef(name string) ast.Ref {
+	return ast.Ref{ast.DefaultRootDocument, ast.StringTerm("dozen"), ast.StringTerm("lib"), ast.StringTerm("k8s"), ast.StringTerm(name)}
+}
 
 // indexSlice is the least number of objects a slice of the bundle holds
 // when the index is built on several cores: fewer would cost more in
