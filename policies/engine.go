@@ -571,13 +571,19 @@ func (e *Engine) lint(ctx context.Context, inputs []Input) (*Result, error) {
 	}
 	sets, setOf := e.dispatch(inputs)
 	workers := min(runtime.GOMAXPROCS(0), len(inputs))
+	// Both evaluators are chosen here, the index's first: its bundle
+	// (context objects too) may be the one that has the rules planned,
+	// and then the lint's evaluator is the plan too. Planning writes to
+	// the compiler and to rego's plugins, so it must not run beside the
+	// preparation below.
+	idx := rules.Begin(len(inputs))
 	ev := rules.Begin(res.Objects)
 	var data ast.Object
 	var indexErr error
 	indexed := make(chan struct{})
 	go func() {
 		defer close(indexed)
-		data, indexErr = e.withIndex(ctx, rules.Begin(len(inputs)), e.data(inputs), inputs)
+		data, indexErr = e.withIndex(ctx, idx, e.data(inputs), inputs)
 	}()
 	prepareErr := ev.Prepare(ctx, sets, workers)
 	<-indexed

@@ -896,3 +896,34 @@ func TestEngineCompilesOnFirstLint(t *testing.T) {
 		t.Errorf("after two lints of %d objects: %v", len(docs), s)
 	}
 }
+
+// TestContextMakesThePlan: in Auto mode, a bundle of eval.MinObjects
+// objects or more, most of them context, has its index evaluated on the
+// plan, and then the few linted objects are evaluated on the plan too:
+// the evaluators are chosen in that order, before the index and the
+// preparation run side by side (planning beside the preparation would
+// write to the compiler and to rego's plugins as they are read).
+func TestContextMakesThePlan(t *testing.T) {
+	e, err := New(Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := corpusDocs(eval.MinObjects / 4)
+	var inputs []Input
+	for i, d := range docs {
+		in := newInput(d, ast.MustInterfaceToValue(d.Object))
+		if i >= 3 {
+			in = in.AsContext()
+		}
+		inputs = append(inputs, in)
+	}
+	if len(inputs) < eval.MinObjects {
+		t.Fatalf("%d objects, want %d or more", len(inputs), eval.MinObjects)
+	}
+	if _, err := e.LintInputs(context.Background(), inputs); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.Evaluations(); s.Planned != 3 || s.Interpreted != 0 || s.Fallbacks != 0 {
+		t.Errorf("3 objects linted with %d as context: %v", len(inputs)-3, s)
+	}
+}

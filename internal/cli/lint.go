@@ -160,19 +160,39 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 		slices.SortFunc(configErrs, func(a, b *diag.Error) int { return strings.Compare(a.Pos.File, b.Pos.File) })
 		return withExit(ExitInvalid, slices.CompactFunc(configErrs, func(a, b *diag.Error) bool { return a.Pos.File == b.Pos.File }))
 	}
-	setups := make([]policies.Options, len(configs))
-	for i, c := range configs {
-		if setups[i], err = env.lintSetup(ld, opts, c); err != nil {
-			return err
-		}
-	}
 	engineOf := make([]*policies.Engine, len(configs))
 	builtErrs := make([]error, len(configs))
 	var building sync.WaitGroup
-	for i := range configs {
-		building.Go(func() { engineOf[i], builtErrs[i] = policies.New(setups[i]) })
-	}
 	defer building.Wait()
+	// engineErr waits for the engines of the first n configurations and
+	// returns the first one's error: the configurations' errors come in
+	// their order, as when each engine was built before the next was read.
+	engineErr := func(n int) error {
+		building.Wait()
+		for _, err := range builtErrs[:n] {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i, c := range configs {
+		setup, err := env.lintSetup(ld, opts, c)
+		if err != nil {
+			if berr := engineErr(i); berr != nil {
+				return berr
+			}
+			return err
+		}
+		building.Go(func() { engineOf[i], builtErrs[i] = policies.New(setup) })
+	}
+	if found.Stdin {
+		// Standard input may be a stream that ends late (or never): a
+		// configuration or policy that fails says so before it is read.
+		if err := engineErr(len(configs)); err != nil {
+			return err
+		}
+	}
 	// A shard reads every file and builds every kustomization, and lints
 	// its own with the others as context (pipeline.Manifests).
 	mine := map[string]bool{}
@@ -200,12 +220,11 @@ func runLint(ctx context.Context, env *Env, args []string, opts *lintOptions) er
 	rendered, renderErrs := env.lintServiceDocs(ld, services, opts.env)
 	inputs = append(inputs, rendered...)
 	inputErrs = append(inputErrs, renderErrs...)
-	building.Wait()
+	if err := engineErr(len(configs)); err != nil {
+		return err
+	}
 	engines := map[string]*policies.Engine{}
 	for i, c := range configs {
-		if builtErrs[i] != nil {
-			return builtErrs[i]
-		}
 		engines[c] = engineOf[i]
 	}
 	// Files a walk met that are not for dozen (a CI configuration) are

@@ -2,7 +2,6 @@ package eval
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -118,7 +117,12 @@ func (in *interpreter) Prepare(ctx context.Context, sets [][]int, workers int) e
 		}
 	})
 	in.caches = make([]*vcache, workers)
-	return errors.Join(errs...)
+	for _, err := range errs {
+		if err != nil {
+			return err // the first set's, as one after the other gave
+		}
+	}
+	return nil
 }
 
 // SetData writes data into the store the queries were prepared with.
