@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
@@ -30,7 +29,10 @@ type planCapture struct{}
 
 type planCaptureKey struct{}
 
-var registerCapture = sync.OnceFunc(func() { rego.RegisterPlugin(planTarget, planCapture{}) })
+// The plugin is registered when the package is initialised: rego reads its
+// registry, unlocked, on every query it prepares, so a registration on a
+// lint's first plan could race with a query prepared beside it.
+func init() { rego.RegisterPlugin(planTarget, planCapture{}) }
 
 func (planCapture) IsTarget(t string) bool { return t == planTarget }
 
@@ -47,7 +49,6 @@ func (planCapture) Eval(context.Context, *rego.EvalContext, ast.Value) (ast.Valu
 
 // planQuery plans query over the compiler's modules and loads the plan.
 func planQuery(ctx context.Context, compiler *ast.Compiler, query ast.Body) (*program, error) {
-	registerCapture()
 	var policy *ir.Policy
 	_, err := rego.New(
 		rego.Compiler(compiler),
