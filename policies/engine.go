@@ -227,8 +227,8 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 	if e.index {
 		ecfg.Data = []ast.Ref{indexVersionRule, indexEntriesRule}
 	}
-	e.mode = ecfg.Mode
 	if len(custom) == 0 {
+		e.mode = ecfg.Mode // Evaluations' until the rules are compiled
 		e.eval = sync.OnceValues(func() (*eval.Rules, error) {
 			c, err := cat.compiled()
 			if err != nil {
@@ -259,7 +259,6 @@ func newWith(cat *catalog, opts Options) (*Engine, error) {
 	}
 	// They may loop: only the interpreter bounds an evaluation by Timeout.
 	ecfg.Compiler, ecfg.Mode = compiler, eval.Interpret
-	e.mode = ecfg.Mode
 	r := eval.New(ecfg)
 	e.evalMade.Store(r)
 	e.eval = func() (*eval.Rules, error) { return r, nil }

@@ -104,14 +104,16 @@ func (in *interpreter) Prepare(ctx context.Context, sets [][]int, workers int) e
 			refs[j] = in.rules.cfg.Object[k]
 		}
 		q, err := query(refs, in.rules.cfg.Compiler.Capabilities())
-		if err == nil {
-			in.queries[i], err = rego.New(
-				rego.Compiler(in.rules.cfg.Compiler),
-				rego.Store(in.store),
-				rego.ParsedQuery(q),
-				asTerms,
-			).PrepareForEval(ctx)
+		if err != nil {
+			errs[i] = err
+			return
 		}
+		in.queries[i], err = rego.New(
+			rego.Compiler(in.rules.cfg.Compiler),
+			rego.Store(in.store),
+			rego.ParsedQuery(q),
+			asTerms,
+		).PrepareForEval(ctx)
 		if err != nil {
 			errs[i] = fmt.Errorf("prepare policies: %w", err)
 		}
