@@ -13,7 +13,7 @@ import (
 )
 
 // cacheVersion changes whenever what an entry holds changes.
-const cacheVersion = 2
+const cacheVersion = 3
 
 // cacheKey is the key of src's results under opts: a hash of everything a
 // render of src depends on. The code and the schema that render it are in
@@ -70,6 +70,9 @@ type cachedResult struct {
 	// Namespaces is Result.Namespaces. A wrong value costs no finding:
 	// policies.Engine.LintParts checks the namespaces it is given.
 	Namespaces []string `json:"namespaces"`
+	// OverlayFiles are the files of the environment's overlay directory
+	// that its build read (Result.overlay), by name; nil without one.
+	OverlayFiles []string `json:"overlayFiles,omitempty"`
 }
 
 // storeResults puts results, encoded and all of one service, in c.
@@ -83,7 +86,11 @@ func storeResults(c cache.Cache, key string, results []*Result) {
 		if y == nil || r.pos != e.Pos {
 			return
 		}
-		e.Results = append(e.Results, cachedResult{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: y, Namespaces: r.Namespaces})
+		c := cachedResult{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: y, Namespaces: r.Namespaces}
+		if r.overlay != nil {
+			c.OverlayFiles = slices.Sorted(maps.Keys(r.overlay.Files))
+		}
+		e.Results = append(e.Results, c)
 	}
 	data, err := json.Marshal(e)
 	if err != nil {
@@ -108,7 +115,29 @@ func cachedResults(c cache.Cache, key string, src Source) ([]*Result, bool) {
 		if r.File != src.File || r.YAML == nil || !utf8.ValidString(r.Env) || !utf8.ValidString(r.Service) {
 			return nil, false
 		}
-		results[i] = &Result{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: slices.Clip(r.YAML), Namespaces: r.Namespaces, pos: e.Pos, overlay: src.Overlays[r.Env]}
+		overlay, ok := overlayFiles(src.Overlays[r.Env], r.OverlayFiles)
+		if !ok {
+			return nil, false
+		}
+		results[i] = &Result{Service: r.Service, File: r.File, NamePos: r.NamePos, Env: r.Env, YAML: slices.Clip(r.YAML), Namespaces: r.Namespaces, pos: e.Pos, overlay: overlay}
 	}
 	return results, true
+}
+
+// overlayFiles returns overlay with only the named files, the files its
+// build read when the entry was stored; false when overlay does not have
+// them all, or names are given for no overlay.
+func overlayFiles(overlay *Overlay, names []string) (*Overlay, bool) {
+	if overlay == nil {
+		return nil, names == nil
+	}
+	out := &Overlay{Dir: overlay.Dir, Files: make(map[string][]byte, len(names))}
+	for _, name := range names {
+		data, ok := overlay.Files[name]
+		if !ok {
+			return nil, false
+		}
+		out.Files[name] = data
+	}
+	return out, true
 }

@@ -109,3 +109,52 @@ func TestResultNamespaces(t *testing.T) {
 		t.Errorf("%d results with namespaces, %d with an object without one: want both", named, unnamed)
 	}
 }
+
+// TestOriginSkipsUnbuiltOverlayFiles: a finding's position in an overlay
+// directory is in a file the build read. A file of the directory that no
+// kustomization names (an old patch setting the same field) is never
+// pointed at, whether the result was rendered or taken from the cache.
+func TestOriginSkipsUnbuiltOverlayFiles(t *testing.T) {
+	src := exampleSources(t)["overlay-dir"]
+	prod := src.Overlays["prod"]
+	if prod == nil || prod.Files["replicas.yaml"] == nil {
+		t.Fatal("examples/overlay-dir has no prod overlay with replicas.yaml")
+	}
+	patch := []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: billing\nspec:\n  replicas: 1\n")
+	files := maps.Clone(prod.Files)
+	files["replicas.yaml"] = patch
+	files["a-old-patch.yaml"] = patch // sorts first; no kustomization names it
+	src.Overlays = maps.Clone(src.Overlays)
+	src.Overlays["prod"] = &generate.Overlay{Dir: prod.Dir, Files: files}
+
+	c := newMemCache()
+	opts := generate.Options{Env: "prod", Encode: true, Cache: c, CacheSalt: "test"}
+	for _, run := range []string{"rendered", "from the cache"} {
+		results, err := generate.Run([]generate.Source{src}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == "from the cache" && c.Hits != 1 {
+			t.Fatalf("%s: %d cache hits, want 1", run, c.Hits)
+		}
+		docs, err := manifest.Parse("prod.yaml", results[0].Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, d := range docs {
+			if d.Object["kind"] != "Deployment" {
+				continue
+			}
+			pos, ok := results[0].Origin(d.Object)([]any{"spec", "replicas"})
+			want := prod.Dir + "/replicas.yaml"
+			if !ok || pos.File != want || pos.Line != 6 {
+				t.Errorf("%s: spec.replicas comes from %v (%v), want %s:6", run, pos, ok, want)
+			}
+			found = true
+		}
+		if !found {
+			t.Fatalf("%s: no Deployment rendered", run)
+		}
+	}
+}

@@ -195,7 +195,10 @@ func prepareEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay, 
 			return &envLayer{built: objs, file: svc.File}, nil
 		}
 	}
-	fsys := filesys.MakeFsInMemory()
+	var fsys filesys.FileSystem = filesys.MakeFsInMemory()
+	if overlay != nil {
+		fsys = newNamedFS() // it records which overlay files the build reads
+	}
 	var fold *folded
 	if !kustomizeOnly && !overlay.buildsMetadata() {
 		fold = foldLayer(r, lay)
@@ -241,7 +244,27 @@ func finishEnv(svc *schema.Service, pos *schema.Positions, env string, overlay *
 		}
 		return nil, err
 	}
-	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: l.objs, pos: pos, overlay: overlay}, nil
+	return &Result{Service: svc.Name, File: svc.File, NamePos: svc.NamePos, Env: env, Objects: l.objs, pos: pos, overlay: l.overlayRead(overlay, env)}, nil
+}
+
+// overlayRead returns the files of overlay that l's build read: the only
+// ones a finding may point at. A file of the directory that no
+// kustomization names (an old patch, notes) is not part of the build,
+// though it may hold the same line.
+func (l *envLayer) overlayRead(overlay *Overlay, env string) *Overlay {
+	fsys, ok := l.fsys.(*namedFS)
+	if overlay == nil || !ok {
+		return overlay
+	}
+	read := fsys.reads()
+	dir := path.Join(overlaysDir, env)
+	out := &Overlay{Dir: overlay.Dir, Files: map[string][]byte{}}
+	for rel, data := range overlay.Files {
+		if read[path.Join(dir, rel)] {
+			out.Files[rel] = data
+		}
+	}
+	return out
 }
 
 // layer is an environment's layer as dozen declares it: the
