@@ -69,7 +69,10 @@ type kustomizeDir struct {
 	// plugins are the files that hold plugin configurations, with what
 	// names them.
 	plugins map[string][]pluginRef
-	errs    diag.List
+	// complete: files holds every file of the directory (an overlay's
+	// do), so a path inside it that names none is missing.
+	complete bool
+	errs     diag.List
 }
 
 // pluginRef is an entry of generators, transformers or validators that
@@ -91,14 +94,30 @@ func checkKustomizeDir(dir, noun string, files map[string][]byte, roots []string
 	for _, r := range roots {
 		c.roots = append(c.roots, path.Clean(r))
 	}
-	for _, rel := range slices.Sorted(maps.Keys(files)) {
+	return c.check()
+}
+
+// checkOverlayDir is checkKustomizeDir for an overlay directory, whose
+// files are all in files: a path inside it that names no file or
+// directory there is reported too, every one at its line (kustomize
+// reports the first alone, without a line, under the path it builds in).
+func checkOverlayDir(dir string, files map[string][]byte) diag.List {
+	c := &kustomizeDir{dir: dir, noun: "overlay", files: files, plugins: map[string][]pluginRef{}, roots: []string{overlayBase}, complete: true}
+	return c.check()
+}
+
+// overlayBase is the generated base, as an overlay names it.
+const overlayBase = "../../base"
+
+func (c *kustomizeDir) check() diag.List {
+	for _, rel := range slices.Sorted(maps.Keys(c.files)) {
 		if isKustomizationFile(rel) {
 			c.kustomization(rel)
 		}
 	}
 	// Then every file, kustomizations too: kustomize reads a file as
 	// plugin configurations whatever its name.
-	for _, rel := range slices.Sorted(maps.Keys(files)) {
+	for _, rel := range slices.Sorted(maps.Keys(c.files)) {
 		c.documents(rel)
 	}
 	return c.errs.Sort()
@@ -283,6 +302,7 @@ func (c *kustomizeDir) base(l locator, dir, field string, n *yamlv3.Node) {
 		return
 	}
 	if !escapes(dir, s) {
+		c.exists(l, dir, field, n, s, s)
 		return
 	}
 	clean := path.Clean(path.Join(dir, s))
@@ -321,7 +341,27 @@ func (c *kustomizeDir) path(l locator, dir, field string, n *yamlv3.Node, s, p s
 		c.errorf(l, n, field, "remote file %q: "+neverFetches, s, c.noun)
 	case escapes(dir, p):
 		c.errorf(l, n, field, "%q is outside the %s directory: an %s may load files only from inside itself", s, c.noun, c.noun)
+	default:
+		c.exists(l, dir, field, n, s, p)
 	}
+}
+
+// exists reports path p, inside the directory and written as s in node n,
+// when it names neither a file nor a directory of a complete directory.
+func (c *kustomizeDir) exists(l locator, dir, field string, n *yamlv3.Node, s, p string) {
+	if !c.complete {
+		return
+	}
+	clean := path.Clean(path.Join(dir, p))
+	if _, ok := c.files[clean]; ok || clean == "." {
+		return
+	}
+	for name := range c.files {
+		if strings.HasPrefix(name, clean+"/") {
+			return
+		}
+	}
+	c.errorf(l, n, field, "%q: no such file or directory", s)
 }
 
 // source checks a file source of a generator: "path" or "key=path".

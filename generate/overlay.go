@@ -49,7 +49,7 @@ func copyOverlay(fsys filesys.FileSystem, o *Overlay, env string) error {
 	if _, ok := o.Files["kustomization.yaml"]; !ok {
 		return diag.List{{Pos: diag.Pos{File: o.Dir}, Msg: "overlay directory has no kustomization.yaml"}}
 	}
-	if errs := checkKustomizeDir(o.Dir, "overlay", o.Files, []string{"../../base"}); len(errs) > 0 {
+	if errs := checkOverlayDir(o.Dir, o.Files); len(errs) > 0 {
 		return errs
 	}
 	dir := path.Join(overlaysDir, env)
