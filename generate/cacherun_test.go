@@ -112,8 +112,9 @@ func TestResultNamespaces(t *testing.T) {
 
 // TestOriginSkipsUnbuiltOverlayFiles: a finding's position in an overlay
 // directory is in a file the build read. A file of the directory that no
-// kustomization names (an old patch setting the same field) is never
-// pointed at, whether the result was rendered or taken from the cache.
+// kustomization of the build names (an old patch setting the same field)
+// is never pointed at, whether the result was rendered or taken from the
+// cache.
 func TestOriginSkipsUnbuiltOverlayFiles(t *testing.T) {
 	src := exampleSources(t)["overlay-dir"]
 	prod := src.Overlays["prod"]
@@ -124,6 +125,10 @@ func TestOriginSkipsUnbuiltOverlayFiles(t *testing.T) {
 	files := maps.Clone(prod.Files)
 	files["replicas.yaml"] = patch
 	files["a-old-patch.yaml"] = patch // sorts first; no kustomization names it
+	// Nor is a kustomization no build uses, or the patch it names, though
+	// dozen reads both before the build (its rewrite of deprecated fields).
+	files["a-old/kustomization.yaml"] = []byte("resources:\n  - ../../../base\npatchesStrategicMerge:\n  - 0-old.yaml\n")
+	files["a-old/0-old.yaml"] = patch
 	src.Overlays = maps.Clone(src.Overlays)
 	src.Overlays["prod"] = &generate.Overlay{Dir: prod.Dir, Files: files}
 

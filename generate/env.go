@@ -222,6 +222,7 @@ func prepareEnv(svc *schema.Service, r *rendered, env string, overlay *Overlay, 
 		if err := copyOverlay(fsys, overlay, env); err != nil {
 			return nil, err
 		}
+		fsys.(*namedFS).forgetReads() // copyOverlay's own reads are not the build's
 		l.target, l.file = path.Join(overlaysDir, env), path.Join(overlay.Dir, "kustomization.yaml")
 	}
 	return l, nil

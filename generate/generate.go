@@ -412,9 +412,11 @@ func kustomizeOptions() *krusty.Options {
 	return o
 }
 
-// cleanKustomizeError drops the in-memory root from kustomize's messages.
+// cleanKustomizeError drops the in-memory root from kustomize's messages,
+// and gives back the real names of the path segments namedFS stores
+// encoded (the in-memory filesystem's own errors name what it stores).
 func cleanKustomizeError(s string) string {
-	return strings.ReplaceAll(s, root+"/", "")
+	return decodeNames(strings.ReplaceAll(s, root+"/", ""))
 }
 
 // kindOrder is the documented output order: objects are sorted by this rank

@@ -70,9 +70,12 @@ type kustomizeDir struct {
 	// names them.
 	plugins map[string][]pluginRef
 	// complete: files holds every file of the directory (an overlay's
-	// do), so a path inside it that names none is missing.
-	complete bool
-	errs     diag.List
+	// do), so a path inside it that names none is missing. missing is set
+	// while the fields of the top kustomization are checked: the one file
+	// every build reads (another kustomization of the directory may be
+	// unused, or a template a generator holds as data).
+	complete, missing bool
+	errs              diag.List
 }
 
 // pluginRef is an entry of generators, transformers or validators that
@@ -101,6 +104,10 @@ func checkKustomizeDir(dir, noun string, files map[string][]byte, roots []string
 // files are all in files: a path inside it that names no file or
 // directory there is reported too, every one at its line (kustomize
 // reports the first alone, without a line, under the path it builds in).
+//
+// Only the top kustomization.yaml is checked so: it is the one every build
+// of the overlay reads, and a path it names inline (an inline plugin
+// configuration's too) is resolved from the overlay's own directory.
 func checkOverlayDir(dir string, files map[string][]byte) diag.List {
 	c := &kustomizeDir{dir: dir, noun: "overlay", files: files, plugins: map[string][]pluginRef{}, roots: []string{overlayBase}, complete: true}
 	return c.check()
@@ -112,7 +119,9 @@ const overlayBase = "../../base"
 func (c *kustomizeDir) check() diag.List {
 	for _, rel := range slices.Sorted(maps.Keys(c.files)) {
 		if isKustomizationFile(rel) {
+			c.missing = c.complete && rel == "kustomization.yaml"
 			c.kustomization(rel)
+			c.missing = false
 		}
 	}
 	// Then every file, kustomizations too: kustomize reads a file as
@@ -347,9 +356,10 @@ func (c *kustomizeDir) path(l locator, dir, field string, n *yamlv3.Node, s, p s
 }
 
 // exists reports path p, inside the directory and written as s in node n,
-// when it names neither a file nor a directory of a complete directory.
+// when it names neither a file nor a directory of a complete directory,
+// in the top kustomization (see missing).
 func (c *kustomizeDir) exists(l locator, dir, field string, n *yamlv3.Node, s, p string) {
-	if !c.complete {
+	if !c.missing {
 		return
 	}
 	clean := path.Clean(path.Join(dir, p))
@@ -425,6 +435,7 @@ func (c *kustomizeDir) pluginEntry(l locator, rel, dir, field string, n *yamlv3.
 		c.errorf(l, n, field, "%q is outside the %s directory: an %s may load files only from inside itself", s, c.noun, c.noun)
 		return
 	}
+	c.exists(l, dir, field, n, s, s)
 	c.markPlugins(path.Clean(path.Join(dir, s)), pluginRef{dir: dir, by: "named by " + field + " of " + rel}, map[string]bool{})
 }
 

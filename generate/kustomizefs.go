@@ -74,6 +74,30 @@ func decodeName(p string) string {
 	return strings.Join(parts, "/")
 }
 
+// encodedSegment is an encoded path segment in a message.
+var encodedSegment = regexp.MustCompile(encodedPrefix + `([0-9a-f]+)`)
+
+// decodeNames returns text with every encoded path segment in it decoded.
+func decodeNames(text string) string {
+	if !strings.Contains(text, encodedPrefix) {
+		return text
+	}
+	return encodedSegment.ReplaceAllStringFunc(text, func(seg string) string {
+		if b, err := hex.DecodeString(strings.TrimPrefix(seg, encodedPrefix)); err == nil {
+			return string(b)
+		}
+		return seg
+	})
+}
+
+// forgetReads forgets the files read so far: what was read before a build
+// (dozen's own checks of the files it copied in) is not the build's.
+func (f *namedFS) forgetReads() {
+	f.mu.Lock()
+	clear(f.read)
+	f.mu.Unlock()
+}
+
 // reads returns the real paths of the files read so far.
 func (f *namedFS) reads() map[string]bool {
 	f.mu.Lock()
