@@ -190,7 +190,7 @@ func sameValue(leaf string, v any, path string) bool {
 
 // inOverlay returns the position in the environment's overlay files of
 // the line that sets a field key to the scalar v: "key: value" (the value
-// quoted or not), a JSON patch operation's "value: value" for a string,
+// quoted or not), a JSON patch operation's "value: value",
 // or, for an image, the images: entry's newTag or digest with the image's
 // tag or digest. Comments are not searched; the files are searched in
 // name order, the likeliest search string first.
@@ -216,6 +216,9 @@ func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 		}
 	} else if b, err := json.Marshal(v); err == nil {
 		needles = append(needles, key+": "+string(b))
+		if key != "value" {
+			needles = append(needles, "value: "+string(b)) // a JSON patch operation
+		}
 	}
 	if len(needles) == 0 {
 		return diag.Pos{}, false
