@@ -190,9 +190,9 @@ func sameValue(leaf string, v any, path string) bool {
 
 // inOverlay returns the position in the environment's overlay files of
 // the line that sets a field key to the scalar v: "key: value" (the value
-// quoted or not), a JSON patch operation's "value: value",
-// or, for an image, the images: entry's newTag or digest with the image's
-// tag or digest. Comments are not searched; the files are searched in
+// quoted or not), a JSON patch operation's "value: value", for replicas
+// the replicas: entry's count, or, for an image, the images: entry's
+// newTag or digest with the image's tag or digest, or its newName. Comments are not searched; the files are searched in
 // name order, the likeliest search string first.
 func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 	if o.overlay == nil || !isScalar(v) || v == nil {
@@ -208,16 +208,24 @@ func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 			needles = append(needles, "value: "+s, `value: "`+s+`"`, "value: '"+s+"'")
 		}
 		if key == "image" {
+			name := s
 			if i := strings.LastIndex(s, "@"); i >= 0 && i+1 < len(s) {
 				needles = append(needles, "digest: "+s[i+1:], `digest: "`+s[i+1:]+`"`)
+				name = s[:i]
 			} else if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") && i+1 < len(s) {
 				needles = append(needles, "newTag: "+s[i+1:], `newTag: "`+s[i+1:]+`"`)
+				name = s[:i]
 			}
+			// Or the entry's newName, when the tag is the base's.
+			needles = append(needles, "newName: "+name, `newName: "`+name+`"`)
 		}
 	} else if b, err := json.Marshal(v); err == nil {
 		needles = append(needles, key+": "+string(b))
 		if key != "value" {
 			needles = append(needles, "value: "+string(b)) // a JSON patch operation
+		}
+		if key == "replicas" {
+			needles = append(needles, "count: "+string(b)) // the kustomization's replicas: entry
 		}
 	}
 	if len(needles) == 0 {
