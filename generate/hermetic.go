@@ -116,6 +116,8 @@ func checkOverlayDir(dir string, files map[string][]byte) diag.List {
 // overlayBase is the generated base, as an overlay names it.
 const overlayBase = "../../base"
 
+// check checks every kustomization, then every file, and returns the
+// errors sorted.
 func (c *kustomizeDir) check() diag.List {
 	for _, rel := range slices.Sorted(maps.Keys(c.files)) {
 		if isKustomizationFile(rel) {

@@ -192,8 +192,9 @@ func sameValue(leaf string, v any, path string) bool {
 // the line that sets a field key to the scalar v: "key: value" (the value
 // quoted or not), a JSON patch operation's "value: value", for replicas
 // the replicas: entry's count, or, for an image, the images: entry's
-// newTag or digest with the image's tag or digest, or its newName. Comments are not searched; the files are searched in
-// name order, the likeliest search string first.
+// newTag or digest with the image's tag or digest, or its newName.
+// Comments are not searched; the files are searched in name order, the
+// likeliest search string first.
 func (o *Origin) inOverlay(key string, v any) (diag.Pos, bool) {
 	if o.overlay == nil || !isScalar(v) || v == nil {
 		return diag.Pos{}, false
