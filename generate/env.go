@@ -259,12 +259,13 @@ func (l *envLayer) overlayRead(overlay *Overlay, env string) *Overlay {
 	}
 	read := fsys.reads()
 	dir := path.Join(overlaysDir, env)
-	out := &Overlay{Dir: overlay.Dir, Files: map[string][]byte{}}
-	for rel, data := range overlay.Files {
+	var names []string
+	for rel := range overlay.Files {
 		if read[path.Join(dir, rel)] {
-			out.Files[rel] = data
+			names = append(names, rel)
 		}
 	}
+	out, _ := overlayFiles(overlay, names) // names are overlay's own
 	return out
 }
 
